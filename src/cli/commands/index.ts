@@ -1,0 +1,6 @@
+// The list of CLI commands. Each module exports a `register(program)` that adds one subcommand.
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [];
