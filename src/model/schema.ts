@@ -1,0 +1,174 @@
+// The warehouse model: DDL for schema `movies` (the normalised model) and `movalytics` (run metadata and lineage).
+// Written in the SQL the Postgres family shares (DuckDB, PostgreSQL, Redshift); docs/data-model.md documents it.
+
+export const MODEL_SCHEMA = 'movies';
+export const META_SCHEMA = 'movalytics';
+
+/** A model table and its key, as data: checks (NULL keys, uniqueness) are generated from this. */
+export interface ModelTable {
+  readonly name: string;
+  readonly key: readonly string[];
+  readonly ddl: string;
+}
+
+export const MODEL_TABLES: readonly ModelTable[] = [
+  {
+    name: 'movie',
+    key: ['movie_id'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.movie (
+  movie_id INTEGER NOT NULL PRIMARY KEY,  -- TMDB id (movies_metadata.id)
+  imdb_id VARCHAR,
+  title VARCHAR,
+  original_title VARCHAR,
+  original_language VARCHAR,
+  is_adult BOOLEAN,
+  status VARCHAR,
+  release_date DATE,
+  budget BIGINT,                           -- NULL when the source says 0 (unknown)
+  revenue BIGINT,                          -- NULL when the source says 0 (unknown)
+  runtime DOUBLE PRECISION,
+  popularity DOUBLE PRECISION,
+  vote_average DOUBLE PRECISION,
+  vote_count INTEGER
+)`,
+  },
+  {
+    name: 'genre',
+    key: ['genre_id'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.genre (
+  genre_id INTEGER NOT NULL PRIMARY KEY,
+  name VARCHAR NOT NULL
+)`,
+  },
+  {
+    name: 'movie_genre',
+    key: ['movie_id', 'genre_id'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.movie_genre (
+  movie_id INTEGER NOT NULL,
+  genre_id INTEGER NOT NULL,
+  PRIMARY KEY (movie_id, genre_id)
+)`,
+  },
+  {
+    name: 'movie_link',
+    key: ['movielens_id'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.movie_link (
+  movielens_id INTEGER NOT NULL PRIMARY KEY,
+  imdb_id VARCHAR,                         -- 7 digits with leading zeros, kept as text
+  tmdb_id INTEGER                          -- NULL when links.csv has none
+)`,
+  },
+  {
+    // No PRIMARY KEY in DuckDB: an ART index over 26M rows costs more memory than the 2 GiB budget;
+    // the upsert guarantees one row per (user_id, movielens_id) and a check verifies it.
+    name: 'rating',
+    key: ['user_id', 'movielens_id'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.rating (
+  user_id INTEGER NOT NULL,
+  movielens_id INTEGER NOT NULL,           -- MovieLens id: reaches a movie only through movie_link
+  rating DOUBLE PRECISION NOT NULL,
+  rated_at TIMESTAMP NOT NULL
+)`,
+  },
+  {
+    name: 'date',
+    key: ['date'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.date (
+  date DATE NOT NULL PRIMARY KEY,
+  day INTEGER NOT NULL,
+  week INTEGER NOT NULL,                   -- ISO week
+  month INTEGER NOT NULL,
+  quarter INTEGER NOT NULL,
+  year INTEGER NOT NULL
+)`,
+  },
+  {
+    name: 'cpi',
+    key: ['month'],
+    ddl: `CREATE TABLE IF NOT EXISTS movies.cpi (
+  month DATE NOT NULL PRIMARY KEY,         -- first day of the month
+  series_id VARCHAR NOT NULL,
+  value DOUBLE PRECISION NOT NULL
+)`,
+  },
+];
+
+/** Ratings joined to movies through links: the only way answers may reach a movie from a rating. */
+export const MODEL_VIEWS: readonly string[] = [
+  `CREATE OR REPLACE VIEW movies.rating_mapped AS
+SELECT r.user_id, r.movielens_id, m.movie_id, r.rating, r.rated_at
+FROM movies.rating r
+JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
+JOIN movies.movie m ON m.movie_id = l.tmdb_id`,
+];
+
+/** Run metadata and lineage. */
+export const META_TABLES: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS movalytics.run (
+  run_id INTEGER NOT NULL PRIMARY KEY,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  status VARCHAR NOT NULL,                 -- running | success | failed | check_failed
+  input VARCHAR NOT NULL,
+  message VARCHAR
+)`,
+  // The files as last loaded: the incremental decision compares a new stage against this.
+  `CREATE TABLE IF NOT EXISTS movalytics.file_state (
+  file_name VARCHAR NOT NULL PRIMARY KEY,
+  role VARCHAR NOT NULL,
+  bytes BIGINT NOT NULL,
+  mtime_ms DOUBLE PRECISION NOT NULL,
+  sha256 VARCHAR NOT NULL,
+  records BIGINT NOT NULL,
+  loaded_run_id INTEGER NOT NULL
+)`,
+  `CREATE TABLE IF NOT EXISTS movalytics.manifest (
+  run_id INTEGER NOT NULL,
+  file_name VARCHAR NOT NULL,
+  role VARCHAR NOT NULL,
+  bytes BIGINT NOT NULL,
+  sha256 VARCHAR NOT NULL,
+  records BIGINT NOT NULL,
+  action VARCHAR NOT NULL,                 -- loaded | unchanged | ignored
+  PRIMARY KEY (run_id, file_name)
+)`,
+  `CREATE TABLE IF NOT EXISTS movalytics.reconciliation (
+  run_id INTEGER NOT NULL,
+  file_name VARCHAR NOT NULL,
+  records_read BIGINT NOT NULL,
+  rows_loaded BIGINT NOT NULL,
+  rows_quarantined BIGINT NOT NULL,
+  duplicates_collapsed BIGINT NOT NULL,
+  records_merged BIGINT NOT NULL,          -- second halves of broken records stitched into the first
+  PRIMARY KEY (run_id, file_name)
+)`,
+  `CREATE TABLE IF NOT EXISTS movalytics.quarantine (
+  run_id INTEGER NOT NULL,
+  source_file VARCHAR NOT NULL,
+  record_number BIGINT,                    -- 1-based CSV record number, header excluded
+  line_number BIGINT,                      -- 1-based physical line where the record starts
+  reason VARCHAR NOT NULL,
+  raw VARCHAR
+)`,
+  `CREATE TABLE IF NOT EXISTS movalytics.check_result (
+  run_id INTEGER NOT NULL,
+  check_name VARCHAR NOT NULL,
+  severity VARCHAR NOT NULL,               -- error | warn
+  passed BOOLEAN NOT NULL,
+  observed VARCHAR,
+  expected VARCHAR,
+  carried_from_run INTEGER,                -- set when the tables it reads were unchanged and the result was reused
+  PRIMARY KEY (run_id, check_name)
+)`,
+];
+
+/** All DDL, in order, idempotent. */
+export function modelDdl(): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${MODEL_SCHEMA}`,
+    `CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA}`,
+    ...MODEL_TABLES.map((t) => t.ddl),
+    ...MODEL_VIEWS,
+    ...META_TABLES,
+  ];
+}

@@ -1,0 +1,2 @@
+// DuckDB engine: the embedded default warehouse.
+export { DuckDbWarehouse, DUCKDB_CAPABILITIES, type DuckDbOptions } from './duckdb-warehouse.js';

@@ -1,0 +1,47 @@
+// The warehouse seam: one interface every engine implements (DuckDB first; PostgreSQL and Redshift later).
+// Stages talk only to this interface and branch on `capabilities`, never on the engine's name.
+
+/** A value bound to a statement parameter ($1, $2 …). */
+export type SqlValue = string | number | boolean | null | bigint;
+/** A result row: numbers as numbers (bigints beyond 2^53 as strings), dates as 'YYYY-MM-DD', timestamps as ISO text. */
+export type Row = Record<string, string | number | boolean | null>;
+
+export const WAREHOUSE_KINDS = ['duckdb', 'postgres', 'redshift'] as const;
+export type WarehouseKind = (typeof WAREHOUSE_KINDS)[number];
+
+/** What an engine can do, as plain data so stages choose a strategy without naming the engine. */
+export interface Capabilities {
+  /** INSERT … ON CONFLICT DO UPDATE. */
+  readonly supportsOnConflict: boolean;
+  /** MERGE INTO … USING. */
+  readonly supportsMerge: boolean;
+  /** How bulk files reach the engine: it reads local files itself, COPY FROM STDIN, or COPY from S3. */
+  readonly bulkLoad: 'native' | 'copy-stdin' | 's3-copy';
+  /** DDL inside a transaction rolls back with it. */
+  readonly transactionalDdl: boolean;
+}
+
+/** A connection to one warehouse. All access to a warehouse goes through this. */
+export interface Warehouse {
+  readonly kind: WarehouseKind;
+  readonly capabilities: Capabilities;
+  /** Where it is, safe to print (no password). */
+  readonly displayName: string;
+  /** Runs one or more statements that return nothing. */
+  exec(sql: string): Promise<void>;
+  /** Runs one statement and returns its rows. */
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs `fn` in one transaction: everything it did commits together, or none of it does. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Quotes an identifier for the Postgres family (DuckDB, PostgreSQL, Redshift). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a string literal for the Postgres family. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
