@@ -1,0 +1,70 @@
+// The configuration: one zod schema is the single source of truth; a file (movalytics.config.json) and flags feed it.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+export const CONFIG_FILE = 'movalytics.config.json';
+
+export const configSchema = z
+  .object({
+    /** Input: a folder with the Kaggle files and the FRED CPI CSV, or the Kaggle zip (CPI beside it). */
+    input: z.string().min(1).default('./data/raw'),
+    /** Warehouse: a DuckDB file path (the embedded default). */
+    warehouse: z.string().min(1).default('./movalytics.duckdb'),
+    /** Staging area: raw copies, the manifest and cleaned hand-off files. */
+    staging: z.string().min(1).default('./.movalytics/staging'),
+    /** Warn when fewer than this share of ratings reach a movie through links. */
+    mappedShareWarn: z.number().min(0).max(1).default(0.9),
+    /** Always hash every input, even when size and mtime match the last load. */
+    verify: z.boolean().default(false),
+    /** DuckDB memory limit (it spills to disk beyond it). */
+    duckdbMemoryLimit: z.string().default('1.5GB'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Renders the first zod issue as one line: `mappedShareWarn: Too big: expected number to be <=1`. */
+function firstIssue(err: z.ZodError, source: string): string {
+  const issue = err.issues[0];
+  if (!issue) return `${source}: invalid`;
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  return `${source}: ${where}: ${issue.message}`;
+}
+
+/**
+ * Loads the config: defaults ← the config file (explicit path, or ./movalytics.config.json if present) ← overrides
+ * (flags). Relative paths in a config file resolve against the file's folder; flags against the working directory.
+ */
+export function loadConfig(opts: { configPath?: string; overrides?: ConfigInput; cwd?: string } = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  const file = opts.configPath ? path.resolve(cwd, opts.configPath) : path.join(cwd, CONFIG_FILE);
+  let fromFile: Record<string, unknown> = {};
+  if (opts.configPath !== undefined || existsSync(file)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`config file ${file} cannot be read: check the path given to --config`);
+    }
+    try {
+      fromFile = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${file} is not valid JSON (${(err as Error).message})`);
+    }
+    const parsed = configSchema.partial().safeParse(fromFile);
+    if (!parsed.success) throw new ConfigError(firstIssue(parsed.error, `config file ${file}`));
+    const dir = path.dirname(file);
+    for (const key of ['input', 'warehouse', 'staging'] as const) {
+      const v = parsed.data[key];
+      if (typeof v === 'string') fromFile[key] = path.resolve(dir, v);
+    }
+  }
+  const defined = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));
+  const merged = configSchema.safeParse({ ...fromFile, ...defined });
+  if (!merged.success) throw new ConfigError(firstIssue(merged.error, 'configuration'));
+  const c = merged.data;
+  return { ...c, input: path.resolve(cwd, c.input), warehouse: path.resolve(cwd, c.warehouse), staging: path.resolve(cwd, c.staging) };
+}
