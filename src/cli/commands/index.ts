@@ -1,6 +1,7 @@
 // The list of CLI commands. Each module exports a `register(program)` that adds one subcommand.
 import type { Command } from 'commander';
+import { registerGenerate } from './generate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [registerGenerate];
