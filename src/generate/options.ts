@@ -80,7 +80,7 @@ export function resolveOptions(o: GenerateOptions): ResolvedOptions {
 
 function checkInt(flag: string, v: number, min: number, max: number): void {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new UsageError(`generate: ${flag} ${v} must be a whole number from ${min} to ${max}`);
+    throw new UsageError(`generate: ${flag} ${v} is out of range; pass a whole number from ${min} to ${max}`);
   }
 }
 
