@@ -1,0 +1,395 @@
+// Computes the four answers from the marts (and the small movie/genre/cpi tables) with SQL over the model.
+import { UsageError, WarehouseError, EXIT } from '../../errors.js';
+import type { Row, Warehouse } from '../../warehouse/warehouse.js';
+import { quantileContSql } from './dialect.js';
+import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
+import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
+import { kruskalWallis, meanCi95, type RankGroup } from './stats.js';
+import type {
+  Answers,
+  Q1Answer,
+  Q1Movie,
+  Q2Answer,
+  Q3Answer,
+  Q3Group,
+  Q3Test,
+  Q4Answer,
+  Q4Genre,
+} from './types.js';
+
+const MODEL_TABLES_READ = ['movie', 'genre', 'movie_genre', 'cpi'] as const;
+export const MONTH_LABELS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+
+/** A row value as a number (bigints past 2^53 arrive as text); null stays null, NaN becomes null. */
+function num(v: Row[string] | undefined): number | null {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+function num0(v: Row[string] | undefined): number {
+  return num(v) ?? 0;
+}
+function str(v: Row[string] | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+/** 'YYYY-MM-DD' → 'YYYY-MM'. */
+function toMonth(d: string | null): string | null {
+  return d === null ? null : d.slice(0, 7);
+}
+
+/** The CPI base month and value answers use; the month is 'YYYY-MM'. */
+export interface CpiBase {
+  month: string | null;
+  value: number | null;
+  coverage: { from: string; to: string } | null;
+}
+
+/** Throws a one-line, exit-2 error when the model or the marts are missing: nothing has been loaded yet. */
+export async function assertAnswerable(wh: Warehouse): Promise<void> {
+  const rows = await wh.query<{ table_schema: string; table_name: string }>(
+    `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('movies', $1)`,
+    [MARTS_SCHEMA],
+  );
+  const have = new Set(rows.map((r) => `${r.table_schema}.${r.table_name}`));
+  const missingModel = MODEL_TABLES_READ.filter((t) => !have.has(`movies.${t}`));
+  if (missingModel.length > 0) {
+    throw new WarehouseError(
+      `warehouse ${wh.displayName} has no movie model (missing movies.${missingModel[0]}): run \`movalytics run\` first`,
+      { exitCode: EXIT.usage },
+    );
+  }
+  const missingMarts = MART_TABLES.filter((t) => !have.has(`${MARTS_SCHEMA}.${t}`));
+  if (missingMarts.length > 0) {
+    throw new WarehouseError(
+      `warehouse ${wh.displayName} has no answer marts (missing ${MARTS_SCHEMA}.${missingMarts[0]}): run \`movalytics run\` first`,
+      { exitCode: EXIT.usage },
+    );
+  }
+}
+
+/** Resolves the CPI base: the requested month (must be in movies.cpi, else a UsageError) or the latest. */
+export async function resolveCpiBase(wh: Warehouse, requested: string | null): Promise<CpiBase> {
+  const [range] = await wh.query(`SELECT MIN(month) AS first, MAX(month) AS last FROM movies.cpi`);
+  const first = toMonth(str(range?.first));
+  const last = toMonth(str(range?.last));
+  const coverage = first !== null && last !== null ? { from: first, to: last } : null;
+  const month = requested ?? last;
+  if (month === null) return { month: null, value: null, coverage };
+  const rows = await wh.query(`SELECT value FROM movies.cpi WHERE month = CAST($1 AS DATE)`, [`${month}-01`]);
+  const value = num(rows[0]?.value);
+  if (value === null || value <= 0) {
+    const range =
+      coverage === null ? 'movies.cpi is empty' : `the series covers ${coverage.from}..${coverage.to}`;
+    throw new UsageError(
+      `CPI base month ${month} is not in movies.cpi (${range}): pass --cpi-base inside it`,
+    );
+  }
+  return { month, value, coverage };
+}
+
+/** Latest successful run, or null when there is none (or no run table). */
+export async function latestRun(wh: Warehouse): Promise<Answers['run']> {
+  const t = await wh.query(
+    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
+  );
+  if (t.length === 0) return null;
+  const rows = await wh.query(
+    `SELECT run_id, CAST(finished_at AS VARCHAR) AS finished_at FROM movalytics.run
+     WHERE status = 'success' ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`,
+  );
+  const r = rows[0];
+  if (r === undefined) return null;
+  const finished = str(r.finished_at);
+  return { runId: num0(r.run_id), finishedAt: finished === null ? null : finished.replace(' ', 'T') };
+}
+
+/** Q1: IMDb-style weighted rating over mapped ratings. */
+export async function computeQ1(wh: Warehouse, params: AnswerParams): Promise<Q1Answer> {
+  const [tot] = await wh.query(`SELECT ratings, sum_rating FROM ${MARTS_SCHEMA}.rating_totals`);
+  const countedRatings = num0(tot?.ratings);
+  const c = countedRatings > 0 ? num0(tot?.sum_rating) / countedRatings : null;
+  const [q] = await wh.query(
+    `SELECT COUNT(*) AS rated, ${quantileContSql(wh.kind, 'CAST(v AS DOUBLE PRECISION)', params.quantile)} AS m
+     FROM ${MARTS_SCHEMA}.movie_rating_stats WHERE v >= 1`,
+  );
+  const ratedMovies = num0(q?.rated);
+  const m = params.minVotes ?? num(q?.m);
+  const base = {
+    meanRating: c,
+    minVotes: m,
+    minVotesSource: params.minVotes === null ? ('quantile' as const) : ('override' as const),
+    quantile: params.quantile,
+    countedRatings,
+    ratedMovies,
+  };
+  if (m === null || c === null) return { ...base, eligibleMovies: 0, top: [] };
+  // WR = v/(v+m)·R + m/(v+m)·C, computed as (v·R + m·C)/(v+m) with v·R = sum_rating: algebraically the same, and
+  // exact ties (R = C) stay exact so the v-desc, movie_id-asc tie-breaks are deterministic.
+  const [e] = await wh.query(
+    `SELECT COUNT(*) AS eligible FROM ${MARTS_SCHEMA}.movie_rating_stats WHERE v >= CAST($1 AS DOUBLE PRECISION)`,
+    [m],
+  );
+  const rows = await wh.query(
+    `SELECT s.movie_id, s.v, s.mean_rating, mv.title,
+            CAST(EXTRACT(YEAR FROM mv.release_date) AS INTEGER) AS year,
+            (s.sum_rating + CAST($1 AS DOUBLE PRECISION) * CAST($2 AS DOUBLE PRECISION))
+              / (s.v + CAST($1 AS DOUBLE PRECISION)) AS wr
+     FROM ${MARTS_SCHEMA}.movie_rating_stats s
+     JOIN movies.movie mv ON mv.movie_id = s.movie_id
+     WHERE s.v >= CAST($1 AS DOUBLE PRECISION)
+     ORDER BY wr DESC, s.v DESC, s.movie_id ASC
+     LIMIT ${params.top}`,
+    [m, c],
+  );
+  const top: Q1Movie[] = rows.map((r, i) => ({
+    rank: i + 1,
+    movieId: num0(r.movie_id),
+    title: str(r.title),
+    year: num(r.year),
+    votes: num0(r.v),
+    meanRating: num0(r.mean_rating),
+    weightedRating: num0(r.wr),
+  }));
+  return { ...base, eligibleMovies: num0(e?.eligible), top };
+}
+
+/** Q2: genres by counted ratings. */
+export async function computeQ2(wh: Warehouse): Promise<Q2Answer> {
+  const [tot] = await wh.query(`SELECT ratings, users FROM ${MARTS_SCHEMA}.rating_totals`);
+  const countedRatings = num0(tot?.ratings);
+  const rows = await wh.query(
+    `SELECT s.genre_id, g.name, s.ratings, s.users, s.sum_rating
+     FROM ${MARTS_SCHEMA}.genre_rating_stats s JOIN movies.genre g ON g.genre_id = s.genre_id
+     ORDER BY s.ratings DESC, g.name ASC, s.genre_id ASC`,
+  );
+  const genres = rows.map((r, i) => {
+    const ratings = num0(r.ratings);
+    return {
+      rank: i + 1,
+      genreId: num0(r.genre_id),
+      genre: str(r.name) ?? '',
+      ratings,
+      users: num0(r.users),
+      meanRating: ratings > 0 ? num0(r.sum_rating) / ratings : null,
+      share: countedRatings > 0 ? ratings / countedRatings : null,
+    };
+  });
+  return {
+    countedRatings,
+    countedUsers: num0(tot?.users),
+    shareSum: genres.reduce((a, g) => a + (g.share ?? 0), 0),
+    genres,
+  };
+}
+
+function pText(p: number): string {
+  return p < 0.0001 ? 'p < 0.0001' : `p = ${p.toPrecision(2)}`;
+}
+
+function testVerdict(
+  what: 'month' | 'quarter',
+  kw: ReturnType<typeof kruskalWallis>,
+  alpha: number,
+  peak: string | null,
+): Q3Test {
+  if (kw.h === null || kw.pValue === null) {
+    return {
+      ...kw,
+      significant: null,
+      verdict: `Release ${what}: not enough data for a test (needs differing revenues in at least 2 ${what}s).`,
+    };
+  }
+  const stats = `Kruskal–Wallis H = ${kw.h.toFixed(2)}, df = ${kw.df}, ${pText(kw.pValue)}`;
+  const significant = kw.pValue < alpha;
+  const verdict = significant
+    ? `Box office differs by release ${what}${peak === null ? '' : ` (highest median: ${peak})`}: ${stats} < α = ${alpha}.`
+    : `No evidence that box office differs by release ${what}: ${stats} ≥ α = ${alpha}.`;
+  return { ...kw, significant, verdict };
+}
+
+/** Q3: revenue by release month and quarter, with Kruskal–Wallis tests. */
+export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBase): Promise<Q3Answer> {
+  const median = quantileContSql(wh.kind, 'revenue', 0.5);
+  const medianReal = quantileContSql(
+    wh.kind,
+    'CASE WHEN cpi IS NOT NULL THEN revenue * CAST($1 AS DOUBLE PRECISION) / cpi END',
+    0.5,
+  );
+  const groupSql = (col: 'month' | 'quarter'): string =>
+    `SELECT ${col} AS grp, COUNT(*) AS n, AVG(revenue) AS mean, ${median} AS median, STDDEV_SAMP(revenue) AS sd,
+            COUNT(cpi) AS n_cpi, ${medianReal} AS median_real
+     FROM ${MARTS_SCHEMA}.revenue_movie GROUP BY ${col}`;
+  // Average ranks for ties: rank() gives the lowest rank of a tie group; adding (t − 1)/2 gives its mean.
+  const rankSql = `WITH r AS (
+      SELECT month, quarter,
+             CAST(RANK() OVER (ORDER BY revenue) AS DOUBLE PRECISION)
+               + (CAST(COUNT(*) OVER (PARTITION BY revenue) AS DOUBLE PRECISION) - 1) / 2 AS rk
+      FROM ${MARTS_SCHEMA}.revenue_movie)
+    SELECT 'month' AS dim, month AS grp, COUNT(*) AS n, SUM(rk) AS rank_sum FROM r GROUP BY month
+    UNION ALL
+    SELECT 'quarter' AS dim, quarter AS grp, COUNT(*) AS n, SUM(rk) AS rank_sum FROM r GROUP BY quarter`;
+  const tieSql = `SELECT COALESCE(SUM(t * t * t - t), 0) AS tie_sum FROM (
+      SELECT CAST(COUNT(*) AS DOUBLE PRECISION) AS t FROM ${MARTS_SCHEMA}.revenue_movie GROUP BY revenue) x`;
+
+  const [monthRows, quarterRows, rankRows, tieRows, totRows] = [
+    await wh.query(groupSql('month'), [cpi.value]),
+    await wh.query(groupSql('quarter'), [cpi.value]),
+    await wh.query(rankSql),
+    await wh.query(tieSql),
+    await wh.query(`SELECT COUNT(*) AS n FROM ${MARTS_SCHEMA}.revenue_movie`),
+  ];
+  const tieSum = num0(tieRows[0]?.tie_sum);
+
+  const groups = (rows: Row[], count: number, label: (g: number) => string): Q3Group[] => {
+    const by = new Map(rows.map((r) => [num0(r.grp), r]));
+    return Array.from({ length: count }, (_, i) => {
+      const g = i + 1;
+      const r = by.get(g);
+      const movies = num0(r?.n);
+      const mean = num(r?.mean);
+      const ci = meanCi95(mean, num(r?.sd), movies);
+      return {
+        group: g,
+        label: label(g),
+        movies,
+        meanRevenue: mean,
+        medianRevenue: num(r?.median),
+        ciLow: ci?.low ?? null,
+        ciHigh: ci?.high ?? null,
+        moviesInCpiCoverage: num0(r?.n_cpi),
+        medianRealRevenue: num(r?.median_real),
+      };
+    });
+  };
+  const byMonth = groups(monthRows, 12, (g) => MONTH_LABELS[g - 1]!);
+  const byQuarter = groups(quarterRows, 4, (g) => `Q${g}`);
+
+  const rankGroups = (dim: string): RankGroup[] =>
+    rankRows.filter((r) => r.dim === dim).map((r) => ({ n: num0(r.n), rankSum: num0(r.rank_sum) }));
+  const peak = (gs: Q3Group[]): string | null => {
+    let best: Q3Group | null = null;
+    for (const g of gs) {
+      if (g.medianRevenue !== null && (best === null || g.medianRevenue > (best.medianRevenue ?? -Infinity)))
+        best = g;
+    }
+    return best?.label ?? null;
+  };
+  const monthTest = testVerdict(
+    'month',
+    kruskalWallis(rankGroups('month'), tieSum),
+    params.alpha,
+    peak(byMonth),
+  );
+  const quarterTest = testVerdict(
+    'quarter',
+    kruskalWallis(rankGroups('quarter'), tieSum),
+    params.alpha,
+    peak(byQuarter),
+  );
+  return {
+    revenueMovies: num0(totRows[0]?.n),
+    alpha: params.alpha,
+    cpiBase: cpi.month,
+    byMonth,
+    byQuarter,
+    monthTest,
+    quarterTest,
+    verdict: overallVerdict(monthTest, quarterTest, params.alpha),
+  };
+}
+
+function overallVerdict(month: Q3Test, quarter: Q3Test, alpha: number): string {
+  const p = (t: Q3Test): string => (t.pValue === null ? 'no test' : pText(t.pValue));
+  if (month.significant === null && quarter.significant === null)
+    return 'Release timing: not enough revenue movies to test.';
+  if (month.significant === true || quarter.significant === true) {
+    const which = [
+      month.significant === true ? 'month' : null,
+      quarter.significant === true ? 'quarter' : null,
+    ]
+      .filter((x) => x !== null)
+      .join(' and ');
+    return `Release timing is associated with box office: revenue differs by ${which} at α = ${alpha} (month ${p(month)}, quarter ${p(quarter)}); an association, not proof of cause.`;
+  }
+  return `No evidence that release month or quarter changes box office at α = ${alpha} (month ${p(month)}, quarter ${p(quarter)}).`;
+}
+
+/** Q4: genres by CPI-adjusted revenue. */
+export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> {
+  const [t] = await wh.query(
+    `SELECT COUNT(*) AS n, COUNT(cpi) AS included, COALESCE(SUM(revenue), 0) AS nominal,
+            COALESCE(SUM(CASE WHEN cpi IS NULL THEN revenue END), 0) AS excluded_nominal
+     FROM ${MARTS_SCHEMA}.revenue_movie`,
+  );
+  const rows = await wh.query(
+    `SELECT g.genre_id, g.name, COUNT(rm.movie_id) AS movies,
+            COALESCE(SUM(rm.revenue * CAST($1 AS DOUBLE PRECISION) / rm.cpi), 0) AS real_revenue,
+            COALESCE(SUM(rm.revenue), 0) AS nominal_revenue
+     FROM movies.genre g
+     LEFT JOIN movies.movie_genre mg ON mg.genre_id = g.genre_id
+     LEFT JOIN ${MARTS_SCHEMA}.revenue_movie rm ON rm.movie_id = mg.movie_id AND rm.cpi IS NOT NULL
+     GROUP BY g.genre_id, g.name
+     ORDER BY real_revenue DESC, g.name ASC, g.genre_id ASC`,
+    [cpi.value],
+  );
+  const genres: Q4Genre[] = rows.map((r, i) => {
+    const movies = num0(r.movies);
+    const real = num0(r.real_revenue);
+    return {
+      rank: i + 1,
+      genreId: num0(r.genre_id),
+      genre: str(r.name) ?? '',
+      movies,
+      realRevenue: real,
+      meanRealRevenue: movies > 0 ? real / movies : null,
+      nominalRevenue: num0(r.nominal_revenue),
+    };
+  });
+  const revenueMovies = num0(t?.n);
+  const includedMovies = cpi.value === null ? 0 : num0(t?.included);
+  const total = num0(t?.nominal);
+  const excludedNominal = cpi.value === null ? total : num0(t?.excluded_nominal);
+  return {
+    cpiBase: cpi.month,
+    cpiBaseValue: cpi.value,
+    cpiCoverage: cpi.coverage,
+    revenueMovies,
+    includedMovies,
+    excludedMovies: revenueMovies - includedMovies,
+    excludedNominalRevenue: excludedNominal,
+    excludedRevenueShare: total > 0 ? excludedNominal / total : null,
+    totalNominalRevenue: total,
+    genres,
+  };
+}
+
+/** Computes all four answers. Params are validated (UsageError on a bad value); the marts must exist. */
+export async function computeAnswers(wh: Warehouse, input: AnswerParamsInput = {}): Promise<Answers> {
+  const params = parseAnswerParams(input);
+  await assertAnswerable(wh);
+  const cpi = await resolveCpiBase(wh, params.cpiBase);
+  return {
+    schemaVersion: 1,
+    generatedAt: new Date().toISOString(),
+    warehouse: { kind: wh.kind, displayName: wh.displayName },
+    run: await latestRun(wh),
+    params,
+    q1: await computeQ1(wh, params),
+    q2: await computeQ2(wh),
+    q3: await computeQ3(wh, params, cpi),
+    q4: await computeQ4(wh, cpi),
+  };
+}

@@ -1,0 +1,26 @@
+// The answers stage: the four business questions computed from the marts, and their renderings.
+export { refreshMarts, martDdl, MART_TABLES, MARTS_SCHEMA } from './marts.js';
+export {
+  computeAnswers,
+  computeQ1,
+  computeQ2,
+  computeQ3,
+  computeQ4,
+  resolveCpiBase,
+  latestRun,
+  assertAnswerable,
+  type CpiBase,
+} from './compute.js';
+export {
+  parseAnswerParams,
+  answerParamsSchema,
+  QUESTIONS,
+  ANSWER_FORMATS,
+  type AnswerParams,
+  type AnswerParamsInput,
+  type AnswerFormat,
+  type Question,
+} from './params.js';
+export { renderAnswers, renderHeadlines, csvField, type AnswerSelection } from './render.js';
+export { kruskalWallis, meanCi95, chiSquareSf, type KruskalWallisResult, type RankGroup } from './stats.js';
+export type * from './types.js';
