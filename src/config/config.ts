@@ -38,7 +38,9 @@ function firstIssue(err: z.ZodError, source: string): string {
  * Loads the config: defaults ← the config file (explicit path, or ./movalytics.config.json if present) ← overrides
  * (flags). Relative paths in a config file resolve against the file's folder; flags against the working directory.
  */
-export function loadConfig(opts: { configPath?: string; overrides?: ConfigInput; cwd?: string } = {}): Config {
+export function loadConfig(
+  opts: { configPath?: string; overrides?: ConfigInput; cwd?: string } = {},
+): Config {
   const cwd = opts.cwd ?? process.cwd();
   const file = opts.configPath ? path.resolve(cwd, opts.configPath) : path.join(cwd, CONFIG_FILE);
   let fromFile: Record<string, unknown> = {};
@@ -66,5 +68,10 @@ export function loadConfig(opts: { configPath?: string; overrides?: ConfigInput;
   const merged = configSchema.safeParse({ ...fromFile, ...defined });
   if (!merged.success) throw new ConfigError(firstIssue(merged.error, 'configuration'));
   const c = merged.data;
-  return { ...c, input: path.resolve(cwd, c.input), warehouse: path.resolve(cwd, c.warehouse), staging: path.resolve(cwd, c.staging) };
+  return {
+    ...c,
+    input: path.resolve(cwd, c.input),
+    warehouse: path.resolve(cwd, c.warehouse),
+    staging: path.resolve(cwd, c.staging),
+  };
 }

@@ -119,7 +119,7 @@ export const META_TABLES: readonly string[] = [
   bytes BIGINT NOT NULL,
   mtime_ms DOUBLE PRECISION NOT NULL,
   sha256 VARCHAR NOT NULL,
-  records BIGINT NOT NULL,
+  data_lines BIGINT NOT NULL,              -- non-empty physical lines after the header
   loaded_run_id INTEGER NOT NULL
 )`,
   `CREATE TABLE IF NOT EXISTS movalytics.manifest (
@@ -127,9 +127,10 @@ export const META_TABLES: readonly string[] = [
   file_name VARCHAR NOT NULL,
   role VARCHAR NOT NULL,
   bytes BIGINT NOT NULL,
-  sha256 VARCHAR NOT NULL,
-  records BIGINT NOT NULL,
+  sha256 VARCHAR,                          -- NULL when size and mtime matched the last load and hashing was skipped
+  data_lines BIGINT,                       -- non-empty physical lines after the header
   action VARCHAR NOT NULL,                 -- loaded | unchanged | ignored
+  note VARCHAR,
   PRIMARY KEY (run_id, file_name)
 )`,
   `CREATE TABLE IF NOT EXISTS movalytics.reconciliation (

@@ -21,6 +21,34 @@ export interface Capabilities {
   readonly transactionalDdl: boolean;
 }
 
+export const COLUMN_TYPES = [
+  'INTEGER',
+  'BIGINT',
+  'DOUBLE PRECISION',
+  'VARCHAR',
+  'DATE',
+  'BOOLEAN',
+  'TIMESTAMP',
+] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: ColumnType;
+}
+
+/** A source record the engine could not read as the declared columns. */
+export interface BulkReject {
+  /** 1-based physical line in the file. */
+  line: number;
+  reason: string;
+  raw: string;
+}
+
+export interface BulkLoadResult {
+  rowsLoaded: number;
+  rejects: BulkReject[];
+}
+
 /** A connection to one warehouse. All access to a warehouse goes through this. */
 export interface Warehouse {
   readonly kind: WarehouseKind;
@@ -33,6 +61,13 @@ export interface Warehouse {
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Runs `fn` in one transaction: everything it did commits together, or none of it does. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Bulk-loads a comma-separated file with a header row into a new table `table` (schema-qualified) with exactly
+   * `columns`, in file order of columns. Records that do not parse as those columns are returned as rejects.
+   */
+  bulkLoadCsv(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<BulkLoadResult>;
+  /** Bulk-loads a newline-delimited JSON file into a new table `table` with exactly `columns`. */
+  bulkLoadNdjson(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<number>;
   close(): Promise<void>;
 }
 

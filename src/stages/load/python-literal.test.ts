@@ -25,7 +25,9 @@ describe('parsePyLiteral', () => {
   });
 
   it('reads None, True, False, numbers, tuples, nesting and trailing commas', () => {
-    expect(parsePyLiteral("{'a': None, 'b': True, 'c': False, 'd': -1.5e3, 'e': (1, 2,), 'f': [[]], 'g': 1_000}")).toEqual({
+    expect(
+      parsePyLiteral("{'a': None, 'b': True, 'c': False, 'd': -1.5e3, 'e': (1, 2,), 'f': [[]], 'g': 1_000}"),
+    ).toEqual({
       a: null,
       b: true,
       c: false,

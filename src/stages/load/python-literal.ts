@@ -94,7 +94,9 @@ class Parser {
         this.i++;
         return out;
       }
-      this.fail(c === undefined ? `unterminated ${open}` : `expected "," or "${close}", found ${JSON.stringify(c)}`);
+      this.fail(
+        c === undefined ? `unterminated ${open}` : `expected "," or "${close}", found ${JSON.stringify(c)}`,
+      );
     }
   }
 
@@ -110,7 +112,8 @@ class Parser {
       this.ws();
       const keyAt = this.i;
       const key = this.value();
-      if (typeof key !== 'string' && typeof key !== 'number') throw new PyLiteralError('dict key must be a string or number', keyAt);
+      if (typeof key !== 'string' && typeof key !== 'number')
+        throw new PyLiteralError('dict key must be a string or number', keyAt);
       this.ws();
       if (this.s[this.i] !== ':') this.fail(`expected ":" after dict key`);
       this.i++;
@@ -206,9 +209,11 @@ export function parseIdNameList(text: string): IdName[] {
   const v = parsePyLiteral(text);
   if (!Array.isArray(v)) throw new PyLiteralError('expected a list', 0);
   return v.map((item, k) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new PyLiteralError(`item ${k + 1} is not a dict`, 0);
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw new PyLiteralError(`item ${k + 1} is not a dict`, 0);
     const { id, name } = item;
-    if (typeof id !== 'number' || !Number.isInteger(id)) throw new PyLiteralError(`item ${k + 1} has no integer 'id'`, 0);
+    if (typeof id !== 'number' || !Number.isInteger(id))
+      throw new PyLiteralError(`item ${k + 1} has no integer 'id'`, 0);
     if (typeof name !== 'string') throw new PyLiteralError(`item ${k + 1} has no string 'name'`, 0);
     return { id, name };
   });

@@ -12,7 +12,10 @@ export function toWarehouseError(err: unknown, path: string, sql?: string): Ware
     );
   }
   if (/not a valid DuckDB database file|Unable to open|IO Error/i.test(msg) && sql === undefined) {
-    return new WarehouseError(`cannot open warehouse ${path}: ${firstLine(msg)}`, { cause: err, exitCode: EXIT.usage });
+    return new WarehouseError(`cannot open warehouse ${path}: ${firstLine(msg)}`, {
+      cause: err,
+      exitCode: EXIT.usage,
+    });
   }
   const where = sql === undefined ? '' : ` while running ${firstLine(sql).slice(0, 80)}`;
   return new WarehouseError(`warehouse ${path}: ${firstLine(msg)}${where}`, { cause: err });

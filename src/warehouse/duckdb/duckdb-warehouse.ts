@@ -1,6 +1,15 @@
 // The DuckDB warehouse: a single file opened in-process with @duckdb/node-api. The embedded default.
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type { Capabilities, Row, SqlValue, Warehouse } from '../warehouse.js';
+import {
+  quoteIdent,
+  quoteLiteral,
+  type BulkLoadResult,
+  type Capabilities,
+  type ColumnSpec,
+  type Row,
+  type SqlValue,
+  type Warehouse,
+} from '../warehouse.js';
 import { toWarehouseError } from './duckdb-errors.js';
 
 export const DUCKDB_CAPABILITIES: Capabilities = {
@@ -23,9 +32,14 @@ export interface DuckDbOptions {
 function toJs(v: unknown): string | number | boolean | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
-  if (typeof v === 'object' && 'toDouble' in v && typeof v.toDouble === 'function') return (v.toDouble as () => number)();
-  return String(v);
+  if (typeof v === 'bigint')
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(v)
+      : v.toString();
+  if (typeof v === 'object' && 'toDouble' in v && typeof v.toDouble === 'function')
+    return (v.toDouble as () => number)();
+  // DATE, TIMESTAMP and the other DuckDB value classes print their SQL text form.
+  return (v as { toString(): string }).toString();
 }
 
 export class DuckDbWarehouse implements Warehouse {
@@ -69,7 +83,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     try {
-      const reader = await this.conn.runAndReadAll(sql, params.length > 0 ? (params as DuckDBValue[]) : undefined);
+      const reader = await this.conn.runAndReadAll(
+        sql,
+        params.length > 0 ? (params as DuckDBValue[]) : undefined,
+      );
       const names = reader.columnNames();
       return reader.getRows().map((values) => {
         const row: Row = {};
@@ -99,6 +116,52 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       this.inTransaction = false;
     }
+  }
+
+  async bulkLoadCsv(opts: {
+    file: string;
+    table: string;
+    columns: readonly ColumnSpec[];
+  }): Promise<BulkLoadResult> {
+    const cols = opts.columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ');
+    const id = `${Date.now().toString(36)}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+    const rejectsTable = `rejects_${id}`;
+    const scansTable = `reject_scans_${id}`;
+    // auto_detect off: the layout is known, and sniffing a 700 MB file would cost a pass.
+    await this.exec(`CREATE TABLE ${opts.table} AS SELECT * FROM read_csv(${quoteLiteral(opts.file)},
+      header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+      columns = {${cols}}, store_rejects = true, rejects_table = ${quoteLiteral(rejectsTable)},
+      rejects_scan = ${quoteLiteral(scansTable)})`);
+    const [count] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM ${opts.table}`);
+    // One record can fail on several columns: one reject per line, first reason.
+    const rejects = await this.query<{ line: number; reason: string; raw: string }>(
+      `SELECT line, arg_min(error_message, column_idx) AS reason, arg_min(csv_line, column_idx) AS raw
+       FROM ${quoteIdent(rejectsTable)} GROUP BY line ORDER BY line`,
+    );
+    await this.exec(
+      `DROP TABLE IF EXISTS ${quoteIdent(rejectsTable)}; DROP TABLE IF EXISTS ${quoteIdent(scansTable)}`,
+    );
+    return {
+      rowsLoaded: count?.n ?? 0,
+      rejects: rejects.map((r) => ({
+        line: r.line,
+        reason: r.reason,
+        raw: r.raw.replace(/^\r?\n/, '').replace(/\r?\n$/, ''),
+      })),
+    };
+  }
+
+  async bulkLoadNdjson(opts: {
+    file: string;
+    table: string;
+    columns: readonly ColumnSpec[];
+  }): Promise<number> {
+    const cols = opts.columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ');
+    await this.exec(
+      `CREATE TABLE ${opts.table} AS SELECT * FROM read_json(${quoteLiteral(opts.file)}, format = 'newline_delimited', columns = {${cols}})`,
+    );
+    const [count] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM ${opts.table}`);
+    return count?.n ?? 0;
   }
 
   close(): Promise<void> {

@@ -1,0 +1,121 @@
+// `movalytics run`: the whole pipeline on the configured input and warehouse, with progress on stderr and the
+// file reconciliation, check results and headline answers on stdout.
+import type { Command } from 'commander';
+import { loadConfig, type ConfigInput } from '../../config/config.js';
+import type { PipelineEvent } from '../../pipeline/events.js';
+import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
+import { renderTable } from '../output.js';
+
+export interface RunFlags {
+  input?: string;
+  warehouse?: string;
+  staging?: string;
+  config?: string;
+  verify?: boolean;
+  json?: boolean;
+}
+
+/** Renders progress events as short stderr lines. */
+export function progressLine(e: PipelineEvent): string | null {
+  switch (e.type) {
+    case 'run.start':
+      return `run ${e.runId}: ${e.input} → ${e.warehouse}`;
+    case 'task.start':
+      return null;
+    case 'task.end':
+      return `  ${e.task.padEnd(14)} ${e.status.padEnd(8)} ${(e.ms / 1000).toFixed(1).padStart(6)} s${e.detail ? `  ${e.detail}` : ''}`;
+    case 'file.staged':
+    case 'file.loaded':
+    case 'check.result':
+      return null;
+    case 'run.end':
+      return `run ${e.runId} ${e.status} in ${(e.ms / 1000).toFixed(1)} s`;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}
+
+/** The human summary of a run: files, reconciliation, checks. */
+export function renderRunSummary(s: RunSummary): string {
+  const out: string[] = [];
+  out.push('Input files');
+  out.push(
+    renderTable(s.files, [
+      { header: 'file', value: (f) => f.name },
+      { header: 'role', value: (f) => f.role },
+      { header: 'action', value: (f) => (f.action === 'load' ? 'loaded' : f.action) },
+      { header: 'bytes', value: (f) => f.bytes },
+      { header: 'note', value: (f) => f.note ?? '' },
+    ]),
+  );
+  if (s.reports.length > 0) {
+    out.push('Reconciliation (read = loaded + quarantined + duplicates + merged)');
+    out.push(
+      renderTable(s.reports, [
+        { header: 'file', value: (r) => r.fileName },
+        { header: 'read', value: (r) => r.recordsRead },
+        { header: 'loaded', value: (r) => r.rowsLoaded },
+        { header: 'quarantined', value: (r) => r.rowsQuarantined },
+        { header: 'duplicates', value: (r) => r.duplicatesCollapsed },
+        { header: 'merged', value: (r) => r.recordsMerged },
+      ]),
+    );
+  }
+  out.push('Quality checks');
+  out.push(
+    renderTable(s.checks, [
+      { header: 'check', value: (c) => c.name },
+      { header: 'severity', value: (c) => c.severity },
+      { header: 'result', value: (c) => (c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN') },
+      { header: 'observed', value: (c) => c.observed },
+      {
+        header: 'expected',
+        value: (c) =>
+          c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
+      },
+    ]),
+  );
+  return out.join('\n');
+}
+
+/** Builds the config from flags (flags override the config file). */
+export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> {
+  const overrides: ConfigInput = {};
+  if (flags.input !== undefined) overrides.input = flags.input;
+  if (flags.warehouse !== undefined) overrides.warehouse = flags.warehouse;
+  if (flags.staging !== undefined) overrides.staging = flags.staging;
+  if (flags.verify) overrides.verify = true;
+  return loadConfig({ configPath: flags.config, overrides });
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'Stage, clean, load and check The Movies Dataset + CPI into the warehouse (incremental, atomic).',
+    )
+    .option(
+      '-i, --input <dir|zip>',
+      'folder with the Kaggle files and the FRED CPI CSV, or the Kaggle zip (default ./data/raw)',
+    )
+    .option('-w, --warehouse <path>', 'DuckDB warehouse file (default ./movalytics.duckdb)')
+    .option(
+      '--staging <dir>',
+      'staging area for raw copies, manifest and cleaned files (default ./.movalytics/staging)',
+    )
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .option('--verify', 'hash every input even when size and mtime match the last load')
+    .option('--json', 'print the run summary as JSON instead of tables')
+    .action(async (flags: RunFlags) => {
+      const config = configFromFlags(flags);
+      const summary = await runPipeline(config, {
+        listener: (e) => {
+          const line = progressLine(e);
+          if (line !== null) process.stderr.write(line + '\n');
+        },
+      });
+      process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : renderRunSummary(summary));
+    });
+}

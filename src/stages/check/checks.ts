@@ -1,0 +1,216 @@
+// Data-quality checks: each a named SQL probe with a severity, stored per run. They can fail — the fixtures in
+// checks.test.ts make each one fail on purpose. An "error" failure stops the run's changes from being published.
+import { MODEL_TABLES } from '../../model/schema.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
+import type { FileReport } from '../load/load-model.js';
+
+export const SEVERITIES = ['error', 'warn'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface CheckResult {
+  name: string;
+  severity: Severity;
+  passed: boolean;
+  observed: string;
+  expected: string;
+  /** Set when the result was carried over from an earlier run because nothing it reads changed. */
+  carriedFromRun?: number | null;
+}
+
+export interface CheckOptions {
+  /** Warn when the share of ratings mapped to a movie falls below this. */
+  mappedShareWarn: number;
+  /** Reconciliation of the files loaded in this run. */
+  reports: readonly FileReport[];
+  /** "Today", for the release-date window (injectable for tests). */
+  today?: Date;
+}
+
+interface Check {
+  name: string;
+  severity: Severity;
+  run(wh: Warehouse): Promise<Omit<CheckResult, 'name' | 'severity'>>;
+}
+
+async function scalar(wh: Warehouse, sql: string): Promise<number> {
+  const [row] = await wh.query<{ n: number | null }>(sql);
+  return Number(row?.n ?? 0);
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Builds the list of checks for this run. */
+export function buildChecks(opts: CheckOptions): Check[] {
+  const checks: Check[] = [];
+  for (const t of MODEL_TABLES) {
+    const table = `movies.${t.name}`;
+    checks.push({
+      name: `row_count.${t.name}`,
+      severity: 'error',
+      run: async (wh) => {
+        const n = await scalar(wh, `SELECT count(*) AS n FROM ${table}`);
+        return { passed: n > 0, observed: `${fmt(n)} rows`, expected: '> 0 rows' };
+      },
+    });
+    checks.push({
+      name: `key_not_null.${t.name}`,
+      severity: 'error',
+      run: async (wh) => {
+        const n = await scalar(
+          wh,
+          `SELECT count(*) AS n FROM ${table} WHERE ${t.key.map((k) => `${k} IS NULL`).join(' OR ')}`,
+        );
+        return {
+          passed: n === 0,
+          observed: `${fmt(n)} rows with a NULL key`,
+          expected: `no NULL in (${t.key.join(', ')})`,
+        };
+      },
+    });
+    checks.push({
+      name: `key_unique.${t.name}`,
+      severity: 'error',
+      run: async (wh) => {
+        const n = await scalar(
+          wh,
+          `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} GROUP BY ${t.key.join(', ')} HAVING count(*) > 1) d`,
+        );
+        return {
+          passed: n === 0,
+          observed: `${fmt(n)} duplicated keys`,
+          expected: `(${t.key.join(', ')}) unique`,
+        };
+      },
+    });
+  }
+  checks.push(
+    {
+      name: 'fk.movie_genre.movie',
+      severity: 'error',
+      run: async (wh) => {
+        const n = await scalar(
+          wh,
+          `SELECT count(*) AS n FROM movies.movie_genre mg LEFT JOIN movies.movie m ON m.movie_id = mg.movie_id WHERE m.movie_id IS NULL`,
+        );
+        return {
+          passed: n === 0,
+          observed: `${fmt(n)} orphans`,
+          expected: 'every movie_genre.movie_id in movie',
+        };
+      },
+    },
+    {
+      name: 'fk.movie_genre.genre',
+      severity: 'error',
+      run: async (wh) => {
+        const n = await scalar(
+          wh,
+          `SELECT count(*) AS n FROM movies.movie_genre mg LEFT JOIN movies.genre g ON g.genre_id = mg.genre_id WHERE g.genre_id IS NULL`,
+        );
+        return {
+          passed: n === 0,
+          observed: `${fmt(n)} orphans`,
+          expected: 'every movie_genre.genre_id in genre',
+        };
+      },
+    },
+    {
+      name: 'ratings.mapped_share',
+      severity: 'warn',
+      run: async (wh) => {
+        const [row] = await wh.query<{ total: number; mapped: number }>(
+          `SELECT count(*) AS total, count(m.movie_id) AS mapped FROM movies.rating r
+           LEFT JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
+           LEFT JOIN movies.movie m ON m.movie_id = l.tmdb_id`,
+        );
+        const total = Number(row?.total ?? 0);
+        const mapped = Number(row?.mapped ?? 0);
+        const share = total === 0 ? 0 : mapped / total;
+        return {
+          passed: share >= opts.mappedShareWarn,
+          observed: `${(share * 100).toFixed(2)}% (${fmt(mapped)} of ${fmt(total)}; ${fmt(total - mapped)} unmapped)`,
+          expected: `≥ ${(opts.mappedShareWarn * 100).toFixed(0)}% of ratings reach a movie through links`,
+        };
+      },
+    },
+    {
+      name: 'ratings.range',
+      severity: 'error',
+      run: async (wh) => {
+        const n = await scalar(
+          wh,
+          `SELECT count(*) AS n FROM movies.rating WHERE rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
+        );
+        return { passed: n === 0, observed: `${fmt(n)} out of range`, expected: 'rating in 0.5, 1.0 … 5.0' };
+      },
+    },
+    {
+      name: 'movie.release_date_range',
+      severity: 'error',
+      run: async (wh) => {
+        const today = opts.today ?? new Date();
+        const max = new Date(Date.UTC(today.getUTCFullYear() + 5, today.getUTCMonth(), today.getUTCDate()))
+          .toISOString()
+          .slice(0, 10);
+        const n = await scalar(
+          wh,
+          `SELECT count(*) AS n FROM movies.movie WHERE release_date < DATE '1870-01-01' OR release_date > DATE '${max}'`,
+        );
+        return {
+          passed: n === 0,
+          observed: `${fmt(n)} outside`,
+          expected: `release_date within 1870-01-01..${max}`,
+        };
+      },
+    },
+    {
+      name: 'cpi.months_contiguous',
+      severity: 'error',
+      run: async (wh) => {
+        const [row] = await wh.query<{
+          n: number;
+          lo: string | null;
+          hi: string | null;
+          span: number | null;
+        }>(
+          `SELECT count(*) AS n, min(month) AS lo, max(month) AS hi,
+             date_diff('month', min(month), max(month)) + 1 AS span FROM movies.cpi`,
+        );
+        const n = Number(row?.n ?? 0);
+        const span = Number(row?.span ?? 0);
+        return {
+          passed: n > 0 && n === span,
+          observed: `${fmt(n)} months in ${row?.lo ?? '—'}..${row?.hi ?? '—'}`,
+          expected: `${fmt(span)} months (no gaps)`,
+        };
+      },
+    },
+  );
+  for (const r of opts.reports) {
+    checks.push({
+      name: `reconciliation.${r.fileName}`,
+      severity: 'error',
+      run: () => {
+        const accounted = r.rowsLoaded + r.rowsQuarantined + r.duplicatesCollapsed + r.recordsMerged;
+        return Promise.resolve({
+          passed: accounted === r.recordsRead,
+          observed: `${fmt(r.recordsRead)} read = ${fmt(r.rowsLoaded)} loaded + ${fmt(r.rowsQuarantined)} quarantined + ${fmt(r.duplicatesCollapsed)} duplicates + ${fmt(r.recordsMerged)} merged`,
+          expected:
+            accounted === r.recordsRead
+              ? 'every record accounted for'
+              : `${fmt(r.recordsRead - accounted)} records unaccounted for`,
+        });
+      },
+    });
+  }
+  return checks;
+}
+
+/** Runs the checks in order and returns every result; never throws for a failed check. */
+export async function runChecks(wh: Warehouse, opts: CheckOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const c of buildChecks(opts)) {
+    results.push({ name: c.name, severity: c.severity, ...(await c.run(wh)) });
+  }
+  return results;
+}

@@ -1,0 +1,53 @@
+// The input layout: which file plays which role, which headers are expected, and which files are left out and why.
+
+export const FILE_ROLES = ['movies_metadata', 'links', 'ratings', 'cpi', 'ignored'] as const;
+export type FileRole = (typeof FILE_ROLES)[number];
+
+export const CPI_SERIES_ID = 'CUSR0000SS62031';
+
+/** Expected header of each role (CPI accepts FRED's old `DATE` and current `observation_date` forms). */
+export const EXPECTED_HEADERS: Record<Exclude<FileRole, 'ignored' | 'cpi'>, string> = {
+  movies_metadata:
+    'adult,belongs_to_collection,budget,genres,homepage,id,imdb_id,original_language,original_title,overview,popularity,poster_path,production_companies,production_countries,release_date,revenue,runtime,spoken_languages,status,tagline,title,video,vote_average,vote_count',
+  links: 'movieId,imdbId,tmdbId',
+  ratings: 'userId,movieId,rating,timestamp',
+};
+export const CPI_HEADER_RE = /^(?:observation_date|DATE),([A-Z0-9]+)$/;
+
+export interface Classified {
+  role: FileRole;
+  /** For ignored files: why they are left out. */
+  reason?: string;
+}
+
+/**
+ * Classifies a file of the input folder by name.
+ * Every `ratings*.csv` is a ratings file (incremental drops such as ratings_2026-11.csv) except ratings_small.csv:
+ * the Kaggle download ships it as a separate 100k-rating sample with its own user numbering, so merging it would
+ * double-count and mix two user id spaces.
+ */
+export function classifyFile(name: string): Classified {
+  const lower = name.toLowerCase();
+  if (lower === 'movies_metadata.csv') return { role: 'movies_metadata' };
+  if (lower === 'links.csv') return { role: 'links' };
+  if (lower === 'ratings_small.csv' || lower === 'links_small.csv') {
+    return {
+      role: 'ignored',
+      reason: 'separate MovieLens sample with its own user numbering (not more ratings)',
+    };
+  }
+  if (/^ratings.*\.csv$/.test(lower)) return { role: 'ratings' };
+  if (lower === `${CPI_SERIES_ID.toLowerCase()}.csv` || /^fredgraph.*\.csv$/.test(lower))
+    return { role: 'cpi' };
+  if (lower === 'keywords.csv' || lower === 'credits.csv')
+    return { role: 'ignored', reason: 'not used by the model' };
+  return { role: 'ignored', reason: 'not part of the Kaggle/FRED layout' };
+}
+
+/** Roles that must be present, with the file name to ask the user for. */
+export const REQUIRED: readonly { role: FileRole; name: string }[] = [
+  { role: 'movies_metadata', name: 'movies_metadata.csv' },
+  { role: 'links', name: 'links.csv' },
+  { role: 'ratings', name: 'ratings.csv' },
+  { role: 'cpi', name: `${CPI_SERIES_ID}.csv` },
+];

@@ -1,0 +1,275 @@
+// The stage task: find the input files, check their shape, and copy the changed ones to the staging area with a
+// manifest (name, bytes, sha256, lines). Unchanged files (same size and mtime as last loaded, or same sha256) are
+// not copied again — that is what makes a re-run cheap.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../../errors.js';
+import { CPI_HEADER_RE, EXPECTED_HEADERS, REQUIRED, classifyFile, type FileRole } from './input-layout.js';
+import { unpackZip } from './unzip.js';
+
+/** What the warehouse remembers of a file it loaded. */
+export interface FileState {
+  fileName: string;
+  bytes: number;
+  mtimeMs: number;
+  sha256: string;
+  dataLines: number;
+}
+
+export type StageAction = 'load' | 'unchanged' | 'ignored';
+
+export interface StagedFile {
+  name: string;
+  role: FileRole;
+  action: StageAction;
+  /** Where the source is. */
+  sourcePath: string;
+  /** The staged copy (for action 'load'). */
+  stagedPath: string | null;
+  bytes: number;
+  mtimeMs: number;
+  sha256: string | null;
+  /** Non-empty physical lines after the header (null when not read). */
+  dataLines: number | null;
+  note: string | null;
+  /** For CPI: the series id in the header. */
+  seriesId?: string;
+}
+
+export interface StageResult {
+  files: StagedFile[];
+  manifestPath: string;
+}
+
+interface Candidate {
+  name: string;
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+}
+
+async function listCsvFiles(dir: string): Promise<Candidate[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: Candidate[] = [];
+  for (const e of entries) {
+    if (!(e.isFile() || e.isSymbolicLink()) || !e.name.toLowerCase().endsWith('.csv')) continue;
+    const p = path.join(dir, e.name);
+    const s = await stat(p); // follows symlinks
+    if (!s.isFile()) continue;
+    out.push({ name: e.name, path: p, bytes: s.size, mtimeMs: s.mtimeMs });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Reads the first line of a file (without BOM and line ending). */
+async function readHeader(file: string): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    let text = buf.subarray(0, bytesRead).toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const nl = text.indexOf('\n');
+    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Checks one file's header and emptiness; returns the CPI series id for a CPI file. */
+async function validateShape(c: Candidate, role: FileRole): Promise<string | undefined> {
+  if (c.bytes === 0) throw new InputError(`${c.path}: the file is empty — expected a CSV with a header row`);
+  if (role === 'ignored') return undefined;
+  const header = await readHeader(c.path);
+  if (role === 'cpi') {
+    const m = CPI_HEADER_RE.exec(header);
+    if (!m)
+      throw new InputError(
+        `${c.path}: header ${JSON.stringify(header)} is not a FRED series CSV — expected "observation_date,<SERIES>" or "DATE,<SERIES>"`,
+      );
+    return m[1];
+  }
+  const expected = EXPECTED_HEADERS[role];
+  if (header !== expected) {
+    throw new InputError(
+      `${c.path}: wrong header ${JSON.stringify(header.slice(0, 120))} — expected ${JSON.stringify(expected.slice(0, 120))}`,
+    );
+  }
+  return undefined;
+}
+
+/** Streams a file once: sha256, non-empty data lines after the header, and (optionally) a copy. */
+export async function digestFile(
+  src: string,
+  copyTo?: string,
+): Promise<{ sha256: string; dataLines: number }> {
+  const hash = createHash('sha256');
+  const fh = await open(src, 'r');
+  const tmp = copyTo ? `${copyTo}.part` : undefined;
+  const out = tmp ? createWriteStream(tmp) : undefined;
+  let lines = 0;
+  let lineHasContent = false;
+  try {
+    for (;;) {
+      // A fresh buffer per read: the copy stream holds on to it until written.
+      const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      hash.update(chunk);
+      if (out && !out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, start);
+        const end = nl === -1 ? bytesRead : nl;
+        // content = any byte in [start, end) other than a trailing CR
+        if (end > start && !(end - start === 1 && chunk[start] === 13)) lineHasContent = true;
+        if (nl === -1) break;
+        if (lineHasContent) lines++;
+        lineHasContent = false;
+        start = nl + 1;
+      }
+    }
+    if (lineHasContent) lines++;
+  } finally {
+    await fh.close();
+    if (out)
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
+  }
+  if (tmp && copyTo) await rename(tmp, copyTo);
+  return { sha256: hash.digest('hex'), dataLines: Math.max(0, lines - 1) };
+}
+
+/**
+ * Stages the input. `input` is a folder, or the Kaggle zip (then the FRED CPI file is looked for beside it).
+ * Shape errors (missing file, empty file, wrong header, corrupt zip) throw InputError before anything is written
+ * to the warehouse.
+ */
+export async function stageInputs(opts: {
+  input: string;
+  stagingDir: string;
+  previous: ReadonlyMap<string, FileState>;
+  verify?: boolean;
+}): Promise<StageResult> {
+  const { input, stagingDir, previous } = opts;
+  let inputStat;
+  try {
+    inputStat = await stat(input);
+  } catch {
+    throw new InputError(
+      `input ${input} does not exist — pass --input <folder|zip> with the Kaggle files and ${REQUIRED[3]!.name}`,
+    );
+  }
+  let candidates: Candidate[];
+  if (inputStat.isDirectory()) {
+    candidates = await listCsvFiles(input);
+  } else if (input.toLowerCase().endsWith('.zip')) {
+    const unpacked = path.join(stagingDir, 'unpacked');
+    await unpackZip(input, unpacked);
+    const beside = (await listCsvFiles(path.dirname(input))).filter(
+      (c) => classifyFile(c.name).role === 'cpi',
+    );
+    candidates = [...(await listCsvFiles(unpacked)), ...beside];
+  } else {
+    throw new InputError(`input ${input} is neither a folder nor a .zip archive`);
+  }
+
+  const classified = candidates.map((c) => ({ c, ...classifyFile(c.name) }));
+  for (const req of REQUIRED) {
+    const found =
+      req.role === 'ratings'
+        ? classified.some((x) => x.c.name.toLowerCase() === 'ratings.csv')
+        : classified.some((x) => x.role === req.role);
+    if (!found)
+      throw new InputError(
+        `input ${input}: ${req.name} is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
+      );
+  }
+  const cpiFiles = classified.filter((x) => x.role === 'cpi');
+  if (cpiFiles.length > 1)
+    throw new InputError(
+      `input ${input}: more than one CPI file (${cpiFiles.map((x) => x.c.name).join(', ')}) — keep one`,
+    );
+
+  const series = new Map<string, string | undefined>();
+  for (const x of classified) series.set(x.c.name, await validateShape(x.c, x.role));
+
+  const rawDir = path.join(stagingDir, 'raw');
+  await mkdir(rawDir, { recursive: true });
+  const files: StagedFile[] = [];
+  for (const x of classified) {
+    const { c, role } = x;
+    const base = {
+      name: c.name,
+      role,
+      sourcePath: c.path,
+      bytes: c.bytes,
+      mtimeMs: c.mtimeMs,
+      seriesId: series.get(c.name),
+    };
+    if (role === 'ignored') {
+      files.push({
+        ...base,
+        action: 'ignored',
+        stagedPath: null,
+        sha256: null,
+        dataLines: null,
+        note: x.reason ?? null,
+      });
+      continue;
+    }
+    const prev = previous.get(c.name);
+    if (prev && !opts.verify && prev.bytes === c.bytes && prev.mtimeMs === c.mtimeMs) {
+      files.push({
+        ...base,
+        action: 'unchanged',
+        stagedPath: null,
+        sha256: prev.sha256,
+        dataLines: prev.dataLines,
+        note: 'same size and mtime as last loaded',
+      });
+      continue;
+    }
+    const stagedPath = path.join(rawDir, c.name);
+    const { sha256, dataLines } = await digestFile(c.path, stagedPath);
+    if (prev && prev.sha256 === sha256) {
+      files.push({
+        ...base,
+        action: 'unchanged',
+        stagedPath: null,
+        sha256,
+        dataLines,
+        note: 'same sha256 as last loaded',
+      });
+      continue;
+    }
+    if (dataLines === 0 && role !== 'ratings') throw new InputError(`${c.path}: has a header but no records`);
+    files.push({
+      ...base,
+      action: 'load',
+      stagedPath,
+      sha256,
+      dataLines,
+      note: prev ? 'changed since last load' : 'new',
+    });
+  }
+  const manifestPath = path.join(stagingDir, 'manifest.json');
+  const manifest = files.map(({ name, role, action, bytes, sha256, dataLines, note }) => ({
+    name,
+    role,
+    action,
+    bytes,
+    sha256,
+    dataLines,
+    note,
+  }));
+  await writeFile(
+    manifestPath,
+    JSON.stringify({ stagedAt: new Date().toISOString(), input, files: manifest }, null, 2) + '\n',
+  );
+  return { files, manifestPath };
+}
