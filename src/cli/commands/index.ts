@@ -1,6 +1,6 @@
 // The list of CLI commands. Each module exports a `register(program)` that adds one subcommand.
 import type { Command } from 'commander';
-import { register as registerRun } from './run.js';
+import { registerRun } from './run.js';
 import { registerAnswers } from './answers.js';
 import { registerGenerate } from './generate.js';
 

@@ -90,7 +90,7 @@ export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> 
   return loadConfig({ configPath: flags.config, overrides });
 }
 
-export function register(program: Command): void {
+export function registerRun(program: Command): void {
   program
     .command('run')
     .description(
