@@ -292,10 +292,10 @@ describe('generated dataset', () => {
 });
 
 describe('determinism', () => {
-  it('gives byte-identical files for the same seed and different files for another seed', async () => {
+  it('gives byte-identical files (zip included) for the same seed and different files for another seed', async () => {
     const [a, b, c] = [freshDir(), freshDir(), freshDir()];
-    await generateDataset({ out: a, movies: 150, ratings: 5_000, seed: 5 });
-    await generateDataset({ out: b, movies: 150, ratings: 5_000, seed: 5 });
+    await generateDataset({ out: a, movies: 150, ratings: 5_000, seed: 5, zip: true });
+    await generateDataset({ out: b, movies: 150, ratings: 5_000, seed: 5, zip: true });
     await generateDataset({ out: c, movies: 150, ratings: 5_000, seed: 6 });
     const files = readdirSync(a).sort();
     expect(readdirSync(b).sort()).toEqual(files);

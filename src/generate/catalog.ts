@@ -117,7 +117,8 @@ export function buildCatalog(seed: number, movieCount: number): Catalog {
   );
   const linkCount = movieCount + repeats + empties + unknowns;
 
-  const tmdbIds = distinctInts(rng, movieCount + unknowns, 2, 470_000);
+  // Real TMDB ids reach ≈470k; widen the range for larger catalogues so distinct draws stay cheap.
+  const tmdbIds = distinctInts(rng, movieCount + unknowns, 2, Math.max(470_000, 4 * (movieCount + unknowns)));
   const imdbNums = distinctInts(rng, linkCount, 1, 7_300_000);
   const kinds: LinkKind[] = [
     ...Array<LinkKind>(movieCount).fill('movie'),

@@ -93,14 +93,14 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     'keywords.csv',
     'id,keywords',
     'LF',
-    catalog.movies.map((m) => keywordsRow(textRng, m)),
+    mapLazy(catalog.movies, (m) => keywordsRow(textRng, m)),
   );
   files['credits.csv'] = writeLines(
     dir,
     'credits.csv',
     'cast,crew,id',
     'LF',
-    catalog.movies.map((m) => creditsRow(textRng, m)),
+    mapLazy(catalog.movies, (m) => creditsRow(textRng, m)),
   );
 
   const linkRows = catalog.links.map((l) => `${l.movieId},${l.imdbId},${l.tmdbId ?? ''}\r\n`);
@@ -243,17 +243,24 @@ function writeLines(
   file: string,
   header: string,
   eol: 'LF' | 'CRLF',
-  rows: readonly string[],
+  rows: Iterable<string>,
 ): FileTruth {
   const out = new ByteWriter(join(dir, file));
   out.str(header + (eol === 'LF' ? '\n' : '\r\n'));
   let lines = 1;
+  let records = 0;
   for (const row of rows) {
     out.str(row);
     lines += countNewlines(row);
+    records++;
   }
   out.close();
-  return { file, header, lineEnding: eol, records: rows.length, lines, bytes: out.bytes };
+  return { file, header, lineEnding: eol, records, lines, bytes: out.bytes };
+}
+
+/** Maps lazily, so rows are rendered while writing and never all held at once. */
+function* mapLazy<T>(items: readonly T[], f: (item: T) => string): Generator<string> {
+  for (const item of items) yield f(item);
 }
 
 function countNewlines(s: string): number {

@@ -18,6 +18,8 @@ export const DEFAULT_RATINGS = 100_000;
 export const DEFAULT_SEED = 42;
 /** Below this the fixed defects (3 broken rows, 29 duplicates, 3 empty votes) would crowd the catalogue. */
 export const MIN_MOVIES = 100;
+/** imdb ids are 7 digits, so the id space (and memory for the in-memory catalogue) caps the movie count. */
+export const MAX_MOVIES = 1_000_000;
 
 export const FRED_HEADERS = ['observation_date', 'DATE'] as const;
 export type FredHeader = (typeof FRED_HEADERS)[number];
@@ -68,7 +70,7 @@ export function resolveOptions(o: GenerateOptions): ResolvedOptions {
   const movies = o.movies ?? DEFAULT_MOVIES;
   const ratings = o.ratings ?? DEFAULT_RATINGS;
   const seed = o.seed ?? DEFAULT_SEED;
-  checkInt('--movies', movies, MIN_MOVIES, 10_000_000);
+  checkInt('--movies', movies, MIN_MOVIES, MAX_MOVIES);
   checkInt('--ratings', ratings, 1, 1_000_000_000);
   checkInt('--seed', seed, 0, Number.MAX_SAFE_INTEGER);
   const fredHeader = o.fredHeader ?? 'observation_date';
