@@ -82,7 +82,10 @@ async function recordChecks(wh: Warehouse, runId: number, checks: readonly Check
   }
 }
 
-/** Runs the whole pipeline once. Throws InputError/ConfigError for bad input before the warehouse is touched. */
+/**
+ * Runs the whole pipeline once. Failed checks are a result (status 'check_failed', nothing published), not an
+ * exception. Throws InputError/ConfigError for bad input before the warehouse is touched, and on task failures.
+ */
 export async function runPipeline(config: Config, opts: RunOptions = {}): Promise<RunSummary> {
   const emit: PipelineListener = opts.listener ?? (() => undefined);
   const started = Date.now();
@@ -236,7 +239,19 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
         await w.exec(`DELETE FROM movalytics.check_result WHERE run_id = ${runId}`);
         await recordChecks(w, runId, checks);
       });
-      await finish(err instanceof CheckFailedError ? 'check_failed' : 'failed', (err as Error).message);
+      if (err instanceof CheckFailedError) {
+        await finish('check_failed', err.message);
+        return {
+          runId,
+          status: 'check_failed',
+          files: stage.files,
+          reports,
+          checks,
+          quarantined: 0,
+          ms: Date.now() - started,
+        };
+      }
+      await finish('failed', (err as Error).message);
       throw err;
     }
     await finish('success', null);

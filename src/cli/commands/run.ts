@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../../config/config.js';
 import type { PipelineEvent } from '../../pipeline/events.js';
 import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
+import { CheckFailedError } from '../../errors.js';
 import { renderTable } from '../output.js';
 
 export interface RunFlags {
@@ -117,5 +118,11 @@ export function registerRun(program: Command): void {
         },
       });
       process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : renderRunSummary(summary));
+      if (summary.status === 'check_failed') {
+        const failed = summary.checks.filter((c) => c.severity === 'error' && !c.passed).map((c) => c.name);
+        throw new CheckFailedError(
+          `${failed.length} data-quality check(s) failed (${failed.join(', ')}); nothing was published — the warehouse keeps the last good load`,
+        );
+      }
     });
 }

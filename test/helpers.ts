@@ -1,0 +1,59 @@
+// Shared test helpers: temp folders, the real-data folder (skip with a notice, or fail in CI), and an in-process
+// CLI runner that captures stdout/stderr.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const realDir = resolve(repoRoot, '../shared/data/real');
+
+/**
+ * Whether the real excerpts are there. Missing on a user's machine: the tests skip with a visible notice.
+ * `.ci/run` sets MOVALYTICS_REQUIRE_REAL_DATA=1, which turns the skip into a failure.
+ */
+export function haveRealData(suite: string): boolean {
+  if (existsSync(realDir)) return true;
+  if (process.env.MOVALYTICS_REQUIRE_REAL_DATA === '1')
+    throw new Error(`${suite}: real data folder ${realDir} is missing (MOVALYTICS_REQUIRE_REAL_DATA=1)`);
+  console.warn(`NOTICE: ${suite}: ${realDir} is missing — tests on the real excerpts are SKIPPED`);
+  return false;
+}
+
+/** A temp folder removed after the test file. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `movalytics-${prefix}-`));
+  afterAll(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with `argv`, capturing what it writes. */
+export async function runCli(argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const before = process.exitCode;
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = before;
+  }
+}
