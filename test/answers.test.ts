@@ -8,6 +8,7 @@ import { main } from '../src/cli/main.js';
 import { modelDdl } from '../src/model/schema.js';
 import {
   computeAnswers,
+  martDdl,
   refreshMarts,
   renderAnswers,
   renderHeadlines,
@@ -428,6 +429,25 @@ describe('answers over the hand-built fixture', () => {
     });
     await expect(computeAnswers(wh, { cpiBase: '2001-13' })).rejects.toMatchObject({ exitCode: 2 });
     await expect(computeAnswers(wh, { quantile: 1.5 })).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('the plain distinct-count path (more genres than the bit mask holds) builds the same marts', async () => {
+    const read = async (): Promise<unknown> => [
+      await wh.query('SELECT * FROM marts.genre_rating_stats ORDER BY genre_id'),
+      await wh.query('SELECT * FROM marts.rating_totals'),
+    ];
+    const viaMask = await read();
+    for (const sql of martDdl(1000)) await wh.exec(sql);
+    expect(await read()).toEqual(viaMask);
+    const tables = await wh.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'`,
+    );
+    expect(tables.map((t) => t.table_name).sort()).toEqual([
+      'genre_rating_stats',
+      'movie_rating_stats',
+      'rating_totals',
+      'revenue_movie',
+    ]);
   });
 
   it('run is null without a successful run, else the latest one', async () => {

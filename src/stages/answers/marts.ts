@@ -12,15 +12,24 @@ export const MART_TABLES = [
   'revenue_movie',
 ] as const;
 
+/** Scratch table of refreshMarts: one row per user with the genres they rated as a bit mask. Dropped at the end. */
+const USER_MASK = `${MARTS_SCHEMA}.user_genre_mask_scratch`;
+
+/** Genres that fit the BIGINT bit mask (bits 0..62: bit 63 is the sign). The real data has 20. */
+export const MAX_MASK_GENRES = 63;
+
 /**
- * Mart DDL, in order. Each table is replaced whole, so a refresh after any load (full or incremental) is correct
- * without tracking what changed. DROP + CREATE … AS rather than CREATE OR REPLACE: PostgreSQL and Redshift lack the
- * latter, and inside refreshMarts' transaction the swap is atomic on engines with transactional DDL.
+ * Mart DDL, in order, for a model with `genreCount` genres. Each table is replaced whole, so a refresh after any load
+ * (full or incremental) is correct without tracking what changed. DROP + CREATE … AS rather than CREATE OR REPLACE:
+ * PostgreSQL and Redshift lack the latter, and inside refreshMarts' transaction the swap is atomic on engines with
+ * transactional DDL.
  */
-export function martDdl(): string[] {
+export function martDdl(genreCount: number): string[] {
+  const useMask = genreCount <= MAX_MASK_GENRES;
   return [
     `CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`,
     ...MART_TABLES.map((t) => `DROP TABLE IF EXISTS ${MARTS_SCHEMA}.${t}`),
+    `DROP TABLE IF EXISTS ${USER_MASK}`,
     // Per movie: mapped ratings only (rating → movie_link → movie). sum_rating stays exact in DOUBLE: ratings are
     // multiples of 0.5, so sums are exact far beyond 26M rows; answers derive means from it.
     `CREATE TABLE ${MARTS_SCHEMA}.movie_rating_stats AS
@@ -30,28 +39,7 @@ SELECT movie_id,
        CAST(AVG(rating) AS DOUBLE PRECISION) AS mean_rating
 FROM movies.rating_mapped
 GROUP BY movie_id`,
-    // Per genre: a movie in k genres counts once for each. Distinct users is the expensive part: done here, once.
-    `CREATE TABLE ${MARTS_SCHEMA}.genre_rating_stats AS
-SELECT g.genre_id,
-       COALESCE(s.ratings, 0) AS ratings,
-       COALESCE(s.users, 0) AS users,
-       COALESCE(s.sum_rating, 0) AS sum_rating
-FROM movies.genre g
-LEFT JOIN (
-  SELECT mg.genre_id,
-         COUNT(*) AS ratings,
-         COUNT(DISTINCT r.user_id) AS users,
-         CAST(SUM(r.rating) AS DOUBLE PRECISION) AS sum_rating
-  FROM movies.rating_mapped r
-  JOIN movies.movie_genre mg ON mg.movie_id = r.movie_id
-  GROUP BY mg.genre_id
-) s ON s.genre_id = g.genre_id`,
-    // Totals over all counted ratings (C's denominator, Q2's share denominator, distinct users overall).
-    `CREATE TABLE ${MARTS_SCHEMA}.rating_totals AS
-SELECT COUNT(*) AS ratings,
-       COUNT(DISTINCT user_id) AS users,
-       CAST(COALESCE(SUM(rating), 0) AS DOUBLE PRECISION) AS sum_rating
-FROM movies.rating_mapped`,
+    ...(useMask ? genreStatsByMask() : genreStatsDirect()),
     // Revenue movies (revenue and release date known) with their release month's CPI, NULL outside the series.
     // Real dollars are computed at answer time because the base month is a parameter.
     `CREATE TABLE ${MARTS_SCHEMA}.revenue_movie AS
@@ -68,9 +56,80 @@ WHERE m.revenue IS NOT NULL AND m.release_date IS NOT NULL`,
   ];
 }
 
-/** (Re)builds every answer mart from the model. Called by the pipeline after each load. */
+/** Ratings and rating sums per genre from movie_rating_stats: a movie in k genres counts once for each. */
+const GENRE_RATINGS = `SELECT mg.genre_id, SUM(s.v) AS ratings, SUM(s.sum_rating) AS sum_rating
+  FROM ${MARTS_SCHEMA}.movie_rating_stats s JOIN movies.movie_genre mg ON mg.movie_id = s.movie_id
+  GROUP BY mg.genre_id`;
+
+/**
+ * Distinct users per genre via one bit mask per user: the 26M mapped ratings are reduced to ~270k user rows in a
+ * single pass (bit_or of the rated movies' genre masks), instead of a distinct count over ~65M (genre, user) pairs —
+ * 8.6 s → about a second at full scale on 2 cores. The same pass counts distinct users overall.
+ */
+function genreStatsByMask(): string[] {
+  const genreBits = `SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre`;
+  return [
+    `CREATE TABLE ${USER_MASK} AS
+WITH gb AS (${genreBits}),
+movie_mask AS (
+  SELECT mg.movie_id, CAST(SUM(CAST(1 AS BIGINT) << gb.bit) AS BIGINT) AS mask
+  FROM movies.movie_genre mg JOIN gb ON gb.genre_id = mg.genre_id
+  GROUP BY mg.movie_id)
+SELECT r.user_id, BIT_OR(COALESCE(mm.mask, 0)) AS mask
+FROM movies.rating_mapped r LEFT JOIN movie_mask mm ON mm.movie_id = r.movie_id
+GROUP BY r.user_id`,
+    `CREATE TABLE ${MARTS_SCHEMA}.genre_rating_stats AS
+WITH gb AS (${genreBits}),
+gr AS (${GENRE_RATINGS}),
+gu AS (
+  SELECT gb.genre_id, COUNT(*) AS users
+  FROM ${USER_MASK} u JOIN gb ON ((u.mask >> gb.bit) & 1) = 1
+  GROUP BY gb.genre_id)
+SELECT g.genre_id,
+       COALESCE(gr.ratings, 0) AS ratings,
+       COALESCE(gu.users, 0) AS users,
+       CAST(COALESCE(gr.sum_rating, 0) AS DOUBLE PRECISION) AS sum_rating
+FROM movies.genre g
+LEFT JOIN gr ON gr.genre_id = g.genre_id
+LEFT JOIN gu ON gu.genre_id = g.genre_id`,
+    `CREATE TABLE ${MARTS_SCHEMA}.rating_totals AS
+SELECT COALESCE((SELECT SUM(v) FROM ${MARTS_SCHEMA}.movie_rating_stats), 0) AS ratings,
+       (SELECT COUNT(*) FROM ${USER_MASK}) AS users,
+       CAST(COALESCE((SELECT SUM(sum_rating) FROM ${MARTS_SCHEMA}.movie_rating_stats), 0) AS DOUBLE PRECISION)
+         AS sum_rating`,
+    `DROP TABLE ${USER_MASK}`,
+  ];
+}
+
+/** The plain form, for models with more genres than the mask holds: a distinct count per genre. */
+function genreStatsDirect(): string[] {
+  return [
+    `CREATE TABLE ${MARTS_SCHEMA}.genre_rating_stats AS
+WITH gr AS (${GENRE_RATINGS}),
+gu AS (
+  SELECT mg.genre_id, COUNT(DISTINCT r.user_id) AS users
+  FROM movies.rating_mapped r JOIN movies.movie_genre mg ON mg.movie_id = r.movie_id
+  GROUP BY mg.genre_id)
+SELECT g.genre_id,
+       COALESCE(gr.ratings, 0) AS ratings,
+       COALESCE(gu.users, 0) AS users,
+       CAST(COALESCE(gr.sum_rating, 0) AS DOUBLE PRECISION) AS sum_rating
+FROM movies.genre g
+LEFT JOIN gr ON gr.genre_id = g.genre_id
+LEFT JOIN gu ON gu.genre_id = g.genre_id`,
+    `CREATE TABLE ${MARTS_SCHEMA}.rating_totals AS
+SELECT COUNT(*) AS ratings,
+       COUNT(DISTINCT user_id) AS users,
+       CAST(COALESCE(SUM(rating), 0) AS DOUBLE PRECISION) AS sum_rating
+FROM movies.rating_mapped`,
+  ];
+}
+
+/** (Re)builds every answer mart from the model, in one transaction. Called by the pipeline after each load. */
 export async function refreshMarts(wh: Warehouse): Promise<void> {
+  const [g] = await wh.query(`SELECT COUNT(*) AS n FROM movies.genre`);
+  const genreCount = Number(g?.n ?? 0);
   await wh.transaction(async () => {
-    for (const sql of martDdl()) await wh.exec(sql);
+    for (const sql of martDdl(genreCount)) await wh.exec(sql);
   });
 }
