@@ -56,7 +56,7 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
         'q1',
         TITLES.q1,
         [
-          `C (mean of all counted ratings) = ${fmt(q.meanRating, 4)}; m (minimum votes) = ${fmt(q.minVotes, 2)}` +
+          `C (mean of all counted ratings) = ${fmt(q.meanRating, 4)}; m (minimum votes) = ${fmt(q.minVotes)}` +
             (q.minVotesSource === 'override'
               ? ' (set by --min-votes)'
               : ` (quantile ${q.quantile} of votes per rated movie)`),
