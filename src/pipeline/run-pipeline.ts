@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { CheckFailedError, TaskError } from '../errors.js';
 import { modelDdl } from '../model/schema.js';
+import { refreshMarts } from '../stages/answers/index.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
 import { loadModel, type FileReport } from '../stages/load/load-model.js';
@@ -27,8 +28,6 @@ export interface RunSummary {
 
 export interface RunOptions {
   listener?: PipelineListener;
-  /** Hook for marts and other steps that must publish with the load (called inside the transaction). */
-  afterLoad?: (wh: Warehouse) => Promise<void>;
   /** Testing hook: throw right after this task, to prove a failure leaves the previous state intact. */
   failAfter?: TaskName;
 }
@@ -203,7 +202,8 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
             `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join(', ')} — nothing was published; see the check table`,
           );
         }
-        if (opts.afterLoad) await task('answers.marts', () => opts.afterLoad!(w));
+        // Marts publish with the model they summarise, in the same transaction.
+        await task('answers.marts', () => refreshMarts(w));
         for (const r of reports) {
           await w.query(
             `INSERT INTO movalytics.reconciliation (run_id, file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

@@ -1,9 +1,15 @@
 // The list of CLI commands. Each module exports a `register(program)` that adds one subcommand.
 import type { Command } from 'commander';
+import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';
 import { registerAnswers } from './answers.js';
 import { registerGenerate } from './generate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGenerate, registerAnswers];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerRun,
+  registerDemo,
+  registerGenerate,
+  registerAnswers,
+];

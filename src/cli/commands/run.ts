@@ -1,10 +1,12 @@
 // `movalytics run`: the whole pipeline on the configured input and warehouse, with progress on stderr and the
 // file reconciliation, check results and headline answers on stdout.
 import type { Command } from 'commander';
-import { loadConfig, type ConfigInput } from '../../config/config.js';
+import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
 import type { PipelineEvent } from '../../pipeline/events.js';
 import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { CheckFailedError } from '../../errors.js';
+import { computeAnswers, renderHeadlines } from '../../stages/answers/index.js';
+import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
 import { renderTable } from '../output.js';
 
 export interface RunFlags {
@@ -79,6 +81,34 @@ export function renderRunSummary(s: RunSummary): string {
     ]),
   );
   return out.join('\n');
+}
+
+/** Runs the pipeline, prints the summary and the headline answers; throws CheckFailedError (exit 3) on failed checks. */
+export async function runAndReport(config: Config, json: boolean): Promise<void> {
+  const summary = await runPipeline(config, {
+    listener: (e) => {
+      const line = progressLine(e);
+      if (line !== null) process.stderr.write(line + '\n');
+    },
+  });
+  if (summary.status === 'check_failed') {
+    process.stdout.write(json ? JSON.stringify({ run: summary }, null, 2) + '\n' : renderRunSummary(summary));
+    const failed = summary.checks.filter((c) => c.severity === 'error' && !c.passed).map((c) => c.name);
+    throw new CheckFailedError(
+      `${failed.length} data-quality check(s) failed (${failed.join(', ')}); nothing was published — the warehouse keeps the last good load`,
+    );
+  }
+  const wh = await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
+  try {
+    const answers = await computeAnswers(wh);
+    process.stdout.write(
+      json
+        ? JSON.stringify({ run: summary, answers }, null, 2) + '\n'
+        : `${renderRunSummary(summary)}\nAnswers\n${renderHeadlines(answers)}`,
+    );
+  } finally {
+    await wh.close();
+  }
 }
 
 /** Builds the config from flags (flags override the config file). */

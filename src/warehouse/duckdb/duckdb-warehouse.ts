@@ -19,6 +19,9 @@ export const DUCKDB_CAPABILITIES: Capabilities = {
   transactionalDdl: true,
 };
 
+/** The catalog the warehouse file is attached as. */
+export const WAREHOUSE_CATALOG = 'warehouse';
+
 export interface DuckDbOptions {
   /** Path of the database file, or ':memory:'. */
   path: string;
@@ -64,9 +67,23 @@ export class DuckDbWarehouse implements Warehouse {
       preserve_insertion_order: 'false',
     };
     if (opts.threads !== undefined) config.threads = String(opts.threads);
+    // Spill next to the warehouse file (an in-memory instance would default to ./.tmp in the working directory).
+    if (opts.path !== ':memory:') config.temp_directory = `${opts.path}.tmp`;
     try {
-      const instance = await DuckDBInstance.create(opts.path, config);
+      // The file is attached under a fixed catalog name: DuckDB names a catalog after its file, and a file called
+      // movalytics.duckdb would make `movalytics.run` ambiguous between catalog and schema.
+      const instance = await DuckDBInstance.create(':memory:', config);
       const conn = await instance.connect();
+      if (opts.path !== ':memory:') {
+        try {
+          await conn.run(`ATTACH ${quoteLiteral(opts.path)} AS ${WAREHOUSE_CATALOG}`);
+          await conn.run(`USE ${WAREHOUSE_CATALOG}`);
+        } catch (err) {
+          conn.closeSync();
+          instance.closeSync();
+          throw err;
+        }
+      }
       return new DuckDbWarehouse(instance, conn, opts.path);
     } catch (err) {
       throw toWarehouseError(err, opts.path);
