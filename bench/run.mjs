@@ -1,0 +1,126 @@
+// `npm run bench`: full-scale benchmark of the pipeline. Generates (once, cached) The Movies Dataset at real size,
+// then measures in one run: (a) the floor — DuckDB CREATE TABLE AS SELECT * FROM read_csv of ratings.csv alone;
+// (b) a cold `movalytics run`; (c) a re-run with no changes; (d) a run after adding a file with 1% new/updated
+// ratings; and the warm time of each answer. Prints times, ratios to the floor and peak RSS; writes
+// bench/results.json. Each step runs in its own process so its peak RSS is its own.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, createReadStream } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ensureFullDataset } from './generate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const work = join(here, 'data', 'work');
+const TARGETS = { cold: 2.0, rerun: 0.3, incremental: 0.5, rssMiB: 2048, answerMs: 50 };
+
+function step(...args) {
+  const out = execFileSync(process.execPath, [join(here, 'child.mjs'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** Writes a ratings file of ~1% of the ratings: half update existing pairs (later timestamp), half are new. */
+async function writeIncrement(ratingsCsv, out, total) {
+  const want = Math.round(total * 0.01);
+  const every = Math.floor(total / (want / 2));
+  const lines = ['userId,movieId,rating,timestamp'];
+  let i = 0;
+  const rl = createInterface({ input: createReadStream(ratingsCsv), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (i++ === 0 || i % every !== 0) continue;
+    const [u, m, , ts] = line.split(',');
+    lines.push(`${u},${m},${(((i >> 3) % 10) + 1) * 0.5},${Number(ts) + 86_400}`);
+    if (lines.length > want / 2) break;
+  }
+  // New ratings: fresh users (beyond the generated range) rating existing movies.
+  const movieIds = lines.slice(1).map((l) => l.split(',')[1]);
+  for (let k = 0; lines.length <= want; k++)
+    lines.push(
+      `${10_000_000 + (k >> 4)},${movieIds[k % movieIds.length]},${((k % 10) + 1) * 0.5},1600000000`,
+    );
+  writeFileSync(out, lines.join('\r\n') + '\r\n');
+  return lines.length - 1;
+}
+
+const {
+  dir,
+  truth,
+  seconds: genSeconds,
+  maxRssMiB: genRss,
+  generated,
+} = await ensureFullDataset({ log: (m) => console.error(m) });
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+const input = join(work, 'input');
+mkdirSync(input);
+for (const f of readdirSync(dir)) if (f.endsWith('.csv')) symlinkSync(join(dir, f), join(input, f));
+const warehouse = join(work, 'movalytics.duckdb');
+const staging = join(work, 'staging');
+
+console.error('measuring (a) floor: DuckDB CTAS of ratings.csv …');
+const floor = step('floor', join(dir, 'ratings.csv'), join(work, 'floor.duckdb'));
+rmSync(join(work, 'floor.duckdb'), { force: true });
+console.error('measuring (b) cold run …');
+const cold = step('run', input, warehouse, staging);
+console.error('measuring (c) re-run, no changes …');
+const rerun = step('run', input, warehouse, staging);
+const incrementRows = await writeIncrement(
+  join(dir, 'ratings.csv'),
+  join(input, 'ratings_increment.csv'),
+  truth.ratings.count,
+);
+console.error(
+  `measuring (d) run after adding ratings_increment.csv (${incrementRows.toLocaleString('en-US')} rows) …`,
+);
+const incremental = step('run', input, warehouse, staging);
+console.error('measuring answers (warm median of 7) …');
+const answers = step('answers', warehouse);
+
+const ratio = (x) => Math.round((x.ms / floor.ms) * 100) / 100;
+const results = {
+  measuredAt: new Date().toISOString(),
+  machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  dataset: {
+    ratings: truth.ratings.count,
+    movies: truth.movies.distinctIds,
+    users: truth.ratings.users,
+    generatedNow: generated,
+    generateSeconds: genSeconds,
+    generateMaxRssMiB: genRss,
+  },
+  floor,
+  cold: { ...cold, ratio: ratio(cold), target: TARGETS.cold },
+  rerun: { ...rerun, ratio: ratio(rerun), target: TARGETS.rerun },
+  incremental: {
+    ...incremental,
+    rows: incrementRows,
+    ratio: ratio(incremental),
+    target: TARGETS.incremental,
+  },
+  answers: { ...answers, targetMs: TARGETS.answerMs },
+  peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB),
+  targetRssMiB: TARGETS.rssMiB,
+};
+writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+
+const row = (name, r, target) =>
+  `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.ratio === undefined ? '       ' : `${r.ratio.toFixed(2).padStart(5)}×`}${target === undefined ? '' : ` (target ≤ ${target}×${r.ratio <= target ? ', met' : ', MISSED'})`}  peak RSS ${r.maxRssMiB} MiB`;
+console.log(
+  `Full scale: ${truth.ratings.count.toLocaleString('en-US')} ratings, ${truth.movies.distinctIds.toLocaleString('en-US')} movies; ${cpus().length} cores`,
+);
+console.log(row('(a) floor: DuckDB CTAS read_csv', floor));
+console.log(row('(b) cold movalytics run', results.cold, TARGETS.cold));
+console.log(`    tasks: ${JSON.stringify(cold.tasks)}`);
+console.log(row('(c) re-run, no changes', results.rerun, TARGETS.rerun));
+console.log(row('(d) +1% ratings file', results.incremental, TARGETS.incremental));
+console.log(`    tasks: ${JSON.stringify(incremental.tasks)}`);
+console.log(
+  `answers warm median (ms): ${JSON.stringify(answers.warmMedianMs)} (target < ${TARGETS.answerMs} ms each)`,
+);
+console.log(`peak RSS of a run: ${results.peakRssMiB} MiB (target ≤ ${TARGETS.rssMiB} MiB)`);
+console.log(`written: bench/results.json`);
