@@ -4,6 +4,7 @@ import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';
 import { registerAnswers } from './answers.js';
 import { registerGenerate } from './generate.js';
+import { registerReport } from './report.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -12,4 +13,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDemo,
   registerGenerate,
   registerAnswers,
+  registerReport,
 ];
