@@ -303,7 +303,12 @@ describe('run on generated data', () => {
         good.replace('ID', '9000003').replace('DATE', '2001-01-01'),
       ].join('\n') + '\n',
     );
-    appendFileSync(join(input, 'ratings.csv'), '1,1,7.0,100\r\n1,x,3.0,100\r\n5,5\r\n');
+    // Three bad rows, and a duplicate of a spot-check pair with a later timestamp: it must win, the old one collapse.
+    const spot = truth.ratings.spotChecks.find((x) => x.mapped)!;
+    appendFileSync(
+      join(input, 'ratings.csv'),
+      `1,1,7.0,100\r\n1,x,3.0,100\r\n5,5\r\n${spot.userId},${spot.movieId},0.5,${spot.timestamp + 1}\r\n`,
+    );
     appendFileSync(join(input, 'links.csv'), 'zz,0000001,1\r\n');
     const run = await runPipeline(configFor(dir, input));
     expect(run.status).toBe('success');
@@ -334,7 +339,16 @@ describe('run on generated data', () => {
     expect(m!.n).toBe(1);
     for (const r of run.reports)
       expect(r.rowsLoaded + r.rowsQuarantined + r.duplicatesCollapsed + r.recordsMerged).toBe(r.recordsRead);
-    expect(run.reports.find((r) => r.fileName === 'ratings.csv')!.rowsQuarantined).toBe(3);
+    expect(run.reports.find((r) => r.fileName === 'ratings.csv')).toMatchObject({
+      rowsQuarantined: 3,
+      duplicatesCollapsed: 1,
+      rowsLoaded: truth.ratings.count,
+    });
+    const [kept] = await q<{ rating: number; n: number }>(
+      join(dir, 'w.duckdb'),
+      `SELECT max(rating) AS rating, count(*) AS n FROM movies.rating WHERE user_id = ${spot.userId} AND movielens_id = ${spot.movieId}`,
+    );
+    expect(kept).toEqual({ rating: 0.5, n: 1 });
   });
 
   it('leaves the model as it was when a run fails between stages', async () => {

@@ -10,7 +10,7 @@ import { modelDdl } from '../model/schema.js';
 import { refreshMarts } from '../stages/answers/index.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
-import { loadModel, type FileReport } from '../stages/load/load-model.js';
+import { dropLoadScratch, loadModel, type FileReport } from '../stages/load/load-model.js';
 import { stageInputs, type FileState, type StagedFile } from '../stages/stage/stage-files.js';
 import { DuckDbWarehouse } from '../warehouse/duckdb/index.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -173,27 +173,29 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     const cleanDir = path.join(config.staging, 'clean');
     await mkdir(cleanDir, { recursive: true });
     const moviesFile = toLoad.find((f) => f.role === 'movies_metadata');
-    let movies: CleanMovies | null = null;
-    if (moviesFile) {
-      movies = await task(
-        'clean.movies',
-        () => cleanMovies(moviesFile.stagedPath!, cleanDir),
-        (r) =>
-          `${r.stats.rowsLoaded} movies, ${r.stats.quarantined} quarantined, ${r.stats.duplicatesCollapsed} duplicates, ${r.stats.recordsMerged} repaired`,
-      );
-    }
+    // The clean task runs in JavaScript while the load task's first steps (ratings) run in the engine's threads.
+    const movies: Promise<CleanMovies | null> = moviesFile
+      ? task(
+          'clean.movies',
+          () => cleanMovies(moviesFile.stagedPath!, cleanDir),
+          (r) =>
+            `${r.stats.rowsLoaded} movies, ${r.stats.quarantined} quarantined, ${r.stats.duplicatesCollapsed} duplicates, ${r.stats.recordsMerged} repaired`,
+        )
+      : Promise.resolve(null);
+    movies.catch(() => undefined); // awaited inside the load; this only keeps an early failure from going unhandled
 
     let reports: FileReport[] = [];
     let checks: CheckResult[] = [];
     let quarantined = 0;
     try {
       await w.transaction(async () => {
-        reports = await task('load.model', () =>
+        const loaded = await task('load.model', () =>
           loadModel(w, { runId, files: stage.files, movies, cleanDir }),
         );
+        reports = loaded.reports;
         for (const report of reports) emit({ type: 'file.loaded', report });
         checks = await task('check.quality', () =>
-          runChecks(w, { mappedShareWarn: config.mappedShareWarn, reports }),
+          runChecks(w, { mappedShareWarn: config.mappedShareWarn, reports, ratingScope: loaded.ratingScope }),
         );
         for (const result of checks) emit({ type: 'check.result', result });
         const failed = checks.filter((c) => c.severity === 'error' && !c.passed);
@@ -228,6 +230,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
         }
         await recordManifest(w, runId, stage.files);
         await recordChecks(w, runId, checks);
+        await dropLoadScratch(w);
         const [q] = await w.query<{ n: number }>(
           `SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = ${runId}`,
         );

@@ -49,6 +49,15 @@ export interface BulkLoadResult {
   rejects: BulkReject[];
 }
 
+export interface BulkCsvOptions {
+  file: string;
+  columns: readonly ColumnSpec[];
+  target: string;
+  mode: 'create' | 'append';
+  select?: string;
+  where?: string;
+}
+
 /** A connection to one warehouse. All access to a warehouse goes through this. */
 export interface Warehouse {
   readonly kind: WarehouseKind;
@@ -62,10 +71,12 @@ export interface Warehouse {
   /** Runs `fn` in one transaction: everything it did commits together, or none of it does. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
-   * Bulk-loads a comma-separated file with a header row into a new table `table` (schema-qualified) with exactly
-   * `columns`, in file order of columns. Records that do not parse as those columns are returned as rejects.
+   * Bulk-loads a comma-separated file with a header row, read as `columns` (in file order). With `mode: 'create'`
+   * a new table `target` holds the result; with 'append' the rows go into the existing `target`. `select` (SQL
+   * over the file's columns, default `*`) shapes each row and `where` filters them. Records that do not parse as
+   * `columns` are returned as rejects; `rowsLoaded` counts rows written.
    */
-  bulkLoadCsv(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<BulkLoadResult>;
+  bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult>;
   /** Bulk-loads a newline-delimited JSON file into a new table `table` with exactly `columns`. */
   bulkLoadNdjson(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<number>;
   close(): Promise<void>;

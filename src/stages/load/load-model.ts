@@ -2,7 +2,7 @@
 // (loaded, quarantined with a reason, or collapsed as a duplicate). The caller runs it inside one transaction.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
+import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
 import { quoteLiteral } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
@@ -20,7 +20,8 @@ export interface FileReport {
 export interface LoadInput {
   runId: number;
   files: readonly StagedFile[];
-  movies: CleanMovies | null;
+  /** The cleaned movies_metadata (a promise: the clean task may still be running). */
+  movies: Promise<CleanMovies | null>;
   /** Folder for hand-off files written by this task (quarantine of CSV rejects). */
   cleanDir: string;
 }
@@ -71,6 +72,10 @@ ON CONFLICT (${key.join(', ')}) DO ${set === 'NOTHING' ? 'NOTHING' : set}`;
 
 class Loader {
   readonly reports: FileReport[] = [];
+  /** Whether an incremental ratings load left its rows in RATING_TOUCHED. */
+  touchedRatings = false;
+  /** Whether a ratings file was loaded into an empty table (then every rating is new). */
+  coldRatings = false;
   constructor(
     private readonly wh: Warehouse,
     private readonly input: LoadInput,
@@ -87,31 +92,42 @@ SELECT ${this.input.runId}, ${quoteLiteral(fileName)}, record_number, line_numbe
     return n;
   }
 
-  /** Bulk-loads a CSV into a staging table and quarantines the records the engine could not read. */
+  /** Quarantines the records the engine could not read as the declared columns. */
+  private async quarantineRejects(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
+    if (rejects.length === 0) return;
+    const nd = path.join(this.input.cleanDir, `${file.name}.rejects.ndjson`);
+    await writeFile(
+      nd,
+      rejects
+        .map((r) =>
+          JSON.stringify({
+            record_number: r.line - 1,
+            line_number: r.line,
+            reason: `${r.reason} — row quarantined`,
+            raw: r.raw,
+          }),
+        )
+        .join('\n') + '\n',
+    );
+    await this.quarantineRows(file.name, nd);
+  }
+
+  /** Bulk-loads a CSV into a new staging table and quarantines the records the engine could not read. */
   private async stageCsv(
     file: StagedFile,
     table: string,
     columns: readonly ColumnSpec[],
+    select?: string,
   ): Promise<{ rows: number; rejected: number }> {
     await this.wh.exec(`DROP TABLE IF EXISTS ${table}`);
-    const { rowsLoaded, rejects } = await this.wh.bulkLoadCsv({ file: file.stagedPath!, table, columns });
-    if (rejects.length > 0) {
-      const nd = path.join(this.input.cleanDir, `${file.name}.rejects.ndjson`);
-      await writeFile(
-        nd,
-        rejects
-          .map((r) =>
-            JSON.stringify({
-              record_number: r.line - 1,
-              line_number: r.line,
-              reason: `${r.reason} — row quarantined`,
-              raw: r.raw,
-            }),
-          )
-          .join('\n') + '\n',
-      );
-      await this.quarantineRows(file.name, nd);
-    }
+    const { rowsLoaded, rejects } = await this.wh.bulkLoadCsv({
+      file: file.stagedPath!,
+      columns,
+      target: table,
+      mode: 'create',
+      select,
+    });
+    await this.quarantineRejects(file, rejects);
     return { rows: rowsLoaded, rejected: rejects.length };
   }
 
@@ -135,8 +151,7 @@ SELECT ${this.input.runId}, ${quoteLiteral(fileName)}, NULL, NULL, ${reason}, ${
     return n;
   }
 
-  async movies(file: StagedFile): Promise<void> {
-    const clean = this.input.movies;
+  async movies(file: StagedFile, clean: CleanMovies | null): Promise<void> {
     if (!clean) throw new Error('movies_metadata staged for load but not cleaned');
     const wh = this.wh;
     await wh.exec(
@@ -258,88 +273,197 @@ ON CONFLICT (month) DO UPDATE SET series_id = excluded.series_id, value = exclud
     await this.wh.exec(`DROP TABLE ${t}`);
   }
 
+  /**
+   * Loads a ratings file. The first file into an empty table goes straight from the CSV into movies.rating in one
+   * pass (the 26M-row path); later files are staged, de-duplicated and merged by key. Either way the result has one
+   * row per (user, movie): the later timestamp wins, then the higher rating.
+   */
   async ratings(file: StagedFile): Promise<void> {
+    const existing = await count(
+      this.wh,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`,
+    );
+    if (existing === 0) this.coldRatings = true;
+    const r = existing === 0 ? await this.ratingsIntoEmpty(file) : await this.ratingsMerge(file);
+    this.reports.push({
+      fileName: file.name,
+      recordsRead: file.dataLines ?? r.read,
+      recordsMerged: 0,
+      ...r.report,
+    });
+  }
+
+  private async ratingsIntoEmpty(
+    file: StagedFile,
+  ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
+    const wh = this.wh;
+    const { rowsLoaded, rejects } = await wh.bulkLoadCsv({
+      file: file.stagedPath!,
+      columns: RATING_CSV_COLUMNS,
+      target: 'movies.rating',
+      mode: 'append',
+      select: RATING_SELECT,
+      where: RATING_VALID,
+    });
+    await this.quarantineRejects(file, rejects);
+    let invalid = 0;
+    // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
+    if (file.dataLines !== null && file.dataLines - rejects.length - rowsLoaded > 0) {
+      const t = `${STAGING}.rating_invalid`;
+      await wh.exec(`DROP TABLE IF EXISTS ${t}`);
+      await wh.bulkLoadCsv({
+        file: file.stagedPath!,
+        columns: RATING_CSV_COLUMNS,
+        target: t,
+        mode: 'create',
+        select: RATING_SELECT,
+        where: `NOT coalesce(${RATING_VALID}, false)`,
+      });
+      invalid = await this.quarantineInvalidRatings(file.name, t);
+      await wh.exec(`DROP TABLE ${t}`);
+    }
+    // Duplicated (user, movie) pairs inside the file: keep one row per pair.
+    const dups = `${STAGING}.rating_dup_keys`;
+    await wh.exec(`DROP TABLE IF EXISTS ${dups}; CREATE TABLE ${dups} AS
+SELECT user_id, movielens_id, count(*) AS n FROM movies.rating GROUP BY user_id, movielens_id HAVING count(*) > 1`);
+    const collapsed = await count(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
+    if (collapsed > 0) {
+      const keep = `${STAGING}.rating_dup_keep`;
+      await wh.exec(
+        `DROP TABLE IF EXISTS ${keep}; CREATE TABLE ${keep} AS ${dedupeSql(`(SELECT r.* FROM movies.rating r JOIN ${dups} d USING (user_id, movielens_id))`)}`,
+      );
+      await wh.exec(
+        `DELETE FROM movies.rating r USING ${dups} d WHERE r.user_id = d.user_id AND r.movielens_id = d.movielens_id`,
+      );
+      await wh.exec(
+        `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${keep}`,
+      );
+      await wh.exec(`DROP TABLE ${keep}`);
+    }
+    await wh.exec(`DROP TABLE ${dups}`);
+    const valid = rowsLoaded;
+    return {
+      read: rowsLoaded + rejects.length + invalid,
+      report: {
+        rowsLoaded: valid - collapsed,
+        rowsQuarantined: rejects.length + invalid,
+        duplicatesCollapsed: collapsed,
+      },
+    };
+  }
+
+  private async ratingsMerge(
+    file: StagedFile,
+  ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
-    const fresh = `${STAGING}.rating_new`;
-    const { rows, rejected } = await this.stageCsv(file, raw, [
-      { name: 'userId', type: 'INTEGER' },
-      { name: 'movieId', type: 'INTEGER' },
-      { name: 'rating', type: 'DOUBLE PRECISION' },
-      { name: 'timestamp', type: 'BIGINT' },
-    ]);
-    const rawText = `concat_ws(',', "userId", "movieId", "rating", "timestamp")`;
+    const fresh = RATING_TOUCHED;
+    const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, RATING_SELECT);
+    const bad = await this.quarantineInvalidRatings(file.name, raw);
+    const valid = rows - bad;
+    await wh.exec(`DROP TABLE IF EXISTS ${fresh}; CREATE TABLE ${fresh} AS ${dedupeSql(raw)}`);
+    // A stored rating newer than the incoming one wins: the incoming one is counted as collapsed.
+    await wh.exec(`DELETE FROM ${fresh} n USING movies.rating r
+WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at > n.rated_at`);
+    await wh.exec(
+      `DELETE FROM movies.rating r USING ${fresh} n WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id`,
+    );
+    await wh.exec(
+      `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
+    );
+    const loaded = await count(wh, `SELECT count(*) AS n FROM ${fresh}`);
+    this.touchedRatings = true;
+    await wh.exec(`DROP TABLE ${raw}`);
+    return {
+      read: rows + rejected,
+      report: { rowsLoaded: loaded, rowsQuarantined: rejected + bad, duplicatesCollapsed: valid - loaded },
+    };
+  }
+
+  /** Quarantines (and deletes) the rows of a staged ratings table that break the value rules. */
+  private async quarantineInvalidRatings(fileName: string, table: string): Promise<number> {
+    const rawText = `concat_ws(',', user_id, movielens_id, rating, epoch(rated_at)::BIGINT)`;
     let bad = await this.quarantineWhere(
-      file.name,
-      raw,
-      `"userId" IS NULL OR "movieId" IS NULL OR "rating" IS NULL OR "timestamp" IS NULL`,
-      `CASE WHEN "userId" IS NULL THEN 'userId' WHEN "movieId" IS NULL THEN 'movieId' WHEN "rating" IS NULL THEN 'rating' ELSE 'timestamp' END || ' is empty — row quarantined'`,
+      fileName,
+      table,
+      `user_id IS NULL OR movielens_id IS NULL OR rating IS NULL OR rated_at IS NULL`,
+      `CASE WHEN user_id IS NULL THEN 'userId' WHEN movielens_id IS NULL THEN 'movieId' WHEN rating IS NULL THEN 'rating' ELSE 'timestamp' END || ' is empty — row quarantined'`,
+      `concat_ws(',', coalesce(CAST(user_id AS VARCHAR), ''), coalesce(CAST(movielens_id AS VARCHAR), ''), coalesce(CAST(rating AS VARCHAR), ''), coalesce(CAST(epoch(rated_at)::BIGINT AS VARCHAR), ''))`,
+    );
+    bad += await this.quarantineWhere(
+      fileName,
+      table,
+      `rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
+      `'rating ' || rating || ' is not one of 0.5, 1.0 … 5.0 — row quarantined'`,
       rawText,
     );
     bad += await this.quarantineWhere(
-      file.name,
-      raw,
-      `"rating" < 0.5 OR "rating" > 5.0 OR "rating" * 2 <> floor("rating" * 2)`,
-      `'rating ' || "rating" || ' is not one of 0.5, 1.0 … 5.0 — row quarantined'`,
-      rawText,
-    );
-    bad += await this.quarantineWhere(
-      file.name,
-      raw,
-      `"userId" <= 0 OR "movieId" <= 0 OR "timestamp" < 0`,
+      fileName,
+      table,
+      `user_id <= 0 OR movielens_id <= 0 OR rated_at < TIMESTAMP '1970-01-01'`,
       `'userId/movieId must be positive and timestamp not negative — row quarantined'`,
       rawText,
     );
-    const valid = rows - bad;
-    // One row per (user, movie): the later timestamp wins; on a tie, the higher rating (deterministic).
-    const dedupe = `SELECT "userId" AS user_id, "movieId" AS movielens_id, arg_max("rating", ("timestamp", "rating")) AS rating,
-  make_timestamp(max("timestamp") * 1000000) AS rated_at FROM ${raw} GROUP BY "userId", "movieId"`;
-    const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
-    let loaded: number;
-    if (existing === 0) {
-      // First load: nothing to merge with, insert straight from the de-duplicated stage.
-      await wh.exec(`INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) ${dedupe}`);
-      loaded = await count(wh, `SELECT count(*) AS n FROM movies.rating`);
-    } else {
-      await wh.exec(`DROP TABLE IF EXISTS ${fresh}; CREATE TABLE ${fresh} AS ${dedupe}`);
-      // A stored rating newer than the incoming one wins: the incoming one is counted as collapsed.
-      await wh.exec(`DELETE FROM ${fresh} n USING movies.rating r
-WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at > n.rated_at`);
-      await wh.exec(
-        `DELETE FROM movies.rating r USING ${fresh} n WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id`,
-      );
-      await wh.exec(
-        `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
-      );
-      loaded = await count(wh, `SELECT count(*) AS n FROM ${fresh}`);
-      await wh.exec(`DROP TABLE ${fresh}`);
-    }
-    this.reports.push({
-      fileName: file.name,
-      recordsRead: file.dataLines ?? rows + rejected,
-      rowsLoaded: loaded,
-      rowsQuarantined: rejected + bad,
-      duplicatesCollapsed: valid - loaded,
-      recordsMerged: 0,
-    });
-    await wh.exec(`DROP TABLE ${raw}`);
+    return bad;
   }
 }
 
-/** Loads every staged file marked 'load' into the model. Run it inside a transaction. */
-export async function loadModel(wh: Warehouse, input: LoadInput): Promise<FileReport[]> {
-  await wh.exec(`CREATE SCHEMA IF NOT EXISTS ${STAGING}`);
+const RATING_CSV_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'userId', type: 'INTEGER' },
+  { name: 'movieId', type: 'INTEGER' },
+  { name: 'rating', type: 'DOUBLE PRECISION' },
+  { name: 'timestamp', type: 'BIGINT' },
+];
+/** CSV columns → model columns; the epoch seconds become a TIMESTAMP (UTC, no time zone). */
+const RATING_SELECT = `"userId" AS user_id, "movieId" AS movielens_id, "rating" AS rating, make_timestamp("timestamp" * 1000000) AS rated_at`;
+/** The value rules of a rating row, over the CSV's columns. */
+const RATING_VALID = `"userId" > 0 AND "movieId" > 0 AND "timestamp" >= 0 AND "rating" BETWEEN 0.5 AND 5.0 AND "rating" * 2 = floor("rating" * 2)`;
+/** Ratings written by an incremental load in this run: the scope of the rating checks. */
+export const RATING_TOUCHED = `${STAGING}.rating_touched`;
+
+/**
+ * One row per (user_id, movielens_id) of `source`: the later rated_at wins, then the higher rating. The tie-break
+ * is packed into one BIGINT (microseconds × 16 + rating × 2) because arg_max over a struct is several times slower.
+ */
+function dedupeSql(source: string): string {
+  return `SELECT user_id, movielens_id, arg_max(rating, epoch_us(rated_at) * 16 + CAST(rating * 2 AS BIGINT)) AS rating, max(rated_at) AS rated_at
+FROM ${source} GROUP BY user_id, movielens_id`;
+}
+
+export interface LoadResult {
+  reports: FileReport[];
+  /**
+   * A table with the only rating rows this run wrote, when they are few (an incremental file): checks of rating rows
+   * may look at just these, because every older row passed the checks of the run that published it.
+   * null when every rating is new or none was touched.
+   */
+  ratingScope: string | null;
+}
+
+/**
+ * Loads every staged file marked 'load' into the model. Run it inside a transaction. `movies` may still be being
+ * cleaned: the ratings (engine work) go first, so the JavaScript parse of movies_metadata overlaps with them.
+ */
+export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadResult> {
+  await wh.exec(`CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
   const loader = new Loader(wh, input);
   const toLoad = input.files.filter((f) => f.action === 'load');
-  // Order matters only for readability of reports; each step reads only its own file.
   const byRole = (role: StagedFile['role']): StagedFile[] => toLoad.filter((f) => f.role === role);
-  for (const f of byRole('movies_metadata')) await loader.movies(f);
-  for (const f of byRole('links')) await loader.links(f);
-  for (const f of byRole('cpi')) await loader.cpi(f);
   // ratings.csv first, then incremental drops in name order, so a later drop's newer rating wins.
   const ratings = byRole('ratings').sort((a, b) =>
     a.name === 'ratings.csv' ? -1 : b.name === 'ratings.csv' ? 1 : a.name.localeCompare(b.name),
   );
   for (const f of ratings) await loader.ratings(f);
-  return loader.reports;
+  for (const f of byRole('links')) await loader.links(f);
+  for (const f of byRole('cpi')) await loader.cpi(f);
+  for (const f of byRole('movies_metadata')) await loader.movies(f, await input.movies);
+  return {
+    reports: loader.reports,
+    ratingScope: loader.touchedRatings && !loader.coldRatings ? RATING_TOUCHED : null,
+  };
+}
+
+/** Drops what the load left in the staging schema for the checks. Call it before the transaction commits. */
+export async function dropLoadScratch(wh: Warehouse): Promise<void> {
+  await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
 }

@@ -3,6 +3,7 @@ import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node
 import {
   quoteIdent,
   quoteLiteral,
+  type BulkCsvOptions,
   type BulkLoadResult,
   type Capabilities,
   type ColumnSpec,
@@ -18,6 +19,8 @@ export const DUCKDB_CAPABILITIES: Capabilities = {
   bulkLoad: 'native',
   transactionalDdl: true,
 };
+
+let rejectTableCounter = 0;
 
 /** The catalog the warehouse file is attached as. */
 export const WAREHOUSE_CATALOG = 'warehouse';
@@ -135,21 +138,26 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  async bulkLoadCsv(opts: {
-    file: string;
-    table: string;
-    columns: readonly ColumnSpec[];
-  }): Promise<BulkLoadResult> {
+  async bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult> {
     const cols = opts.columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ');
-    const id = `${Date.now().toString(36)}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+    const id = `${process.pid}_${++rejectTableCounter}`;
     const rejectsTable = `rejects_${id}`;
     const scansTable = `reject_scans_${id}`;
     // auto_detect off: the layout is known, and sniffing a 700 MB file would cost a pass.
-    await this.exec(`CREATE TABLE ${opts.table} AS SELECT * FROM read_csv(${quoteLiteral(opts.file)},
+    const source = `SELECT ${opts.select ?? '*'} FROM read_csv(${quoteLiteral(opts.file)},
       header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
       columns = {${cols}}, store_rejects = true, rejects_table = ${quoteLiteral(rejectsTable)},
-      rejects_scan = ${quoteLiteral(scansTable)})`);
-    const [count] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM ${opts.table}`);
+      rejects_scan = ${quoteLiteral(scansTable)})${opts.where ? ` WHERE ${opts.where}` : ''}`;
+    const written = await this.query<{ Count: number }>(
+      opts.mode === 'create'
+        ? `CREATE TABLE ${opts.target} AS ${source}`
+        : `INSERT INTO ${opts.target} ${source}`,
+    );
+    let rowsLoaded = written[0]?.Count;
+    if (typeof rowsLoaded !== 'number') {
+      const [c] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM ${opts.target}`);
+      rowsLoaded = c?.n ?? 0;
+    }
     // One record can fail on several columns: one reject per line, first reason.
     const rejects = await this.query<{ line: number; reason: string; raw: string }>(
       `SELECT line, arg_min(error_message, column_idx) AS reason, arg_min(csv_line, column_idx) AS raw
@@ -159,7 +167,7 @@ export class DuckDbWarehouse implements Warehouse {
       `DROP TABLE IF EXISTS ${quoteIdent(rejectsTable)}; DROP TABLE IF EXISTS ${quoteIdent(scansTable)}`,
     );
     return {
-      rowsLoaded: count?.n ?? 0,
+      rowsLoaded,
       rejects: rejects.map((r) => ({
         line: r.line,
         reason: r.reason,
