@@ -2,8 +2,7 @@
 // manifest (name, bytes, sha256, lines). Unchanged files (same size and mtime as last loaded, or same sha256) are
 // not copied again — that is what makes a re-run cheap.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { CPI_HEADER_RE, EXPECTED_HEADERS, REQUIRED, classifyFile, type FileRole } from './input-layout.js';
@@ -100,31 +99,24 @@ async function validateShape(c: Candidate, role: FileRole): Promise<string | und
   return undefined;
 }
 
-/** Streams a file once: sha256, non-empty data lines after the header, and (optionally) a copy. */
-export async function digestFile(
-  src: string,
-  copyTo?: string,
-): Promise<{ sha256: string; dataLines: number }> {
+/** Streams a file once: its sha256 and the non-empty data lines after the header. */
+export async function digestFile(src: string): Promise<{ sha256: string; dataLines: number }> {
   const hash = createHash('sha256');
   const fh = await open(src, 'r');
-  const tmp = copyTo ? `${copyTo}.part` : undefined;
-  const out = tmp ? createWriteStream(tmp) : undefined;
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   let lines = 0;
   let lineHasContent = false;
   try {
     for (;;) {
-      // A fresh buffer per read: the copy stream holds on to it until written.
-      const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       hash.update(chunk);
-      if (out && !out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(10, start);
         const end = nl === -1 ? bytesRead : nl;
-        // content = any byte in [start, end) other than a trailing CR
+        // content = any byte in [start, end) other than a lone CR
         if (end > start && !(end - start === 1 && chunk[start] === 13)) lineHasContent = true;
         if (nl === -1) break;
         if (lineHasContent) lines++;
@@ -135,13 +127,21 @@ export async function digestFile(
     if (lineHasContent) lines++;
   } finally {
     await fh.close();
-    if (out)
-      await new Promise<void>((resolve, reject) =>
-        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
   }
-  if (tmp && copyTo) await rename(tmp, copyTo);
   return { sha256: hash.digest('hex'), dataLines: Math.max(0, lines - 1) };
+}
+
+/** Copies `src` to `dest` with the kernel's copy, renamed into place so a half-copied file is never staged. */
+async function copyInto(src: string, dest: string): Promise<void> {
+  const part = `${dest}.part`;
+  await copyFile(src, part);
+  await rename(part, dest);
+}
+
+/** Copies `src` to `dest` while digesting it (the copy runs in the kernel, the digest here). */
+async function copyAndDigest(src: string, dest: string): Promise<{ sha256: string; dataLines: number }> {
+  const [digest] = await Promise.all([digestFile(src), copyInto(src, dest)]);
+  return digest;
 }
 
 /**
@@ -235,7 +235,10 @@ export async function stageInputs(opts: {
       continue;
     }
     const stagedPath = path.join(rawDir, c.name);
-    const { sha256, dataLines } = await digestFile(c.path, stagedPath);
+    // Same size and mtime was the cheap test; a changed mtime alone costs a hash, not a copy and a load.
+    const sameSize = prev !== undefined && prev.bytes === c.bytes;
+    const digest = sameSize ? await digestFile(c.path) : await copyAndDigest(c.path, stagedPath);
+    const { sha256, dataLines } = digest;
     if (prev && prev.sha256 === sha256) {
       files.push({
         ...base,
@@ -248,6 +251,7 @@ export async function stageInputs(opts: {
       continue;
     }
     if (dataLines === 0 && role !== 'ratings') throw new InputError(`${c.path}: has a header but no records`);
+    if (sameSize) await copyInto(c.path, stagedPath);
     files.push({
       ...base,
       action: 'load',
