@@ -65,9 +65,9 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
         q.top,
         [
           { header: 'rank', value: (r) => r.rank },
-          { header: 'movie_id', value: (r) => r.movieId },
+          { header: 'movie_id', value: (r) => String(r.movieId), align: 'right' }, // an id: no thousands separator
           { header: 'title', value: (r) => r.title },
-          { header: 'year', value: (r) => (r.year === null ? null : String(r.year)) },
+          { header: 'year', value: (r) => (r.year === null ? null : String(r.year)), align: 'right' },
           { header: 'votes', value: (r) => r.votes },
           { header: 'mean_rating', value: (r) => r.meanRating, digits: 3 },
           { header: 'weighted_rating', value: (r) => r.weightedRating, digits: 4 },
