@@ -21,6 +21,8 @@ interface Field<R> {
   /** Prefix for money. */
   dollars?: boolean;
   percent?: boolean;
+  /** Column alignment in text tables (default: text left, numbers right). */
+  align?: 'left' | 'right';
 }
 
 interface Section {
@@ -188,7 +190,9 @@ function renderTextSection(s: Section): string {
   const cols: Column<unknown>[] = s.table.fields.map((f) => ({
     header: f.header,
     value: (r) => human(f, r),
-    align: typeof s.table.rows.map((r) => f.value(r)).find((v) => v !== null) === 'string' ? 'left' : 'right',
+    align:
+      f.align ??
+      (typeof s.table.rows.map((r) => f.value(r)).find((v) => v !== null) === 'string' ? 'left' : 'right'),
   }));
   const body = s.table.rows.length === 0 ? '(no rows)\n' : renderTable(s.table.rows, cols);
   return [s.title, ...s.notes.map((n) => `  ${n}`), '', body].join('\n');
