@@ -6,6 +6,7 @@ import type { StagedFile } from '../stages/stage/stage-files.js';
 export const TASK_NAMES = [
   'stage.files',
   'clean.movies',
+  'load.bulk',
   'load.model',
   'check.quality',
   'answers.marts',

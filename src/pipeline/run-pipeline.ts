@@ -10,7 +10,12 @@ import { modelDdl } from '../model/schema.js';
 import { refreshMarts } from '../stages/answers/index.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
-import { dropLoadScratch, loadModel, type FileReport } from '../stages/load/load-model.js';
+import {
+  buildRatingsShadow,
+  dropLoadScratch,
+  loadModel,
+  type FileReport,
+} from '../stages/load/load-model.js';
 import { stageInputs, type FileState, type StagedFile } from '../stages/stage/stage-files.js';
 import { DuckDbWarehouse } from '../warehouse/duckdb/index.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -184,13 +189,23 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       : Promise.resolve(null);
     movies.catch(() => undefined); // awaited inside the load; this only keeps an early failure from going unhandled
 
+    // The first ratings load into an empty table is bulk-built outside the publish transaction (see buildRatingsShadow).
+    const shadow = await task(
+      'load.bulk',
+      () => buildRatingsShadow(w, stage.files),
+      (r) =>
+        r
+          ? `${r.rowsRead.toLocaleString('en-US')} ratings from ${r.fileName} into a shadow table`
+          : 'nothing to bulk-load',
+    );
+
     let reports: FileReport[] = [];
     let checks: CheckResult[] = [];
     let quarantined = 0;
     try {
       await w.transaction(async () => {
         const loaded = await task('load.model', () =>
-          loadModel(w, { runId, files: stage.files, movies, cleanDir }),
+          loadModel(w, { runId, files: stage.files, movies, cleanDir, shadow }),
         );
         reports = loaded.reports;
         for (const report of reports) emit({ type: 'file.loaded', report });

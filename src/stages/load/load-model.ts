@@ -2,6 +2,7 @@
 // (loaded, quarantined with a reason, or collapsed as a duplicate). The caller runs it inside one transaction.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MODEL_TABLES, MODEL_VIEWS } from '../../model/schema.js';
 import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
 import { quoteLiteral } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
@@ -20,6 +21,8 @@ export interface FileReport {
 export interface LoadInput {
   runId: number;
   files: readonly StagedFile[];
+  /** The first ratings file into an empty table, already built by buildRatingsShadow. */
+  shadow: RatingsShadow | null;
   /** The cleaned movies_metadata (a promise: the clean task may still be running). */
   movies: Promise<CleanMovies | null>;
   /** Folder for hand-off files written by this task (quarantine of CSV rejects). */
@@ -274,17 +277,16 @@ ON CONFLICT (month) DO UPDATE SET series_id = excluded.series_id, value = exclud
   }
 
   /**
-   * Loads a ratings file. The first file into an empty table goes straight from the CSV into movies.rating in one
-   * pass (the 26M-row path); later files are staged, de-duplicated and merged by key. Either way the result has one
-   * row per (user, movie): the later timestamp wins, then the higher rating.
+   * Loads a ratings file. The first file into an empty table was built beforehand into a shadow table
+   * (buildRatingsShadow) and is swapped in here; later files are staged, de-duplicated and merged by key. Either way
+   * the result has one row per (user, movie): the later timestamp wins, then the higher rating.
    */
   async ratings(file: StagedFile): Promise<void> {
-    const existing = await count(
-      this.wh,
-      `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`,
-    );
-    if (existing === 0) this.coldRatings = true;
-    const r = existing === 0 ? await this.ratingsIntoEmpty(file) : await this.ratingsMerge(file);
+    const shadow = this.input.shadow;
+    const r =
+      shadow && shadow.fileName === file.name
+        ? await this.publishShadow(file, shadow)
+        : await this.ratingsMerge(file);
     this.reports.push({
       fileName: file.name,
       recordsRead: file.dataLines ?? r.read,
@@ -293,61 +295,29 @@ ON CONFLICT (month) DO UPDATE SET series_id = excluded.series_id, value = exclud
     });
   }
 
-  private async ratingsIntoEmpty(
+  private async publishShadow(
     file: StagedFile,
+    shadow: RatingsShadow,
   ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
     const wh = this.wh;
-    const { rowsLoaded, rejects } = await wh.bulkLoadCsv({
-      file: file.stagedPath!,
-      columns: RATING_CSV_COLUMNS,
-      target: 'movies.rating',
-      mode: 'append',
-      select: RATING_SELECT,
-      where: RATING_VALID,
-    });
-    await this.quarantineRejects(file, rejects);
+    const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
+    if (existing !== 0) throw new Error('rating shadow built for an empty table, but movies.rating has rows');
+    this.coldRatings = true;
+    await this.quarantineRejects(file, shadow.rejects);
     let invalid = 0;
-    // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
-    if (file.dataLines !== null && file.dataLines - rejects.length - rowsLoaded > 0) {
-      const t = `${STAGING}.rating_invalid`;
-      await wh.exec(`DROP TABLE IF EXISTS ${t}`);
-      await wh.bulkLoadCsv({
-        file: file.stagedPath!,
-        columns: RATING_CSV_COLUMNS,
-        target: t,
-        mode: 'create',
-        select: RATING_SELECT,
-        where: `NOT coalesce(${RATING_VALID}, false)`,
-      });
-      invalid = await this.quarantineInvalidRatings(file.name, t);
-      await wh.exec(`DROP TABLE ${t}`);
+    if (shadow.invalidTable) {
+      invalid = await this.quarantineInvalidRatings(file.name, shadow.invalidTable);
+      await wh.exec(`DROP TABLE ${shadow.invalidTable}`);
     }
-    // Duplicated (user, movie) pairs inside the file: keep one row per pair.
-    const dups = `${STAGING}.rating_dup_keys`;
-    await wh.exec(`DROP TABLE IF EXISTS ${dups}; CREATE TABLE ${dups} AS
-SELECT user_id, movielens_id, count(*) AS n FROM movies.rating GROUP BY user_id, movielens_id HAVING count(*) > 1`);
-    const collapsed = await count(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
-    if (collapsed > 0) {
-      const keep = `${STAGING}.rating_dup_keep`;
-      await wh.exec(
-        `DROP TABLE IF EXISTS ${keep}; CREATE TABLE ${keep} AS ${dedupeSql(`(SELECT r.* FROM movies.rating r JOIN ${dups} d USING (user_id, movielens_id))`)}`,
-      );
-      await wh.exec(
-        `DELETE FROM movies.rating r USING ${dups} d WHERE r.user_id = d.user_id AND r.movielens_id = d.movielens_id`,
-      );
-      await wh.exec(
-        `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${keep}`,
-      );
-      await wh.exec(`DROP TABLE ${keep}`);
-    }
-    await wh.exec(`DROP TABLE ${dups}`);
-    const valid = rowsLoaded;
+    // Publish by swapping tables: a metadata change inside this transaction, no 26M-row copy.
+    await wh.exec(`DROP TABLE movies.rating; ALTER TABLE ${SHADOW_RATING} RENAME TO rating`);
+    for (const view of MODEL_VIEWS) await wh.exec(view);
     return {
-      read: rowsLoaded + rejects.length + invalid,
+      read: shadow.rowsRead + shadow.rejects.length + invalid,
       report: {
-        rowsLoaded: valid - collapsed,
-        rowsQuarantined: rejects.length + invalid,
-        duplicatesCollapsed: collapsed,
+        rowsLoaded: shadow.rowsRead - shadow.collapsed,
+        rowsQuarantined: shadow.rejects.length + invalid,
+        duplicatesCollapsed: shadow.collapsed,
       },
     };
   }
@@ -449,11 +419,7 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
   const loader = new Loader(wh, input);
   const toLoad = input.files.filter((f) => f.action === 'load');
   const byRole = (role: StagedFile['role']): StagedFile[] => toLoad.filter((f) => f.role === role);
-  // ratings.csv first, then incremental drops in name order, so a later drop's newer rating wins.
-  const ratings = byRole('ratings').sort((a, b) =>
-    a.name === 'ratings.csv' ? -1 : b.name === 'ratings.csv' ? 1 : a.name.localeCompare(b.name),
-  );
-  for (const f of ratings) await loader.ratings(f);
+  for (const f of ratingsInLoadOrder(input.files)) await loader.ratings(f);
   for (const f of byRole('links')) await loader.links(f);
   for (const f of byRole('cpi')) await loader.cpi(f);
   for (const f of byRole('movies_metadata')) await loader.movies(f, await input.movies);
@@ -466,4 +432,96 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
 /** Drops what the load left in the staging schema for the checks. Call it before the transaction commits. */
 export async function dropLoadScratch(wh: Warehouse): Promise<void> {
   await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
+}
+
+/** The shadow rating table (in schema movies: DuckDB cannot move a table between schemas). */
+export const SHADOW_RATING = 'movies.rating__shadow';
+
+/** A ratings file bulk-loaded into SHADOW_RATING, ready to be published by the load transaction. */
+export interface RatingsShadow {
+  fileName: string;
+  /** Rows that passed parsing and the value rules (duplicates included). */
+  rowsRead: number;
+  /** Records the engine could not parse: quarantined when published. */
+  rejects: BulkReject[];
+  /** A table of rows that broke a value rule (quarantined when published), or null when there were none. */
+  invalidTable: string | null;
+  /** Rows removed as duplicates of a (user, movie) pair. */
+  collapsed: number;
+}
+
+/** Ratings files in load order: ratings.csv first, then incremental drops by name, so a later drop's rating wins. */
+export function ratingsInLoadOrder(files: readonly StagedFile[]): StagedFile[] {
+  return files
+    .filter((f) => f.action === 'load' && f.role === 'ratings')
+    .sort((a, b) =>
+      a.name === 'ratings.csv' ? -1 : b.name === 'ratings.csv' ? 1 : a.name.localeCompare(b.name),
+    );
+}
+
+/**
+ * The bulk path for the first ratings load (26M rows): when movies.rating is empty, reads the first ratings file
+ * straight from the CSV into a shadow table, de-duplicated by key, *before* the publish transaction, where the
+ * load only swaps it in. Rows written inside a transaction are scanned several times slower by DuckDB until it
+ * commits, and the checks and marts scan every rating; building the shadow outside keeps them on committed data.
+ * Nothing reads the shadow, so a failure leaves the model untouched; the next run drops it. Returns null when
+ * there is nothing to bulk-load.
+ */
+export async function buildRatingsShadow(
+  wh: Warehouse,
+  files: readonly StagedFile[],
+): Promise<RatingsShadow | null> {
+  await wh.exec(
+    `CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${SHADOW_RATING}; DROP TABLE IF EXISTS ${STAGING}.rating_invalid`,
+  );
+  const file = ratingsInLoadOrder(files)[0];
+  if (!file) return null;
+  const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
+  if (existing !== 0) return null;
+  const ratingDdl = MODEL_TABLES.find((t) => t.name === 'rating')!.ddl.replace(
+    'IF NOT EXISTS movies.rating ',
+    `${SHADOW_RATING} `,
+  );
+  await wh.exec(ratingDdl);
+  const { rowsLoaded, rejects } = await wh.bulkLoadCsv({
+    file: file.stagedPath!,
+    columns: RATING_CSV_COLUMNS,
+    target: SHADOW_RATING,
+    mode: 'append',
+    select: RATING_SELECT,
+    where: RATING_VALID,
+  });
+  let invalidTable: string | null = null;
+  // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
+  if (file.dataLines !== null && file.dataLines - rejects.length - rowsLoaded > 0) {
+    invalidTable = `${STAGING}.rating_invalid`;
+    await wh.bulkLoadCsv({
+      file: file.stagedPath!,
+      columns: RATING_CSV_COLUMNS,
+      target: invalidTable,
+      mode: 'create',
+      select: RATING_SELECT,
+      where: `NOT coalesce(${RATING_VALID}, false)`,
+    });
+  }
+  // Duplicated (user, movie) pairs inside the file: keep one row per pair.
+  const dups = `${STAGING}.rating_dup_keys`;
+  await wh.exec(`DROP TABLE IF EXISTS ${dups}; CREATE TABLE ${dups} AS
+SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_id, movielens_id HAVING count(*) > 1`);
+  const collapsed = await count(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
+  if (collapsed > 0) {
+    const keep = `${STAGING}.rating_dup_keep`;
+    await wh.exec(
+      `DROP TABLE IF EXISTS ${keep}; CREATE TABLE ${keep} AS ${dedupeSql(`(SELECT r.* FROM ${SHADOW_RATING} r JOIN ${dups} d USING (user_id, movielens_id))`)}`,
+    );
+    await wh.exec(
+      `DELETE FROM ${SHADOW_RATING} r USING ${dups} d WHERE r.user_id = d.user_id AND r.movielens_id = d.movielens_id`,
+    );
+    await wh.exec(
+      `INSERT INTO ${SHADOW_RATING} (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${keep}`,
+    );
+    await wh.exec(`DROP TABLE ${keep}`);
+  }
+  await wh.exec(`DROP TABLE ${dups}`);
+  return { fileName: file.name, rowsRead: rowsLoaded, rejects, invalidTable, collapsed };
 }
