@@ -210,7 +210,12 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
         reports = loaded.reports;
         for (const report of reports) emit({ type: 'file.loaded', report });
         checks = await task('check.quality', () =>
-          runChecks(w, { mappedShareWarn: config.mappedShareWarn, reports, ratingScope: loaded.ratingScope }),
+          runChecks(w, {
+            mappedShareWarn: config.mappedShareWarn,
+            reports,
+            ratingScope: loaded.ratingScope,
+            ratingKeyScope: loaded.ratingKeyScope,
+          }),
         );
         for (const result of checks) emit({ type: 'check.result', result });
         const failed = checks.filter((c) => c.severity === 'error' && !c.passed);

@@ -32,13 +32,17 @@ export function martDdl(genreCount: number): string[] {
     `DROP TABLE IF EXISTS ${USER_MASK}`,
     // Per movie: mapped ratings only (rating → movie_link → movie). sum_rating stays exact in DOUBLE: ratings are
     // multiples of 0.5, so sums are exact far beyond 26M rows; answers derive means from it.
+    // Aggregated per MovieLens id first (45k groups), then mapped: counts and sums add up exactly, and joining 45k
+    // groups instead of 26M ratings to links and movies is several times faster.
     `CREATE TABLE ${MARTS_SCHEMA}.movie_rating_stats AS
-SELECT movie_id,
-       COUNT(*) AS v,
-       CAST(SUM(rating) AS DOUBLE PRECISION) AS sum_rating,
-       CAST(AVG(rating) AS DOUBLE PRECISION) AS mean_rating
-FROM movies.rating_mapped
-GROUP BY movie_id`,
+SELECT m.movie_id,
+       SUM(r.n) AS v,
+       CAST(SUM(r.sum_rating) AS DOUBLE PRECISION) AS sum_rating,
+       CAST(SUM(r.sum_rating) / SUM(r.n) AS DOUBLE PRECISION) AS mean_rating
+FROM (SELECT movielens_id, COUNT(*) AS n, SUM(rating) AS sum_rating FROM movies.rating GROUP BY movielens_id) r
+JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
+JOIN movies.movie m ON m.movie_id = l.tmdb_id
+GROUP BY m.movie_id`,
     ...(useMask ? genreStatsByMask() : genreStatsDirect()),
     // Revenue movies (revenue and release date known) with their release month's CPI, NULL outside the series.
     // Real dollars are computed at answer time because the base month is a parameter.
@@ -69,14 +73,20 @@ const GENRE_RATINGS = `SELECT mg.genre_id, SUM(s.v) AS ratings, SUM(s.sum_rating
 function genreStatsByMask(): string[] {
   const genreBits = `SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre`;
   return [
+    // The genre mask is resolved per MovieLens id (45k rows), so the 26M ratings join one small table, not three.
     `CREATE TABLE ${USER_MASK} AS
 WITH gb AS (${genreBits}),
 movie_mask AS (
   SELECT mg.movie_id, CAST(SUM(CAST(1 AS BIGINT) << gb.bit) AS BIGINT) AS mask
   FROM movies.movie_genre mg JOIN gb ON gb.genre_id = mg.genre_id
-  GROUP BY mg.movie_id)
-SELECT r.user_id, BIT_OR(COALESCE(mm.mask, 0)) AS mask
-FROM movies.rating_mapped r LEFT JOIN movie_mask mm ON mm.movie_id = r.movie_id
+  GROUP BY mg.movie_id),
+link_mask AS (
+  SELECT l.movielens_id, COALESCE(mm.mask, 0) AS mask
+  FROM movies.movie_link l
+  JOIN movies.movie m ON m.movie_id = l.tmdb_id
+  LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id)
+SELECT r.user_id, BIT_OR(lm.mask) AS mask
+FROM movies.rating r JOIN link_mask lm ON lm.movielens_id = r.movielens_id
 GROUP BY r.user_id`,
     `CREATE TABLE ${MARTS_SCHEMA}.genre_rating_stats AS
 WITH gb AS (${genreBits}),

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modelDdl } from '../../model/schema.js';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
 import type { FileReport } from '../load/load-model.js';
-import { runChecks, type CheckResult } from './checks.js';
+import { runChecks, type CheckOptions, type CheckResult } from './checks.js';
 
 const TODAY = new Date('2026-01-15T00:00:00Z');
 const GOOD_REPORT: FileReport = {
@@ -51,6 +51,15 @@ async function failing(
   return results.filter((r) => !r.passed);
 }
 const names = (rs: CheckResult[]): string[] => rs.map((r) => r.name).sort();
+async function failingWith(extra: Partial<CheckOptions>): Promise<CheckResult[]> {
+  const results = await runChecks(wh, {
+    mappedShareWarn: 0.5,
+    reports: [GOOD_REPORT],
+    today: TODAY,
+    ...extra,
+  });
+  return results.filter((r) => !r.passed);
+}
 
 describe('quality checks', () => {
   it('all pass on a clean model', async () => {
@@ -81,6 +90,18 @@ describe('quality checks', () => {
     );
     // The duplicate is outside this run's rows: a scoped check does not see it (it was there before this run).
     expect(names(await failing({ ratingScope: 'staging.touched' }))).toEqual([]);
+  });
+
+  it('key_unique with a key scope checks just those keys (the keys a bulk load fixed)', async () => {
+    await wh.exec(`INSERT INTO movies.rating VALUES (1, 1, 2.0, TIMESTAMP '2002-01-01')`);
+    await wh.exec(
+      `CREATE SCHEMA IF NOT EXISTS staging; CREATE TABLE staging.fixed (user_id INTEGER, movielens_id INTEGER)`,
+    );
+    const scope = { table: 'staging.fixed', note: 'fixed keys' };
+    expect(names(await failingWith({ ratingKeyScope: scope }))).toEqual([]);
+    await wh.exec(`INSERT INTO staging.fixed VALUES (1, 1)`);
+    const [f] = await failingWith({ ratingKeyScope: scope });
+    expect(f).toMatchObject({ name: 'key_unique.rating', observed: '1 duplicated keys (fixed keys)' });
   });
 
   it('the foreign keys of movie_genre fail on orphans', async () => {

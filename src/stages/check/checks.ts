@@ -24,8 +24,16 @@ export interface CheckOptions {
   reports: readonly FileReport[];
   /** A table with the only rating rows this run wrote (see LoadResult.ratingScope); null = check every row. */
   ratingScope?: string | null;
+  /** The rating keys whose uniqueness is still to be checked (see LoadResult.ratingKeyScope); null = every key. */
+  ratingKeyScope?: KeyScope | null;
   /** "Today", for the release-date window (injectable for tests). */
   today?: Date;
+}
+
+/** A table of keys to check, and why the other keys need no check. */
+export interface KeyScope {
+  table: string;
+  note: string;
 }
 
 interface Check {
@@ -45,6 +53,8 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 export function buildChecks(opts: CheckOptions): Check[] {
   const checks: Check[] = [];
   const scope = opts.ratingScope ?? null;
+  const keyScope: KeyScope | null =
+    opts.ratingKeyScope ?? (scope ? { table: scope, note: 'rows written by this run' } : null);
   for (const t of MODEL_TABLES) {
     const table = `movies.${t.name}`;
     // Row checks of rating can be limited to this run's rows: older rows passed when they were published.
@@ -79,8 +89,9 @@ export function buildChecks(opts: CheckOptions): Check[] {
       severity: 'error',
       run: async (wh) => {
         const keys = t.key.join(', ');
-        const source = scoped
-          ? `(SELECT ${t.key.map((k) => `r.${k}`).join(', ')} FROM ${table} r JOIN ${scope} s USING (${keys}))`
+        const ks = t.name === 'rating' ? keyScope : null;
+        const source = ks
+          ? `(SELECT ${t.key.map((k) => `r.${k}`).join(', ')} FROM ${table} r JOIN ${ks.table} s USING (${keys}))`
           : table;
         const n = await scalar(
           wh,
@@ -88,7 +99,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
         );
         return {
           passed: n === 0,
-          observed: `${fmt(n)} duplicated keys${note}`,
+          observed: `${fmt(n)} duplicated keys${ks ? ` (${ks.note})` : ''}`,
           expected: `(${keys}) unique`,
         };
       },

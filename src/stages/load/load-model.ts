@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_TABLES, MODEL_VIEWS } from '../../model/schema.js';
+import type { KeyScope } from '../check/checks.js';
 import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
 import { quoteLiteral } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
@@ -408,6 +409,11 @@ export interface LoadResult {
    * null when every rating is new or none was touched.
    */
   ratingScope: string | null;
+  /**
+   * When the first ratings file was bulk-built, every key was grouped by the build in this run and duplicates fixed:
+   * only the fixed keys' uniqueness is left to check. null = check every key (or the ratingScope's).
+   */
+  ratingKeyScope: KeyScope | null;
 }
 
 /**
@@ -426,12 +432,19 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
   return {
     reports: loader.reports,
     ratingScope: loader.touchedRatings && !loader.coldRatings ? RATING_TOUCHED : null,
+    ratingKeyScope:
+      input.shadow && !loader.touchedRatings
+        ? {
+            table: input.shadow.dupKeysTable,
+            note: `every key was grouped when load.bulk built the table in this run; the ${input.shadow.collapsed} duplicated rows it collapsed re-checked`,
+          }
+        : null,
   };
 }
 
 /** Drops what the load left in the staging schema for the checks. Call it before the transaction commits. */
 export async function dropLoadScratch(wh: Warehouse): Promise<void> {
-  await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
+  await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}; DROP TABLE IF EXISTS ${STAGING}.rating_dup_keys`);
 }
 
 /** The shadow rating table (in schema movies: DuckDB cannot move a table between schemas). */
@@ -448,6 +461,8 @@ export interface RatingsShadow {
   invalidTable: string | null;
   /** Rows removed as duplicates of a (user, movie) pair. */
   collapsed: number;
+  /** The keys that had duplicates (the only keys whose uniqueness the checks still need to verify). */
+  dupKeysTable: string;
 }
 
 /** Ratings files in load order: ratings.csv first, then incremental drops by name, so a later drop's rating wins. */
@@ -522,6 +537,6 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
     );
     await wh.exec(`DROP TABLE ${keep}`);
   }
-  await wh.exec(`DROP TABLE ${dups}`);
-  return { fileName: file.name, rowsRead: rowsLoaded, rejects, invalidTable, collapsed };
+  // Kept for the checks: every key was grouped here, so uniqueness is left to check only for the keys fixed above.
+  return { fileName: file.name, rowsRead: rowsLoaded, rejects, invalidTable, collapsed, dupKeysTable: dups };
 }
