@@ -36,7 +36,7 @@ export function martDdl(genreCount: number): string[] {
     // groups instead of 26M ratings to links and movies is several times faster.
     `CREATE TABLE ${MARTS_SCHEMA}.movie_rating_stats AS
 SELECT m.movie_id,
-       SUM(r.n) AS v,
+       CAST(SUM(r.n) AS BIGINT) AS v,
        CAST(SUM(r.sum_rating) AS DOUBLE PRECISION) AS sum_rating,
        CAST(SUM(r.sum_rating) / SUM(r.n) AS DOUBLE PRECISION) AS mean_rating
 FROM (SELECT movielens_id, COUNT(*) AS n, SUM(rating) AS sum_rating FROM movies.rating GROUP BY movielens_id) r

@@ -163,9 +163,13 @@ export function buildChecks(opts: CheckOptions): Check[] {
       run: async (wh) => {
         const n = await scalar(
           wh,
-          `SELECT count(*) AS n FROM movies.rating WHERE rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
+          `SELECT count(*) AS n FROM ${scope ?? 'movies.rating'} WHERE rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
         );
-        return { passed: n === 0, observed: `${fmt(n)} out of range`, expected: 'rating in 0.5, 1.0 … 5.0' };
+        return {
+          passed: n === 0,
+          observed: `${fmt(n)} out of range${scope ? ' (rows written by this run)' : ''}`,
+          expected: 'rating in 0.5, 1.0 … 5.0',
+        };
       },
     },
     {
