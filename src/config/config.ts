@@ -20,6 +20,17 @@ export const configSchema = z
     verify: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it). */
     duckdbMemoryLimit: z.string().default('1.5GB'),
+    /** Defaults for the answer parameters (top, quantile, minVotes, alpha, cpiBase); flags override them. */
+    answers: z
+      .object({
+        top: z.number().optional(),
+        quantile: z.number().optional(),
+        minVotes: z.number().nullable().optional(),
+        alpha: z.number().optional(),
+        cpiBase: z.string().nullable().optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -100,7 +100,7 @@ export async function runAndReport(config: Config, json: boolean): Promise<void>
   }
   const wh = await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
   try {
-    const answers = await computeAnswers(wh);
+    const answers = await computeAnswers(wh, config.answers);
     process.stdout.write(
       json
         ? JSON.stringify({ run: summary, answers }, null, 2) + '\n'

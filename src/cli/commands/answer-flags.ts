@@ -1,0 +1,67 @@
+// What `answers` and `report` share: the answer-parameter flags, the config file behind them, and opening the
+// warehouse for reading without ever creating it.
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { UsageError } from '../../errors.js';
+import type { AnswerParamsInput } from '../../stages/answers/index.js';
+import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
+
+export interface AnswerFlags {
+  warehouse?: string;
+  config?: string;
+  top?: string;
+  quantile?: string;
+  minVotes?: string;
+  alpha?: string;
+  cpiBase?: string;
+}
+
+/** Adds --warehouse, --config and the answer-parameter flags to a command. */
+export function addAnswerOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '-w, --warehouse <path>',
+      'DuckDB warehouse file (default ./movalytics.duckdb, or the config file’s)',
+    )
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .option('--top <n>', 'Q1: movies to show (default 10)')
+    .option('--quantile <q>', 'Q1: quantile of votes per movie that sets m (default 0.9)')
+    .option('--min-votes <m>', 'Q1: minimum votes m, overriding --quantile')
+    .option('--alpha <a>', 'Q3: significance level (default 0.05)')
+    .option('--cpi-base <YYYY-MM>', 'Q3/Q4: CPI base month (default: latest in the series)');
+}
+
+/** A numeric flag: the whole text must be a finite number, else a UsageError naming the flag. */
+function numberFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a number`);
+  return n;
+}
+
+/** The warehouse path and answer parameters: flags over the config file's `answers` over the defaults. */
+export function resolveAnswerFlags(flags: AnswerFlags): { warehouse: string; params: AnswerParamsInput } {
+  const config = loadConfig({
+    configPath: flags.config,
+    overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },
+  });
+  const fromFlags: AnswerParamsInput = {
+    top: numberFlag('--top', flags.top),
+    quantile: numberFlag('--quantile', flags.quantile),
+    minVotes: numberFlag('--min-votes', flags.minVotes),
+    alpha: numberFlag('--alpha', flags.alpha),
+    cpiBase: flags.cpiBase,
+  };
+  const defined = Object.fromEntries(
+    Object.entries(fromFlags).filter(([, v]) => v !== undefined),
+  ) as AnswerParamsInput;
+  return { warehouse: config.warehouse, params: { ...config.answers, ...defined } };
+}
+
+/** Opens an existing warehouse; a missing file is a usage error (opening it would create an empty one). */
+export async function openExistingWarehouse(path: string): Promise<DuckDbWarehouse> {
+  if (!existsSync(path)) throw new UsageError(`warehouse ${path} not found: run \`movalytics run\` first`);
+  return DuckDbWarehouse.open({ path });
+}

@@ -1,0 +1,62 @@
+// The CLI as a user meets it: config file handling, usage errors as one line with exit 2, help.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { EXIT } from '../src/errors.js';
+import { generateDataset } from '../src/generate/index.js';
+import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { runCli, tempDir } from './helpers.js';
+
+describe('movalytics CLI', () => {
+  const dir = tempDir('cli');
+  const warehouse = join(dir, 'w.duckdb');
+  beforeAll(async () => {
+    const data = await generateDataset({ out: join(dir, 'data'), movies: 300, ratings: 8000, seed: 11 });
+    await runPipeline(
+      loadConfig({ cwd: dir, overrides: { input: data.dir, warehouse, staging: join(dir, 'staging') } }),
+    );
+  });
+
+  it('takes the warehouse and answer defaults from the config file, flags win', async () => {
+    const config = join(dir, 'movalytics.config.json');
+    writeFileSync(config, JSON.stringify({ warehouse: 'w.duckdb', answers: { top: 3 } }));
+    const fromFile = await runCli(['answers', 'q1', '--format', 'json', '--config', config]);
+    expect(fromFile.code).toBe(EXIT.ok);
+    expect((JSON.parse(fromFile.stdout) as { q1: { top: unknown[] } }).q1.top).toHaveLength(3);
+    const fromFlag = await runCli(['answers', 'q1', '--format', 'json', '--config', config, '--top', '5']);
+    expect((JSON.parse(fromFlag.stdout) as { q1: { top: unknown[] } }).q1.top).toHaveLength(5);
+  });
+
+  it.each([
+    [['answers', '--config', '/nonexistent/c.json'], /config file \/nonexistent\/c\.json cannot be read/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['answers', 'q9', '--warehouse', 'x'], /unknown question "q9"/],
+    [['answers', '--top', 'ten', '--warehouse', 'x'], /--top "ten" is not a number/],
+    [['report', '--format', 'pdf'], /unknown --format "pdf"/],
+  ])('%j is a one-line usage error with exit 2', async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('rejects a config file with an unknown key or a bad value, naming it', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ warehouse: 'w.duckdb', mappedShareWarn: 7 }));
+    const r = await runCli(['answers', '--config', bad]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/bad\.json: mappedShareWarn: .*<=1/);
+    writeFileSync(bad, JSON.stringify({ warehous: 'w.duckdb' }));
+    expect((await runCli(['answers', '--config', bad])).stderr).toMatch(/warehous/);
+    writeFileSync(bad, '{ not json');
+    expect((await runCli(['answers', '--config', bad])).stderr).toMatch(/is not valid JSON/);
+  });
+
+  it('prints help with every command and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(EXIT.ok);
+    for (const cmd of ['run', 'demo', 'generate', 'answers', 'report']) expect(r.stdout).toContain(cmd);
+  });
+});
