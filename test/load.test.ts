@@ -553,3 +553,63 @@ describe('bad input', () => {
     expect(cli.stderr).toMatch(/input \/nonexistent\/movalytics does not exist/);
   });
 });
+
+describe('a run killed mid-load', () => {
+  it('leaves the model as the last good run left it (SIGKILL inside the publish transaction)', async () => {
+    const dir = tempDir('kill');
+    const input = join(dir, 'in');
+    const g = await generateDataset({ out: input, movies: 300, ratings: 20_000, seed: 5 });
+    const wh = join(dir, 'w.duckdb');
+    const args = [
+      'dist/cli/bin.js',
+      'run',
+      '--input',
+      input,
+      '--warehouse',
+      wh,
+      '--staging',
+      join(dir, 'staging'),
+    ];
+    await runPipeline(
+      loadConfig({ cwd: dir, overrides: { input, warehouse: wh, staging: join(dir, 'staging') } }),
+    );
+    const before = await checksums(wh);
+    const s = g.truth.ratings.spotChecks[0]!;
+    writeFileSync(
+      join(input, 'ratings_more.csv'),
+      `userId,movieId,rating,timestamp\r\n${s.userId},${s.movieId},0.5,${s.timestamp + 1}\r\n77777,1,4.0,1600000000\r\n`,
+    );
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...process.env, MOVALYTICS_FAILPOINT: 'hang-after:load.model' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/load\.model\s+success/.test(stderr)) resolve();
+      });
+      child.on('exit', (code) =>
+        reject(new Error(`run exited (${code}) before reaching the failpoint: ${stderr}`)),
+      );
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(await checksums(wh)).toEqual(before);
+    const [last] = await q<{ status: string; finished: boolean }>(
+      wh,
+      `SELECT status, finished_at IS NOT NULL AS finished FROM movalytics.run ORDER BY run_id DESC LIMIT 1`,
+    );
+    expect(last).toEqual({ status: 'running', finished: false });
+    const next = await runPipeline(
+      loadConfig({ cwd: dir, overrides: { input, warehouse: wh, staging: join(dir, 'staging') } }),
+    );
+    expect(next.files.filter((f) => f.action === 'load').map((f) => f.name)).toEqual(['ratings_more.csv']);
+    const [r] = await q<{ rating: number }>(
+      wh,
+      `SELECT rating FROM movies.rating WHERE user_id = ${s.userId} AND movielens_id = ${s.movieId}`,
+    );
+    expect(r!.rating).toBe(0.5);
+  });
+});

@@ -100,6 +100,8 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       const r = await fn();
       emit({ type: 'task.end', task: name, status: 'success', ms: Date.now() - t0, detail: detail?.(r) });
       if (opts.failAfter === name) throw new TaskError(`simulated failure after ${name}`);
+      // Failpoint for the kill test: hang here (inside the publish transaction for load/check tasks) until killed.
+      if (process.env.MOVALYTICS_FAILPOINT === `hang-after:${name}`) await hangForever();
       return r;
     } catch (err) {
       if (!(err instanceof TaskError && err.message.startsWith('simulated')))
@@ -290,6 +292,12 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
   } finally {
     await wh?.close();
   }
+}
+
+function hangForever(): Promise<never> {
+  return new Promise<never>(() => {
+    setInterval(() => undefined, 60_000);
+  });
 }
 
 /** The table checks of the last run that published data, marked as carried over (reconciliation is per load). */
