@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
 import { modelDdl } from '../src/model/schema.js';
 import {
   computeAnswers,
@@ -541,23 +541,8 @@ describe('Q1 tie-breaks', () => {
 
 describe('movalytics answers CLI', () => {
   async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      out += String(s);
-      return true;
-    });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-      err += String(s);
-      return true;
-    });
-    try {
-      const code = await main(args);
-      return { code, out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const r = await runCli(args);
+    return { code: r.code, out: r.stdout, err: r.stderr };
   }
 
   it('prints answers in each format from a built warehouse', async () => {

@@ -58,6 +58,11 @@ function copyDir(from: string, to: string): void {
   }
 }
 
+/** `movalytics run` arguments for a test folder. */
+function runArgs(dir: string, input: string): string[] {
+  return ['run', '--input', input, '--warehouse', join(dir, 'w.duckdb'), '--staging', join(dir, 'staging')];
+}
+
 function configFor(dir: string, input: string) {
   return loadConfig({
     cwd: dir,
@@ -410,15 +415,7 @@ describe('run on generated data', () => {
       `SELECT check_name FROM movalytics.check_result WHERE NOT passed AND severity = 'error'`,
     );
     expect(failed.map((f) => f.check_name)).toEqual(['cpi.months_contiguous']);
-    const cli = await runCli([
-      'run',
-      '--input',
-      input,
-      '--warehouse',
-      join(dir, 'w.duckdb'),
-      '--staging',
-      join(dir, 'staging'),
-    ]);
+    const cli = await runCli(runArgs(dir, input));
     expect(cli.code).toBe(EXIT.checkFailed);
     expect(cli.stdout).toMatch(/cpi\.months_contiguous\s+error\s+FAIL/);
     expect(cli.stderr).toMatch(
@@ -458,15 +455,7 @@ describe('bad input', () => {
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain('\n');
     expect(existsSync(join(dir, 'w.duckdb')), 'warehouse untouched').toBe(false);
-    const cli = await runCli([
-      'run',
-      '--input',
-      input,
-      '--warehouse',
-      join(dir, 'w.duckdb'),
-      '--staging',
-      join(dir, 'staging'),
-    ]);
+    const cli = await runCli(runArgs(dir, input));
     expect(cli.code).toBe(EXIT.usage);
     expect(cli.stderr).toMatch(message);
     expect(cli.stderr).not.toMatch(/at .*\.js:\d+/);
@@ -490,15 +479,7 @@ describe('bad input', () => {
     const dir = tempDir('badzip');
     const zip = join(dir, 'the-movies-dataset.zip');
     writeFileSync(zip, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100, 7)]));
-    const cli = await runCli([
-      'run',
-      '--input',
-      zip,
-      '--warehouse',
-      join(dir, 'w.duckdb'),
-      '--staging',
-      join(dir, 'staging'),
-    ]);
+    const cli = await runCli(runArgs(dir, zip));
     expect(cli.code).toBe(EXIT.usage);
     expect(cli.stderr).toMatch(/the-movies-dataset\.zip is (not a readable|a corrupt) zip archive/);
     expect(existsSync(join(dir, 'w.duckdb'))).toBe(false);
@@ -520,15 +501,7 @@ describe('bad input', () => {
         holder.stdout.on('data', (d: Buffer) => (d.toString().includes('ready') ? resolve() : undefined));
         holder.on('exit', () => reject(new Error('holder exited')));
       });
-      const cli = await runCli([
-        'run',
-        '--input',
-        data,
-        '--warehouse',
-        wh,
-        '--staging',
-        join(dir, 'staging'),
-      ]);
+      const cli = await runCli(runArgs(dir, data));
       expect(cli.code).not.toBe(0);
       expect(cli.stderr).toMatch(
         new RegExp(
