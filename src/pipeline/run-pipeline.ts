@@ -187,7 +187,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
           'clean.movies',
           () => cleanMovies(moviesFile.stagedPath!, cleanDir),
           (r) =>
-            `${r.stats.rowsLoaded} movies, ${r.stats.quarantined} quarantined, ${r.stats.duplicatesCollapsed} duplicates, ${r.stats.recordsMerged} repaired`,
+            `${fmt(r.stats.rowsLoaded)} movies, ${fmt(r.stats.quarantined)} quarantined, ${fmt(r.stats.duplicatesCollapsed)} duplicates, ${fmt(r.stats.recordsMerged)} repaired`,
         )
       : Promise.resolve(null);
     movies.catch(() => undefined); // awaited inside the load; this only keeps an early failure from going unhandled
@@ -296,6 +296,8 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     await wh?.close();
   }
 }
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
 
 function hangForever(): Promise<never> {
   return new Promise<never>(() => {
