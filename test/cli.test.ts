@@ -60,3 +60,14 @@ describe('movalytics CLI', () => {
     for (const cmd of ['run', 'demo', 'generate', 'answers', 'report']) expect(r.stdout).toContain(cmd);
   });
 });
+
+describe('warehouse URLs', () => {
+  it('refuses a database URL with a clear message and never prints its password', async () => {
+    const r = await runCli(['run', '--warehouse', 'postgres://etl:s3cret@127.0.0.1:5432/movies']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(
+      /warehouse postgres:\/\/etl:\*\*\*@127\.0\.0\.1:5432\/movies: only a DuckDB file path is supported/,
+    );
+    expect(r.stderr).not.toContain('s3cret');
+  });
+});

@@ -37,6 +37,13 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
+const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A URL safe to print: any password replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
 /** Renders the first zod issue as one line: `mappedShareWarn: Too big: expected number to be <=1`. */
 function firstIssue(err: z.ZodError, source: string): string {
   const issue = err.issues[0];
@@ -79,6 +86,12 @@ export function loadConfig(
   const merged = configSchema.safeParse({ ...fromFile, ...defined });
   if (!merged.success) throw new ConfigError(firstIssue(merged.error, 'configuration'));
   const c = merged.data;
+  if (URL_RE.test(c.warehouse)) {
+    // Only the embedded engine exists so far; a URL must not silently become a file named "postgres:".
+    throw new ConfigError(
+      `warehouse ${redactUrl(c.warehouse)}: only a DuckDB file path is supported in this version (PostgreSQL and Redshift warehouses are planned) — pass --warehouse path/to/file.duckdb`,
+    );
+  }
   return {
     ...c,
     input: path.resolve(cwd, c.input),
