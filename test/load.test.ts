@@ -356,6 +356,35 @@ describe('run on generated data', () => {
     expect(kept).toEqual({ rating: 0.5, n: 1 });
   });
 
+  it('round-trips adversarial text through the loader exactly', async () => {
+    const dir = tempDir('adversarial');
+    const input = join(dir, 'in');
+    mkdirSync(input);
+    copyDir(data, input);
+    const titles = [
+      `';DROP TABLE movies.movie;--`,
+      "Quote \" and 'apostrophe'",
+      'Line\nbreak, comma',
+      '🎬 Émoji ✓ ß 中文',
+      'x'.repeat(10_000),
+    ];
+    const csvField = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const rows = titles.map(
+      (t, i) =>
+        `False,,0,"[{'id': 18, 'name': 'Drama'}]",,${9100000 + i},tt0000001,en,${csvField(t)},Overview,1.5,/p.jpg,[],[],2001-01-01,0,90.0,[],Released,,${csvField(t)},False,5.0,10`,
+    );
+    appendFileSync(join(input, 'movies_metadata.csv'), rows.join('\n') + '\n');
+    const run = await runPipeline(configFor(dir, input));
+    expect(run.status).toBe('success');
+    const stored = await q<{ movie_id: number; title: string; original_title: string }>(
+      join(dir, 'w.duckdb'),
+      `SELECT movie_id, title, original_title FROM movies.movie WHERE movie_id >= 9100000 ORDER BY movie_id`,
+    );
+    expect(stored).toEqual(titles.map((t, i) => ({ movie_id: 9100000 + i, title: t, original_title: t })));
+    const [tables] = await q<{ n: number }>(join(dir, 'w.duckdb'), `SELECT count(*) AS n FROM movies.movie`);
+    expect(tables!.n).toBe(truth.movies.distinctIds + titles.length);
+  });
+
   it('leaves the model as it was when a run fails between stages', async () => {
     const dir = tempDir('fail');
     const input = join(dir, 'in');
