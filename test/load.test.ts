@@ -262,6 +262,20 @@ describe('run on generated data', () => {
     expect(newUser).toEqual([{ rating: 4.5 }]);
     const after = await q<{ n: number }>(join(dir, 'w.duckdb'), `SELECT count(*) AS n FROM movies.rating`);
     expect(after[0]!.n - before[0]!.n).toBe(rep.rowsLoaded - 1);
+    // An incremental drop with nothing in it is fine: read 0, loaded 0.
+    writeFileSync(join(input, 'ratings_zz_empty.csv'), 'userId,movieId,rating,timestamp\r\n');
+    const empty = await runPipeline(configFor(dir, input));
+    expect(empty.status).toBe('success');
+    expect(empty.reports).toEqual([
+      {
+        fileName: 'ratings_zz_empty.csv',
+        recordsRead: 0,
+        rowsLoaded: 0,
+        rowsQuarantined: 0,
+        duplicatesCollapsed: 0,
+        recordsMerged: 0,
+      },
+    ]);
   });
 
   it('updates a movie row when movies_metadata.csv changes', async () => {
@@ -494,6 +508,11 @@ describe('bad input', () => {
     expectInputError((i) => rmSync(join(i, 'links.csv')), /links\.csv is missing/));
   it('names an empty file', () =>
     expectInputError((i) => writeFileSync(join(i, 'ratings.csv'), ''), /ratings\.csv: the file is empty/));
+  it('names a file with a header and no records', () =>
+    expectInputError(
+      (i) => writeFileSync(join(i, 'ratings.csv'), 'userId,movieId,rating,timestamp\r\n\r\n'),
+      /ratings\.csv: has a header but no records/,
+    ));
   it('names a wrong header', () =>
     expectInputError(
       (i) => writeFileSync(join(i, 'links.csv'), 'movie,imdb,tmdb\r\n1,2,3\r\n'),

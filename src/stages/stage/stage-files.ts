@@ -69,41 +69,50 @@ async function listCsvFiles(dir: string): Promise<Candidate[]> {
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Reads the first line of a file (without BOM and line ending). */
-async function readHeader(file: string): Promise<string> {
+/** Reads the header (first line, without BOM and line ending) and whether any non-empty line follows it. */
+async function readHead(file: string): Promise<{ header: string; hasData: boolean }> {
   const fh = await open(file, 'r');
   try {
-    const buf = Buffer.alloc(4096);
+    const buf = Buffer.alloc(64 * 1024);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     let text = buf.subarray(0, bytesRead).toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const nl = text.indexOf('\n');
-    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+    const header = (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+    // A header longer than the buffer is no header we accept, so "no newline seen" means "no data" here.
+    return { header, hasData: nl !== -1 && /\S/.test(text.slice(nl + 1)) };
   } finally {
     await fh.close();
   }
 }
 
-/** Checks one file's header and emptiness; returns the CPI series id for a CPI file. */
+/**
+ * Checks one file's header and emptiness; returns the CPI series id for a CPI file. A header-only file is an error,
+ * except an incremental ratings drop (ratings_*.csv), which may legitimately hold nothing new.
+ */
 async function validateShape(c: Candidate, role: FileRole): Promise<string | undefined> {
   if (c.bytes === 0) throw new InputError(`${c.path}: the file is empty — expected a CSV with a header row`);
   if (role === 'ignored') return undefined;
-  const header = await readHeader(c.path);
+  const { header, hasData } = await readHead(c.path);
+  let series: string | undefined;
   if (role === 'cpi') {
     const m = CPI_HEADER_RE.exec(header);
     if (!m)
       throw new InputError(
         `${c.path}: header ${JSON.stringify(header)} is not a FRED series CSV — expected "observation_date,<SERIES>" or "DATE,<SERIES>"`,
       );
-    return m[1];
+    series = m[1];
+  } else {
+    const expected = EXPECTED_HEADERS[role];
+    if (header !== expected) {
+      throw new InputError(
+        `${c.path}: wrong header ${JSON.stringify(header.slice(0, 120))} — expected ${JSON.stringify(expected.slice(0, 120))}`,
+      );
+    }
   }
-  const expected = EXPECTED_HEADERS[role];
-  if (header !== expected) {
-    throw new InputError(
-      `${c.path}: wrong header ${JSON.stringify(header.slice(0, 120))} — expected ${JSON.stringify(expected.slice(0, 120))}`,
-    );
-  }
-  return undefined;
+  const incrementalDrop = role === 'ratings' && c.name.toLowerCase() !== 'ratings.csv';
+  if (!hasData && !incrementalDrop) throw new InputError(`${c.path}: has a header but no records`);
+  return series;
 }
 
 /** Streams a file once: its sha256 and the non-empty data lines after the header. */
@@ -277,7 +286,6 @@ export async function stageInputs(opts: {
       });
       continue;
     }
-    if (dataLines === 0 && role !== 'ratings') throw new InputError(`${c.path}: has a header but no records`);
     if (sameSize) await copyInto(c.path, stagedPath);
     files.push({
       ...base,
