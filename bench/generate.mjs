@@ -1,12 +1,14 @@
 // Full-scale dataset for the benchmarks: generates The Movies Dataset at real size (45,466 movies, 26,024,289
 // ratings) into bench/data/full/ with the built generator, reusing it when truth.json already matches.
 // Run `npm run build` first. Usage: node bench/generate.mjs [--force]
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FULL_DIR = join(here, 'data', 'full');
+/** Time and peak RSS of the generation that wrote the cache. */
+const STATS_FILE = 'generate-stats.json';
 export const FULL_OPTIONS = Object.freeze({
   movies: 45_466,
   ratings: 26_024_289,
@@ -44,12 +46,16 @@ export async function ensureFullDataset({
   const options = FULL_OPTIONS;
   if (!force && isCached(dir, options)) {
     log(`bench: reusing ${dir} (truth.json matches)`);
+    // The figures of the generation that made the cache, when it recorded them.
+    const stats = existsSync(join(dir, STATS_FILE))
+      ? JSON.parse(readFileSync(join(dir, STATS_FILE), 'utf8'))
+      : {};
     return {
       dir,
       truth: JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')),
       generated: false,
-      seconds: 0,
-      maxRssMiB: 0,
+      seconds: stats.seconds ?? null,
+      maxRssMiB: stats.maxRssMiB ?? null,
     };
   }
   const distEntry = join(here, '..', 'dist', 'generate', 'index.js');
@@ -61,6 +67,10 @@ export async function ensureFullDataset({
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   // maxRSS is in KiB and covers the whole process so far (generation dominates when run directly).
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  writeFileSync(
+    join(dir, STATS_FILE),
+    JSON.stringify({ seconds, maxRssMiB, at: new Date().toISOString() }) + '\n',
+  );
   return { dir, truth: result.truth, generated: true, seconds, maxRssMiB };
 }
 

@@ -53,7 +53,10 @@ const {
   seconds: genSeconds,
   maxRssMiB: genRss,
   generated,
-} = await ensureFullDataset({ log: (m) => console.error(m) });
+} = await ensureFullDataset({
+  force: process.argv.includes('--regenerate'),
+  log: (m) => console.error(m),
+});
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const input = join(work, 'input');
@@ -112,6 +115,11 @@ const row = (name, r, target) =>
   `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.ratio === undefined ? '       ' : `${r.ratio.toFixed(2).padStart(5)}×`}${target === undefined ? '' : ` (target ≤ ${target}×${r.ratio <= target ? ', met' : ', MISSED'})`}  peak RSS ${r.maxRssMiB} MiB`;
 console.log(
   `Full scale: ${truth.ratings.count.toLocaleString('en-US')} ratings, ${truth.movies.distinctIds.toLocaleString('en-US')} movies; ${cpus().length} cores`,
+);
+console.log(
+  genSeconds === null
+    ? 'generation: cached (npm run bench -- --regenerate to measure it)'
+    : `generation${generated ? '' : ' (cached; figures from when it was made)'}: ${genSeconds.toFixed(1)} s, peak RSS ${Math.round(genRss)} MiB`,
 );
 console.log(row('(a) floor: DuckDB CTAS read_csv', floor));
 console.log(row('(b) cold movalytics run', results.cold, TARGETS.cold));
