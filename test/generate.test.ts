@@ -289,6 +289,29 @@ describe('generated dataset', () => {
     expect(cpi.at(-1)!.startsWith('2026-10-01,')).toBe(true);
     for (const l of cpi) expect(l).toMatch(/^\d{4}-\d{2}-01,\d+\.\d{3}$/);
   });
+
+  it('writes an all-items CPI (CPIAUCNS) from 1913 to the movie CPI’s last month, rising like the real one', () => {
+    const text = read(dir, 'CPIAUCNS.csv');
+    expect(text).not.toContain('\r');
+    expect(firstLine(text)).toBe('observation_date,CPIAUCNS');
+    const lines = text.split('\n').slice(1, -1);
+    expect(truth.cpiAllItems).toEqual({
+      file: 'CPIAUCNS.csv',
+      header: 'observation_date,CPIAUCNS',
+      months: lines.length,
+      first: '1913-01-01',
+      last: truth.cpi.last,
+    });
+    expect(lines).toHaveLength((2026 - 1913) * 12 + 10);
+    expect(lines[0]).toBe('1913-01-01,9.800');
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d{2}-01,\d+\.\d{3}$/);
+    const value = (month: string): number => Number(lines.find((l) => l.startsWith(month))!.split(',')[1]);
+    expect(value('1999-01')).toBeGreaterThan(120);
+    expect(value('1999-01')).toBeLessThan(220);
+    expect(value('2024-01')).toBeGreaterThan(250);
+    expect(value('2024-01')).toBeLessThan(400);
+    expect(truth.files['CPIAUCNS.csv']).toMatchObject({ lineEnding: 'LF', records: lines.length });
+  });
 });
 
 describe('determinism', () => {
@@ -301,6 +324,25 @@ describe('determinism', () => {
     expect(readdirSync(b).sort()).toEqual(files);
     for (const f of files) expect(sha(b, f), f).toBe(sha(a, f));
     for (const f of KAGGLE_FILES) expect(sha(c, f), f).not.toBe(sha(a, f));
+    expect(files).toContain('CPIAUCNS.csv');
+    expect(sha(c, 'CPIAUCNS.csv')).not.toBe(sha(a, 'CPIAUCNS.csv'));
+  });
+
+  it('adding CPIAUCNS.csv (its own PRNG stream) left every other file byte-identical to before', async () => {
+    // sha256 of the files for these options, recorded before CPIAUCNS.csv was added to the generator.
+    const before: Record<string, string> = {
+      'CUSR0000SS62031.csv': 'd1fe2930c05edaafb78e96f08276c803be1a247a1cbe9badc0a3e1616c06f669',
+      'credits.csv': 'd92281573a96e2db5059fa6bad4c7ed0d4cc79ae7ae6d447d68ac24c40d22e7a',
+      'keywords.csv': '4c6bc761fafe036f8e496f4410255d82bf213c9106c14fb06ee814030451d6f4',
+      'links.csv': '2a98d7fc0f6d9455356bf18a1fe63c8e6773eb1e64afd88e52d5ad65467d9e0f',
+      'links_small.csv': '7f2be75eaf198363216d19e59b16321e62523e0afb2ee6bea4df24096d3216fa',
+      'movies_metadata.csv': '1b67502ff18946b0140d0c5693ce7b9a47f8853f531965564adca89655ad5481',
+      'ratings.csv': '628d36d2652dc34dcba1cec94254a4c738c6b3592f5cda7368af020c37643f75',
+      'ratings_small.csv': '808a61a6114eac244616bf60db9e6c0e8b0d71ed949c8e7ac08c7b276586df2b',
+    };
+    const d = freshDir();
+    await generateDataset({ out: d, movies: 150, ratings: 5_000, seed: 5 });
+    for (const [f, h] of Object.entries(before)) expect(sha(d, f), f).toBe(h);
   });
 });
 
@@ -314,6 +356,7 @@ describe('--zip', () => {
     for (const [name, content] of entries)
       expect(content.equals(readFileSync(join(dir, name))), name).toBe(true);
     expect(entries.has('CUSR0000SS62031.csv')).toBe(false);
+    expect(entries.has('CPIAUCNS.csv')).toBe(false);
   });
 });
 
@@ -368,6 +411,8 @@ describe('movalytics generate (CLI)', () => {
     expect(truth.options).toMatchObject({ movies: 2_000, ratings: 100_000, seed: 42, fredHeader: 'DATE' });
     const cpiHeader = firstLine(read(dir, 'CUSR0000SS62031.csv'));
     expect(cpiHeader).toBe('DATE,CUSR0000SS62031');
+    expect(firstLine(read(dir, 'CPIAUCNS.csv'))).toBe('DATE,CPIAUCNS');
+    expect(r.stdout).toContain('CPIAUCNS.csv');
     if (haveReal)
       expect(cpiHeader).toBe(firstLine(readFileSync(join(realDir, 'CUSR0000SS62031.csv'), 'utf8')));
     else console.warn('NOTICE: real CPI header not compared (real data folder missing)');

@@ -12,7 +12,14 @@ import {
   metadataRecord,
   type Catalog,
 } from './catalog.js';
-import { CPI_FILE, CPI_SERIES, renderCpi } from './cpi.js';
+import {
+  CPI_ALL_ITEMS_FILE,
+  CPI_ALL_ITEMS_SERIES,
+  CPI_FILE,
+  CPI_SERIES,
+  renderCpi,
+  renderCpiAllItems,
+} from './cpi.js';
 import {
   FULL_SCALE,
   resolveOptions,
@@ -185,6 +192,17 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     lines: cpi.rows + 1,
     bytes: Buffer.byteLength(cpi.text),
   };
+  // The all-items CPI (optional input for --cpi-splice), from its own PRNG stream.
+  const allItems = renderCpiAllItems(o.seed, o.fredHeader);
+  writeFileSync(join(dir, CPI_ALL_ITEMS_FILE), allItems.text);
+  files[CPI_ALL_ITEMS_FILE] = {
+    file: CPI_ALL_ITEMS_FILE,
+    header: `${o.fredHeader},${CPI_ALL_ITEMS_SERIES}`,
+    lineEnding: 'LF',
+    records: allItems.rows,
+    lines: allItems.rows + 1,
+    bytes: Buffer.byteLength(allItems.text),
+  };
 
   let zip: Truth['zip'] = null;
   if (o.zip) {
@@ -193,11 +211,11 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     zip = { file: ZIP_FILE, entries: [...KAGGLE_FILES] };
   }
 
-  const truth = buildTruth(o, catalog, files, meta, ratings, small, smallLinks, cpi, zip);
+  const truth = buildTruth(o, catalog, files, meta, ratings, small, smallLinks, cpi, allItems, zip);
   const truthText = JSON.stringify(truth, null, 2) + '\n';
   writeFileSync(join(dir, TRUTH_FILE), truthText);
 
-  const written: WrittenFile[] = [...KAGGLE_FILES, CPI_FILE].map((f) => ({
+  const written: WrittenFile[] = [...KAGGLE_FILES, CPI_FILE, CPI_ALL_ITEMS_FILE].map((f) => ({
     file: f,
     bytes: files[f]!.bytes,
     records: files[f]!.records,
@@ -323,6 +341,7 @@ function buildTruth(
   small: ReturnType<typeof writeRatings>,
   smallLinks: Catalog['links'],
   cpi: ReturnType<typeof renderCpi>,
+  allItems: ReturnType<typeof renderCpiAllItems>,
   zip: Truth['zip'],
 ): Truth {
   const { movies, links } = catalog;
@@ -351,7 +370,7 @@ function buildTruth(
     truthVersion: 1,
     seed: o.seed,
     options: { movies: o.movies, ratings: o.ratings, seed: o.seed, zip: o.zip, fredHeader: o.fredHeader },
-    prng: 'xoshiro128** seeded by splitmix32(seed, stream); streams 1 catalogue, 2 keywords/credits, 3 ratings, 4 cpi, 5 small',
+    prng: 'xoshiro128** seeded by splitmix32(seed, stream); streams 1 catalogue, 2 keywords/credits, 3 ratings, 4 cpi, 5 small, 6 cpi all items',
     files,
     movies: {
       distinctIds: movies.length,
@@ -411,6 +430,13 @@ function buildTruth(
       months: cpi.rows,
       first: cpi.first,
       last: cpi.last,
+    },
+    cpiAllItems: {
+      file: CPI_ALL_ITEMS_FILE,
+      header: files[CPI_ALL_ITEMS_FILE]!.header,
+      months: allItems.rows,
+      first: allItems.first,
+      last: allItems.last,
     },
     zip,
   };

@@ -95,6 +95,8 @@ export interface Truth {
   keywords: { records: number };
   credits: { records: number };
   cpi: { file: string; header: string; months: number; first: string; last: string };
+  /** CPIAUCNS.csv, the all-items CPI (1913-01 …): optional input for --cpi-splice; not in the zip. */
+  cpiAllItems: { file: string; header: string; months: number; first: string; last: string };
   /** The archive, when --zip was given. */
   zip: { file: string; entries: string[] } | null;
 }
