@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config/config.js';
 import { EXIT, InputError, TaskError } from '../src/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { stageInputs } from '../src/stages/stage/stage-files.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
 import { repoRoot, runCli, tempDir } from './helpers.js';
 
@@ -94,12 +95,15 @@ describe('run on generated data', () => {
         rating: number;
         users: number;
         cpi: number;
+        cpi_all: number;
         mapped: number;
       }>(
         wh(),
         `SELECT (SELECT count(*) FROM movies.movie) AS movie, (SELECT count(*) FROM movies.movie_link) AS link,
           (SELECT count(*) FROM movies.rating) AS rating, (SELECT count(DISTINCT user_id) FROM movies.rating) AS users,
-          (SELECT count(*) FROM movies.cpi) AS cpi, (SELECT count(*) FROM movies.rating_mapped) AS mapped`,
+          (SELECT count(*) FROM movies.cpi WHERE series_id = 'CUSR0000SS62031') AS cpi,
+          (SELECT count(*) FROM movies.cpi WHERE series_id = 'CPIAUCNS') AS cpi_all,
+          (SELECT count(*) FROM movies.rating_mapped) AS mapped`,
       );
       expect(c).toEqual({
         movie: truth.movies.distinctIds,
@@ -107,6 +111,7 @@ describe('run on generated data', () => {
         rating: truth.ratings.count,
         users: truth.ratings.users,
         cpi: truth.cpi.months,
+        cpi_all: truth.cpiAllItems.months,
         mapped: truth.ratings.mappedToMetadata,
       });
     });
@@ -199,6 +204,7 @@ describe('run on generated data', () => {
         `SELECT file_name, sha256, data_lines FROM movalytics.manifest WHERE run_id = ${summary.runId} AND action = 'loaded' ORDER BY file_name`,
       );
       expect(manifest.map((m) => m.file_name)).toEqual([
+        'CPIAUCNS.csv',
         'CUSR0000SS62031.csv',
         'links.csv',
         'movies_metadata.csv',
@@ -518,6 +524,30 @@ describe('bad input', () => {
       (i) => writeFileSync(join(i, 'links.csv'), 'movie,imdb,tmdb\r\n1,2,3\r\n'),
       /links\.csv: wrong header "movie,imdb,tmdb" — expected "movieId,imdbId,tmdbId"/,
     ));
+  it('names the movie-admission CPI when only the all-items series is there', () =>
+    expectInputError((i) => rmSync(join(i, 'CUSR0000SS62031.csv')), /CUSR0000SS62031\.csv is missing/));
+  it('refuses two files of one CPI series', () =>
+    expectInputError(
+      (i) => copyFileSync(join(i, 'CUSR0000SS62031.csv'), join(i, 'fredgraph.csv')),
+      /more than one CPI file for series CUSR0000SS62031 \(CUSR0000SS62031\.csv, fredgraph\.csv\) — keep one/,
+    ));
+  it('ignores a FRED series the model does not use, with the reason in the manifest', async () => {
+    const dir = tempDir('otherseries');
+    const input = join(dir, 'in');
+    mkdirSync(input);
+    copyDir(data, input);
+    writeFileSync(join(input, 'fredgraph.csv'), 'observation_date,UNRATE\n2020-01-01,3.6\n');
+    const staged = await stageInputs({ input, stagingDir: join(dir, 'staging'), previous: new Map() });
+    await staged.ready;
+    const byName = new Map(staged.files.map((f) => [f.name, f]));
+    expect(byName.get('fredgraph.csv')).toMatchObject({
+      role: 'ignored',
+      action: 'ignored',
+      note: 'FRED series UNRATE is not used (Movalytics reads CUSR0000SS62031 and optionally CPIAUCNS)',
+    });
+    expect(byName.get('CPIAUCNS.csv')).toMatchObject({ role: 'cpi', action: 'load', seriesId: 'CPIAUCNS' });
+    expect(byName.get('CUSR0000SS62031.csv')).toMatchObject({ role: 'cpi', seriesId: 'CUSR0000SS62031' });
+  });
   it('names a CPI file that is not a FRED CSV', () =>
     expectInputError(
       (i) => writeFileSync(join(i, 'CUSR0000SS62031.csv'), 'when,what\n'),

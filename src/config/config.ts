@@ -20,7 +20,7 @@ export const configSchema = z
     verify: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it). */
     duckdbMemoryLimit: z.string().default('1.5GB'),
-    /** Defaults for the answer parameters (top, quantile, minVotes, alpha, cpiBase); flags override them. */
+    /** Defaults for the answer parameters (top, quantile, minVotes, alpha, cpiBase, cpiSplice); flags override them. */
     answers: z
       .object({
         top: z.number().optional(),
@@ -28,6 +28,7 @@ export const configSchema = z
         minVotes: z.number().nullable().optional(),
         alpha: z.number().optional(),
         cpiBase: z.string().nullable().optional(),
+        cpiSplice: z.string().nullable().optional(),
       })
       .strict()
       .default({}),

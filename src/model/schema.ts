@@ -1,8 +1,15 @@
 // The warehouse model: DDL for schema `movies` (the normalised model) and `movalytics` (run metadata and lineage).
 // Written in the SQL the Postgres family shares (DuckDB, PostgreSQL, Redshift); docs/data-model.md documents it.
 
+import type { Warehouse } from '../warehouse/warehouse.js';
+
 export const MODEL_SCHEMA = 'movies';
 export const META_SCHEMA = 'movalytics';
+
+/** The CPI series the answers deflate with: FRED CUSR0000SS62031 (admission to movies, theaters and concerts). */
+export const PRIMARY_CPI_SERIES = 'CUSR0000SS62031';
+/** Other FRED series the model stores when their file is present (used only by `--cpi-splice`). */
+export const OPTIONAL_CPI_SERIES: readonly string[] = ['CPIAUCNS'];
 
 /** A model table and its key, as data: checks (NULL keys, uniqueness) are generated from this. */
 export interface ModelTable {
@@ -83,12 +90,14 @@ export const MODEL_TABLES: readonly ModelTable[] = [
 )`,
   },
   {
+    // One row per FRED series and month: the primary series, and CPIAUCNS when loaded (for --cpi-splice).
     name: 'cpi',
-    key: ['month'],
+    key: ['series_id', 'month'],
     ddl: `CREATE TABLE IF NOT EXISTS movies.cpi (
-  month DATE NOT NULL PRIMARY KEY,         -- first day of the month
-  series_id VARCHAR NOT NULL,
-  value DOUBLE PRECISION NOT NULL
+  month DATE NOT NULL,                     -- first day of the month
+  series_id VARCHAR NOT NULL,              -- the FRED series id from the file's header
+  value DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (series_id, month)
 )`,
   },
 ];
@@ -162,6 +171,27 @@ export const META_TABLES: readonly string[] = [
   PRIMARY KEY (run_id, check_name)
 )`,
 ];
+
+/**
+ * Brings a warehouse built by an older version up to the current model, before `modelDdl` (whose CREATE TABLE IF NOT
+ * EXISTS would keep an old table as it is). Idempotent; run it inside the DDL transaction.
+ * - `movies.cpi` keyed by `month` alone (one series) → keyed by (`series_id`, `month`); its rows are kept.
+ */
+export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
+  const pk = await wh.query<{ column_name: string }>(
+    `SELECT kcu.column_name FROM information_schema.table_constraints tc
+     JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name
+       AND kcu.table_schema = tc.table_schema AND kcu.table_name = tc.table_name
+     WHERE tc.table_schema = 'movies' AND tc.table_name = 'cpi' AND tc.constraint_type = 'PRIMARY KEY'`,
+  );
+  if (pk.length !== 1 || pk[0]!.column_name !== 'month') return;
+  await wh.exec(`ALTER TABLE movies.cpi RENAME TO cpi__month_key`);
+  await wh.exec(MODEL_TABLES.find((t) => t.name === 'cpi')!.ddl);
+  await wh.exec(
+    `INSERT INTO movies.cpi (month, series_id, value) SELECT month, series_id, value FROM movies.cpi__month_key`,
+  );
+  await wh.exec(`DROP TABLE movies.cpi__month_key`);
+}
 
 /** All DDL, in order, idempotent. */
 export function modelDdl(): string[] {

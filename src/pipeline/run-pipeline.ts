@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { CheckFailedError, TaskError } from '../errors.js';
-import { modelDdl } from '../model/schema.js';
+import { migrateModel, modelDdl } from '../model/schema.js';
 import { refreshMarts } from '../stages/answers/index.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
@@ -135,6 +135,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     wh ??= await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
     const w = wh;
     await w.transaction(async () => {
+      await migrateModel(w);
       for (const ddl of modelDdl()) await w.exec(ddl);
     });
     const [idRow] = await w.query<{ id: number }>(

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { formatNumber } from '../cli/output.js';
-import type { Q3Group, Q3Test } from '../stages/answers/index.js';
+import { spliceLabel, type CpiSplice, type Q3Group, type Q3Test } from '../stages/answers/index.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 import type { ReportModel } from './model.js';
 
@@ -164,6 +164,18 @@ ${table(q.genres, [
 </section>`;
 }
 
+/** The splice as a fact row ("CPI spliced with CPIAUCNS before 1999-01, ratio-linked at 1999-01"), or none. */
+function spliceFacts(s: CpiSplice | null): [string, string][] {
+  if (s === null) return [];
+  const months = s.splicedFrom === null ? 'none' : `${s.splicedFrom} to ${s.splicedTo ?? s.splicedFrom}`;
+  return [
+    [
+      'CPI splice',
+      `${e(spliceLabel(s))} <span class="muted">(× ${n(s.ratio, 6)}; spliced months ${e(months)}; ${n(s.splicedMovies)} revenue movies priced with them)</span>`,
+    ],
+  ];
+}
+
 function renderQ3(m: ReportModel): string {
   const q = m.answers.q3;
   const verdictCls = q.monthTest.significant === true || q.quarterTest.significant === true ? 'sig' : 'nosig';
@@ -174,6 +186,7 @@ ${facts([
   ['Revenue movies', n(q.revenueMovies)],
   ['α (significance level)', n(q.alpha, 3)],
   ['CPI base month (real medians)', text(q.cpiBase)],
+  ...spliceFacts(q.cpiSplice),
 ])}
 <h3>Kruskal–Wallis tests</h3>
 ${table(
@@ -211,6 +224,7 @@ ${facts([
     `${text(q.cpiBase)}${q.cpiBaseValue === null ? '' : ` <span class="muted">(index ${n(q.cpiBaseValue, 3)})</span>`}`,
   ],
   ['CPI coverage', q.cpiCoverage === null ? MISSING : `${e(q.cpiCoverage.from)} to ${e(q.cpiCoverage.to)}`],
+  ...spliceFacts(q.cpiSplice),
   ['Revenue movies', n(q.revenueMovies)],
   ['Included movies', n(q.includedMovies)],
   [
@@ -351,7 +365,7 @@ export function renderReportHtml(model: ReportModel): string {
       ? 'no successful run recorded'
       : `run ${a.run.runId}, finished ${a.run.finishedAt ?? MISSING}`;
   const p = a.params;
-  const params = `top ${p.top}; quantile ${p.quantile}; min votes ${p.minVotes ?? 'from quantile'}; α ${p.alpha}; CPI base ${p.cpiBase ?? 'latest'}`;
+  const params = `top ${p.top}; quantile ${p.quantile}; min votes ${p.minVotes ?? 'from quantile'}; α ${p.alpha}; CPI base ${p.cpiBase ?? 'latest'}${p.cpiSplice === null ? '' : `; CPI splice ${p.cpiSplice}`}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

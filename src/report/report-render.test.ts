@@ -49,7 +49,7 @@ function fixtureModel(): ReportModel {
     generatedAt: '2026-11-25T08:40:00.000Z',
     warehouse: { kind: 'duckdb', displayName: './w<1>.duckdb' },
     run: { runId: 2, finishedAt: '2026-11-25 08:39:12' },
-    params: { top: 10, quantile: 0.9, minVotes: null, alpha: 0.05, cpiBase: null },
+    params: { top: 10, quantile: 0.9, minVotes: null, alpha: 0.05, cpiBase: null, cpiSplice: null },
     q1: {
       meanRating: 3.5,
       minVotes: 12,
@@ -86,6 +86,7 @@ function fixtureModel(): ReportModel {
       revenueMovies: 30,
       alpha: 0.05,
       cpiBase: '2017-08',
+      cpiSplice: null,
       byMonth: months.map((m, i) => group(i + 1, m, i === 5 ? null : 1e7 * (i + 1))),
       byQuarter: [1, 2, 3, 4].map((q) => group(q, `Q${q}`, 3e7 * q)),
       monthTest: test,
@@ -96,6 +97,7 @@ function fixtureModel(): ReportModel {
       cpiBase: '2017-08',
       cpiBaseValue: 189.2,
       cpiCoverage: { from: '1999-01', to: '2017-08' },
+      cpiSplice: null,
       revenueMovies: 30,
       includedMovies: 20,
       excludedMovies: 10,
@@ -236,6 +238,29 @@ describe('renderReportHtml', () => {
       'The answers reflect run 2, the latest successful run; run 3 ended with status check_failed',
     );
     expect(html).toContain('−$'); // a negative CI bound is a minus before the dollar sign
+    expect(html).not.toContain('CPI spliced');
+  });
+
+  it('labels a CPI splice in Q3 and Q4', () => {
+    const m = fixtureModel();
+    const splice = {
+      series: 'CPIAUCNS',
+      primarySeries: 'CUSR0000SS62031',
+      primaryFrom: '1999-01',
+      linkMonth: '1999-01',
+      ratio: 0.625,
+      splicedFrom: '1913-01',
+      splicedTo: '1998-12',
+      splicedMovies: 12,
+    };
+    m.answers.params.cpiSplice = 'CPIAUCNS';
+    m.answers.q3.cpiSplice = splice;
+    m.answers.q4.cpiSplice = splice;
+    const spliced = renderReportHtml(m);
+    const label = 'CPI spliced with CPIAUCNS before 1999-01, ratio-linked at 1999-01';
+    expect(spliced.split(label)).toHaveLength(3); // once in Q3, once in Q4
+    expect(spliced).toContain('spliced months 1913-01 to 1998-12; 12 revenue movies priced with them');
+    expect(spliced).toContain('CPI splice CPIAUCNS'); // the parameters line
   });
 });
 

@@ -15,6 +15,7 @@ export interface AnswerFlags {
   minVotes?: string;
   alpha?: string;
   cpiBase?: string;
+  cpiSplice?: string;
 }
 
 /** Adds --warehouse, --config and the answer-parameter flags to a command. */
@@ -29,7 +30,11 @@ export function addAnswerOptions(cmd: Command): Command {
     .option('--quantile <q>', 'Q1: quantile of votes per movie that sets m (default 0.9)')
     .option('--min-votes <m>', 'Q1: minimum votes m, overriding --quantile')
     .option('--alpha <a>', 'Q3: significance level (default 0.05)')
-    .option('--cpi-base <YYYY-MM>', 'Q3/Q4: CPI base month (default: latest in the series)');
+    .option('--cpi-base <YYYY-MM>', 'Q3/Q4: CPI base month (default: latest in the series)')
+    .option(
+      '--cpi-splice <SERIES>',
+      'Q3/Q4: price releases before the CPI series starts with this series (e.g. CPIAUCNS), ratio-linked at the first common month',
+    );
 }
 
 /** A numeric flag: the whole text must be a finite number, else a UsageError naming the flag. */
@@ -53,6 +58,7 @@ export function resolveAnswerFlags(flags: AnswerFlags): { warehouse: string; par
     minVotes: numberFlag('--min-votes', flags.minVotes),
     alpha: numberFlag('--alpha', flags.alpha),
     cpiBase: flags.cpiBase,
+    cpiSplice: flags.cpiSplice,
   };
   const defined = Object.fromEntries(
     Object.entries(fromFlags).filter(([, v]) => v !== undefined),

@@ -1,5 +1,6 @@
 // Computes the four answers from the marts (and the small movie/genre/cpi tables) with SQL over the model.
 import { UsageError, WarehouseError, EXIT } from '../../errors.js';
+import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 import type { Row, Warehouse } from '../../warehouse/warehouse.js';
 import { quantileContSql } from './dialect.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
@@ -7,6 +8,7 @@ import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './
 import { kruskalWallis, meanCi95, type RankGroup } from './stats.js';
 import type {
   Answers,
+  CpiSplice,
   Q1Answer,
   Q1Movie,
   Q2Answer,
@@ -54,7 +56,42 @@ function toMonth(d: string | null): string | null {
 export interface CpiBase {
   month: string | null;
   value: number | null;
+  /** First and last month of the primary series. */
   coverage: { from: string; to: string } | null;
+  /** With --cpi-splice: how months before `coverage.from` are priced; null without. */
+  splice: SpliceSpec | null;
+}
+
+/** A resolved splice: the public description plus the two link values the SQL multiplies by. */
+export interface SpliceSpec {
+  info: CpiSplice;
+  /** First month of the primary series, 'YYYY-MM': the splice prices only months before it. */
+  primaryFrom: string;
+  primaryLinkValue: number;
+  seriesLinkValue: number;
+}
+
+/** A double as SQL: the cast from its shortest round-trip text is exact (a bare literal could become a DECIMAL). */
+function doubleSql(x: number): string {
+  return `CAST('${String(x)}' AS DOUBLE PRECISION)`;
+}
+
+/**
+ * The revenue movies with the CPI of their release month, as a FROM item aliased `rm` (columns of
+ * marts.revenue_movie, plus `spliced`). Without a splice it is the mart itself. With one, a movie released before the
+ * primary series starts gets series(month) × primary(link) / series(link); every other month keeps the primary's
+ * value (or NULL). Reads only the mart and the small movies.cpi.
+ */
+function revenueSource(cpi: CpiBase): string {
+  const s = cpi.splice;
+  if (s === null) return `(SELECT *, FALSE AS spliced FROM ${MARTS_SCHEMA}.revenue_movie) rm`;
+  const before = `r.cpi IS NULL AND r.release_month < DATE '${s.primaryFrom}-01'`;
+  return `(SELECT r.movie_id, r.release_date, r.release_month, r.month, r.quarter, r.revenue,
+            COALESCE(r.cpi, CASE WHEN ${before}
+              THEN sp.value * ${doubleSql(s.primaryLinkValue)} / ${doubleSql(s.seriesLinkValue)} END) AS cpi,
+            (${before} AND sp.value IS NOT NULL) AS spliced
+     FROM ${MARTS_SCHEMA}.revenue_movie r
+     LEFT JOIN movies.cpi sp ON sp.series_id = '${s.info.series}' AND sp.month = r.release_month) rm`;
 }
 
 /** Throws a one-line, exit-2 error when the model or the marts are missing: nothing has been loaded yet. */
@@ -80,15 +117,28 @@ export async function assertAnswerable(wh: Warehouse): Promise<void> {
   }
 }
 
-/** Resolves the CPI base: the requested month (must be in movies.cpi, else a UsageError) or the latest. */
-export async function resolveCpiBase(wh: Warehouse, requested: string | null): Promise<CpiBase> {
-  const [range] = await wh.query(`SELECT MIN(month) AS first, MAX(month) AS last FROM movies.cpi`);
+/**
+ * Resolves the CPI base: the requested month (must be in the primary series, else a UsageError) or the latest; and,
+ * with `spliceSeries`, the splice (the series must be in movies.cpi and share a month with the primary series).
+ */
+export async function resolveCpiBase(
+  wh: Warehouse,
+  requested: string | null,
+  spliceSeries: string | null = null,
+): Promise<CpiBase> {
+  const [range] = await wh.query(
+    `SELECT MIN(month) AS first, MAX(month) AS last FROM movies.cpi WHERE series_id = '${PRIMARY_CPI_SERIES}'`,
+  );
   const first = toMonth(str(range?.first));
   const last = toMonth(str(range?.last));
   const coverage = first !== null && last !== null ? { from: first, to: last } : null;
+  const splice = spliceSeries === null ? null : await resolveSplice(wh, spliceSeries, coverage);
   const month = requested ?? last;
-  if (month === null) return { month: null, value: null, coverage };
-  const rows = await wh.query(`SELECT value FROM movies.cpi WHERE month = CAST($1 AS DATE)`, [`${month}-01`]);
+  if (month === null) return { month: null, value: null, coverage, splice };
+  const rows = await wh.query(
+    `SELECT value FROM movies.cpi WHERE series_id = '${PRIMARY_CPI_SERIES}' AND month = CAST($1 AS DATE)`,
+    [`${month}-01`],
+  );
   const value = num(rows[0]?.value);
   if (value === null || value <= 0) {
     const range =
@@ -97,7 +147,63 @@ export async function resolveCpiBase(wh: Warehouse, requested: string | null): P
       `CPI base month ${month} is not in movies.cpi (${range}): pass --cpi-base inside it`,
     );
   }
-  return { month, value, coverage };
+  return { month, value, coverage, splice };
+}
+
+/** Resolves --cpi-splice SERIES: a UsageError (exit 2) when the series is not loaded or cannot be linked. */
+async function resolveSplice(
+  wh: Warehouse,
+  series: string,
+  coverage: CpiBase['coverage'],
+): Promise<SpliceSpec> {
+  if (series === PRIMARY_CPI_SERIES)
+    throw new UsageError(
+      `--cpi-splice ${series}: that is the primary CPI series — pass the series to extend it with, e.g. CPIAUCNS`,
+    );
+  // series is validated as [A-Z0-9]+ by the params schema, so it is safe as a literal.
+  const [have] = await wh.query(
+    `SELECT COUNT(*) AS n, MIN(month) AS first FROM movies.cpi WHERE series_id = '${series}'`,
+  );
+  if (num0(have?.n) === 0)
+    throw new UsageError(
+      `--cpi-splice ${series}: series ${series} is not loaded in movies.cpi — add ${series}.csv (from FRED) to the input folder and run \`movalytics run\``,
+    );
+  const [link] = await wh.query(
+    `SELECT CAST(p.month AS VARCHAR) AS month, p.value AS primary_value, s.value AS series_value
+     FROM movies.cpi p JOIN movies.cpi s ON s.month = p.month AND s.series_id = '${series}'
+     WHERE p.series_id = '${PRIMARY_CPI_SERIES}' ORDER BY p.month LIMIT 1`,
+  );
+  const linkMonth = toMonth(str(link?.month));
+  const primaryLinkValue = num(link?.primary_value);
+  const seriesLinkValue = num(link?.series_value);
+  if (coverage === null || linkMonth === null || primaryLinkValue === null || seriesLinkValue === null)
+    throw new UsageError(
+      `--cpi-splice ${series}: no month is in both ${series} and ${PRIMARY_CPI_SERIES}, so the two cannot be ratio-linked`,
+    );
+  const [spliced] = await wh.query(
+    `SELECT CAST(MIN(month) AS VARCHAR) AS first, CAST(MAX(month) AS VARCHAR) AS last FROM movies.cpi
+     WHERE series_id = '${series}' AND month < DATE '${coverage.from}-01'`,
+  );
+  const spec: SpliceSpec = {
+    info: {
+      series,
+      primarySeries: PRIMARY_CPI_SERIES,
+      primaryFrom: coverage.from,
+      linkMonth,
+      ratio: primaryLinkValue / seriesLinkValue,
+      splicedFrom: toMonth(str(spliced?.first)),
+      splicedTo: toMonth(str(spliced?.last)),
+      splicedMovies: 0,
+    },
+    primaryFrom: coverage.from,
+    primaryLinkValue,
+    seriesLinkValue,
+  };
+  const [n] = await wh.query(
+    `SELECT COUNT(*) AS n FROM ${revenueSource({ month: null, value: null, coverage, splice: spec })} WHERE spliced`,
+  );
+  spec.info.splicedMovies = num0(n?.n);
+  return spec;
 }
 
 /** Latest successful run, or null when there is none (or no run table). */
@@ -231,7 +337,7 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
   const groupSql = (col: 'month' | 'quarter'): string =>
     `SELECT ${col} AS grp, COUNT(*) AS n, AVG(revenue) AS mean, ${median} AS median, STDDEV_SAMP(revenue) AS sd,
             COUNT(cpi) AS n_cpi, ${medianReal} AS median_real
-     FROM ${MARTS_SCHEMA}.revenue_movie GROUP BY ${col}`;
+     FROM ${revenueSource(cpi)} GROUP BY ${col}`;
   // Average ranks for ties: rank() gives the lowest rank of a tie group; adding (t − 1)/2 gives its mean.
   const rankSql = `WITH r AS (
       SELECT month, quarter,
@@ -303,6 +409,7 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
     revenueMovies: num0(totRows[0]?.n),
     alpha: params.alpha,
     cpiBase: cpi.month,
+    cpiSplice: cpi.splice?.info ?? null,
     byMonth,
     byQuarter,
     monthTest,
@@ -332,7 +439,7 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
   const [t] = await wh.query(
     `SELECT COUNT(*) AS n, COUNT(cpi) AS included, COALESCE(SUM(revenue), 0) AS nominal,
             COALESCE(SUM(CASE WHEN cpi IS NULL THEN revenue END), 0) AS excluded_nominal
-     FROM ${MARTS_SCHEMA}.revenue_movie`,
+     FROM ${revenueSource(cpi)}`,
   );
   const rows = await wh.query(
     `SELECT g.genre_id, g.name, COUNT(rm.movie_id) AS movies,
@@ -340,7 +447,7 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
             COALESCE(SUM(rm.revenue), 0) AS nominal_revenue
      FROM movies.genre g
      LEFT JOIN movies.movie_genre mg ON mg.genre_id = g.genre_id
-     LEFT JOIN ${MARTS_SCHEMA}.revenue_movie rm ON rm.movie_id = mg.movie_id AND rm.cpi IS NOT NULL
+     LEFT JOIN ${revenueSource(cpi)} ON rm.movie_id = mg.movie_id AND rm.cpi IS NOT NULL
      GROUP BY g.genre_id, g.name
      ORDER BY real_revenue DESC, g.name ASC, g.genre_id ASC`,
     [cpi.value],
@@ -366,6 +473,7 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
     cpiBase: cpi.month,
     cpiBaseValue: cpi.value,
     cpiCoverage: cpi.coverage,
+    cpiSplice: cpi.splice?.info ?? null,
     revenueMovies,
     includedMovies,
     excludedMovies: revenueMovies - includedMovies,
@@ -380,7 +488,7 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
 export async function computeAnswers(wh: Warehouse, input: AnswerParamsInput = {}): Promise<Answers> {
   const params = parseAnswerParams(input);
   await assertAnswerable(wh);
-  const cpi = await resolveCpiBase(wh, params.cpiBase);
+  const cpi = await resolveCpiBase(wh, params.cpiBase, params.cpiSplice);
   return {
     schemaVersion: 1,
     generatedAt: new Date().toISOString(),

@@ -10,6 +10,7 @@ export {
   latestRun,
   assertAnswerable,
   type CpiBase,
+  type SpliceSpec,
 } from './compute.js';
 export {
   parseAnswerParams,
@@ -21,6 +22,6 @@ export {
   type AnswerFormat,
   type Question,
 } from './params.js';
-export { renderAnswers, renderHeadlines, csvField, type AnswerSelection } from './render.js';
+export { renderAnswers, renderHeadlines, csvField, spliceLabel, type AnswerSelection } from './render.js';
 export { kruskalWallis, meanCi95, chiSquareSf, type KruskalWallisResult, type RankGroup } from './stats.js';
 export type * from './types.js';

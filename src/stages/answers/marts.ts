@@ -1,6 +1,7 @@
 // Answer marts: small aggregate tables in schema `marts`, rebuilt from the model after each load so the four answers
 // read kilobytes instead of scanning 26M ratings. Set-based SQL the Postgres family shares.
 import type { Warehouse } from '../../warehouse/warehouse.js';
+import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 
 export const MARTS_SCHEMA = 'marts';
 
@@ -44,7 +45,8 @@ JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
 JOIN movies.movie m ON m.movie_id = l.tmdb_id
 GROUP BY m.movie_id`,
     ...(useMask ? genreStatsByMask() : genreStatsDirect()),
-    // Revenue movies (revenue and release date known) with their release month's CPI, NULL outside the series.
+    // Revenue movies (revenue and release date known) with their release month's CPI of the primary series (NULL
+    // outside it). --cpi-splice fills the NULLs before the series starts at answer time, from movies.cpi.
     // Real dollars are computed at answer time because the base month is a parameter.
     `CREATE TABLE ${MARTS_SCHEMA}.revenue_movie AS
 SELECT m.movie_id,
@@ -55,7 +57,7 @@ SELECT m.movie_id,
        CAST(m.revenue AS DOUBLE PRECISION) AS revenue,
        c.value AS cpi
 FROM movies.movie m
-LEFT JOIN movies.cpi c ON c.month = CAST(date_trunc('month', m.release_date) AS DATE)
+LEFT JOIN movies.cpi c ON c.series_id = '${PRIMARY_CPI_SERIES}' AND c.month = CAST(date_trunc('month', m.release_date) AS DATE)
 WHERE m.revenue IS NOT NULL AND m.release_date IS NOT NULL`,
   ];
 }

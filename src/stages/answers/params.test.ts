@@ -12,6 +12,7 @@ describe('parseAnswerParams', () => {
       minVotes: null,
       alpha: 0.05,
       cpiBase: null,
+      cpiSplice: null,
     });
   });
   it('rejects bad values with a UsageError naming the flag', () => {
@@ -22,6 +23,10 @@ describe('parseAnswerParams', () => {
     expect(() => parseAnswerParams({ cpiBase: '2017-7' })).toThrow(
       /cpiBase \(--cpi-base\) "2017-7": must be a month YYYY-MM/,
     );
+    expect(() => parseAnswerParams({ cpiSplice: 'cpi; drop' })).toThrow(
+      /cpiSplice \(--cpi-splice\) "cpi; drop": must be a FRED series id/,
+    );
+    expect(parseAnswerParams({ cpiSplice: 'CPIAUCNS' }).cpiSplice).toBe('CPIAUCNS');
   });
 });
 

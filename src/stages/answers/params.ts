@@ -22,6 +22,15 @@ export const answerParamsSchema = z.object({
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM, e.g. 2017-07')
     .nullable()
     .default(null),
+  /**
+   * A second CPI series in movies.cpi (e.g. CPIAUCNS) ratio-linked to the primary series to price release months
+   * before the primary starts; null = no splice.
+   */
+  cpiSplice: z
+    .string()
+    .regex(/^[A-Z0-9]+$/, 'must be a FRED series id, e.g. CPIAUCNS')
+    .nullable()
+    .default(null),
 });
 export type AnswerParams = z.output<typeof answerParamsSchema>;
 export type AnswerParamsInput = z.input<typeof answerParamsSchema>;
@@ -33,6 +42,7 @@ const FLAG: Record<keyof AnswerParams, string> = {
   minVotes: '--min-votes',
   alpha: '--alpha',
   cpiBase: '--cpi-base',
+  cpiSplice: '--cpi-splice',
 };
 
 /** Validates and fills defaults; a bad value is a UsageError naming the parameter and its flag. */

@@ -1,7 +1,7 @@
 // Renders Answers as aligned tables, JSON, CSV (RFC 4180) or Markdown, and as a few headline lines for run output.
 import { formatNumber, renderTable, type Column } from '../../cli/output.js';
 import type { AnswerFormat, Question } from './params.js';
-import type { Answers, Q1Movie, Q2Genre, Q3Group, Q4Genre } from './types.js';
+import type { Answers, CpiSplice, Q1Movie, Q2Genre, Q3Group, Q4Genre } from './types.js';
 
 export type AnswerSelection = Question | 'all';
 
@@ -23,6 +23,8 @@ interface Field<R> {
   percent?: boolean;
   /** Column alignment in text tables (default: text left, numbers right). */
   align?: 'left' | 'right';
+  /** Only in CSV (which has no notes): tables and Markdown say it in a note instead. */
+  csvOnly?: boolean;
 }
 
 interface Section {
@@ -43,6 +45,24 @@ function human(f: Field<unknown>, r: unknown): string | null {
 
 const $ = (n: number | null): string => (n === null ? '—' : `$${formatNumber(n, 0)}`);
 const fmt = (n: number | null, d?: number): string => (n === null ? '—' : formatNumber(n, d));
+
+/** "CPI spliced with CPIAUCNS before 1999-01, ratio-linked at 1999-01": every format labels a splice with it. */
+export function spliceLabel(s: CpiSplice): string {
+  return `CPI spliced with ${s.series} before ${s.primaryFrom}, ratio-linked at ${s.linkMonth}`;
+}
+
+/** The note a spliced answer carries in table and Markdown output. */
+function spliceNote(s: CpiSplice): string {
+  const months = s.splicedFrom === null ? 'no months' : `${s.splicedFrom}..${s.splicedTo ?? s.splicedFrom}`;
+  return `${spliceLabel(s)} (× ${formatNumber(s.ratio, 6)}; spliced months ${months}, ${formatNumber(s.splicedMovies)} revenue movies priced with them)`;
+}
+
+/** A CSV/table column carrying the splice label on every row, only when a splice is active. */
+function spliceField<R>(s: CpiSplice | null): Field<R>[] {
+  if (s === null) return [];
+  const label = spliceLabel(s);
+  return [{ header: 'cpi_splice', value: () => label, csvOnly: true }];
+}
 
 function section<R>(id: string, title: string, notes: string[], rows: R[], fields: Field<R>[]): Section {
   return { id, title, notes, table: { rows, fields: fields as Field<unknown>[] } };
@@ -115,9 +135,11 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
         dollars: true,
         digits: 0,
       },
+      ...spliceField<Q3Group>(q.cpiSplice),
     ];
     const head = [
       `${fmt(q.revenueMovies)} revenue movies (revenue and release date known); CI = mean ± 1.96·s/√n; real = CPI base ${q.cpiBase ?? '—'} dollars, movies inside CPI coverage only`,
+      ...(q.cpiSplice === null ? [] : [spliceNote(q.cpiSplice)]),
     ];
     out.push(
       section<Q3Group>('q3_month', `${TITLES.q3} — by release month`, head, q.byMonth, fields('month')),
@@ -160,7 +182,7 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
     const q = a.q4;
     const excluded =
       `${fmt(q.excludedMovies)} of ${fmt(q.revenueMovies)} revenue movies released outside CPI coverage` +
-      `${q.cpiCoverage === null ? ' (no CPI series loaded)' : ` (${q.cpiCoverage.from}..${q.cpiCoverage.to})`} are excluded: ` +
+      `${q.cpiCoverage === null ? ' (no CPI series loaded)' : ` (${q.cpiSplice?.splicedFrom ?? q.cpiCoverage.from}..${q.cpiCoverage.to}${q.cpiSplice === null ? '' : ', spliced'})`} are excluded: ` +
       `${$(q.excludedNominalRevenue)} nominal, ${q.excludedRevenueShare === null ? '—' : `${formatNumber(q.excludedRevenueShare * 100, 1)}%`} of all revenue`;
     out.push(
       section<Q4Genre>(
@@ -168,6 +190,7 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
         TITLES.q4,
         [
           `CPI base month ${q.cpiBase ?? '—'} (index ${fmt(q.cpiBaseValue, 3)}); real = revenue × CPI(base) / CPI(release month)`,
+          ...(q.cpiSplice === null ? [] : [spliceNote(q.cpiSplice)]),
           excluded,
         ],
         q.genres,
@@ -178,6 +201,7 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
           { header: 'real_revenue', value: (r) => r.realRevenue, dollars: true, digits: 0 },
           { header: 'mean_real_revenue', value: (r) => r.meanRealRevenue, dollars: true, digits: 0 },
           { header: 'nominal_revenue', value: (r) => r.nominalRevenue, dollars: true, digits: 0 },
+          ...spliceField<Q4Genre>(q.cpiSplice),
         ],
       ),
     );
@@ -187,13 +211,15 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
 
 function renderTextSection(s: Section): string {
   // Text columns left, numbers right: decided from the raw value, since the human value is always a string.
-  const cols: Column<unknown>[] = s.table.fields.map((f) => ({
-    header: f.header,
-    value: (r) => human(f, r),
-    align:
-      f.align ??
-      (typeof s.table.rows.map((r) => f.value(r)).find((v) => v !== null) === 'string' ? 'left' : 'right'),
-  }));
+  const cols: Column<unknown>[] = s.table.fields
+    .filter((f) => !f.csvOnly)
+    .map((f) => ({
+      header: f.header,
+      value: (r) => human(f, r),
+      align:
+        f.align ??
+        (typeof s.table.rows.map((r) => f.value(r)).find((v) => v !== null) === 'string' ? 'left' : 'right'),
+    }));
   const body = s.table.rows.length === 0 ? '(no rows)\n' : renderTable(s.table.rows, cols);
   return [s.title, ...s.notes.map((n) => `  ${n}`), '', body].join('\n');
 }
@@ -217,7 +243,7 @@ function mdCell(v: string | null): string {
 }
 
 function renderMarkdownSection(s: Section): string {
-  const fields = s.table.fields;
+  const fields = s.table.fields.filter((f) => !f.csvOnly);
   const aligns = fields.map((f) => {
     const sample = s.table.rows.map((r) => f.value(r)).find((v) => v !== null);
     return typeof sample === 'string' ? ':--' : '--:';
@@ -285,7 +311,7 @@ export function renderHeadlines(a: Answers): string {
   lines.push(
     r === undefined
       ? 'Top-earning genre: none (no revenue movies inside CPI coverage)'
-      : `Top-earning genre (CPI-adjusted, ${a.q4.cpiBase} dollars): ${r.genre} — ${$(r.realRevenue)} over ${formatNumber(r.movies)} movies; ${fmt(a.q4.excludedMovies)} movies outside CPI coverage excluded`,
+      : `Top-earning genre (CPI-adjusted, ${a.q4.cpiBase} dollars): ${r.genre} — ${$(r.realRevenue)} over ${formatNumber(r.movies)} movies; ${fmt(a.q4.excludedMovies)} movies outside CPI coverage excluded${a.q4.cpiSplice === null ? '' : ` (${spliceLabel(a.q4.cpiSplice)})`}`,
   );
   return lines.join('\n') + '\n';
 }

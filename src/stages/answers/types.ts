@@ -73,11 +73,35 @@ export interface Q3Test extends KruskalWallisResult {
   verdict: string;
 }
 
+/**
+ * `--cpi-splice`: release months before the primary CPI series starts are priced with another series, ratio-linked at
+ * the first month present in both: CPI(month) = series(month) × primary(link) / series(link).
+ */
+export interface CpiSplice {
+  /** The linked series, e.g. 'CPIAUCNS'. */
+  series: string;
+  /** The series it extends (CUSR0000SS62031). */
+  primarySeries: string;
+  /** First month 'YYYY-MM' of the primary series: months before it are spliced. */
+  primaryFrom: string;
+  /** First month 'YYYY-MM' present in both series. */
+  linkMonth: string;
+  /** primary(link) / series(link). */
+  ratio: number;
+  /** First and last month 'YYYY-MM' priced with the spliced series: its months before the primary starts (null: none). */
+  splicedFrom: string | null;
+  splicedTo: string | null;
+  /** Revenue movies released in a spliced month (inside coverage only because of the splice). */
+  splicedMovies: number;
+}
+
 export interface Q3Answer {
   revenueMovies: number;
   alpha: number;
   /** CPI base month 'YYYY-MM' of medianRealRevenue; null when movies.cpi is empty. */
   cpiBase: string | null;
+  /** The splice behind medianRealRevenue and moviesInCpiCoverage; null without --cpi-splice. */
+  cpiSplice: CpiSplice | null;
   byMonth: Q3Group[];
   byQuarter: Q3Group[];
   monthTest: Q3Test;
@@ -102,11 +126,13 @@ export interface Q4Answer {
   /** Base month 'YYYY-MM'; null when movies.cpi is empty. */
   cpiBase: string | null;
   cpiBaseValue: number | null;
-  /** First and last month of the CPI series, 'YYYY-MM'. */
+  /** First and last month of the CPI series, 'YYYY-MM' (the primary series; a splice is in cpiSplice). */
   cpiCoverage: { from: string; to: string } | null;
+  /** Months before cpiCoverage priced with a ratio-linked series; null without --cpi-splice. */
+  cpiSplice: CpiSplice | null;
   revenueMovies: number;
   includedMovies: number;
-  /** Revenue movies released in a month with no CPI row: left out of every genre. */
+  /** Revenue movies released in a month with no CPI (nor spliced CPI): left out of every genre. */
   excludedMovies: number;
   excludedNominalRevenue: number;
   /** excludedNominalRevenue / nominal revenue of all revenue movies; null when that total is 0. */

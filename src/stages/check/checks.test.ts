@@ -146,8 +146,23 @@ describe('quality checks', () => {
     const [f] = await failing();
     expect(f).toMatchObject({
       name: 'cpi.months_contiguous',
-      observed: '2 months in 1999-01-01..1999-03-01',
-      expected: '3 months (no gaps)',
+      observed: 'X: 2 months in 1999-01-01..1999-03-01',
+      expected: 'X: 3 months (no gaps)',
+    });
+  });
+
+  it('cpi.months_contiguous checks each series on its own', async () => {
+    // A second series covering other months: contiguous on its own, so the check passes.
+    await wh.exec(
+      `INSERT INTO movies.cpi VALUES (DATE '1913-01-01', 'A', 9.8), (DATE '1913-02-01', 'A', 9.8), (DATE '1913-03-01', 'A', 9.8)`,
+    );
+    expect(await failing()).toEqual([]);
+    await wh.exec(`DELETE FROM movies.cpi WHERE series_id = 'A' AND month = DATE '1913-02-01'`);
+    const [f] = await failing();
+    expect(f).toMatchObject({
+      name: 'cpi.months_contiguous',
+      observed: 'A: 2 months in 1913-01-01..1913-03-01; X: 3 months in 1999-01-01..1999-03-01',
+      expected: 'A: 3 months (no gaps); X: 3 months (no gaps)',
     });
   });
 

@@ -187,22 +187,32 @@ export function buildChecks(opts: CheckOptions): Check[] {
     {
       name: 'cpi.months_contiguous',
       severity: 'error',
+      // Per FRED series: the primary one and CPIAUCNS (when loaded) each have no month missing.
       run: async (wh) => {
-        const [row] = await wh.query<{
+        const rows = await wh.query<{
+          series_id: string;
           n: number;
           lo: string | null;
           hi: string | null;
           span: number | null;
         }>(
-          `SELECT count(*) AS n, min(month) AS lo, max(month) AS hi,
-             date_diff('month', min(month), max(month)) + 1 AS span FROM movies.cpi`,
+          `SELECT series_id, count(*) AS n, min(month) AS lo, max(month) AS hi,
+             date_diff('month', min(month), max(month)) + 1 AS span FROM movies.cpi
+           GROUP BY series_id ORDER BY series_id`,
         );
-        const n = Number(row?.n ?? 0);
-        const span = Number(row?.span ?? 0);
+        if (rows.length === 0)
+          return { passed: false, observed: '0 months', expected: 'at least one month (no gaps)' };
+        const parts = rows.map((r) => ({
+          id: r.series_id,
+          n: Number(r.n),
+          span: Number(r.span ?? 0),
+          lo: r.lo ?? '—',
+          hi: r.hi ?? '—',
+        }));
         return {
-          passed: n > 0 && n === span,
-          observed: `${fmt(n)} months in ${row?.lo ?? '—'}..${row?.hi ?? '—'}`,
-          expected: `${fmt(span)} months (no gaps)`,
+          passed: parts.every((p) => p.n > 0 && p.n === p.span),
+          observed: parts.map((p) => `${p.id}: ${fmt(p.n)} months in ${p.lo}..${p.hi}`).join('; '),
+          expected: parts.map((p) => `${p.id}: ${fmt(p.span)} months (no gaps)`).join('; '),
         };
       },
     },

@@ -264,7 +264,7 @@ ON CONFLICT (movielens_id) DO UPDATE SET imdb_id = excluded.imdb_id, tmdb_id = e
     const series = quoteLiteral(file.seriesId ?? 'unknown');
     await this.wh.exec(`INSERT INTO movies.cpi (month, series_id, value)
 SELECT CAST("date" AS DATE), ${series}, arg_min(CAST("value" AS DOUBLE), "value") FROM ${t} GROUP BY CAST("date" AS DATE)
-ON CONFLICT (month) DO UPDATE SET series_id = excluded.series_id, value = excluded.value`);
+ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     const distinct = await count(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,

@@ -3,7 +3,12 @@
 export const FILE_ROLES = ['movies_metadata', 'links', 'ratings', 'cpi', 'ignored'] as const;
 export type FileRole = (typeof FILE_ROLES)[number];
 
-export const CPI_SERIES_ID = 'CUSR0000SS62031';
+import { OPTIONAL_CPI_SERIES, PRIMARY_CPI_SERIES } from '../../model/schema.js';
+
+/** The required FRED series (movie admission). */
+export const CPI_SERIES_ID = PRIMARY_CPI_SERIES;
+/** FRED series the model stores: the required one first, then the optional ones (CPIAUCNS, for --cpi-splice). */
+export const CPI_SERIES_KNOWN: readonly string[] = [PRIMARY_CPI_SERIES, ...OPTIONAL_CPI_SERIES];
 
 /** Expected header of each role (CPI accepts FRED's old `DATE` and current `observation_date` forms). */
 export const EXPECTED_HEADERS: Record<Exclude<FileRole, 'ignored' | 'cpi'>, string> = {
@@ -37,11 +42,21 @@ export function classifyFile(name: string): Classified {
     };
   }
   if (/^ratings.*\.csv$/.test(lower)) return { role: 'ratings' };
-  if (lower === `${CPI_SERIES_ID.toLowerCase()}.csv` || /^fredgraph.*\.csv$/.test(lower))
+  // A FRED file: named after a series we use, or FRED's download name. The header says which series it holds;
+  // the stage ignores (with a reason) a series the model does not use.
+  if (CPI_SERIES_KNOWN.some((id) => lower === `${id.toLowerCase()}.csv`) || /^fredgraph.*\.csv$/.test(lower))
     return { role: 'cpi' };
   if (lower === 'keywords.csv' || lower === 'credits.csv')
     return { role: 'ignored', reason: 'not used by the model' };
   return { role: 'ignored', reason: 'not part of the Kaggle/FRED layout' };
+}
+
+/**
+ * Why a FRED file is left out, or null when its series is one the model stores. The file's header names the series.
+ */
+export function cpiSeriesIgnoredReason(series: string): string | null {
+  if (CPI_SERIES_KNOWN.includes(series)) return null;
+  return `FRED series ${series} is not used (Movalytics reads ${CPI_SERIES_KNOWN.join(' and optionally ')})`;
 }
 
 /** Roles that must be present, with the file name to ask the user for. */

@@ -5,7 +5,15 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
-import { CPI_HEADER_RE, EXPECTED_HEADERS, REQUIRED, classifyFile, type FileRole } from './input-layout.js';
+import {
+  CPI_HEADER_RE,
+  CPI_SERIES_ID,
+  EXPECTED_HEADERS,
+  REQUIRED,
+  classifyFile,
+  cpiSeriesIgnoredReason,
+  type FileRole,
+} from './input-layout.js';
 import { unpackZip } from './unzip.js';
 
 /** What the warehouse remembers of a file it loaded. */
@@ -205,14 +213,32 @@ export async function stageInputs(opts: {
         `input ${input}: ${req.name} is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
       );
   }
-  const cpiFiles = classified.filter((x) => x.role === 'cpi');
-  if (cpiFiles.length > 1)
-    throw new InputError(
-      `input ${input}: more than one CPI file (${cpiFiles.map((x) => x.c.name).join(', ')}) — keep one`,
-    );
-
   const series = new Map<string, string | undefined>();
   for (const x of classified) series.set(x.c.name, await validateShape(x.c, x.role));
+
+  // FRED files: the header names the series. One file per series we use; a series we do not use is ignored.
+  const bySeries = new Map<string, string[]>();
+  for (const x of classified) {
+    if (x.role !== 'cpi') continue;
+    const id = series.get(x.c.name)!;
+    const reason = cpiSeriesIgnoredReason(id);
+    if (reason !== null) {
+      x.role = 'ignored';
+      x.reason = reason;
+      continue;
+    }
+    bySeries.set(id, [...(bySeries.get(id) ?? []), x.c.name]);
+  }
+  for (const [id, names] of bySeries) {
+    if (names.length > 1)
+      throw new InputError(
+        `input ${input}: more than one CPI file for series ${id} (${names.join(', ')}) — keep one`,
+      );
+  }
+  if (!bySeries.has(CPI_SERIES_ID))
+    throw new InputError(
+      `input ${input}: ${CPI_SERIES_ID}.csv is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
+    );
 
   const rawDir = path.join(stagingDir, 'raw');
   await mkdir(rawDir, { recursive: true });
