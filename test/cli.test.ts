@@ -71,3 +71,62 @@ describe('warehouse URLs', () => {
     expect(r.stderr).not.toContain('s3cret');
   });
 });
+
+describe('run with answer settings that do not fit the data', () => {
+  it('publishes the run, exits 0, and says why the answers were skipped', async () => {
+    const dir = tempDir('cli-splice');
+    const data = await generateDataset({ out: join(dir, 'data'), movies: 200, ratings: 3000, seed: 2 });
+    const { rmSync } = await import('node:fs');
+    rmSync(join(data.dir, 'CPIAUCNS.csv'));
+    writeFileSync(
+      join(dir, 'movalytics.config.json'),
+      JSON.stringify({
+        input: 'data',
+        warehouse: 'w.duckdb',
+        staging: 'stg',
+        answers: { cpiSplice: 'CPIAUCNS' },
+      }),
+    );
+    const r = await runCli(['run', '--config', join(dir, 'movalytics.config.json')]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toMatch(/the run succeeded, but its answers were skipped: .*CPIAUCNS/);
+    expect(r.stdout).toMatch(/Quality checks/);
+    expect(r.stdout).not.toMatch(/^Answers$/m);
+  });
+});
+
+describe('movalytics run', () => {
+  it('ends with the four headline answers', async () => {
+    const dir = tempDir('cli-run');
+    const data = await generateDataset({ out: join(dir, 'data'), movies: 200, ratings: 3000, seed: 4 });
+    const r = await runCli([
+      'run',
+      '--input',
+      data.dir,
+      '--warehouse',
+      join(dir, 'w.duckdb'),
+      '--staging',
+      join(dir, 'stg'),
+    ]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toMatch(
+      /^Answers\nHighest-rated movie: .+\nMost popular genre: .+\nRelease timing: .+\nTop-earning genre/m,
+    );
+    const json = await runCli([
+      'run',
+      '--input',
+      data.dir,
+      '--warehouse',
+      join(dir, 'w.duckdb'),
+      '--staging',
+      join(dir, 'stg'),
+      '--json',
+    ]);
+    const parsed = JSON.parse(json.stdout) as {
+      run: { status: string };
+      answers: { q1: { top: unknown[] } };
+    };
+    expect(parsed.run.status).toBe('unchanged');
+    expect(parsed.answers.q1.top.length).toBeGreaterThan(0);
+  });
+});

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
 import type { PipelineEvent } from '../../pipeline/events.js';
 import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
-import { CheckFailedError } from '../../errors.js';
-import { computeAnswers, renderHeadlines } from '../../stages/answers/index.js';
+import { CheckFailedError, MovalyticsError } from '../../errors.js';
+import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
 import { renderTable } from '../output.js';
 
@@ -99,16 +99,22 @@ export async function runAndReport(config: Config, json: boolean): Promise<void>
     );
   }
   const wh = await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
+  let answers: Answers | null = null;
   try {
-    const answers = await computeAnswers(wh, config.answers);
-    process.stdout.write(
-      json
-        ? JSON.stringify({ run: summary, answers }, null, 2) + '\n'
-        : `${renderRunSummary(summary)}\nAnswers\n${renderHeadlines(answers)}`,
-    );
+    answers = await computeAnswers(wh, config.answers);
+  } catch (err) {
+    // The run itself succeeded and is published; answer parameters that do not fit this data (say a --cpi-splice
+    // series that was not loaded) only cost the closing summary, and say so.
+    if (!(err instanceof MovalyticsError)) throw err;
+    process.stderr.write(`movalytics: the run succeeded, but its answers were skipped: ${err.message}\n`);
   } finally {
     await wh.close();
   }
+  process.stdout.write(
+    json
+      ? JSON.stringify({ run: summary, answers }, null, 2) + '\n'
+      : `${renderRunSummary(summary)}${answers ? `\nAnswers\n${renderHeadlines(answers)}` : ''}`,
+  );
 }
 
 /** Builds the config from flags (flags override the config file). */
@@ -140,19 +146,6 @@ export function registerRun(program: Command): void {
     .option('--verify', 'hash every input even when size and mtime match the last load')
     .option('--json', 'print the run summary as JSON instead of tables')
     .action(async (flags: RunFlags) => {
-      const config = configFromFlags(flags);
-      const summary = await runPipeline(config, {
-        listener: (e) => {
-          const line = progressLine(e);
-          if (line !== null) process.stderr.write(line + '\n');
-        },
-      });
-      process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : renderRunSummary(summary));
-      if (summary.status === 'check_failed') {
-        const failed = summary.checks.filter((c) => c.severity === 'error' && !c.passed).map((c) => c.name);
-        throw new CheckFailedError(
-          `${failed.length} data-quality check(s) failed (${failed.join(', ')}); nothing was published — the warehouse keeps the last good load`,
-        );
-      }
+      await runAndReport(configFromFlags(flags), flags.json === true);
     });
 }
