@@ -538,7 +538,6 @@ describe('bad input', () => {
     copyDir(data, input);
     writeFileSync(join(input, 'fredgraph.csv'), 'observation_date,UNRATE\n2020-01-01,3.6\n');
     const staged = await stageInputs({ input, stagingDir: join(dir, 'staging'), previous: new Map() });
-    await staged.ready;
     const byName = new Map(staged.files.map((f) => [f.name, f]));
     expect(byName.get('fredgraph.csv')).toMatchObject({
       role: 'ignored',

@@ -507,7 +507,6 @@ export async function buildRatingsShadow(
     where: RATING_VALID,
   });
   let invalidTable: string | null = null;
-  await file.ready; // the line count was being taken while the engine read the file
   // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
   if (file.dataLines !== null && file.dataLines - rejects.length - rowsLoaded > 0) {
     invalidTable = `${STAGING}.rating_invalid`;

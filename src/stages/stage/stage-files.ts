@@ -43,18 +43,11 @@ export interface StagedFile {
   note: string | null;
   /** For CPI: the series id in the header. */
   seriesId?: string;
-  /**
-   * Resolves once `sha256` and `dataLines` are set. A new or resized ratings file is copied first and digested in
-   * the background, so the bulk load can start on the staged copy while the digest runs.
-   */
-  ready: Promise<void>;
 }
 
 export interface StageResult {
   files: StagedFile[];
   manifestPath: string;
-  /** Resolves when every file is digested and manifest.json is written; rejects if a digest failed. */
-  ready: Promise<void>;
 }
 
 interface Candidate {
@@ -252,7 +245,6 @@ export async function stageInputs(opts: {
       bytes: c.bytes,
       mtimeMs: c.mtimeMs,
       seriesId: series.get(c.name),
-      ready: Promise.resolve(),
     };
     if (role === 'ignored') {
       files.push({
@@ -280,25 +272,6 @@ export async function stageInputs(opts: {
     const stagedPath = path.join(rawDir, c.name);
     // Same size and mtime was the cheap test; a changed mtime alone costs a hash, not a copy and a load.
     const sameSize = prev !== undefined && prev.bytes === c.bytes;
-    if (!sameSize && role === 'ratings') {
-      // A new or resized ratings file must be loaded whatever its hash: copy it now, digest the copy meanwhile.
-      await copyInto(c.path, stagedPath);
-      const file: StagedFile = {
-        ...base,
-        action: 'load',
-        stagedPath,
-        sha256: null,
-        dataLines: null,
-        note: prev ? 'changed since last load' : 'new',
-      };
-      file.ready = digestFile(stagedPath).then((d) => {
-        file.sha256 = d.sha256;
-        file.dataLines = d.dataLines;
-      });
-      file.ready.catch(() => undefined); // surfaced through StageResult.ready
-      files.push(file);
-      continue;
-    }
     const digest = sameSize ? await digestFile(c.path) : await copyAndDigest(c.path, stagedPath);
     const { sha256, dataLines } = digest;
     if (prev && prev.sha256 === sha256) {
@@ -323,21 +296,18 @@ export async function stageInputs(opts: {
     });
   }
   const manifestPath = path.join(stagingDir, 'manifest.json');
-  const ready = Promise.all(files.map((f) => f.ready)).then(async () => {
-    const manifest = files.map(({ name, role, action, bytes, sha256, dataLines, note }) => ({
-      name,
-      role,
-      action,
-      bytes,
-      sha256,
-      dataLines,
-      note,
-    }));
-    await writeFile(
-      manifestPath,
-      JSON.stringify({ stagedAt: new Date().toISOString(), input, files: manifest }, null, 2) + '\n',
-    );
-  });
-  ready.catch(() => undefined); // the caller awaits it
-  return { files, manifestPath, ready };
+  const manifest = files.map(({ name, role, action, bytes, sha256, dataLines, note }) => ({
+    name,
+    role,
+    action,
+    bytes,
+    sha256,
+    dataLines,
+    note,
+  }));
+  await writeFile(
+    manifestPath,
+    JSON.stringify({ stagedAt: new Date().toISOString(), input, files: manifest }, null, 2) + '\n',
+  );
+  return { files, manifestPath };
 }
