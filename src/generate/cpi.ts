@@ -9,18 +9,31 @@ export const CPI_FILE = `${CPI_SERIES}.csv`;
 const LAST_YEAR = 2026;
 const LAST_MONTH = 10;
 
-/** Renders the CPI file: 1999-01 to 2026-10, starting at 102.700 (the real first value), ≈3%/yr with noise. */
-export function renderCpi(
-  seed: number,
-  header: FredHeader,
-): { text: string; rows: number; first: string; last: string } {
-  const rng = new Rng(seed, 4);
-  const lines = [`${header},${CPI_SERIES}`];
-  let value = 102.7;
+interface RenderedSeries {
+  text: string;
+  rows: number;
+  first: string;
+  last: string;
+}
+
+/**
+ * A monthly FRED series from `fromYear`-01 to the fixed last month, as fredgraph.csv writes it: `<header>,<series>`,
+ * values with 3 decimals, LF. `next` gives the following month's value from this one (and the PRNG).
+ */
+function renderMonthly(opts: {
+  series: string;
+  header: FredHeader;
+  fromYear: number;
+  start: number;
+  rng: Rng;
+  next: (value: number, year: number, rng: Rng) => number;
+}): RenderedSeries {
+  const lines = [`${opts.header},${opts.series}`];
+  let value = opts.start;
   let first = '';
   let last = '';
   for (
-    let y = 1999, m = 1;
+    let y = opts.fromYear, m = 1;
     y < LAST_YEAR || (y === LAST_YEAR && m <= LAST_MONTH);
     m === 12 ? (y++, (m = 1)) : m++
   ) {
@@ -28,9 +41,21 @@ export function renderCpi(
     if (first === '') first = date;
     last = date;
     lines.push(`${date},${value.toFixed(3)}`);
-    value *= 1 + 0.03 / 12 + rng.normal() * 0.004;
+    value = opts.next(value, y, opts.rng);
   }
   return { text: lines.join('\n') + '\n', rows: lines.length - 1, first, last };
+}
+
+/** Renders the CPI file: 1999-01 to 2026-10, starting at 102.700 (the real first value), ≈3%/yr with noise. */
+export function renderCpi(seed: number, header: FredHeader): RenderedSeries {
+  return renderMonthly({
+    series: CPI_SERIES,
+    header,
+    fromYear: 1999,
+    start: 102.7,
+    rng: new Rng(seed, 4),
+    next: (value, _year, rng) => value * (1 + 0.03 / 12 + rng.normal() * 0.004),
+  });
 }
 
 /** FRED CPIAUCNS: CPI-U, all items, U.S. city average, not seasonally adjusted (1982-84 = 100), monthly from 1913. */
@@ -53,26 +78,16 @@ const ALL_ITEMS_ERAS: readonly { from: number; rate: number }[] = [
  * Renders CPIAUCNS.csv: 1913-01 to the same last month as the movie CPI, starting at 9.800 (the real first value),
  * 3 decimals, LF. Its own PRNG stream (6), so adding it changes no other generated file.
  */
-export function renderCpiAllItems(
-  seed: number,
-  header: FredHeader,
-): { text: string; rows: number; first: string; last: string } {
-  const rng = new Rng(seed, 6);
-  const lines = [`${header},${CPI_ALL_ITEMS_SERIES}`];
-  let value = 9.8;
-  let first = '';
-  let last = '';
-  for (
-    let y = 1913, m = 1;
-    y < LAST_YEAR || (y === LAST_YEAR && m <= LAST_MONTH);
-    m === 12 ? (y++, (m = 1)) : m++
-  ) {
-    const date = `${y}-${String(m).padStart(2, '0')}-01`;
-    if (first === '') first = date;
-    last = date;
-    lines.push(`${date},${value.toFixed(3)}`);
-    const rate = ALL_ITEMS_ERAS.filter((e) => e.from <= y).at(-1)!.rate;
-    value *= 1 + rate / 12 + rng.normal() * 0.002;
-  }
-  return { text: lines.join('\n') + '\n', rows: lines.length - 1, first, last };
+export function renderCpiAllItems(seed: number, header: FredHeader): RenderedSeries {
+  return renderMonthly({
+    series: CPI_ALL_ITEMS_SERIES,
+    header,
+    fromYear: 1913,
+    start: 9.8,
+    rng: new Rng(seed, 6),
+    next: (value, year, rng) => {
+      const rate = ALL_ITEMS_ERAS.filter((e) => e.from <= year).at(-1)!.rate;
+      return value * (1 + rate / 12 + rng.normal() * 0.002);
+    },
+  });
 }

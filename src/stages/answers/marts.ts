@@ -62,6 +62,15 @@ WHERE m.revenue IS NOT NULL AND m.release_date IS NOT NULL`,
   ];
 }
 
+/** Every genre with its ratings (CTE `gr`) and distinct users (CTE `gu`); genres without either get 0. */
+const GENRE_STATS_SELECT = `SELECT g.genre_id,
+       COALESCE(gr.ratings, 0) AS ratings,
+       COALESCE(gu.users, 0) AS users,
+       CAST(COALESCE(gr.sum_rating, 0) AS DOUBLE PRECISION) AS sum_rating
+FROM movies.genre g
+LEFT JOIN gr ON gr.genre_id = g.genre_id
+LEFT JOIN gu ON gu.genre_id = g.genre_id`;
+
 /** Ratings and rating sums per genre from movie_rating_stats: a movie in k genres counts once for each. */
 const GENRE_RATINGS = `SELECT mg.genre_id, SUM(s.v) AS ratings, SUM(s.sum_rating) AS sum_rating
   FROM ${MARTS_SCHEMA}.movie_rating_stats s JOIN movies.movie_genre mg ON mg.movie_id = s.movie_id
@@ -97,13 +106,7 @@ gu AS (
   SELECT gb.genre_id, COUNT(*) AS users
   FROM ${USER_MASK} u JOIN gb ON ((u.mask >> gb.bit) & 1) = 1
   GROUP BY gb.genre_id)
-SELECT g.genre_id,
-       COALESCE(gr.ratings, 0) AS ratings,
-       COALESCE(gu.users, 0) AS users,
-       CAST(COALESCE(gr.sum_rating, 0) AS DOUBLE PRECISION) AS sum_rating
-FROM movies.genre g
-LEFT JOIN gr ON gr.genre_id = g.genre_id
-LEFT JOIN gu ON gu.genre_id = g.genre_id`,
+${GENRE_STATS_SELECT}`,
     `CREATE TABLE ${MARTS_SCHEMA}.rating_totals AS
 SELECT COALESCE((SELECT SUM(v) FROM ${MARTS_SCHEMA}.movie_rating_stats), 0) AS ratings,
        (SELECT COUNT(*) FROM ${USER_MASK}) AS users,
@@ -122,13 +125,7 @@ gu AS (
   SELECT mg.genre_id, COUNT(DISTINCT r.user_id) AS users
   FROM movies.rating_mapped r JOIN movies.movie_genre mg ON mg.movie_id = r.movie_id
   GROUP BY mg.genre_id)
-SELECT g.genre_id,
-       COALESCE(gr.ratings, 0) AS ratings,
-       COALESCE(gu.users, 0) AS users,
-       CAST(COALESCE(gr.sum_rating, 0) AS DOUBLE PRECISION) AS sum_rating
-FROM movies.genre g
-LEFT JOIN gr ON gr.genre_id = g.genre_id
-LEFT JOIN gu ON gu.genre_id = g.genre_id`,
+${GENRE_STATS_SELECT}`,
     `CREATE TABLE ${MARTS_SCHEMA}.rating_totals AS
 SELECT COUNT(*) AS ratings,
        COUNT(DISTINCT user_id) AS users,
