@@ -99,7 +99,7 @@ describe('movalytics run', () => {
   it('ends with the four headline answers', async () => {
     const dir = tempDir('cli-run');
     const data = await generateDataset({ out: join(dir, 'data'), movies: 200, ratings: 3000, seed: 4 });
-    const r = await runCli([
+    const args = [
       'run',
       '--input',
       data.dir,
@@ -107,21 +107,13 @@ describe('movalytics run', () => {
       join(dir, 'w.duckdb'),
       '--staging',
       join(dir, 'stg'),
-    ]);
+    ];
+    const r = await runCli(args);
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toMatch(
       /^Answers\nHighest-rated movie: .+\nMost popular genre: .+\nRelease timing: .+\nTop-earning genre/m,
     );
-    const json = await runCli([
-      'run',
-      '--input',
-      data.dir,
-      '--warehouse',
-      join(dir, 'w.duckdb'),
-      '--staging',
-      join(dir, 'stg'),
-      '--json',
-    ]);
+    const json = await runCli([...args, '--json']);
     const parsed = JSON.parse(json.stdout) as {
       run: { status: string };
       answers: { q1: { top: unknown[] } };
