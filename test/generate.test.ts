@@ -301,6 +301,7 @@ describe('generated dataset', () => {
       months: lines.length,
       first: '1913-01-01',
       last: truth.cpi.last,
+      missing: [],
     });
     expect(lines).toHaveLength((2026 - 1913) * 12 + 10);
     expect(lines[0]).toBe('1913-01-01,9.800');

@@ -5,15 +5,24 @@ import { Rng } from './prng.js';
 
 export const CPI_SERIES = 'CUSR0000SS62031';
 export const CPI_FILE = `${CPI_SERIES}.csv`;
-/** Fixed end month, so output does not depend on today's date. */
-const LAST_YEAR = 2026;
-const LAST_MONTH = 10;
+/** Fixed default end month 'YYYY-MM', so output does not depend on today's date (`--fred-until` moves it). */
+export const DEFAULT_FRED_UNTIL = '2026-10';
+
+/** Which months the series covers and which of them the source marks missing. */
+export interface SeriesSpan {
+  /** Last month 'YYYY-MM' written. */
+  until: string;
+  /** Months 'YYYY-MM' written as "." (FRED's mark for a month without a value, e.g. 2025-10: BLS never collected it). */
+  missing: readonly string[];
+}
 
 interface RenderedSeries {
   text: string;
   rows: number;
   first: string;
   last: string;
+  /** Months 'YYYY-MM' written as "." (in the series' span). */
+  missing: string[];
 }
 
 /**
@@ -27,28 +36,38 @@ function renderMonthly(opts: {
   start: number;
   rng: Rng;
   next: (value: number, year: number, rng: Rng) => number;
+  span: SeriesSpan;
 }): RenderedSeries {
   const lines = [`${opts.header},${opts.series}`];
+  const [lastYear, lastMonth] = opts.span.until.split('-').map(Number) as [number, number];
+  const missingSet = new Set(opts.span.missing);
+  const missing: string[] = [];
   let value = opts.start;
   let first = '';
   let last = '';
   for (
     let y = opts.fromYear, m = 1;
-    y < LAST_YEAR || (y === LAST_YEAR && m <= LAST_MONTH);
+    y < lastYear || (y === lastYear && m <= lastMonth);
     m === 12 ? (y++, (m = 1)) : m++
   ) {
-    const date = `${y}-${String(m).padStart(2, '0')}-01`;
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    const date = `${month}-01`;
     if (first === '') first = date;
     last = date;
-    lines.push(`${date},${value.toFixed(3)}`);
+    // The value still evolves through a missing month, so the months after it are the same with or without the gap.
+    if (missingSet.has(month)) {
+      lines.push(`${date},.`);
+      missing.push(month);
+    } else lines.push(`${date},${value.toFixed(3)}`);
     value = opts.next(value, y, opts.rng);
   }
-  return { text: lines.join('\n') + '\n', rows: lines.length - 1, first, last };
+  return { text: lines.join('\n') + '\n', rows: lines.length - 1, first, last, missing };
 }
 
-/** Renders the CPI file: 1999-01 to 2026-10, starting at 102.700 (the real first value), ≈3%/yr with noise. */
-export function renderCpi(seed: number, header: FredHeader): RenderedSeries {
+/** Renders the CPI file: 1999-01 to `span.until` (default 2026-10), starting at 102.700 (the real first value), ≈3%/yr with noise. */
+export function renderCpi(seed: number, header: FredHeader, span: SeriesSpan): RenderedSeries {
   return renderMonthly({
+    span,
     series: CPI_SERIES,
     header,
     fromYear: 1999,
@@ -78,8 +97,9 @@ const ALL_ITEMS_ERAS: readonly { from: number; rate: number }[] = [
  * Renders CPIAUCNS.csv: 1913-01 to the same last month as the movie CPI, starting at 9.800 (the real first value),
  * 3 decimals, LF. Its own PRNG stream (6), so adding it changes no other generated file.
  */
-export function renderCpiAllItems(seed: number, header: FredHeader): RenderedSeries {
+export function renderCpiAllItems(seed: number, header: FredHeader, span: SeriesSpan): RenderedSeries {
   return renderMonthly({
+    span,
     series: CPI_ALL_ITEMS_SERIES,
     header,
     fromYear: 1913,

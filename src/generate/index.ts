@@ -182,7 +182,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     small.bytes,
   );
 
-  const cpi = renderCpi(o.seed, o.fredHeader);
+  const span = { until: o.fredUntil, missing: o.fredMissing };
+  const cpi = renderCpi(o.seed, o.fredHeader, span);
   writeFileSync(join(dir, CPI_FILE), cpi.text);
   files[CPI_FILE] = {
     file: CPI_FILE,
@@ -193,7 +194,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     bytes: Buffer.byteLength(cpi.text),
   };
   // The all-items CPI (optional input for --cpi-splice), from its own PRNG stream.
-  const allItems = renderCpiAllItems(o.seed, o.fredHeader);
+  const allItems = renderCpiAllItems(o.seed, o.fredHeader, span);
   writeFileSync(join(dir, CPI_ALL_ITEMS_FILE), allItems.text);
   files[CPI_ALL_ITEMS_FILE] = {
     file: CPI_ALL_ITEMS_FILE,
@@ -369,7 +370,15 @@ function buildTruth(
     generator: 'movalytics generate',
     truthVersion: 1,
     seed: o.seed,
-    options: { movies: o.movies, ratings: o.ratings, seed: o.seed, zip: o.zip, fredHeader: o.fredHeader },
+    options: {
+      movies: o.movies,
+      ratings: o.ratings,
+      seed: o.seed,
+      zip: o.zip,
+      fredHeader: o.fredHeader,
+      fredUntil: o.fredUntil,
+      fredMissing: o.fredMissing,
+    },
     prng: 'xoshiro128** seeded by splitmix32(seed, stream); streams 1 catalogue, 2 keywords/credits, 3 ratings, 4 cpi, 5 small, 6 cpi all items',
     files,
     movies: {
@@ -430,6 +439,7 @@ function buildTruth(
       months: cpi.rows,
       first: cpi.first,
       last: cpi.last,
+      missing: cpi.missing,
     },
     cpiAllItems: {
       file: CPI_ALL_ITEMS_FILE,
@@ -437,6 +447,7 @@ function buildTruth(
       months: allItems.rows,
       first: allItems.first,
       last: allItems.last,
+      missing: allItems.missing,
     },
     zip,
   };

@@ -1,5 +1,6 @@
 // Options of `generateDataset` and their validation; every problem is a one-line UsageError naming the flag.
 import { UsageError } from '../errors.js';
+import { DEFAULT_FRED_UNTIL } from './cpi.js';
 
 /** Full scale of The Movies Dataset, and the ratios the generator scales by. */
 export const FULL_SCALE = {
@@ -38,6 +39,13 @@ export interface GenerateOptions {
   zip?: boolean;
   /** First header cell of the FRED CPI file: the current `observation_date` or the older `DATE`. */
   fredHeader?: FredHeader;
+  /** Last month 'YYYY-MM' of the FRED series (default 2026-10; pass the current month to mirror a download today). */
+  fredUntil?: string;
+  /**
+   * Months 'YYYY-MM' the FRED files mark missing with "." — as FRED does for 2025-10 (BLS never collected October
+   * 2025 CPI during the federal shutdown). Default none.
+   */
+  fredMissing?: readonly string[];
   /** Progress lines (for stderr); not called when omitted. */
   onProgress?: (message: string) => void;
 }
@@ -50,6 +58,8 @@ export interface ResolvedOptions {
   seed: number;
   zip: boolean;
   fredHeader: FredHeader;
+  fredUntil: string;
+  fredMissing: string[];
 }
 
 /** Users for a number of ratings, keeping the real 26,024,289 : 270,896 ratio (at least 1). */
@@ -77,8 +87,22 @@ export function resolveOptions(o: GenerateOptions): ResolvedOptions {
   if (!FRED_HEADERS.includes(fredHeader)) {
     throw new UsageError(`generate: --fred-header "${String(fredHeader)}" must be observation_date or DATE`);
   }
-  return { out: o.out, movies, ratings, seed, zip: o.zip ?? false, fredHeader };
+  const fredUntil = o.fredUntil ?? DEFAULT_FRED_UNTIL;
+  if (!MONTH_RE.test(fredUntil) || fredUntil < '1999-01')
+    throw new UsageError(
+      `generate: --fred-until "${fredUntil}" must be a month YYYY-MM from 1999-01 on, e.g. 2026-11`,
+    );
+  const fredMissing = [...new Set(o.fredMissing ?? [])].sort();
+  for (const m of fredMissing) {
+    if (!MONTH_RE.test(m) || m < '1999-01' || m > fredUntil)
+      throw new UsageError(
+        `generate: --fred-missing "${m}" must be a month YYYY-MM between 1999-01 and ${fredUntil}, e.g. 2025-10`,
+      );
+  }
+  return { out: o.out, movies, ratings, seed, zip: o.zip ?? false, fredHeader, fredUntil, fredMissing };
 }
+
+const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function checkInt(flag: string, v: number, min: number, max: number): void {
   if (!Number.isSafeInteger(v) || v < min || v > max) {

@@ -40,7 +40,15 @@ export interface Truth {
   generator: 'movalytics generate';
   truthVersion: 1;
   seed: number;
-  options: { movies: number; ratings: number; seed: number; zip: boolean; fredHeader: string };
+  options: {
+    movies: number;
+    ratings: number;
+    seed: number;
+    zip: boolean;
+    fredHeader: string;
+    fredUntil: string;
+    fredMissing: string[];
+  };
   /** PRNG used (documented so the numbers can be reproduced). */
   prng: string;
   files: Record<string, FileTruth>;
@@ -94,9 +102,17 @@ export interface Truth {
   linksSmall: { count: number; emptyTmdbMovieIds: number[] };
   keywords: { records: number };
   credits: { records: number };
-  cpi: { file: string; header: string; months: number; first: string; last: string };
+  /** `months` counts every month line, `missing` those written as "." (months 'YYYY-MM'). */
+  cpi: { file: string; header: string; months: number; first: string; last: string; missing: string[] };
   /** CPIAUCNS.csv, the all-items CPI (1913-01 …): optional input for --cpi-splice; not in the zip. */
-  cpiAllItems: { file: string; header: string; months: number; first: string; last: string };
+  cpiAllItems: {
+    file: string;
+    header: string;
+    months: number;
+    first: string;
+    last: string;
+    missing: string[];
+  };
   /** The archive, when --zip was given. */
   zip: { file: string; entries: string[] } | null;
 }

@@ -96,7 +96,7 @@ export const MODEL_TABLES: readonly ModelTable[] = [
     ddl: `CREATE TABLE IF NOT EXISTS movies.cpi (
   month DATE NOT NULL,                     -- first day of the month
   series_id VARCHAR NOT NULL,              -- the FRED series id from the file's header
-  value DOUBLE PRECISION NOT NULL,
+  value DOUBLE PRECISION,                  -- NULL: the source marks the month missing (FRED "."), e.g. 2025-10
   PRIMARY KEY (series_id, month)
 )`,
   },
@@ -176,8 +176,18 @@ export const META_TABLES: readonly string[] = [
  * Brings a warehouse built by an older version up to the current model, before `modelDdl` (whose CREATE TABLE IF NOT
  * EXISTS would keep an old table as it is). Idempotent; run it inside the DDL transaction.
  * - `movies.cpi` keyed by `month` alone (one series) → keyed by (`series_id`, `month`); its rows are kept.
+ * - `movies.cpi.value` NOT NULL → nullable (a month the source marks missing is stored with a NULL value).
  */
 export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
+  await migrateCpiKey(wh);
+  const [value] = await wh.query<{ is_nullable: string }>(
+    `SELECT is_nullable FROM information_schema.columns
+     WHERE table_schema = 'movies' AND table_name = 'cpi' AND column_name = 'value'`,
+  );
+  if (value?.is_nullable === 'NO') await wh.exec(`ALTER TABLE movies.cpi ALTER COLUMN value DROP NOT NULL`);
+}
+
+async function migrateCpiKey(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
   const pk = await wh.query<{ column_name: string }>(
     `SELECT kcu.column_name FROM information_schema.table_constraints tc
      JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name

@@ -21,6 +21,8 @@ interface GenerateFlags {
   seed?: string;
   zip?: boolean;
   fredHeader?: string;
+  fredUntil?: string;
+  fredMissing?: string;
 }
 
 /** Registers `generate` on the program. */
@@ -39,6 +41,11 @@ export const registerGenerate = (program: Command): void => {
     .option('--seed <s>', `PRNG seed, a non-negative integer (default ${DEFAULT_SEED})`)
     .option('--zip', 'also pack the 7 Kaggle CSVs into the-movies-dataset.zip')
     .option('--fred-header <name>', 'first header cell of the CPI file: observation_date (default) or DATE')
+    .option('--fred-until <YYYY-MM>', 'last month of the FRED series (default 2026-10)')
+    .option(
+      '--fred-missing <YYYY-MM,...>',
+      'months the FRED files mark missing with "." as FRED does today for 2025-10 (default none)',
+    )
     .action(async (flags: GenerateFlags) => {
       if (flags.out === undefined) {
         throw new UsageError('generate: --out DIR is required (the folder to write the dataset into)');
@@ -54,6 +61,8 @@ export const registerGenerate = (program: Command): void => {
         seed: parseIntFlag('--seed', flags.seed),
         zip: flags.zip === true,
         fredHeader: fredHeader as FredHeader,
+        fredUntil: flags.fredUntil,
+        fredMissing: flags.fredMissing?.split(',').map((m) => m.trim()),
         onProgress: (m) => process.stderr.write(`generate: ${m}\n`),
       });
       process.stdout.write(`Wrote ${result.files.length} files to ${result.dir}\n`);

@@ -56,8 +56,10 @@ function toMonth(d: string | null): string | null {
 export interface CpiBase {
   month: string | null;
   value: number | null;
-  /** First and last month of the primary series. */
+  /** First and last month of the primary series with a value. */
   coverage: { from: string; to: string } | null;
+  /** Months 'YYYY-MM' of the primary series the source marks missing (FRED "."): no value, outside coverage. */
+  missingMonths: string[];
   /** With --cpi-splice: how months before `coverage.from` are priced; null without. */
   splice: SpliceSpec | null;
 }
@@ -94,6 +96,17 @@ function revenueSource(cpi: CpiBase): string {
      LEFT JOIN movies.cpi sp ON sp.series_id = '${s.info.series}' AND sp.month = r.release_month) rm`;
 }
 
+/** Revenue movies released in a month the source marks missing in the primary CPI series. */
+async function moviesInMissingMonths(wh: Warehouse, cpi: CpiBase): Promise<number> {
+  if (cpi.missingMonths.length === 0) return 0;
+  const [row] = await wh.query(
+    `SELECT COUNT(*) AS n FROM ${MARTS_SCHEMA}.revenue_movie r
+     JOIN movies.cpi c ON c.month = r.release_month AND c.series_id = '${PRIMARY_CPI_SERIES}'
+     WHERE c.value IS NULL`,
+  );
+  return num0(row?.n);
+}
+
 /** Throws a one-line, exit-2 error when the model or the marts are missing: nothing has been loaded yet. */
 export async function assertAnswerable(wh: Warehouse): Promise<void> {
   const rows = await wh.query<{ table_schema: string; table_name: string }>(
@@ -126,20 +139,31 @@ export async function resolveCpiBase(
   requested: string | null,
   spliceSeries: string | null = null,
 ): Promise<CpiBase> {
+  // Coverage and the default base are months with a value: a month the source marks missing has none.
   const [range] = await wh.query(
-    `SELECT MIN(month) AS first, MAX(month) AS last FROM movies.cpi WHERE series_id = '${PRIMARY_CPI_SERIES}'`,
+    `SELECT MIN(month) AS first, MAX(month) AS last FROM movies.cpi
+     WHERE series_id = '${PRIMARY_CPI_SERIES}' AND value IS NOT NULL`,
   );
   const first = toMonth(str(range?.first));
   const last = toMonth(str(range?.last));
   const coverage = first !== null && last !== null ? { from: first, to: last } : null;
+  const missingRows = await wh.query(
+    `SELECT CAST(month AS VARCHAR) AS month FROM movies.cpi
+     WHERE series_id = '${PRIMARY_CPI_SERIES}' AND value IS NULL ORDER BY month`,
+  );
+  const missingMonths = missingRows.map((r) => toMonth(str(r.month))!);
   const splice = spliceSeries === null ? null : await resolveSplice(wh, spliceSeries, coverage);
   const month = requested ?? last;
-  if (month === null) return { month: null, value: null, coverage, splice };
+  if (month === null) return { month: null, value: null, coverage, missingMonths, splice };
   const rows = await wh.query(
     `SELECT value FROM movies.cpi WHERE series_id = '${PRIMARY_CPI_SERIES}' AND month = CAST($1 AS DATE)`,
     [`${month}-01`],
   );
   const value = num(rows[0]?.value);
+  if (missingMonths.includes(month))
+    throw new UsageError(
+      `CPI base month ${month} has no value: the source marks it missing (FRED ".") — pass another --cpi-base`,
+    );
   if (value === null || value <= 0) {
     const range =
       coverage === null ? 'movies.cpi is empty' : `the series covers ${coverage.from}..${coverage.to}`;
@@ -147,7 +171,7 @@ export async function resolveCpiBase(
       `CPI base month ${month} is not in movies.cpi (${range}): pass --cpi-base inside it`,
     );
   }
-  return { month, value, coverage, splice };
+  return { month, value, coverage, missingMonths, splice };
 }
 
 /** Resolves --cpi-splice SERIES: a UsageError (exit 2) when the series is not loaded or cannot be linked. */
@@ -171,7 +195,8 @@ async function resolveSplice(
   const [link] = await wh.query(
     `SELECT CAST(p.month AS VARCHAR) AS month, p.value AS primary_value, s.value AS series_value
      FROM movies.cpi p JOIN movies.cpi s ON s.month = p.month AND s.series_id = '${series}'
-     WHERE p.series_id = '${PRIMARY_CPI_SERIES}' ORDER BY p.month LIMIT 1`,
+     WHERE p.series_id = '${PRIMARY_CPI_SERIES}' AND p.value IS NOT NULL AND s.value IS NOT NULL
+     ORDER BY p.month LIMIT 1`,
   );
   const linkMonth = toMonth(str(link?.month));
   const primaryLinkValue = num(link?.primary_value);
@@ -200,7 +225,7 @@ async function resolveSplice(
     seriesLinkValue,
   };
   const [n] = await wh.query(
-    `SELECT COUNT(*) AS n FROM ${revenueSource({ month: null, value: null, coverage, splice: spec })} WHERE spliced`,
+    `SELECT COUNT(*) AS n FROM ${revenueSource({ month: null, value: null, coverage, missingMonths: [], splice: spec })} WHERE spliced`,
   );
   spec.info.splicedMovies = num0(n?.n);
   return spec;
@@ -410,6 +435,8 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
     alpha: params.alpha,
     cpiBase: cpi.month,
     cpiSplice: cpi.splice?.info ?? null,
+    cpiMissingMonths: cpi.missingMonths,
+    moviesInMissingCpiMonths: await moviesInMissingMonths(wh, cpi),
     byMonth,
     byQuarter,
     monthTest,
@@ -474,6 +501,8 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
     cpiBaseValue: cpi.value,
     cpiCoverage: cpi.coverage,
     cpiSplice: cpi.splice?.info ?? null,
+    cpiMissingMonths: cpi.missingMonths,
+    moviesInMissingCpiMonths: await moviesInMissingMonths(wh, cpi),
     revenueMovies,
     includedMovies,
     excludedMovies: revenueMovies - includedMovies,

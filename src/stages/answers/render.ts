@@ -57,6 +57,14 @@ function spliceNote(s: CpiSplice): string {
   return `${spliceLabel(s)} (× ${formatNumber(s.ratio, 6)}; spliced months ${months}, ${formatNumber(s.splicedMovies)} revenue movies priced with them)`;
 }
 
+/** The note for CPI months the source marks missing: which, and how many revenue movies they leave out. */
+function missingNote(months: readonly string[], movies: number): string[] {
+  if (months.length === 0) return [];
+  return [
+    `CPI has no value for ${months.join(', ')} (missing in the source, FRED "."): ${fmt(movies)} revenue movie${movies === 1 ? '' : 's'} released then ${movies === 1 ? 'is' : 'are'} outside CPI coverage`,
+  ];
+}
+
 /** A CSV/table column carrying the splice label on every row, only when a splice is active. */
 function spliceField<R>(s: CpiSplice | null): Field<R>[] {
   if (s === null) return [];
@@ -140,6 +148,7 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
     const head = [
       `${fmt(q.revenueMovies)} revenue movies (revenue and release date known); CI = mean ± 1.96·s/√n; real = CPI base ${q.cpiBase ?? '—'} dollars, movies inside CPI coverage only`,
       ...(q.cpiSplice === null ? [] : [spliceNote(q.cpiSplice)]),
+      ...missingNote(q.cpiMissingMonths, q.moviesInMissingCpiMonths),
     ];
     out.push(
       section<Q3Group>('q3_month', `${TITLES.q3} — by release month`, head, q.byMonth, fields('month')),
@@ -192,6 +201,7 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
           `CPI base month ${q.cpiBase ?? '—'} (index ${fmt(q.cpiBaseValue, 3)}); real = revenue × CPI(base) / CPI(release month)`,
           ...(q.cpiSplice === null ? [] : [spliceNote(q.cpiSplice)]),
           excluded,
+          ...missingNote(q.cpiMissingMonths, q.moviesInMissingCpiMonths),
         ],
         q.genres,
         [

@@ -102,6 +102,10 @@ export interface Q3Answer {
   cpiBase: string | null;
   /** The splice behind medianRealRevenue and moviesInCpiCoverage; null without --cpi-splice. */
   cpiSplice: CpiSplice | null;
+  /** Months 'YYYY-MM' inside the CPI series that the source marks missing (FRED "."): no real dollars for them. */
+  cpiMissingMonths: string[];
+  /** Revenue movies released in such a month (counted in `movies`, left out of the real-dollar medians). */
+  moviesInMissingCpiMonths: number;
   byMonth: Q3Group[];
   byQuarter: Q3Group[];
   monthTest: Q3Test;
@@ -130,6 +134,10 @@ export interface Q4Answer {
   cpiCoverage: { from: string; to: string } | null;
   /** Months before cpiCoverage priced with a ratio-linked series; null without --cpi-splice. */
   cpiSplice: CpiSplice | null;
+  /** Months 'YYYY-MM' inside the CPI series that the source marks missing (FRED "."), e.g. 2025-10. */
+  cpiMissingMonths: string[];
+  /** Revenue movies released in such a month: part of excludedMovies. */
+  moviesInMissingCpiMonths: number;
   revenueMovies: number;
   includedMovies: number;
   /** Revenue movies released in a month with no CPI (nor spliced CPI): left out of every genre. */

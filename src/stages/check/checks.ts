@@ -216,6 +216,29 @@ export function buildChecks(opts: CheckOptions): Check[] {
         };
       },
     },
+    {
+      name: 'cpi.months_missing_in_source',
+      severity: 'warn',
+      // A month FRED marks "." has no value to deflate with: a fact of the source, reported, never a failure.
+      run: async (wh) => {
+        const rows = await wh.query<{ series_id: string; month: string }>(
+          `SELECT series_id, CAST(month AS VARCHAR) AS month FROM movies.cpi WHERE value IS NULL ORDER BY series_id, month`,
+        );
+        const bySeries = new Map<string, string[]>();
+        for (const r of rows)
+          bySeries.set(r.series_id, [...(bySeries.get(r.series_id) ?? []), r.month.slice(0, 7)]);
+        const months = [...new Set(rows.map((r) => r.month.slice(0, 7)))];
+        const where = [...bySeries].map(([id, ms]) => `${id}: ${ms.join(', ')}`).join('; ');
+        return {
+          passed: rows.length === 0,
+          observed:
+            rows.length === 0
+              ? 'no month missing'
+              : `${months.length} month${months.length === 1 ? '' : 's'} missing in the source: ${months.join(', ')} (${where})`,
+          expected: 'every month has a value (FRED writes "." for a month it has none for; such a month is left out of CPI-adjusted answers)',
+        };
+      },
+    },
   );
   for (const r of opts.reports) {
     checks.push({

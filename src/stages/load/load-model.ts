@@ -253,17 +253,21 @@ ON CONFLICT (movielens_id) DO UPDATE SET imdb_id = excluded.imdb_id, tmdb_id = e
       `'date ' || coalesce('"' || "date" || '"', 'is empty') || ' is not the first day of a month (YYYY-MM-01) — row quarantined'`,
       `concat_ws(',', "date", "value")`,
     );
-    // FRED writes "." (or nothing) for a month without a value.
+    // FRED writes "." (or nothing) for a month it has no value for — a fact of the source (BLS never collected
+    // October 2025), kept as a month with a NULL value. Anything else that is not a positive number is a defect.
+    const missing = `trim(coalesce("value", '')) IN ('', '.')`;
     const badValue = await this.quarantineWhere(
       file.name,
       t,
-      `try_cast("value" AS DOUBLE) IS NULL OR try_cast("value" AS DOUBLE) <= 0`,
-      `'value ' || coalesce('"' || "value" || '"', 'is empty') || ' is not a positive number (FRED marks a missing month with ".") — row quarantined'`,
+      `NOT (${missing}) AND (try_cast("value" AS DOUBLE) IS NULL OR try_cast("value" AS DOUBLE) <= 0)`,
+      `'value ' || coalesce('"' || "value" || '"', 'is empty') || ' is not a positive number (nor FRED''s "." for a missing month) — row quarantined'`,
       `concat_ws(',', "date", "value")`,
     );
     const series = quoteLiteral(file.seriesId ?? 'unknown');
+    // A month listed twice keeps its smallest value; a month with a value beats the same month marked missing.
     await this.wh.exec(`INSERT INTO movies.cpi (month, series_id, value)
-SELECT CAST("date" AS DATE), ${series}, arg_min(CAST("value" AS DOUBLE), "value") FROM ${t} GROUP BY CAST("date" AS DATE)
+SELECT CAST("date" AS DATE), ${series}, min(CAST(CASE WHEN ${missing} THEN NULL ELSE "value" END AS DOUBLE PRECISION))
+FROM ${t} GROUP BY CAST("date" AS DATE)
 ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     const distinct = await count(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
     this.reports.push({
