@@ -19,6 +19,7 @@ import { EXIT, InputError, TaskError } from '../src/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { stageInputs } from '../src/stages/stage/stage-files.js';
+import { newPackageId, StagingArea } from '../src/stages/stage/staging-area.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
 import { repoRoot, runCli, tempDir } from './helpers.js';
 
@@ -211,8 +212,18 @@ describe('run on generated data', () => {
         'ratings.csv',
       ]);
       for (const m of manifest) expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(existsSync(join(dir, 'staging', 'manifest.json'))).toBe(true);
-      expect(existsSync(join(dir, 'staging', 'raw', 'ratings.csv'))).toBe(true);
+      // The load package: its manifest names each staged file by the sha256 of the bytes the load read.
+      const pkg = JSON.parse(
+        readFileSync(join(dir, 'staging', 'runs', summary.packageId, 'manifest.json'), 'utf8'),
+      ) as { files: { name: string; sha256: string | null; staged: string | null }[] };
+      const ratings = pkg.files.find((f) => f.name === 'ratings.csv')!;
+      expect(ratings.staged).toBe(`raw/${ratings.sha256}`);
+      expect(readFileSync(join(dir, 'staging', ratings.staged!))).toEqual(readFileSync(join(data, 'ratings.csv')));
+      const [stored2] = await q<{ package_id: string }>(
+        wh(),
+        `SELECT package_id FROM movalytics.run WHERE run_id = ${summary.runId}`,
+      );
+      expect(stored2!.package_id).toBe(summary.packageId);
     });
 
     it('a re-run changes nothing', async () => {
@@ -537,7 +548,12 @@ describe('bad input', () => {
     mkdirSync(input);
     copyDir(data, input);
     writeFileSync(join(input, 'fredgraph.csv'), 'observation_date,UNRATE\n2020-01-01,3.6\n');
-    const staged = await stageInputs({ input, stagingDir: join(dir, 'staging'), previous: new Map() });
+    const staged = await stageInputs({
+      input,
+      staging: new StagingArea(join(dir, 'staging')),
+      packageId: newPackageId(),
+      previous: new Map(),
+    });
     const byName = new Map(staged.files.map((f) => [f.name, f]));
     expect(byName.get('fredgraph.csv')).toMatchObject({
       role: 'ignored',
@@ -569,7 +585,8 @@ describe('bad input', () => {
       process.execPath,
       [
         '-e',
-        `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { await DuckDBInstance.create(${JSON.stringify(wh)}); console.log('ready'); setInterval(() => {}, 1000); })`,
+        // The instance is kept in a global: an unreferenced instance is garbage-collected and its lock released.
+        `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { globalThis.held = await DuckDBInstance.create(${JSON.stringify(wh)}); globalThis.conn = await globalThis.held.connect(); console.log('ready'); setInterval(() => {}, 1000); })`,
       ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
     );

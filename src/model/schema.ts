@@ -115,11 +115,12 @@ JOIN movies.movie m ON m.movie_id = l.tmdb_id`,
 export const META_TABLES: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS movalytics.run (
   run_id INTEGER NOT NULL PRIMARY KEY,
-  started_at TIMESTAMP NOT NULL,
-  finished_at TIMESTAMP,
-  status VARCHAR NOT NULL,                 -- running | success | failed | check_failed
+  started_at TIMESTAMP NOT NULL,           -- UTC
+  finished_at TIMESTAMP,                   -- UTC
+  status VARCHAR NOT NULL,                 -- running | success | unchanged | failed | check_failed
   input VARCHAR NOT NULL,
-  message VARCHAR
+  message VARCHAR,
+  package_id VARCHAR                       -- the run's load package in the staging area: runs/<package_id>/
 )`,
   // The files as last loaded: the incremental decision compares a new stage against this.
   `CREATE TABLE IF NOT EXISTS movalytics.file_state (
@@ -177,9 +178,14 @@ export const META_TABLES: readonly string[] = [
  * EXISTS would keep an old table as it is). Idempotent; run it inside the DDL transaction.
  * - `movies.cpi` keyed by `month` alone (one series) → keyed by (`series_id`, `month`); its rows are kept.
  * - `movies.cpi.value` NOT NULL → nullable (a month the source marks missing is stored with a NULL value).
+ * - `movalytics.run` without `package_id` → with it (NULL for runs before load packages).
  */
 export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
   await migrateCpiKey(wh);
+  const [runTable] = await wh.query(
+    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
+  );
+  if (runTable) await wh.exec(`ALTER TABLE movalytics.run ADD COLUMN IF NOT EXISTS package_id VARCHAR`);
   const [value] = await wh.query<{ is_nullable: string }>(
     `SELECT is_nullable FROM information_schema.columns
      WHERE table_schema = 'movies' AND table_name = 'cpi' AND column_name = 'value'`,

@@ -15,6 +15,7 @@ export type TaskName = (typeof TASK_NAMES)[number];
 export type TaskStatus = 'success' | 'failed' | 'skipped' | 'not_run';
 
 export type PipelineEvent =
+  | { type: 'run.waiting'; warehouse: string; holder: string | null }
   | { type: 'run.start'; runId: number; input: string; warehouse: string }
   | { type: 'task.start'; task: TaskName }
   | { type: 'task.end'; task: TaskName; status: TaskStatus; ms: number; detail?: string }

@@ -2,8 +2,7 @@
 // Write-audit-publish: the load and the checks share one transaction, so a failed "error" check (or any failure,
 // or a kill) leaves the model exactly as the last good run left it.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { CheckFailedError, TaskError } from '../errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
@@ -16,14 +15,18 @@ import {
   loadModel,
   type FileReport,
 } from '../stages/load/load-model.js';
-import { stageInputs, type FileState, type StagedFile } from '../stages/stage/stage-files.js';
+import { stageInputs, type StagedFile } from '../stages/stage/stage-files.js';
+import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import { DuckDbWarehouse } from '../warehouse/duckdb/index.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import type { PipelineListener, RunStatus, TaskName } from './events.js';
+import * as runs from './run-store.js';
 
 export interface RunSummary {
   runId: number;
   status: RunStatus;
+  /** The run's load package in the staging area (runs/<packageId>/). */
+  packageId: string;
   files: StagedFile[];
   reports: FileReport[];
   checks: CheckResult[];
@@ -35,60 +38,51 @@ export interface RunOptions {
   listener?: PipelineListener;
   /** Testing hook: throw right after this task, to prove a failure leaves the previous state intact. */
   failAfter?: TaskName;
+  /** When another run holds the warehouse: wait for it (true) or fail at once with who holds it (default). */
+  wait?: boolean;
 }
 
-async function readPrevious(wh: Warehouse): Promise<Map<string, FileState>> {
-  const rows = await wh.query<{
-    file_name: string;
-    bytes: number;
-    mtime_ms: number;
-    sha256: string;
-    data_lines: number;
-  }>(`SELECT file_name, bytes, mtime_ms, sha256, data_lines FROM movalytics.file_state`);
-  return new Map(
-    rows.map((r) => [
-      r.file_name,
-      {
-        fileName: r.file_name,
-        bytes: r.bytes,
-        mtimeMs: r.mtime_ms,
-        sha256: r.sha256,
-        dataLines: r.data_lines,
-      },
-    ]),
-  );
+/** Load packages kept in the staging area per warehouse (older ones are removed after a successful run). */
+const KEEP_PACKAGES = 3;
+
+/** Opens the warehouse for a run. DuckDB's file lock (held while it is open) is the run's lock. */
+function openWarehouse(config: Config): Promise<Warehouse> {
+  return DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
 }
 
-async function recordManifest(wh: Warehouse, runId: number, files: readonly StagedFile[]): Promise<void> {
-  for (const f of files) {
-    await wh.query(
-      `INSERT INTO movalytics.manifest (run_id, file_name, role, bytes, sha256, data_lines, action, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        runId,
-        f.name,
-        f.role,
-        f.bytes,
-        f.sha256,
-        f.dataLines,
-        f.action === 'load' ? 'loaded' : f.action,
-        f.note,
-      ],
-    );
-  }
-}
-
-async function recordChecks(wh: Warehouse, runId: number, checks: readonly CheckResult[]): Promise<void> {
-  for (const c of checks) {
-    await wh.query(
-      `INSERT INTO movalytics.check_result (run_id, check_name, severity, passed, observed, expected, carried_from_run) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [runId, c.name, c.severity, c.passed, c.observed, c.expected, c.carriedFromRun ?? null],
-    );
+/**
+ * Opens the warehouse and takes the run lock for the whole run — before staging, because the staging area is shared
+ * state too. With `wait`, a held lock is waited for (polling), else it fails at once naming the holder.
+ */
+async function openForRun(
+  config: Config,
+  wait: boolean,
+  emit: PipelineListener,
+): Promise<Warehouse> {
+  let announced = false;
+  for (;;) {
+    try {
+      const wh = await openWarehouse(config);
+      try {
+        await wh.acquireRunLock?.({ wait });
+      } catch (err) {
+        await wh.close();
+        throw err;
+      }
+      return wh;
+    } catch (err) {
+      if (!(err instanceof WarehouseLockedError) || !wait) throw err;
+      if (!announced) emit({ type: 'run.waiting', warehouse: config.warehouse, holder: err.holder });
+      announced = true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 
 /**
  * Runs the whole pipeline once. Failed checks are a result (status 'check_failed', nothing published), not an
- * exception. Throws InputError/ConfigError for bad input before the warehouse is touched, and on task failures.
+ * exception. Throws InputError/ConfigError for bad input (a new warehouse file is then removed again), and on task
+ * failures. The run holds the warehouse's run lock from before staging to the end.
  */
 export async function runPipeline(config: Config, opts: RunOptions = {}): Promise<RunSummary> {
   const emit: PipelineListener = opts.listener ?? (() => undefined);
@@ -110,66 +104,72 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     }
   };
 
-  // Nothing is created until the input has been checked: a bad input leaves no warehouse file behind.
   const existed = existsSync(config.warehouse);
-  let wh: Warehouse | null = existed
-    ? await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit })
-    : null;
+  const w = await openForRun(config, opts.wait === true, emit);
+  // A new warehouse whose run fails before the model exists is removed again: bad input leaves no trace.
+  let created = !existed;
   try {
-    let previous = new Map<string, FileState>();
-    if (wh) {
-      const hasState = await wh.query(
-        `SELECT 1 FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'file_state'`,
+    const staging = new StagingArea(config.staging);
+    const packageId = newPackageId();
+    const hadRunTables = await runs.hasRunTables(w);
+    const previous = await runs.readFileState(w);
+    const runId = await runs.nextRunId(w);
+    emit({ type: 'run.start', runId, input: config.input, warehouse: w.displayName });
+    // In a warehouse that has run tables, the run row goes in first: a run killed while staging stays visible.
+    if (hadRunTables) await runs.insertRun(w, { runId, input: config.input, packageId });
+
+    const finish = async (status: RunStatus, message: string | null): Promise<void> => {
+      await runs.finishRun(w, runId, status, message);
+      emit({ type: 'run.end', runId, status, ms: Date.now() - started });
+    };
+
+    let stage;
+    try {
+      stage = await task(
+        'stage.files',
+        () => stageInputs({ input: config.input, staging, packageId, previous, verify: config.verify }),
+        (r) =>
+          `${r.files.filter((f) => f.action === 'load').length} to load, ${r.files.filter((f) => f.action === 'unchanged').length} unchanged, ${r.files.filter((f) => f.action === 'ignored').length} ignored`,
       );
-      if (hasState.length > 0) previous = await readPrevious(wh);
+    } catch (err) {
+      if (hadRunTables) await finish('failed', (err as Error).message);
+      throw err;
     }
-    await mkdir(config.staging, { recursive: true });
-    const stage = await task(
-      'stage.files',
-      () => stageInputs({ input: config.input, stagingDir: config.staging, previous, verify: config.verify }),
-      (r) =>
-        `${r.files.filter((f) => f.action === 'load').length} to load, ${r.files.filter((f) => f.action === 'unchanged').length} unchanged, ${r.files.filter((f) => f.action === 'ignored').length} ignored`,
-    );
     for (const file of stage.files) emit({ type: 'file.staged', file });
 
-    wh ??= await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
-    const w = wh;
     await w.transaction(async () => {
       await migrateModel(w);
       for (const ddl of modelDdl()) await w.exec(ddl);
     });
-    const [idRow] = await w.query<{ id: number }>(
-      `SELECT coalesce(max(run_id), 0) + 1 AS id FROM movalytics.run`,
-    );
-    const runId = idRow!.id;
-    // A run row is written first, on its own: a killed run stays visible as "running" with no finish time.
-    await w.query(
-      `INSERT INTO movalytics.run (run_id, started_at, status, input) VALUES ($1, now()::TIMESTAMP, 'running', $2)`,
-      [runId, config.input],
-    );
-    emit({ type: 'run.start', runId, input: config.input, warehouse: w.displayName });
+    created = false;
+    if (!hadRunTables) await runs.insertRun(w, { runId, input: config.input, packageId });
 
-    const finish = async (status: RunStatus, message: string | null): Promise<void> => {
-      await w.query(
-        `UPDATE movalytics.run SET finished_at = now()::TIMESTAMP, status = $1, message = $2 WHERE run_id = $3`,
-        [status, message, runId],
-      );
-      emit({ type: 'run.end', runId, status, ms: Date.now() - started });
+    const cleanup = async (): Promise<void> => {
+      const keep = new Set([packageId, ...(await runs.recentPackages(w, KEEP_PACKAGES))]);
+      await staging
+        .collectGarbage({
+          keepPackages: keep,
+          keepRaw: new Set(await runs.fileStateHashes(w)),
+          keepUnpacked: new Set(stage.unpackedDir === null ? [] : [stage.unpackedDir]),
+        })
+        .catch(() => undefined); // best effort: a staging cleanup never fails a published run
     };
 
     const toLoad = stage.files.filter((f) => f.action === 'load');
     if (toLoad.length === 0) {
       // Nothing changed: the tables are as the last successful run published them, so are its check results.
-      const carried = await carryChecks(w, runId);
+      const carried = await runs.carryChecks(w, runId);
       for (const result of carried) emit({ type: 'check.result', result });
       await w.transaction(async () => {
-        await recordManifest(w, runId, stage.files);
-        await recordChecks(w, runId, carried);
+        await runs.recordManifest(w, runId, stage.files);
+        await runs.recordChecks(w, runId, carried);
       });
       await finish('unchanged', 'no input changed since the last load');
+      await cleanup();
       return {
         runId,
         status: 'unchanged',
+        packageId,
         files: stage.files,
         reports: [],
         checks: carried,
@@ -178,8 +178,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       };
     }
 
-    const cleanDir = path.join(config.staging, 'clean');
-    await mkdir(cleanDir, { recursive: true });
+    const cleanDir = staging.cleanDir(packageId);
     const moviesFile = toLoad.find((f) => f.role === 'movies_metadata');
     // The clean task runs in JavaScript while the load task's first steps (ratings) run in the engine's threads.
     const movies: Promise<CleanMovies | null> = moviesFile
@@ -192,20 +191,19 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       : Promise.resolve(null);
     movies.catch(() => undefined); // awaited inside the load; this only keeps an early failure from going unhandled
 
-    // The first ratings load into an empty table is bulk-built outside the publish transaction (see buildRatingsShadow).
-    const shadow = await task(
-      'load.bulk',
-      () => buildRatingsShadow(w, stage.files),
-      (r) =>
-        r
-          ? `${r.rowsRead.toLocaleString('en-US')} ratings from ${r.fileName} into a shadow table`
-          : 'nothing to bulk-load',
-    );
-
     let reports: FileReport[] = [];
     let checks: CheckResult[] = [];
     let quarantined = 0;
     try {
+      // The first ratings load into an empty table is bulk-built outside the publish transaction (see buildRatingsShadow).
+      const shadow = await task(
+        'load.bulk',
+        () => buildRatingsShadow(w, stage.files),
+        (r) =>
+          r
+            ? `${r.rowsRead.toLocaleString('en-US')} ratings from ${r.fileName} into a shadow table`
+            : 'nothing to bulk-load',
+      );
       await w.transaction(async () => {
         const loaded = await task('load.model', () =>
           loadModel(w, { runId, files: stage.files, movies, cleanDir, shadow }),
@@ -229,47 +227,22 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
         }
         // Marts publish with the model they summarise, in the same transaction.
         await task('answers.marts', () => refreshMarts(w));
-        for (const r of reports) {
-          await w.query(
-            `INSERT INTO movalytics.reconciliation (run_id, file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-            [
-              runId,
-              r.fileName,
-              r.recordsRead,
-              r.rowsLoaded,
-              r.rowsQuarantined,
-              r.duplicatesCollapsed,
-              r.recordsMerged,
-            ],
-          );
-        }
-        for (const f of toLoad) {
-          await w.query(
-            `INSERT INTO movalytics.file_state (file_name, role, bytes, mtime_ms, sha256, data_lines, loaded_run_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (file_name) DO UPDATE SET role = excluded.role, bytes = excluded.bytes, mtime_ms = excluded.mtime_ms,
-               sha256 = excluded.sha256, data_lines = excluded.data_lines, loaded_run_id = excluded.loaded_run_id`,
-            [f.name, f.role, f.bytes, f.mtimeMs, f.sha256, f.dataLines, runId],
-          );
-        }
-        await recordManifest(w, runId, stage.files);
-        await recordChecks(w, runId, checks);
+        await runs.recordReconciliation(w, runId, reports);
+        await runs.recordFileState(w, runId, toLoad);
+        await runs.recordManifest(w, runId, stage.files);
+        await runs.recordChecks(w, runId, checks);
         await dropLoadScratch(w);
-        const [q] = await w.query<{ n: number }>(
-          `SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = ${runId}`,
-        );
-        quarantined = q?.n ?? 0;
+        quarantined = await runs.countQuarantined(w, runId);
       });
     } catch (err) {
       // The transaction rolled back; keep what explains the failure.
-      await w.transaction(async () => {
-        await w.exec(`DELETE FROM movalytics.check_result WHERE run_id = ${runId}`);
-        await recordChecks(w, runId, checks);
-      });
+      await w.transaction(() => runs.recordChecks(w, runId, checks));
       if (err instanceof CheckFailedError) {
         await finish('check_failed', err.message);
         return {
           runId,
           status: 'check_failed',
+          packageId,
           files: stage.files,
           reports,
           checks,
@@ -281,9 +254,11 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       throw err;
     }
     await finish('success', null);
+    await cleanup();
     return {
       runId,
       status: 'success',
+      packageId,
       files: stage.files,
       reports,
       checks,
@@ -291,8 +266,16 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       ms: Date.now() - started,
     };
   } finally {
-    await wh?.close();
+    await w.close();
+    if (created) await removeWarehouseFiles(config.warehouse);
   }
+}
+
+/** Removes a DuckDB warehouse file this run created (and its WAL) after the run failed before building anything. */
+async function removeWarehouseFiles(file: string): Promise<void> {
+  await Promise.all(
+    [file, `${file}.wal`, `${file}.tmp`].map((p) => rm(p, { recursive: true, force: true })),
+  );
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -301,30 +284,4 @@ function hangForever(): Promise<never> {
   return new Promise<never>(() => {
     setInterval(() => undefined, 60_000);
   });
-}
-
-/** The table checks of the last run that published data, marked as carried over (reconciliation is per load). */
-async function carryChecks(wh: Warehouse, runId: number): Promise<CheckResult[]> {
-  const rows = await wh.query<{
-    check_name: string;
-    severity: 'error' | 'warn';
-    passed: boolean;
-    observed: string;
-    expected: string;
-    from_run: number;
-  }>(
-    `SELECT check_name, severity, passed, observed, expected, coalesce(carried_from_run, run_id) AS from_run
-     FROM movalytics.check_result
-     WHERE run_id = (SELECT max(run_id) FROM movalytics.run WHERE status IN ('success', 'unchanged') AND run_id < ${Number(runId)})
-       AND check_name NOT LIKE 'reconciliation.%'
-     ORDER BY check_name`,
-  );
-  return rows.map((r) => ({
-    name: r.check_name,
-    severity: r.severity,
-    passed: r.passed,
-    observed: r.observed,
-    expected: r.expected,
-    carriedFromRun: r.from_run,
-  }));
 }

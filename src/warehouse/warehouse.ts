@@ -1,5 +1,6 @@
 // The warehouse seam: one interface every engine implements (DuckDB first; PostgreSQL and Redshift later).
 // Stages talk only to this interface and branch on `capabilities`, never on the engine's name.
+import { WarehouseError } from '../errors.js';
 
 /** A value bound to a statement parameter ($1, $2 …). */
 export type SqlValue = string | number | boolean | null | bigint;
@@ -64,6 +65,12 @@ export interface Warehouse {
   readonly capabilities: Capabilities;
   /** Where it is, safe to print (no password). */
   readonly displayName: string;
+  /**
+   * Takes the run lock — one run per warehouse at a time — held until close. Engines whose open already holds an
+   * exclusive lock (a DuckDB file) need nothing more and leave this out. Throws WarehouseLockedError when held and
+   * `wait` is false.
+   */
+  acquireRunLock?(opts: { wait: boolean }): Promise<void>;
   /** Runs one or more statements that return nothing. */
   exec(sql: string): Promise<void>;
   /** Runs one statement and returns its rows. */
@@ -90,4 +97,15 @@ export function quoteIdent(name: string): string {
 /** Quotes a string literal for the Postgres family. */
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Another process holds the warehouse (its run lock). `holder` says who and since when, when the engine knows. */
+export class WarehouseLockedError extends WarehouseError {
+  constructor(
+    message: string,
+    readonly holder: string | null,
+    cause?: unknown,
+  ) {
+    super(message, { retryable: true, cause });
+  }
 }

@@ -16,11 +16,14 @@ export interface RunFlags {
   config?: string;
   verify?: boolean;
   json?: boolean;
+  wait?: boolean;
 }
 
 /** Renders progress events as short stderr lines. */
 export function progressLine(e: PipelineEvent): string | null {
   switch (e.type) {
+    case 'run.waiting':
+      return `waiting for ${e.holder ?? 'another process'} to release ${e.warehouse} …`;
     case 'run.start':
       return `run ${e.runId}: ${e.input} → ${e.warehouse}`;
     case 'task.start':
@@ -84,8 +87,9 @@ export function renderRunSummary(s: RunSummary): string {
 }
 
 /** Runs the pipeline, prints the summary and the headline answers; throws CheckFailedError (exit 3) on failed checks. */
-export async function runAndReport(config: Config, json: boolean): Promise<void> {
+export async function runAndReport(config: Config, json: boolean, wait = false): Promise<void> {
   const summary = await runPipeline(config, {
+    wait,
     listener: (e) => {
       const line = progressLine(e);
       if (line !== null) process.stderr.write(line + '\n');
@@ -145,7 +149,8 @@ export function registerRun(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--verify', 'hash every input even when size and mtime match the last load')
     .option('--json', 'print the run summary as JSON instead of tables')
+    .option('--wait', 'when another run holds the warehouse, wait for it instead of failing')
     .action(async (flags: RunFlags) => {
-      await runAndReport(configFromFlags(flags), flags.json === true);
+      await runAndReport(configFromFlags(flags), flags.json === true, flags.wait === true);
     });
 }

@@ -1,8 +1,8 @@
-// The stage task: find the input files, check their shape, and copy the changed ones to the staging area with a
-// manifest (name, bytes, sha256, lines). Unchanged files (same size and mtime as last loaded, or same sha256) are
-// not copied again — that is what makes a re-run cheap.
+// The stage task: find the input files, check their shape, and copy the changed ones into the staging area
+// (content-addressed: raw/<sha256>) with the run's load-package manifest (name, bytes, sha256, lines). Unchanged
+// files (same size and mtime as last loaded, or same sha256) are not copied again — that is what makes a re-run cheap.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import {
@@ -14,6 +14,7 @@ import {
   cpiSeriesIgnoredReason,
   type FileRole,
 } from './input-layout.js';
+import type { StagingArea } from './staging-area.js';
 import { unpackZip } from './unzip.js';
 
 /** What the warehouse remembers of a file it loaded. */
@@ -33,7 +34,7 @@ export interface StagedFile {
   action: StageAction;
   /** Where the source is. */
   sourcePath: string;
-  /** The staged copy (for action 'load'). */
+  /** The staged copy (for action 'load'): raw/<sha256> in the staging area, exactly the bytes `sha256` names. */
   stagedPath: string | null;
   bytes: number;
   mtimeMs: number;
@@ -48,6 +49,8 @@ export interface StagedFile {
 export interface StageResult {
   files: StagedFile[];
   manifestPath: string;
+  /** The unpacked archive's folder when the input was a zip (kept by cleanup while it is in use). */
+  unpackedDir: string | null;
 }
 
 interface Candidate {
@@ -148,17 +151,22 @@ export async function digestFile(src: string): Promise<{ sha256: string; dataLin
   return { sha256: hash.digest('hex'), dataLines: Math.max(0, lines - 1) };
 }
 
-/** Copies `src` to `dest` with the kernel's copy, renamed into place so a half-copied file is never staged. */
-async function copyInto(src: string, dest: string): Promise<void> {
-  const part = `${dest}.part`;
-  await copyFile(src, part);
-  await rename(part, dest);
-}
-
-/** Copies `src` to `dest` while digesting it (the copy runs in the kernel, the digest here). */
-async function copyAndDigest(src: string, dest: string): Promise<{ sha256: string; dataLines: number }> {
-  const [digest] = await Promise.all([digestFile(src), copyInto(src, dest)]);
-  return digest;
+/**
+ * Copies `src` into the staging area and names the copy by the sha256 of the copy's own bytes, so what the manifest
+ * records is exactly what the load reads even if the source changes while it is being staged.
+ */
+async function stageCopy(
+  staging: StagingArea,
+  src: string,
+): Promise<{ sha256: string; dataLines: number; stagedPath: string }> {
+  const tmp = await staging.copyToTemp(src);
+  try {
+    const digest = await digestFile(tmp);
+    return { ...digest, stagedPath: await staging.publishRaw(tmp, digest.sha256) };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**
@@ -168,11 +176,13 @@ async function copyAndDigest(src: string, dest: string): Promise<{ sha256: strin
  */
 export async function stageInputs(opts: {
   input: string;
-  stagingDir: string;
+  staging: StagingArea;
+  /** The run's load package: its manifest goes to runs/<packageId>/manifest.json. */
+  packageId: string;
   previous: ReadonlyMap<string, FileState>;
   verify?: boolean;
 }): Promise<StageResult> {
-  const { input, stagingDir, previous } = opts;
+  const { input, staging, previous } = opts;
   let inputStat;
   try {
     inputStat = await stat(input);
@@ -182,11 +192,12 @@ export async function stageInputs(opts: {
     );
   }
   let candidates: Candidate[];
+  let unpackedDir: string | null = null;
   if (inputStat.isDirectory()) {
     candidates = await listCsvFiles(input);
   } else if (input.toLowerCase().endsWith('.zip')) {
-    const unpacked = path.join(stagingDir, 'unpacked');
-    await unpackZip(input, unpacked);
+    const unpacked = await staging.unpacked(input, (dest) => unpackZip(input, dest));
+    unpackedDir = unpacked;
     const beside = (await listCsvFiles(path.dirname(input))).filter(
       (c) => classifyFile(c.name).role === 'cpi',
     );
@@ -233,8 +244,6 @@ export async function stageInputs(opts: {
       `input ${input}: ${CPI_SERIES_ID}.csv is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
     );
 
-  const rawDir = path.join(stagingDir, 'raw');
-  await mkdir(rawDir, { recursive: true });
   const files: StagedFile[] = [];
   for (const x of classified) {
     const { c, role } = x;
@@ -269,23 +278,22 @@ export async function stageInputs(opts: {
       });
       continue;
     }
-    const stagedPath = path.join(rawDir, c.name);
     // Same size and mtime was the cheap test; a changed mtime alone costs a hash, not a copy and a load.
-    const sameSize = prev !== undefined && prev.bytes === c.bytes;
-    const digest = sameSize ? await digestFile(c.path) : await copyAndDigest(c.path, stagedPath);
-    const { sha256, dataLines } = digest;
-    if (prev && prev.sha256 === sha256) {
-      files.push({
-        ...base,
-        action: 'unchanged',
-        stagedPath: null,
-        sha256,
-        dataLines,
-        note: 'same sha256 as last loaded',
-      });
-      continue;
+    if (prev !== undefined && prev.bytes === c.bytes) {
+      const digest = await digestFile(c.path);
+      if (prev.sha256 === digest.sha256) {
+        files.push({
+          ...base,
+          action: 'unchanged',
+          stagedPath: null,
+          sha256: digest.sha256,
+          dataLines: digest.dataLines,
+          note: 'same sha256 as last loaded',
+        });
+        continue;
+      }
     }
-    if (sameSize) await copyInto(c.path, stagedPath);
+    const { sha256, dataLines, stagedPath } = await stageCopy(staging, c.path);
     files.push({
       ...base,
       action: 'load',
@@ -295,19 +303,21 @@ export async function stageInputs(opts: {
       note: prev ? 'changed since last load' : 'new',
     });
   }
-  const manifestPath = path.join(stagingDir, 'manifest.json');
-  const manifest = files.map(({ name, role, action, bytes, sha256, dataLines, note }) => ({
-    name,
-    role,
-    action,
-    bytes,
-    sha256,
-    dataLines,
-    note,
-  }));
-  await writeFile(
-    manifestPath,
-    JSON.stringify({ stagedAt: new Date().toISOString(), input, files: manifest }, null, 2) + '\n',
-  );
-  return { files, manifestPath };
+  const manifestPath = await staging.writeManifest(opts.packageId, {
+    packageId: opts.packageId,
+    stagedAt: new Date().toISOString(),
+    input,
+    files: files.map(({ name, role, action, bytes, sha256, dataLines, note, sourcePath, stagedPath }) => ({
+      name,
+      role,
+      action,
+      bytes,
+      sha256,
+      dataLines,
+      note,
+      source: sourcePath,
+      staged: stagedPath === null ? null : path.relative(staging.root, stagedPath),
+    })),
+  });
+  return { files, manifestPath, unpackedDir };
 }

@@ -12,6 +12,7 @@ import {
   type Warehouse,
 } from '../warehouse.js';
 import { toWarehouseError } from './duckdb-errors.js';
+import { removeLockInfo, writeLockInfo } from './duckdb-lock.js';
 
 export const DUCKDB_CAPABILITIES: Capabilities = {
   supportsOnConflict: true,
@@ -81,6 +82,7 @@ export class DuckDbWarehouse implements Warehouse {
         try {
           await conn.run(`ATTACH ${quoteLiteral(opts.path)} AS ${WAREHOUSE_CATALOG}`);
           await conn.run(`USE ${WAREHOUSE_CATALOG}`);
+          writeLockInfo(opts.path);
         } catch (err) {
           conn.closeSync();
           instance.closeSync();
@@ -192,6 +194,7 @@ export class DuckDbWarehouse implements Warehouse {
   close(): Promise<void> {
     this.conn.closeSync();
     this.instance.closeSync();
+    if (this.displayName !== ':memory:') removeLockInfo(this.displayName);
     return Promise.resolve();
   }
 }

@@ -1,0 +1,168 @@
+// The run store: every statement on the run tables (schema `movalytics`: run, manifest, file_state, checks,
+// reconciliation, quarantine counts) lives here, so the pipeline speaks in runs and files, not SQL.
+import type { CheckResult } from '../stages/check/checks.js';
+import type { FileReport } from '../stages/load/load-model.js';
+import type { FileState, StagedFile } from '../stages/stage/stage-files.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { RunStatus } from './events.js';
+
+type Db = Pick<Warehouse, 'query' | 'exec'>;
+
+/** Now in UTC as SQL TIMESTAMP text: run times are stored in UTC on every engine, whatever the session time zone. */
+function utcTimestamp(now: Date = new Date()): string {
+  return now.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Whether the warehouse already holds the run tables (false for a new, empty warehouse). */
+export async function hasRunTables(wh: Db): Promise<boolean> {
+  const rows = await wh.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name IN ('run', 'file_state')`,
+  );
+  return rows.length === 2;
+}
+
+/** The id the next run gets: one more than the highest so far (the caller holds the run lock). */
+export async function nextRunId(wh: Db): Promise<number> {
+  if (!(await hasRunTables(wh))) return 1;
+  const [row] = await wh.query<{ id: number }>(`SELECT coalesce(max(run_id), 0) + 1 AS id FROM movalytics.run`);
+  return Number(row?.id ?? 1);
+}
+
+/** The files as the last successful loads left them: the incremental decision compares a new stage with these. */
+export async function readFileState(wh: Db): Promise<Map<string, FileState>> {
+  if (!(await hasRunTables(wh))) return new Map();
+  const rows = await wh.query<{
+    file_name: string;
+    bytes: number;
+    mtime_ms: number;
+    sha256: string;
+    data_lines: number;
+  }>(`SELECT file_name, bytes, mtime_ms, sha256, data_lines FROM movalytics.file_state`);
+  return new Map(
+    rows.map((r) => [
+      r.file_name,
+      {
+        fileName: r.file_name,
+        bytes: Number(r.bytes),
+        mtimeMs: Number(r.mtime_ms),
+        sha256: r.sha256,
+        dataLines: Number(r.data_lines),
+      },
+    ]),
+  );
+}
+
+/** Writes the run row, on its own: a killed run stays visible as "running" with no finish time. */
+export async function insertRun(
+  wh: Db,
+  run: { runId: number; input: string; packageId: string },
+): Promise<void> {
+  await wh.query(
+    `INSERT INTO movalytics.run (run_id, started_at, status, input, package_id) VALUES ($1, CAST($2 AS TIMESTAMP), 'running', $3, $4)`,
+    [run.runId, utcTimestamp(), run.input, run.packageId],
+  );
+}
+
+export async function finishRun(wh: Db, runId: number, status: RunStatus, message: string | null): Promise<void> {
+  await wh.query(
+    `UPDATE movalytics.run SET finished_at = CAST($1 AS TIMESTAMP), status = $2, message = $3 WHERE run_id = $4`,
+    [utcTimestamp(), status, message, runId],
+  );
+}
+
+/** The load packages of the most recent runs (newest first), which staging cleanup keeps. */
+export async function recentPackages(wh: Db, limit: number): Promise<string[]> {
+  const rows = await wh.query<{ package_id: string | null }>(
+    `SELECT package_id FROM movalytics.run WHERE package_id IS NOT NULL ORDER BY run_id DESC LIMIT ${Math.trunc(limit)}`,
+  );
+  return rows.map((r) => r.package_id).filter((p): p is string => p !== null);
+}
+
+export async function recordManifest(wh: Db, runId: number, files: readonly StagedFile[]): Promise<void> {
+  for (const f of files) {
+    await wh.query(
+      `INSERT INTO movalytics.manifest (run_id, file_name, role, bytes, sha256, data_lines, action, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        runId,
+        f.name,
+        f.role,
+        f.bytes,
+        f.sha256,
+        f.dataLines,
+        f.action === 'load' ? 'loaded' : f.action,
+        f.note,
+      ],
+    );
+  }
+}
+
+/** Replaces the run's stored check results with `checks`. */
+export async function recordChecks(wh: Db, runId: number, checks: readonly CheckResult[]): Promise<void> {
+  await wh.exec(`DELETE FROM movalytics.check_result WHERE run_id = ${Math.trunc(runId)}`);
+  for (const c of checks) {
+    await wh.query(
+      `INSERT INTO movalytics.check_result (run_id, check_name, severity, passed, observed, expected, carried_from_run) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [runId, c.name, c.severity, c.passed, c.observed, c.expected, c.carriedFromRun ?? null],
+    );
+  }
+}
+
+export async function recordReconciliation(wh: Db, runId: number, reports: readonly FileReport[]): Promise<void> {
+  for (const r of reports) {
+    await wh.query(
+      `INSERT INTO movalytics.reconciliation (run_id, file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [runId, r.fileName, r.recordsRead, r.rowsLoaded, r.rowsQuarantined, r.duplicatesCollapsed, r.recordsMerged],
+    );
+  }
+}
+
+/** Marks the loaded files as the new last-loaded state (replace by key; inside the publish transaction). */
+export async function recordFileState(wh: Db, runId: number, loaded: readonly StagedFile[]): Promise<void> {
+  for (const f of loaded) {
+    await wh.query(`DELETE FROM movalytics.file_state WHERE file_name = $1`, [f.name]);
+    await wh.query(
+      `INSERT INTO movalytics.file_state (file_name, role, bytes, mtime_ms, sha256, data_lines, loaded_run_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [f.name, f.role, f.bytes, f.mtimeMs, f.sha256, f.dataLines, runId],
+    );
+  }
+}
+
+/** sha256 of every file the warehouse's published state names (staging cleanup keeps their raw copies). */
+export async function fileStateHashes(wh: Db): Promise<string[]> {
+  if (!(await hasRunTables(wh))) return [];
+  const rows = await wh.query<{ sha256: string }>(`SELECT sha256 FROM movalytics.file_state`);
+  return rows.map((r) => r.sha256);
+}
+
+export async function countQuarantined(wh: Db, runId: number): Promise<number> {
+  const [q] = await wh.query<{ n: number }>(
+    `SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = ${Math.trunc(runId)}`,
+  );
+  return Number(q?.n ?? 0);
+}
+
+/** The table checks of the last run that published data, marked as carried over (reconciliation is per load). */
+export async function carryChecks(wh: Db, runId: number): Promise<CheckResult[]> {
+  const rows = await wh.query<{
+    check_name: string;
+    severity: 'error' | 'warn';
+    passed: boolean;
+    observed: string;
+    expected: string;
+    from_run: number;
+  }>(
+    `SELECT check_name, severity, passed, observed, expected, coalesce(carried_from_run, run_id) AS from_run
+     FROM movalytics.check_result
+     WHERE run_id = (SELECT max(run_id) FROM movalytics.run WHERE status IN ('success', 'unchanged') AND run_id < ${Math.trunc(runId)})
+       AND check_name NOT LIKE 'reconciliation.%'
+     ORDER BY check_name`,
+  );
+  return rows.map((r) => ({
+    name: r.check_name,
+    severity: r.severity,
+    passed: r.passed,
+    observed: r.observed,
+    expected: r.expected,
+    carriedFromRun: r.from_run,
+  }));
+}

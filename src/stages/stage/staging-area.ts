@@ -1,0 +1,190 @@
+// The staging area on disk: content-addressed raw copies, unpacked archives, and one load package per run. Every
+// write goes to a private temporary name and is renamed into place, so runs that share a staging folder — even runs
+// into different warehouses, at the same moment — never see each other's half-written files.
+//
+//   raw/<sha256>                      a staged input, named by the sha256 of its bytes (never copied twice)
+//   unpacked/<fingerprint>/           the CSVs of one zip archive (by path, size and mtime), reused while it is unchanged
+//   runs/<package>/manifest.json      what the run staged: name, role, bytes, sha256, lines, source, action
+//   runs/<package>/clean/…            files the clean task hands to the load task
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** How long an unreferenced or unfinished item must be left alone before cleanup removes it (a run may still use it). */
+const GRACE_MS = 60 * 60 * 1000;
+
+/** A fresh, sortable, globally unique package id: UTC time, then random hex (two runs never collide). */
+export function newPackageId(now: Date = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${t}-${randomBytes(4).toString('hex')}`;
+}
+
+function tmpName(): string {
+  return `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export class StagingArea {
+  constructor(readonly root: string) {}
+
+  get rawDir(): string {
+    return path.join(this.root, 'raw');
+  }
+
+  /** The staged copy of content with this sha256. */
+  rawPath(sha256: string): string {
+    return path.join(this.rawDir, sha256);
+  }
+
+  packageDir(packageId: string): string {
+    return path.join(this.root, 'runs', packageId);
+  }
+
+  cleanDir(packageId: string): string {
+    return path.join(this.packageDir(packageId), 'clean');
+  }
+
+  /** A private temporary path inside `dir` (same file system, so a rename publishes it atomically). */
+  async tempPath(dir: string): Promise<string> {
+    await mkdir(dir, { recursive: true });
+    return path.join(dir, tmpName());
+  }
+
+  /**
+   * Publishes a finished temporary file as raw/<sha256>. When the object exists already (the same bytes were staged
+   * before, by this or another run) the temporary copy is dropped: equal names mean equal bytes.
+   */
+  async publishRaw(tmp: string, sha256: string): Promise<string> {
+    const dest = this.rawPath(sha256);
+    try {
+      await stat(dest);
+      await rm(tmp, { force: true });
+    } catch {
+      await rename(tmp, dest);
+    }
+    return dest;
+  }
+
+  /** Copies `src` into a private temporary file in raw/ (the kernel's copy), to be hashed and published. */
+  async copyToTemp(src: string): Promise<string> {
+    const tmp = await this.tempPath(this.rawDir);
+    try {
+      await copyFile(src, tmp);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return tmp;
+  }
+
+  /**
+   * The folder holding the unpacked archive `zipPath`, unpacking it with `unpack(dest)` only when no run has done so
+   * for this path, size and mtime. Two runs unpacking at once each use a private folder; the first rename wins.
+   */
+  async unpacked(zipPath: string, unpack: (dest: string) => Promise<void>): Promise<string> {
+    const s = await stat(zipPath);
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([path.resolve(zipPath), s.size, s.mtimeMs]))
+      .digest('hex')
+      .slice(0, 24);
+    const base = path.join(this.root, 'unpacked');
+    const dest = path.join(base, fingerprint);
+    const done = path.join(dest, '.complete');
+    try {
+      await stat(done);
+      return dest;
+    } catch {
+      // not unpacked yet
+    }
+    const tmp = await this.tempPath(base);
+    try {
+      await unpack(tmp);
+      await writeFile(path.join(tmp, '.complete'), `${zipPath}\n`);
+      try {
+        await rename(tmp, dest);
+      } catch (err) {
+        // Another run published the same archive first (or a stale, incomplete folder is in the way).
+        if (errno(err) !== 'ENOTEMPTY' && errno(err) !== 'EEXIST') throw err;
+        try {
+          await stat(done);
+        } catch {
+          await rm(dest, { recursive: true, force: true });
+          await rename(tmp, dest);
+          return dest;
+        }
+        await rm(tmp, { recursive: true, force: true });
+      }
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    return dest;
+  }
+
+  /** Writes the package's manifest (atomically) and returns its path. */
+  async writeManifest(packageId: string, manifest: unknown): Promise<string> {
+    const dir = this.packageDir(packageId);
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'manifest.json');
+    const tmp = path.join(dir, tmpName());
+    await writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n');
+    await rename(tmp, file);
+    return file;
+  }
+
+  /**
+   * Removes what no run needs any more: load packages not in `keepPackages` and older than the grace period,
+   * temporary leftovers of killed runs, unpacked archives not in `keepUnpacked`, and raw objects that no remaining
+   * manifest nor `keepRaw` names. Best effort: a file another process removed first is fine.
+   */
+  async collectGarbage(opts: {
+    keepPackages: ReadonlySet<string>;
+    keepRaw: ReadonlySet<string>;
+    keepUnpacked?: ReadonlySet<string>;
+  }): Promise<void> {
+    const now = Date.now();
+    const old = async (p: string): Promise<boolean> => {
+      try {
+        return now - (await stat(p)).mtimeMs > GRACE_MS;
+      } catch {
+        return false;
+      }
+    };
+    const runsDir = path.join(this.root, 'runs');
+    const referenced = new Set(opts.keepRaw);
+    for (const name of await listNames(runsDir)) {
+      const dir = path.join(runsDir, name);
+      if (!opts.keepPackages.has(name) && (await old(dir))) {
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      try {
+        const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
+          files?: { sha256?: string | null }[];
+        };
+        for (const f of m.files ?? []) if (f.sha256) referenced.add(f.sha256);
+      } catch {
+        // a package without a manifest (still staging, or killed) references nothing yet
+      }
+    }
+    for (const name of await listNames(this.rawDir)) {
+      const p = path.join(this.rawDir, name);
+      if (!referenced.has(name) && (await old(p))) await rm(p, { force: true });
+    }
+    for (const name of await listNames(path.join(this.root, 'unpacked'))) {
+      const p = path.join(this.root, 'unpacked', name);
+      if (!opts.keepUnpacked?.has(p) && (await old(p))) await rm(p, { recursive: true, force: true });
+    }
+  }
+}
+
+async function listNames(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
