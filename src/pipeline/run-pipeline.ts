@@ -40,6 +40,11 @@ export interface RunOptions {
   failAfter?: TaskName;
   /** When another run holds the warehouse: wait for it (true) or fail at once with who holds it (default). */
   wait?: boolean;
+  /**
+   * Called with the still-open warehouse after a successful or unchanged run, before the run lock is released — so
+   * what it reads (the closing answers) is what this run published, not what a waiting run wrote next.
+   */
+  afterPublish?: (wh: Warehouse) => Promise<void>;
 }
 
 /** Load packages kept in the staging area per warehouse (older ones are removed after a successful run). */
@@ -54,11 +59,7 @@ function openWarehouse(config: Config): Promise<Warehouse> {
  * Opens the warehouse and takes the run lock for the whole run — before staging, because the staging area is shared
  * state too. With `wait`, a held lock is waited for (polling), else it fails at once naming the holder.
  */
-async function openForRun(
-  config: Config,
-  wait: boolean,
-  emit: PipelineListener,
-): Promise<Warehouse> {
+async function openForRun(config: Config, wait: boolean, emit: PipelineListener): Promise<Warehouse> {
   let announced = false;
   for (;;) {
     try {
@@ -94,8 +95,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       const r = await fn();
       emit({ type: 'task.end', task: name, status: 'success', ms: Date.now() - t0, detail: detail?.(r) });
       if (opts.failAfter === name) throw new TaskError(`simulated failure after ${name}`);
-      // Failpoint for the kill test: hang here (inside the publish transaction for load/check tasks) until killed.
-      if (process.env.MOVALYTICS_FAILPOINT === `hang-after:${name}`) await hangForever();
+      await failpoint(name);
       return r;
     } catch (err) {
       if (!(err instanceof TaskError && err.message.startsWith('simulated')))
@@ -166,6 +166,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       });
       await finish('unchanged', 'no input changed since the last load');
       await cleanup();
+      await opts.afterPublish?.(w);
       return {
         runId,
         status: 'unchanged',
@@ -255,6 +256,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     }
     await finish('success', null);
     await cleanup();
+    await opts.afterPublish?.(w);
     return {
       runId,
       status: 'success',
@@ -273,15 +275,23 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
 
 /** Removes a DuckDB warehouse file this run created (and its WAL) after the run failed before building anything. */
 async function removeWarehouseFiles(file: string): Promise<void> {
-  await Promise.all(
-    [file, `${file}.wal`, `${file}.tmp`].map((p) => rm(p, { recursive: true, force: true })),
-  );
+  await Promise.all([file, `${file}.wal`, `${file}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-function hangForever(): Promise<never> {
-  return new Promise<never>(() => {
-    setInterval(() => undefined, 60_000);
-  });
+/**
+ * Test failpoints, set with MOVALYTICS_FAILPOINT: `hang-after:<task>` hangs after the task (inside the publish
+ * transaction for load/check tasks) until the process is killed; `sleep-after:<task>:<ms>` pauses there, so tests
+ * can hold a run open while another one starts.
+ */
+async function failpoint(task: TaskName): Promise<void> {
+  const fp = process.env.MOVALYTICS_FAILPOINT;
+  if (fp === undefined) return;
+  if (fp === `hang-after:${task}`)
+    await new Promise<never>(() => {
+      setInterval(() => undefined, 60_000);
+    });
+  const sleep = /^sleep-after:([a-z.]+):(\d+)$/.exec(fp);
+  if (sleep?.[1] === task) await new Promise((resolve) => setTimeout(resolve, Number(sleep[2])));
 }

@@ -24,7 +24,9 @@ export async function hasRunTables(wh: Db): Promise<boolean> {
 /** The id the next run gets: one more than the highest so far (the caller holds the run lock). */
 export async function nextRunId(wh: Db): Promise<number> {
   if (!(await hasRunTables(wh))) return 1;
-  const [row] = await wh.query<{ id: number }>(`SELECT coalesce(max(run_id), 0) + 1 AS id FROM movalytics.run`);
+  const [row] = await wh.query<{ id: number }>(
+    `SELECT coalesce(max(run_id), 0) + 1 AS id FROM movalytics.run`,
+  );
   return Number(row?.id ?? 1);
 }
 
@@ -63,7 +65,12 @@ export async function insertRun(
   );
 }
 
-export async function finishRun(wh: Db, runId: number, status: RunStatus, message: string | null): Promise<void> {
+export async function finishRun(
+  wh: Db,
+  runId: number,
+  status: RunStatus,
+  message: string | null,
+): Promise<void> {
   await wh.query(
     `UPDATE movalytics.run SET finished_at = CAST($1 AS TIMESTAMP), status = $2, message = $3 WHERE run_id = $4`,
     [utcTimestamp(), status, message, runId],
@@ -107,11 +114,23 @@ export async function recordChecks(wh: Db, runId: number, checks: readonly Check
   }
 }
 
-export async function recordReconciliation(wh: Db, runId: number, reports: readonly FileReport[]): Promise<void> {
+export async function recordReconciliation(
+  wh: Db,
+  runId: number,
+  reports: readonly FileReport[],
+): Promise<void> {
   for (const r of reports) {
     await wh.query(
       `INSERT INTO movalytics.reconciliation (run_id, file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [runId, r.fileName, r.recordsRead, r.rowsLoaded, r.rowsQuarantined, r.duplicatesCollapsed, r.recordsMerged],
+      [
+        runId,
+        r.fileName,
+        r.recordsRead,
+        r.rowsLoaded,
+        r.rowsQuarantined,
+        r.duplicatesCollapsed,
+        r.recordsMerged,
+      ],
     );
   }
 }

@@ -6,7 +6,6 @@ import type { PipelineEvent } from '../../pipeline/events.js';
 import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { CheckFailedError, MovalyticsError } from '../../errors.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
-import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
 import { renderTable } from '../output.js';
 
 export interface RunFlags {
@@ -88,11 +87,23 @@ export function renderRunSummary(s: RunSummary): string {
 
 /** Runs the pipeline, prints the summary and the headline answers; throws CheckFailedError (exit 3) on failed checks. */
 export async function runAndReport(config: Config, json: boolean, wait = false): Promise<void> {
+  let answers: Answers | null = null;
   const summary = await runPipeline(config, {
     wait,
     listener: (e) => {
       const line = progressLine(e);
       if (line !== null) process.stderr.write(line + '\n');
+    },
+    // The closing answers are read under the run's lock: they are the ones this run published.
+    afterPublish: async (wh) => {
+      try {
+        answers = await computeAnswers(wh, config.answers);
+      } catch (err) {
+        // The run itself succeeded and is published; answer parameters that do not fit this data (say a --cpi-splice
+        // series that was not loaded) only cost the closing summary, and say so.
+        if (!(err instanceof MovalyticsError)) throw err;
+        process.stderr.write(`movalytics: the run succeeded, but its answers were skipped: ${err.message}\n`);
+      }
     },
   });
   if (summary.status === 'check_failed') {
@@ -102,22 +113,11 @@ export async function runAndReport(config: Config, json: boolean, wait = false):
       `${failed.length} data-quality check(s) failed (${failed.join(', ')}); nothing was published — the warehouse keeps the last good load`,
     );
   }
-  const wh = await DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
-  let answers: Answers | null = null;
-  try {
-    answers = await computeAnswers(wh, config.answers);
-  } catch (err) {
-    // The run itself succeeded and is published; answer parameters that do not fit this data (say a --cpi-splice
-    // series that was not loaded) only cost the closing summary, and say so.
-    if (!(err instanceof MovalyticsError)) throw err;
-    process.stderr.write(`movalytics: the run succeeded, but its answers were skipped: ${err.message}\n`);
-  } finally {
-    await wh.close();
-  }
+  const published = answers as Answers | null;
   process.stdout.write(
     json
-      ? JSON.stringify({ run: summary, answers }, null, 2) + '\n'
-      : `${renderRunSummary(summary)}${answers ? `\nAnswers\n${renderHeadlines(answers)}` : ''}`,
+      ? JSON.stringify({ run: summary, answers: published }, null, 2) + '\n'
+      : `${renderRunSummary(summary)}${published ? `\nAnswers\n${renderHeadlines(published)}` : ''}`,
   );
 }
 

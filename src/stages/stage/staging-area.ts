@@ -15,7 +15,10 @@ const GRACE_MS = 60 * 60 * 1000;
 
 /** A fresh, sortable, globally unique package id: UTC time, then random hex (two runs never collide). */
 export function newPackageId(now: Date = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const t = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${t}-${randomBytes(4).toString('hex')}`;
 }
 
