@@ -452,7 +452,7 @@ describe('answers over the hand-built fixture', () => {
 
   it('run is null without a successful run, else the latest one', async () => {
     expect(answers.run).toBeNull();
-    await wh.exec(`INSERT INTO movalytics.run VALUES
+    await wh.exec(`INSERT INTO movalytics.run (run_id, started_at, finished_at, status, input, message) VALUES
       (1, TIMESTAMP '2026-01-01 10:00:00', TIMESTAMP '2026-01-01 10:05:00', 'success', 'x', NULL),
       (2, TIMESTAMP '2026-01-02 10:00:00', TIMESTAMP '2026-01-02 10:05:00', 'success', 'x', NULL),
       (3, TIMESTAMP '2026-01-03 10:00:00', TIMESTAMP '2026-01-03 10:05:00', 'failed', 'x', NULL)`);

@@ -4,23 +4,25 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
-import { CheckFailedError, TaskError } from '../errors.js';
+import { TaskError } from '../errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
-import { refreshMarts } from '../stages/answers/index.js';
-import { runChecks, type CheckResult } from '../stages/check/checks.js';
-import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
-import {
-  buildRatingsShadow,
-  dropLoadScratch,
-  loadModel,
-  type FileReport,
-} from '../stages/load/load-model.js';
-import { stageInputs, type StagedFile } from '../stages/stage/stage-files.js';
+import type { CheckResult } from '../stages/check/checks.js';
+import type { FileReport } from '../stages/load/load-model.js';
+import type { StagedFile } from '../stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import { DuckDbWarehouse } from '../warehouse/duckdb/index.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import type { PipelineListener, RunStatus, TaskName } from './events.js';
+import { LoadPackage } from './load-package.js';
 import * as runs from './run-store.js';
+import {
+  bulkTask,
+  cleanTask,
+  publishTask,
+  stageTask,
+  type PublishResult,
+  type TaskContext,
+} from './tasks.js';
 
 export interface RunSummary {
   runId: number;
@@ -123,14 +125,11 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       emit({ type: 'run.end', runId, status, ms: Date.now() - started });
     };
 
+    const pkg = new LoadPackage(staging, packageId);
+    const ctx: TaskContext = { config, wh: w, pkg, runId, emit, step: task };
     let stage;
     try {
-      stage = await task(
-        'stage.files',
-        () => stageInputs({ input: config.input, staging, packageId, previous, verify: config.verify }),
-        (r) =>
-          `${r.files.filter((f) => f.action === 'load').length} to load, ${r.files.filter((f) => f.action === 'unchanged').length} unchanged, ${r.files.filter((f) => f.action === 'ignored').length} ignored`,
-      );
+      stage = await stageTask(ctx, previous);
     } catch (err) {
       if (hadRunTables) await finish('failed', (err as Error).message);
       throw err;
@@ -154,9 +153,16 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
         })
         .catch(() => undefined); // best effort: a staging cleanup never fails a published run
     };
+    const summary = (status: RunStatus, p: Omit<PublishResult, 'status'>): RunSummary => ({
+      runId,
+      status,
+      packageId,
+      files: stage.files,
+      ...p,
+      ms: Date.now() - started,
+    });
 
-    const toLoad = stage.files.filter((f) => f.action === 'load');
-    if (toLoad.length === 0) {
+    if (stage.files.every((f) => f.action !== 'load')) {
       // Nothing changed: the tables are as the last successful run published them, so are its check results.
       const carried = await runs.carryChecks(w, runId);
       for (const result of carried) emit({ type: 'check.result', result });
@@ -167,106 +173,29 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       await finish('unchanged', 'no input changed since the last load');
       await cleanup();
       await opts.afterPublish?.(w);
-      return {
-        runId,
-        status: 'unchanged',
-        packageId,
-        files: stage.files,
-        reports: [],
-        checks: carried,
-        quarantined: 0,
-        ms: Date.now() - started,
-      };
+      return summary('unchanged', { reports: [], checks: carried, quarantined: 0 });
     }
 
-    const cleanDir = staging.cleanDir(packageId);
-    const moviesFile = toLoad.find((f) => f.role === 'movies_metadata');
-    // The clean task runs in JavaScript while the load task's first steps (ratings) run in the engine's threads.
-    const movies: Promise<CleanMovies | null> = moviesFile
-      ? task(
-          'clean.movies',
-          () => cleanMovies(moviesFile.stagedPath!, cleanDir),
-          (r) =>
-            `${fmt(r.stats.rowsLoaded)} movies, ${fmt(r.stats.quarantined)} quarantined, ${fmt(r.stats.duplicatesCollapsed)} duplicates, ${fmt(r.stats.recordsMerged)} repaired`,
-        )
-      : Promise.resolve(null);
-    movies.catch(() => undefined); // awaited inside the load; this only keeps an early failure from going unhandled
-
-    let reports: FileReport[] = [];
-    let checks: CheckResult[] = [];
-    let quarantined = 0;
+    let published: PublishResult;
     try {
-      // The first ratings load into an empty table is bulk-built outside the publish transaction (see buildRatingsShadow).
-      const shadow = await task(
-        'load.bulk',
-        () => buildRatingsShadow(w, stage.files),
-        (r) =>
-          r
-            ? `${r.rowsRead.toLocaleString('en-US')} ratings from ${r.fileName} into a shadow table`
-            : 'nothing to bulk-load',
-      );
-      await w.transaction(async () => {
-        const loaded = await task('load.model', () =>
-          loadModel(w, { runId, files: stage.files, movies, cleanDir, shadow }),
-        );
-        reports = loaded.reports;
-        for (const report of reports) emit({ type: 'file.loaded', report });
-        checks = await task('check.quality', () =>
-          runChecks(w, {
-            mappedShareWarn: config.mappedShareWarn,
-            reports,
-            ratingScope: loaded.ratingScope,
-            ratingKeyScope: loaded.ratingKeyScope,
-          }),
-        );
-        for (const result of checks) emit({ type: 'check.result', result });
-        const failed = checks.filter((c) => c.severity === 'error' && !c.passed);
-        if (failed.length > 0) {
-          throw new CheckFailedError(
-            `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join(', ')} — nothing was published; see the check table`,
-          );
-        }
-        // Marts publish with the model they summarise, in the same transaction.
-        await task('answers.marts', () => refreshMarts(w));
-        await runs.recordReconciliation(w, runId, reports);
-        await runs.recordFileState(w, runId, toLoad);
-        await runs.recordManifest(w, runId, stage.files);
-        await runs.recordChecks(w, runId, checks);
-        await dropLoadScratch(w);
-        quarantined = await runs.countQuarantined(w, runId);
-      });
+      // The clean task runs in JavaScript while the bulk load runs in the engine's threads.
+      const clean = cleanTask(ctx);
+      clean.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      await bulkTask(ctx);
+      await clean;
+      published = await publishTask(ctx);
     } catch (err) {
-      // The transaction rolled back; keep what explains the failure.
-      await w.transaction(() => runs.recordChecks(w, runId, checks));
-      if (err instanceof CheckFailedError) {
-        await finish('check_failed', err.message);
-        return {
-          runId,
-          status: 'check_failed',
-          packageId,
-          files: stage.files,
-          reports,
-          checks,
-          quarantined: 0,
-          ms: Date.now() - started,
-        };
-      }
       await finish('failed', (err as Error).message);
       throw err;
+    }
+    if (published.status === 'check_failed') {
+      await finish('check_failed', 'data-quality checks failed; nothing was published');
+      return summary('check_failed', published);
     }
     await finish('success', null);
     await cleanup();
     await opts.afterPublish?.(w);
-    return {
-      runId,
-      status: 'success',
-      packageId,
-      files: stage.files,
-      reports,
-      checks,
-      quarantined,
-      ms: Date.now() - started,
-    };
+    return summary('success', published);
   } finally {
     await w.close();
     if (created) await removeWarehouseFiles(config.warehouse);
@@ -277,8 +206,6 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
 async function removeWarehouseFiles(file: string): Promise<void> {
   await Promise.all([file, `${file}.wal`, `${file}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
 }
-
-const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * Test failpoints, set with MOVALYTICS_FAILPOINT: `hang-after:<task>` hangs after the task (inside the publish

@@ -153,6 +153,13 @@ export async function fileStateHashes(wh: Db): Promise<string[]> {
   return rows.map((r) => r.sha256);
 }
 
+/** Removes what a run wrote to the lineage tables, so a repeated publish of the same run writes it once. */
+export async function clearRunRows(wh: Db, runId: number): Promise<void> {
+  const id = Math.trunc(runId);
+  for (const t of ['quarantine', 'reconciliation', 'manifest', 'check_result'])
+    await wh.exec(`DELETE FROM movalytics.${t} WHERE run_id = ${id}`);
+}
+
 export async function countQuarantined(wh: Db, runId: number): Promise<number> {
   const [q] = await wh.query<{ n: number }>(
     `SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = ${Math.trunc(runId)}`,

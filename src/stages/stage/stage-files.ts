@@ -46,6 +46,30 @@ export interface StagedFile {
   seriesId?: string;
 }
 
+/** The load package's manifest (runs/<package_id>/manifest.json): what later tasks read instead of memory. */
+export interface PackageManifest {
+  packageId: string;
+  stagedAt: string;
+  input: string;
+  files: ManifestFile[];
+}
+
+export interface ManifestFile {
+  name: string;
+  role: FileRole;
+  action: StageAction;
+  bytes: number;
+  mtimeMs: number;
+  sha256: string | null;
+  dataLines: number | null;
+  note: string | null;
+  seriesId?: string;
+  /** Where the file came from (a path, or a URL for extracted sources). */
+  source: string;
+  /** The staged copy relative to the staging root (raw/<sha256>), for action 'load'. */
+  staged: string | null;
+}
+
 export interface StageResult {
   files: StagedFile[];
   manifestPath: string;
@@ -303,21 +327,24 @@ export async function stageInputs(opts: {
       note: prev ? 'changed since last load' : 'new',
     });
   }
-  const manifestPath = await staging.writeManifest(opts.packageId, {
+  const manifest: PackageManifest = {
     packageId: opts.packageId,
     stagedAt: new Date().toISOString(),
     input,
-    files: files.map(({ name, role, action, bytes, sha256, dataLines, note, sourcePath, stagedPath }) => ({
-      name,
-      role,
-      action,
-      bytes,
-      sha256,
-      dataLines,
-      note,
-      source: sourcePath,
-      staged: stagedPath === null ? null : path.relative(staging.root, stagedPath),
+    files: files.map((f) => ({
+      name: f.name,
+      role: f.role,
+      action: f.action,
+      bytes: f.bytes,
+      mtimeMs: f.mtimeMs,
+      sha256: f.sha256,
+      dataLines: f.dataLines,
+      note: f.note,
+      ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
+      source: f.sourcePath,
+      staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),
-  });
+  };
+  const manifestPath = await staging.writeManifest(opts.packageId, manifest);
   return { files, manifestPath, unpackedDir };
 }

@@ -1,0 +1,151 @@
+// The pipeline's tasks, one function each: (task context) → result. Every task reads its inputs from the run's load
+// package and the warehouse — never from another task's memory — so each can run in another process, or again
+// (at-least-once delivery), with the same effect. A task whose output is already in the package returns it as is.
+import type { Config } from '../config/config.js';
+import { CheckFailedError } from '../errors.js';
+import { refreshMarts } from '../stages/answers/index.js';
+import { runChecks, type CheckResult } from '../stages/check/checks.js';
+import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
+import {
+  buildRatingsShadow,
+  dropLoadScratch,
+  loadModel,
+  type FileReport,
+  type RatingsShadow,
+} from '../stages/load/load-model.js';
+import { stageInputs, type FileState, type StageResult } from '../stages/stage/stage-files.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { PipelineListener, TaskName } from './events.js';
+import { PACKAGE_FILES, type LoadPackage } from './load-package.js';
+import * as runs from './run-store.js';
+
+/** What every task receives: the run, its package, the open warehouse (run lock held), and the event sink. */
+export interface TaskContext {
+  config: Config;
+  wh: Warehouse;
+  pkg: LoadPackage;
+  runId: number;
+  emit: PipelineListener;
+  /** Wraps one named step: events, timing, failpoints. */
+  step: <T>(name: TaskName, fn: () => Promise<T>, detail?: (r: T) => string) => Promise<T>;
+}
+
+/** stage.files: checks the input and stages new or changed files into the package (manifest + raw copies). */
+export async function stageTask(
+  ctx: TaskContext,
+  previous: ReadonlyMap<string, FileState>,
+): Promise<StageResult> {
+  return ctx.step(
+    'stage.files',
+    () =>
+      stageInputs({
+        input: ctx.config.input,
+        staging: ctx.pkg.staging,
+        packageId: ctx.pkg.packageId,
+        previous,
+        verify: ctx.config.verify,
+      }),
+    (r) =>
+      `${r.files.filter((f) => f.action === 'load').length} to load, ${r.files.filter((f) => f.action === 'unchanged').length} unchanged, ${r.files.filter((f) => f.action === 'ignored').length} ignored`,
+  );
+}
+
+/** clean.movies: parses the staged movies_metadata.csv (when it is to be loaded) into the package's clean files. */
+export async function cleanTask(ctx: TaskContext): Promise<CleanMovies | null> {
+  const done = await ctx.pkg.readClean();
+  if (done !== null) return done;
+  const movies = (await ctx.pkg.stagedFiles()).find(
+    (f) => f.action === 'load' && f.role === 'movies_metadata',
+  );
+  if (movies === undefined) return null;
+  const clean = await ctx.step(
+    'clean.movies',
+    () => cleanMovies(movies.stagedPath!, ctx.pkg.cleanDir),
+    (r) =>
+      `${fmt(r.stats.rowsLoaded)} movies, ${fmt(r.stats.quarantined)} quarantined, ${fmt(r.stats.duplicatesCollapsed)} duplicates, ${fmt(r.stats.recordsMerged)} repaired`,
+  );
+  await ctx.pkg.writeJson(PACKAGE_FILES.clean, clean);
+  return clean;
+}
+
+/** load.bulk: builds the first ratings load into a shadow table outside the publish transaction. */
+export async function bulkTask(ctx: TaskContext): Promise<RatingsShadow | null> {
+  const files = await ctx.pkg.stagedFiles();
+  const shadow = await ctx.step(
+    'load.bulk',
+    () => buildRatingsShadow(ctx.wh, files),
+    (r) => (r ? `${fmt(r.rowsRead)} ratings from ${r.fileName} into a shadow table` : 'nothing to bulk-load'),
+  );
+  await ctx.pkg.writeJson(PACKAGE_FILES.bulk, { shadow });
+  return shadow;
+}
+
+export interface PublishResult {
+  status: 'success' | 'check_failed';
+  reports: FileReport[];
+  checks: CheckResult[];
+  quarantined: number;
+}
+
+/**
+ * load.model → check.quality → answers.marts in ONE transaction (write-audit-publish): the model changes only when
+ * every error check passed. A failed check is a result (`check_failed`, nothing published), not an exception.
+ */
+export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
+  const { wh, runId } = ctx;
+  const files = await ctx.pkg.stagedFiles();
+  const toLoad = files.filter((f) => f.action === 'load');
+  const clean = await ctx.pkg.readClean();
+  const shadow = (await ctx.pkg.readBulk()) ?? null;
+  let reports: FileReport[] = [];
+  let checks: CheckResult[] = [];
+  let quarantined = 0;
+  try {
+    await wh.transaction(async () => {
+      // Idempotent: a repeated publish of the same run starts from a clean slate for its own rows.
+      await runs.clearRunRows(wh, runId);
+      const loaded = await ctx.step('load.model', () =>
+        loadModel(wh, {
+          runId,
+          files,
+          movies: Promise.resolve(clean),
+          cleanDir: ctx.pkg.cleanDir,
+          shadow,
+        }),
+      );
+      reports = loaded.reports;
+      for (const report of reports) ctx.emit({ type: 'file.loaded', report });
+      checks = await ctx.step('check.quality', () =>
+        runChecks(wh, {
+          mappedShareWarn: ctx.config.mappedShareWarn,
+          reports,
+          ratingScope: loaded.ratingScope,
+          ratingKeyScope: loaded.ratingKeyScope,
+        }),
+      );
+      for (const result of checks) ctx.emit({ type: 'check.result', result });
+      const failed = checks.filter((c) => c.severity === 'error' && !c.passed);
+      if (failed.length > 0) {
+        throw new CheckFailedError(
+          `${failed.length} data-quality check(s) failed: ${failed.map((c) => c.name).join(', ')} — nothing was published; see the check table`,
+        );
+      }
+      // Marts publish with the model they summarise, in the same transaction.
+      await ctx.step('answers.marts', () => refreshMarts(wh));
+      await runs.recordReconciliation(wh, runId, reports);
+      await runs.recordFileState(wh, runId, toLoad);
+      await runs.recordManifest(wh, runId, files);
+      await runs.recordChecks(wh, runId, checks);
+      await dropLoadScratch(wh);
+      quarantined = await runs.countQuarantined(wh, runId);
+    });
+  } catch (err) {
+    // The transaction rolled back; keep what explains the failure.
+    await wh.transaction(() => runs.recordChecks(wh, runId, checks));
+    if (err instanceof CheckFailedError) return { status: 'check_failed', reports, checks, quarantined: 0 };
+    throw err;
+  }
+  return { status: 'success', reports, checks, quarantined };
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
