@@ -218,7 +218,9 @@ describe('run on generated data', () => {
       ) as { files: { name: string; sha256: string | null; staged: string | null }[] };
       const ratings = pkg.files.find((f) => f.name === 'ratings.csv')!;
       expect(ratings.staged).toBe(`raw/${ratings.sha256}`);
-      expect(readFileSync(join(dir, 'staging', ratings.staged!))).toEqual(readFileSync(join(data, 'ratings.csv')));
+      expect(readFileSync(join(dir, 'staging', ratings.staged!))).toEqual(
+        readFileSync(join(data, 'ratings.csv')),
+      );
       const [stored2] = await q<{ package_id: string }>(
         wh(),
         `SELECT package_id FROM movalytics.run WHERE run_id = ${summary.runId}`,

@@ -120,7 +120,9 @@ export const META_TABLES: readonly string[] = [
   status VARCHAR NOT NULL,                 -- running | success | unchanged | failed | check_failed
   input VARCHAR NOT NULL,
   message VARCHAR,
-  package_id VARCHAR                       -- the run's load package in the staging area: runs/<package_id>/
+  package_id VARCHAR,                      -- the run's load package in the staging area: runs/<package_id>/
+  triggered_by VARCHAR,                    -- manual | task (an external orchestrator, e.g. Airflow)
+  external_id VARCHAR                      -- the orchestrator's run id (\`movalytics task … --run-id\`), if any
 )`,
   // The files as last loaded: the incremental decision compares a new stage against this.
   `CREATE TABLE IF NOT EXISTS movalytics.file_state (
@@ -178,14 +180,16 @@ export const META_TABLES: readonly string[] = [
  * EXISTS would keep an old table as it is). Idempotent; run it inside the DDL transaction.
  * - `movies.cpi` keyed by `month` alone (one series) → keyed by (`series_id`, `month`); its rows are kept.
  * - `movies.cpi.value` NOT NULL → nullable (a month the source marks missing is stored with a NULL value).
- * - `movalytics.run` without `package_id` → with it (NULL for runs before load packages).
+ * - `movalytics.run` without `package_id`, `triggered_by`, `external_id` → with them (NULL for older runs).
  */
 export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
   await migrateCpiKey(wh);
   const [runTable] = await wh.query(
     `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
   );
-  if (runTable) await wh.exec(`ALTER TABLE movalytics.run ADD COLUMN IF NOT EXISTS package_id VARCHAR`);
+  if (runTable)
+    for (const column of ['package_id', 'triggered_by', 'external_id'])
+      await wh.exec(`ALTER TABLE movalytics.run ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
   const [value] = await wh.query<{ is_nullable: string }>(
     `SELECT is_nullable FROM information_schema.columns
      WHERE table_schema = 'movies' AND table_name = 'cpi' AND column_name = 'value'`,

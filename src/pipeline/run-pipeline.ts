@@ -18,7 +18,7 @@ import * as runs from './run-store.js';
 import {
   bulkTask,
   cleanTask,
-  publishTask,
+  publishOrCarry,
   stageTask,
   type PublishResult,
   type TaskContext,
@@ -49,6 +49,13 @@ export interface RunOptions {
   afterPublish?: (wh: Warehouse) => Promise<void>;
 }
 
+/** The message stored with a run's final status. */
+export const RUN_MESSAGE: Record<'success' | 'unchanged' | 'check_failed', string | null> = {
+  success: null,
+  unchanged: 'no input changed since the last load',
+  check_failed: 'data-quality checks failed; nothing was published',
+};
+
 /** Load packages kept in the staging area per warehouse (older ones are removed after a successful run). */
 const KEEP_PACKAGES = 3;
 
@@ -61,7 +68,7 @@ function openWarehouse(config: Config): Promise<Warehouse> {
  * Opens the warehouse and takes the run lock for the whole run — before staging, because the staging area is shared
  * state too. With `wait`, a held lock is waited for (polling), else it fails at once naming the holder.
  */
-async function openForRun(config: Config, wait: boolean, emit: PipelineListener): Promise<Warehouse> {
+export async function openForRun(config: Config, wait: boolean, emit: PipelineListener): Promise<Warehouse> {
   let announced = false;
   for (;;) {
     try {
@@ -162,40 +169,26 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       ms: Date.now() - started,
     });
 
-    if (stage.files.every((f) => f.action !== 'load')) {
-      // Nothing changed: the tables are as the last successful run published them, so are its check results.
-      const carried = await runs.carryChecks(w, runId);
-      for (const result of carried) emit({ type: 'check.result', result });
-      await w.transaction(async () => {
-        await runs.recordManifest(w, runId, stage.files);
-        await runs.recordChecks(w, runId, carried);
-      });
-      await finish('unchanged', 'no input changed since the last load');
-      await cleanup();
-      await opts.afterPublish?.(w);
-      return summary('unchanged', { reports: [], checks: carried, quarantined: 0 });
-    }
-
-    let published: PublishResult;
+    let published;
     try {
-      // The clean task runs in JavaScript while the bulk load runs in the engine's threads.
-      const clean = cleanTask(ctx);
-      clean.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-      await bulkTask(ctx);
-      await clean;
-      published = await publishTask(ctx);
+      if (stage.files.some((f) => f.action === 'load')) {
+        // The clean task runs in JavaScript while the bulk load runs in the engine's threads.
+        const clean = cleanTask(ctx);
+        clean.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+        await bulkTask(ctx);
+        await clean;
+      }
+      published = await publishOrCarry(ctx);
     } catch (err) {
       await finish('failed', (err as Error).message);
       throw err;
     }
-    if (published.status === 'check_failed') {
-      await finish('check_failed', 'data-quality checks failed; nothing was published');
-      return summary('check_failed', published);
+    await finish(published.status, RUN_MESSAGE[published.status]);
+    if (published.status !== 'check_failed') {
+      await cleanup();
+      await opts.afterPublish?.(w);
     }
-    await finish('success', null);
-    await cleanup();
-    await opts.afterPublish?.(w);
-    return summary('success', published);
+    return summary(published.status, published);
   } finally {
     await w.close();
     if (created) await removeWarehouseFiles(config.warehouse);

@@ -54,15 +54,55 @@ export async function readFileState(wh: Db): Promise<Map<string, FileState>> {
   );
 }
 
+/** A run as the run table records it. */
+export interface RunRow {
+  runId: number;
+  status: string;
+  packageId: string | null;
+  externalId: string | null;
+}
+
 /** Writes the run row, on its own: a killed run stays visible as "running" with no finish time. */
 export async function insertRun(
   wh: Db,
-  run: { runId: number; input: string; packageId: string },
+  run: {
+    runId: number;
+    input: string;
+    packageId: string;
+    triggeredBy?: 'manual' | 'task';
+    externalId?: string | null;
+  },
 ): Promise<void> {
   await wh.query(
-    `INSERT INTO movalytics.run (run_id, started_at, status, input, package_id) VALUES ($1, CAST($2 AS TIMESTAMP), 'running', $3, $4)`,
-    [run.runId, utcTimestamp(), run.input, run.packageId],
+    `INSERT INTO movalytics.run (run_id, started_at, status, input, package_id, triggered_by, external_id) VALUES ($1, CAST($2 AS TIMESTAMP), 'running', $3, $4, $5, $6)`,
+    [
+      run.runId,
+      utcTimestamp(),
+      run.input,
+      run.packageId,
+      run.triggeredBy ?? 'manual',
+      run.externalId ?? null,
+    ],
   );
+}
+
+/** The run with this id (digits) or orchestrator run id (anything else), or null. */
+export async function findRun(wh: Db, ref: string): Promise<RunRow | null> {
+  if (!(await hasRunTables(wh))) return null;
+  const byId = /^\d+$/.test(ref);
+  const rows = await wh.query<{
+    run_id: number;
+    status: string;
+    package_id: string | null;
+    external_id: string | null;
+  }>(
+    `SELECT run_id, status, package_id, external_id FROM movalytics.run WHERE ${byId ? 'run_id = CAST($1 AS INTEGER)' : 'external_id = $1'} ORDER BY run_id DESC LIMIT 1`,
+    [ref],
+  );
+  const r = rows[0];
+  return r === undefined
+    ? null
+    : { runId: Number(r.run_id), status: r.status, packageId: r.package_id, externalId: r.external_id };
 }
 
 export async function finishRun(

@@ -148,4 +148,23 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
   return { status: 'success', reports, checks, quarantined };
 }
 
+/**
+ * The end of a run: publish what was staged, or — when nothing changed — carry the last published checks over and
+ * touch no model table. Returns the run's status with what it published.
+ */
+export async function publishOrCarry(
+  ctx: TaskContext,
+): Promise<PublishResult | (Omit<PublishResult, 'status'> & { status: 'unchanged' })> {
+  const files = await ctx.pkg.stagedFiles();
+  if (files.some((f) => f.action === 'load')) return publishTask(ctx);
+  const carried = await runs.carryChecks(ctx.wh, ctx.runId);
+  for (const result of carried) ctx.emit({ type: 'check.result', result });
+  await ctx.wh.transaction(async () => {
+    await runs.clearRunRows(ctx.wh, ctx.runId);
+    await runs.recordManifest(ctx.wh, ctx.runId, files);
+    await runs.recordChecks(ctx.wh, ctx.runId, carried);
+  });
+  return { status: 'unchanged', reports: [], checks: carried, quarantined: 0 };
+}
+
 const fmt = (n: number): string => n.toLocaleString('en-US');

@@ -5,6 +5,7 @@ import { registerRun } from './run.js';
 import { registerAnswers } from './answers.js';
 import { registerGenerate } from './generate.js';
 import { registerReport } from './report.js';
+import { registerTask } from './task.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -14,4 +15,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerGenerate,
   registerAnswers,
   registerReport,
+  registerTask,
 ];

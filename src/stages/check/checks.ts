@@ -235,7 +235,8 @@ export function buildChecks(opts: CheckOptions): Check[] {
             rows.length === 0
               ? 'no month missing'
               : `${months.length} month${months.length === 1 ? '' : 's'} missing in the source: ${months.join(', ')} (${where})`,
-          expected: 'every month has a value (FRED writes "." for a month it has none for; such a month is left out of CPI-adjusted answers)',
+          expected:
+            'every month has a value (FRED writes "." for a month it has none for; such a month is left out of CPI-adjusted answers)',
         };
       },
     },

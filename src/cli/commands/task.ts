@@ -1,0 +1,47 @@
+// `movalytics task TASK --run-id ID`: runs one task of a run by itself (for Airflow and other orchestrators).
+import type { Command } from 'commander';
+import { CheckFailedError } from '../../errors.js';
+import { runTask, TASK_IDS } from '../../pipeline/run-task.js';
+import { configFromFlags, progressLine, type RunFlags } from './run.js';
+
+interface TaskFlags extends RunFlags {
+  runId?: string;
+  wait: boolean;
+}
+
+export function registerTask(program: Command): void {
+  program
+    .command('task')
+    .description(
+      'Run one task of a run by itself, reading its inputs from the run’s load package (idempotent: a repeat does nothing)',
+    )
+    .argument('<task>', TASK_IDS.join(' | '))
+    .requiredOption(
+      '--run-id <id>',
+      'the run: its number, or an orchestrator’s run id (e.g. Airflow’s {{ run_id }}) — stage.files starts a new run for an unknown one',
+    )
+    .option('-i, --input <dir|zip>', 'input folder or Kaggle zip (default ./data/raw)')
+    .option('-w, --warehouse <path>', 'warehouse (default ./movalytics.duckdb)')
+    .option('--staging <dir>', 'staging area (default ./.movalytics/staging)')
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .option('--no-wait', 'fail at once when another process holds the warehouse (default: wait for it)')
+    .option('--json', 'print the result as JSON')
+    .action(async (task: string, flags: TaskFlags) => {
+      const result = await runTask(configFromFlags(flags), task, flags.runId ?? '', {
+        wait: flags.wait,
+        listener: (e) => {
+          const line = progressLine(e);
+          if (line !== null) process.stderr.write(line + '\n');
+        },
+      });
+      process.stdout.write(
+        flags.json === true
+          ? JSON.stringify(result) + '\n'
+          : `run ${result.runId} ${result.task}: ${result.outcome} — ${result.detail}\n`,
+      );
+      if (result.task === 'publish' && result.runStatus === 'check_failed')
+        throw new CheckFailedError(
+          `run ${result.runId}: data-quality checks failed; nothing was published — see \`movalytics answers\` for the last good load`,
+        );
+    });
+}
