@@ -81,9 +81,9 @@ export async function runTask(
     const result = (
       outcome: TaskRunResult['outcome'],
       detail: string,
-      runStatus = run!.status,
+      runStatus = run.status,
     ): TaskRunResult => ({
-      runId: run!.runId,
+      runId: run.runId,
       task: id,
       outcome,
       runStatus,
