@@ -18,7 +18,7 @@ const MODEL = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 
 const VARIANTS = 3;
 const TRIALS = 20;
 /** Each run pauses after staging, so the two runs of a trial always overlap however slowly processes start. */
-const HOLD_MS = 1500;
+const HOLD_MS = 2000;
 
 /** Prefixes every title (the field before video, vote_average, vote_count at a record's end) with `tag`. */
 function retitle(csv: string, tag: string): string {
