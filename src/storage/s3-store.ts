@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   paginateListObjectsV2,
@@ -146,13 +146,34 @@ export class S3Store implements Store {
   async open(verifyBucket = true): Promise<this> {
     if (verifyBucket) {
       try {
-        await this.client.send(new HeadBucketCommand({ Bucket: this.target.bucket }));
+        await this.probe();
       } catch (err) {
         this.client.destroy();
         throw this.fail('open', null, err, 'bucket');
       }
     }
     return this;
+  }
+
+  /**
+   * A one-key listing: unlike HeadBucket, its error replies have a body, so a wrong key id
+   * (InvalidAccessKeyId) and a wrong secret (SignatureDoesNotMatch) can be told apart.
+   */
+  private async probe(): Promise<void> {
+    await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.target.bucket, Prefix: this.target.prefix, MaxKeys: 1 }),
+    );
+  }
+
+  /** A HEAD refused with 403 says only "Forbidden": ask again with a request whose reply says why. */
+  private async explainForbidden(err: unknown): Promise<unknown> {
+    if (classifyS3Error(err, 'object') !== 'credentials') return err;
+    try {
+      await this.probe();
+      return err;
+    } catch (probeErr) {
+      return classifyS3Error(probeErr, 'bucket') === 'credentials' ? probeErr : err;
+    }
   }
 
   localPath(key: string): null {
@@ -264,7 +285,7 @@ export class S3Store implements Store {
       };
     } catch (err) {
       if (classifyS3Error(err, 'object') === 'not-found') return null;
-      throw this.fail('stat', key, err);
+      throw this.fail('stat', key, await this.explainForbidden(err));
     }
   }
 
