@@ -69,7 +69,12 @@ describe.skipIf(why !== null)('s3 store on Ceph radosgw', () => {
         .split('\n')
         .map((l) => l.split('=', 2) as [string, string]),
     );
-    rgw = { endpoint: env.RGW_ENDPOINT!, accessKey: env.RGW_ACCESS_KEY!, secretKey: env.RGW_SECRET_KEY!, dir };
+    rgw = {
+      endpoint: env.RGW_ENDPOINT!,
+      accessKey: env.RGW_ACCESS_KEY!,
+      secretKey: env.RGW_SECRET_KEY!,
+      dir,
+    };
     // The first CreateBucket (~2 s) and first upload (~4 s) are slow: warm up here, not inside a test.
     await createBucket(rgw.endpoint, bucket, { accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey });
     const warm = await open(`s3://${bucket}/warm-up`);

@@ -37,16 +37,18 @@ function nonEmpty(s: string | undefined): string | undefined {
 }
 
 function checkEndpoint(endpoint: string): void {
-  let ok = false;
-  try {
-    const u = new URL(endpoint);
-    ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '';
-  } catch {
-    ok = false;
-  }
-  if (!ok)
+  if (!isPlainHttpUrl(endpoint))
     throw new StorageError(
       'location',
       `S3 endpoint ${JSON.stringify(redactUrl(endpoint))} is not an http(s) URL without credentials (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or the endpoint option)`,
     );
+}
+
+function isPlainHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '';
+  } catch {
+    return false;
+  }
 }
