@@ -127,6 +127,13 @@ export function describeStoreSpec(name: string, open: () => Promise<StoreUnderTe
       await store.getFile(`${p}f.csv`, out, { signal: aborted }).catch(() => undefined);
       expect(readFileSync(out, 'utf8')).toBe('new contents');
       expect(readdirSync(join(dir, `dl-${n}`))).toEqual(['target.csv']);
+      // A local target that cannot be written names the local path.
+      writeFileSync(join(dir, `blocker-${n}`), 'a file, not a folder');
+      const local = await expectStorageError(
+        store.getFile(`${p}f.csv`, join(dir, `blocker-${n}`, 'x.csv')),
+        'failed',
+      );
+      expect(local.message).toContain(`blocker-${n}`);
       // Into a folder that does not exist yet.
       const nested = join(dir, `dl-${n}`, 'a', 'b', 'c.csv');
       await store.getFile(`${p}f.csv`, nested);

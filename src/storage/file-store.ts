@@ -74,7 +74,13 @@ export class FileStore implements Store {
 
   async getFile(key: string, file: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const src = this.localPath(key);
-    await mkdir(path.dirname(file), { recursive: true });
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+    } catch (err) {
+      throw new StorageError('failed', `cannot write ${file} (copy of ${this.url}/${key}): ${errno(err)}`, {
+        cause: err,
+      });
+    }
     const tmp = tempNameFor(file);
     try {
       opts.signal?.throwIfAborted();

@@ -51,7 +51,9 @@ describe('parseLocation', () => {
 
 describe('redactUrl', () => {
   it('drops user info, queries and fragments', () => {
-    expect(redactUrl('http://u:p@127.0.0.1:9000/path?X-Amz-Signature=abc#f')).toBe('http://127.0.0.1:9000/path');
+    expect(redactUrl('http://u:p@127.0.0.1:9000/path?X-Amz-Signature=abc#f')).toBe(
+      'http://127.0.0.1:9000/path',
+    );
     expect(redactUrl('https://s3.amazonaws.com/')).toBe('https://s3.amazonaws.com');
     expect(redactUrl('s3://KEY:SECRET@bucket/prefix/')).toBe('s3://bucket/prefix/');
     expect(redactUrl('not a url//user:pw@host?q')).toBe('not a url//host');

@@ -256,6 +256,16 @@ export class S3Store implements Store {
     try {
       await writeStreamAtomically(file, asReadable(out), opts.signal);
     } catch (err) {
+      // A file-system error (it has a path) is about the local side, not the server.
+      const local = err as NodeJS.ErrnoException;
+      if (typeof local.path === 'string')
+        throw new StorageError(
+          'failed',
+          `cannot write ${local.path} (download of ${this.url}${key}): ${local.code}`,
+          {
+            cause: err,
+          },
+        );
       throw this.fail('download', key, err);
     }
   }
