@@ -198,8 +198,17 @@ export function describeStoreSpec(name: string, open: () => Promise<StoreUnderTe
       if (local !== null) expect(statSync(local).ino).toBe(inode);
       if (store.capabilities.metadata) expect(after?.metadata?.sha256).toBe(first.sha256);
       expect(sha256(await store.get(first.key))).toBe(first.sha256);
-      // A hash that is not the file's is refused, not filed under the wrong name.
-      await expectStorageError(putContentAddressed(store, file, { sha256: '0'.repeat(64) }), 'failed');
+      // A hash that is not the file's (or a file that changed since it was hashed) stores nothing.
+      const wrong = 'e'.repeat(64);
+      const err = await expectStorageError(putContentAddressed(store, file, { sha256: wrong }), 'changed');
+      expect(err.retryable).toBe(true);
+      expect(await store.stat(`raw/${wrong}`)).toBeNull();
+      await expectStorageError(store.putFile(`raw/${wrong}`, file, { sha256: wrong }), 'changed');
+      expect(await store.stat(`raw/${wrong}`)).toBeNull();
+      const small = join(dir, `ca-small-${n}`);
+      writeFileSync(small, 'tiny');
+      await expectStorageError(store.putFile('tiny', small, { sha256: wrong }), 'changed');
+      expect(await store.stat('tiny')).toBeNull();
       // A changed file is a new object.
       writeFileSync(file, Buffer.concat([bytes, Buffer.from('x')]));
       const third = await putContentAddressed(store, file);

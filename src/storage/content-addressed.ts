@@ -2,6 +2,8 @@
 // never copied or uploaded twice — a stat is enough to know it is already there.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { messageOf } from '../errors.js';
 import type { PutFileOptions, Store } from './store.js';
 import { StorageError } from './storage-errors.js';
 
@@ -24,6 +26,14 @@ export function rawKey(sha256: string): string {
   return `raw/${sha256}`;
 }
 
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    throw new StorageError('not-found', `cannot read local file ${file}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
 /** The sha256 (hex) and size of a local file, streamed. */
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
@@ -38,28 +48,28 @@ export async function hashFile(file: string): Promise<{ sha256: string; bytes: n
 /**
  * Puts `file` under `raw/<sha256>` unless that object already exists with the same size (and, on a store that
  * keeps metadata, the same sha256 metadata). Pass `sha256` when the caller hashed the file already (staging
- * does, for the manifest); it is trusted — a wrong one files the bytes under the wrong name.
+ * does, for the manifest); the bytes stored are checked against it, so a wrong sha256, or a file that changes
+ * while it is staged, fails with reason 'changed' and stores nothing.
  */
 export async function putContentAddressed(
   store: Store,
   file: string,
   opts: { sha256?: string; bytes?: number } & PutFileOptions = {},
 ): Promise<ContentAddressedResult> {
-  const known = opts.sha256 !== undefined && opts.bytes !== undefined;
-  const { sha256, bytes } = known ? { sha256: opts.sha256!, bytes: opts.bytes! } : await hashFile(file);
-  if (opts.sha256 !== undefined && opts.sha256 !== sha256)
-    throw new StorageError(
-      'failed',
-      `${file}: sha256 is ${sha256}, not the expected ${opts.sha256} — the file changed while staging; run again`,
-    );
+  // A given sha256 is not re-hashed here: putFile checks it on the way, so a wrong one stores nothing.
+  const hashed = opts.sha256 === undefined ? await hashFile(file) : null;
+  const sha256 = opts.sha256 ?? hashed!.sha256;
+  const bytes = opts.bytes ?? hashed?.bytes ?? (await fileSize(file));
   const key = rawKey(sha256);
   const existing = await store.stat(key);
   const sameSize = existing !== null && existing.bytes === bytes;
   // A folder keeps no metadata, but it only ever holds complete files (temp + rename) under their own hash.
   const sameHash = !store.capabilities.metadata || existing?.metadata?.[SHA256_METADATA] === sha256;
   if (sameSize && sameHash) return { key, sha256, bytes, uploaded: false };
+  // sha256 makes the store check the bytes it writes: a file edited since it was hashed stores nothing.
   await store.putFile(key, file, {
     ...opts,
+    sha256,
     metadata: { ...opts.metadata, [SHA256_METADATA]: sha256 },
   });
   return { key, sha256, bytes, uploaded: true };

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { messageOf } from '../errors.js';
 import { tempNameFor } from './atomic-file.js';
 import { TEMP_MARKER, validateKey, validatePrefix } from './keys.js';
+import { verifyFile } from './verify-sha256.js';
 import type { ByteRange, ObjectInfo, PutFileOptions, Store, StoreCapabilities } from './store.js';
 import { StorageError } from './storage-errors.js';
 
@@ -58,9 +59,11 @@ export class FileStore implements Store {
     const total = await this.sourceSize(file);
     opts.signal?.throwIfAborted();
     // FICLONE: a reflink (instant, no extra space) on btrfs/XFS/APFS, else the kernel's copy_file_range.
-    await this.atomically(key, target, (tmp) =>
-      copyFile(file, tmp, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL),
-    );
+    await this.atomically(key, target, async (tmp) => {
+      await copyFile(file, tmp, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+      // The copy, not the source, is what readers get: check the copy's bytes.
+      if (opts.sha256 !== undefined) await verifyFile(tmp, file, opts.sha256);
+    });
     opts.onProgress?.(total, total);
   }
 

@@ -20,6 +20,7 @@ import { writeStreamAtomically } from './atomic-file.js';
 import { checkRange, compareKeys } from './file-store.js';
 import { validateKey, validatePrefix } from './keys.js';
 import { redactUrl } from './location.js';
+import { verifyingStream } from './verify-sha256.js';
 import type {
   ByteRange,
   ObjectInfo,
@@ -219,10 +220,14 @@ export class S3Store implements Store {
     const abortController = new AbortController();
     const onAbort = (): void => abortController.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const source = createReadStream(file);
+    // With a sha256 the bytes are hashed as they go up; a mismatch fails the stream before the upload completes.
+    const body = opts.sha256 === undefined ? source : source.pipe(verifyingStream(file, opts.sha256));
+    if (body !== source) source.once('error', (err) => body.destroy(err));
     // Multipart: the object appears only at CompleteMultipartUpload, so readers never see a part of it.
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.target.bucket, Key, Body: createReadStream(file), Metadata: opts.metadata },
+      params: { Bucket: this.target.bucket, Key, Body: body, Metadata: opts.metadata },
       partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,

@@ -15,6 +15,8 @@ export const STORAGE_ERROR_REASONS = [
   'credentials',
   /** The server is down, unreachable, too slow or failing (5xx): worth a retry. */
   'unavailable',
+  /** A local file changed while it was being stored (its sha256 is not the expected one): run again. */
+  'changed',
   /** The operation was aborted by the caller. */
   'aborted',
   /** Anything else the backend refused (disk full, permission on a folder, an unexpected S3 reply). */
@@ -29,7 +31,7 @@ export type StorageErrorReason = (typeof STORAGE_ERROR_REASONS)[number];
 export class StorageError extends MovalyticsError {
   readonly reason: StorageErrorReason;
   constructor(reason: StorageErrorReason, message: string, opts: { cause?: unknown } = {}) {
-    const retryable = reason === 'unavailable';
+    const retryable = reason === 'unavailable' || reason === 'changed';
     const usage = reason === 'location' || reason === 'no-bucket' || reason === 'credentials';
     const exitCode: ExitCode = usage ? EXIT.usage : EXIT.taskFailed;
     super('extract', message, { retryable, exitCode, cause: opts.cause });

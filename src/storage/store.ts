@@ -29,6 +29,8 @@ export interface ByteRange {
 
 export interface PutFileOptions {
   metadata?: Record<string, string>;
+  /** The file's expected sha256 (hex): the bytes written are checked on the way, and a mismatch stores nothing. */
+  sha256?: string;
   onProgress?: (bytes: number, total: number) => void;
   signal?: AbortSignal;
 }
