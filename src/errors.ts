@@ -1,5 +1,7 @@
 // The error hierarchy and exit codes. A MovalyticsError is a user-facing problem with a one-line message;
 // a bare Error reaching the CLI means a bug.
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 
 /** Exit codes, named in one place. */
 export const EXIT = {
@@ -112,9 +114,36 @@ export const USER_FS_CODES = [
 ] as const;
 export type UserFsCode = (typeof USER_FS_CODES)[number];
 
+/**
+ * The code a recursive mkdir should have reported. Node 20's recursive mkdir says ENOENT where the real cause is a
+ * read-only or unwritable parent (EROFS, EACCES) or a parent that is a file (ENOTDIR); the nearest existing
+ * ancestor tells which. Null when it does not explain the ENOENT.
+ */
+function mkdirCause(target: string): UserFsCode | null {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      if (path.dirname(dir) === dir) return null;
+      continue;
+    }
+    if (!isDir) return 'ENOTDIR';
+    try {
+      accessSync(dir, constants.W_OK);
+      return null;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return (USER_FS_CODES as readonly string[]).includes(code ?? '') ? (code as UserFsCode) : null;
+    }
+  }
+}
+
 /** The `code` of a Node file-system error when it is one of USER_FS_CODES, else null. */
 export function userFsCode(err: unknown): UserFsCode | null {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const e = err as NodeJS.ErrnoException | null;
+  if (e?.code === 'ENOENT' && e.syscall === 'mkdir' && typeof e.path === 'string') return mkdirCause(e.path);
+  const code = e?.code;
   return typeof code === 'string' && (USER_FS_CODES as readonly string[]).includes(code)
     ? (code as UserFsCode)
     : null;
@@ -143,7 +172,11 @@ export interface FsErrorContext {
 export function fromFsError(err: unknown, ctx: FsErrorContext): unknown {
   const code = userFsCode(err);
   if (code === null) return err;
-  const where = (err as NodeJS.ErrnoException).path ?? ctx.path ?? '(unknown path)';
+  const errno = err as NodeJS.ErrnoException & { dest?: string };
+  // A failed copy names its source in `path`; a full or read-only disk is the destination's.
+  const writeSide = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' || code === 'EROFS';
+  const where =
+    (errno.syscall === 'copyfile' && writeSide ? errno.dest : errno.path) ?? ctx.path ?? '(unknown path)';
   const other = ctx.flag ? `point ${ctx.flag} at another` : 'use another';
   const writing = ctx.role === 'staging' || ctx.role === 'output';
   let what: string;

@@ -5,41 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
 import { EXIT, EnvironmentError, InputError } from '../../errors.js';
+import { declareSize, renameEntry, zipOf } from '../../../test/zip-craft.js';
 import { humanBytes, unpackZip } from './unzip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'movalytics-unzip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A zip in memory of `entries` (name → content). */
-export async function zipOf(entries: Record<string, string | Buffer>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  const mtime = new Date(Date.UTC(2017, 0, 1));
-  for (const [name, content] of Object.entries(entries))
-    zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, { mtime, compress: true });
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-/** Replaces every occurrence of `from` with `to` (same length): entry names sit in both local and central headers. */
-export function renameEntry(zip: Buffer, from: string, to: string): Buffer {
-  if (from.length !== to.length) throw new Error('same-length names only');
-  const out = Buffer.from(zip);
-  const a = Buffer.from(from);
-  for (let i = out.indexOf(a); i !== -1; i = out.indexOf(a, i + 1)) out.write(to, i, 'latin1');
-  return out;
-}
-
-/** Sets the uncompressed size the central directory declares for its first entry (a zip bomb's lie). */
-export function declareSize(zip: Buffer, size: number): Buffer {
-  const out = Buffer.from(zip);
-  const cd = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-  out.writeUInt32LE(size, cd + 24);
-  return out;
-}
 
 let n = 0;
 function write(zip: Buffer): { zipPath: string; dest: string } {
@@ -102,7 +73,11 @@ describe('unpackZip', () => {
 
   it('stops and cleans up when an entry inflates past the size its header declares', async () => {
     const big = Buffer.alloc(256 * 1024, 'x');
-    const zip = declareSize(await zipOf({ 'ratings.csv': Buffer.concat([Buffer.from(RATINGS), big]) }), 1000);
+    const zip = declareSize(
+      await zipOf({ 'ratings.csv': Buffer.concat([Buffer.from(RATINGS), big]) }),
+      'ratings.csv',
+      1000,
+    );
     const { zipPath, dest } = write(zip);
     const err = await unpackZip(zipPath, dest).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
