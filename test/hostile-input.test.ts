@@ -427,7 +427,9 @@ describe('hostile input through the CLI', () => {
       r = await runCli(args);
     }
     const output = tc.code === EXIT.ok ? r.stdout : r.stderr;
-    expect({ code: r.code, output }).toEqual({ code: tc.code, output: expect.stringMatching(tc.message) });
+    // Code and output in one assertion, so a failure shows what the CLI said.
+    expect({ code: r.code, output }).toMatchObject({ code: tc.code });
+    expect(output).toMatch(tc.message);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     // The error itself is one line (progress lines of the tasks may come before it).
     if (tc.code !== EXIT.ok) {

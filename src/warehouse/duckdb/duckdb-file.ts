@@ -39,9 +39,9 @@ export async function assertDuckDbFile(file: string): Promise<void> {
       { exitCode: EXIT.usage },
     );
   const head = Buffer.alloc(MAGIC_OFFSET + MAGIC.length);
-  let bytesRead = 0;
   const fh = await open(file, 'r').catch(() => null);
   if (fh === null) return;
+  let bytesRead: number;
   try {
     ({ bytesRead } = await fh.read(head, 0, head.length, 0));
   } finally {
