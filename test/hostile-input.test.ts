@@ -251,7 +251,7 @@ const CASES: Case[] = [
       ),
     code: EXIT.taskFailed,
     message:
-      /cannot copy a file to .*tiny.*\/movies_metadata\.csv.*: the disk is full \(or the quota is used up\) \(ENOSPC\) — free space on it/,
+      /cannot copy a file to .*tiny\/.*: the disk is full \(or the quota is used up\) \(ENOSPC\) — free space on it/,
   },
   {
     item: '5',

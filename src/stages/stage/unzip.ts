@@ -1,7 +1,7 @@
 // Unpacks the Kaggle zip into the staging area with yauzl (streaming; no entry is held in memory). Only the entries
 // the input layout uses are extracted, after checking that they fit on the staging disk; a failed unpack leaves nothing.
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
@@ -92,26 +92,20 @@ function sizeMismatch(err: unknown): boolean {
   return /^(?:too many|not enough) bytes in the stream/.test(messageOf(err));
 }
 
+/** The listing unpackZip leaves in its folder: what was extracted and what was left in the archive, and why. */
+export const LISTING_FILE = '.listing.json';
+
+/** Reads the listing of a folder unpackZip filled (the stage lists the ignored entries in its manifest). */
+export async function readUnpackListing(dest: string): Promise<UnpackResult> {
+  return JSON.parse(await readFile(path.join(dest, LISTING_FILE), 'utf8')) as UnpackResult;
+}
+
 /**
- * Unpacks the .csv entries of `zipPath` that the input layout uses into `dest`; the others are listed as ignored.
- * Skips the work when `dest` already holds the unpacked content of a zip with the same size and mtime.
- * Refuses, before writing anything, an archive that does not fit on the staging disk or names an unsafe path.
+ * Unpacks the .csv entries of `zipPath` that the input layout uses into `dest` (created, or emptied), and writes
+ * LISTING_FILE there; the other entries are listed as ignored. Refuses, before writing anything, an archive that does
+ * not fit on the staging disk or names an unsafe path; on any failure `dest` is removed.
  */
-export async function unpackZip(
-  zipPath: string,
-  dest: string,
-  opts: UnpackOptions = {},
-): Promise<UnpackResult> {
-  const s = await stat(zipPath);
-  const marker = path.join(dest, '.source.json');
-  const fingerprint = { zip: path.resolve(zipPath), bytes: s.size, mtimeMs: s.mtimeMs };
-  try {
-    const saved = JSON.parse(await readFile(marker, 'utf8')) as { fingerprint?: unknown } & UnpackResult;
-    if (JSON.stringify(saved.fingerprint) === JSON.stringify(fingerprint))
-      return { extracted: saved.extracted, ignored: saved.ignored };
-  } catch {
-    // no marker (or an old one): unpack
-  }
+export async function unpackZip(zipPath: string, dest: string, opts: UnpackOptions = {}): Promise<void> {
   try {
     await rm(dest, { recursive: true, force: true });
     await mkdir(dest, { recursive: true });
@@ -135,8 +129,7 @@ export async function unpackZip(
   }
   try {
     const result = await extract(zip, zipPath, dest, opts);
-    await writeFile(marker, JSON.stringify({ fingerprint, ...result }));
-    return result;
+    await writeFile(path.join(dest, LISTING_FILE), JSON.stringify(result, null, 2) + '\n');
   } catch (err) {
     // Whatever went wrong, no half-unpacked archive stays behind in staging.
     await rm(dest, { recursive: true, force: true });
