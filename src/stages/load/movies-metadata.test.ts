@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../errors.js';
+import { cleanMovies } from './clean-movies.js';
 import { MOVIES_METADATA_HEADER, Utf8Scanner, parseMoviesMetadata } from './movies-metadata.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'movalytics-meta-'));
@@ -84,6 +86,17 @@ describe('parseMoviesMetadata, invalid UTF-8', () => {
     const r = await parseMoviesMetadata(writeMeta('many.csv', records));
     expect(r.quarantine.map((q) => q.record_number)).toEqual([500, 1000, 1500, 2000]);
     expect(r.rowsLoaded).toBe(1996);
+  });
+});
+
+describe('cleanMovies, file-system errors', () => {
+  it('says in one line that the clean folder sits under a file', async () => {
+    const file = writeMeta('ok.csv', [record(1, Buffer.from('Heat'))]);
+    const err = await cleanMovies(file, join(file, 'clean')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(
+      /^cannot write the cleaned movies to .*ok\.csv\/clean: a part of the path is a file where a folder is expected \(ENOTDIR\) — point --staging at a folder$/,
+    );
   });
 });
 
