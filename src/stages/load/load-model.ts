@@ -313,7 +313,11 @@ ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     await this.quarantineRejects(file, shadow.rejects);
     let invalid = 0;
     if (shadow.invalidTable) {
-      invalid = await this.quarantineInvalidRatings(file.name, shadow.invalidTable, shadow.runStartedAt);
+      invalid = await this.quarantineInvalidRatings(
+        file.name,
+        shadow.invalidTable,
+        new Date(shadow.runStartedAt),
+      );
       await wh.exec(`DROP TABLE ${shadow.invalidTable}`);
     }
     // Publish by swapping tables: a metadata change inside this transaction, no 26M-row copy.
@@ -339,7 +343,7 @@ ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     const bad = await this.quarantineInvalidRatings(
       file.name,
       raw,
-      this.input.runStartedAt ?? this.input.shadow?.runStartedAt ?? new Date(),
+      this.input.runStartedAt ?? new Date(this.input.shadow?.runStartedAt ?? Date.now()),
     );
     const valid = rows - bad;
     await wh.exec(`DROP TABLE IF EXISTS ${fresh}; CREATE TABLE ${fresh} AS ${dedupeSql(raw)}`);
@@ -505,8 +509,11 @@ export interface RatingsShadow {
   collapsed: number;
   /** The keys that had duplicates (the only keys whose uniqueness the checks still need to verify). */
   dupKeysTable: string;
-  /** The run start the rows were checked against: the quarantine of the invalid rows applies the same bound. */
-  runStartedAt: Date;
+  /**
+   * The run start (ISO 8601; the shadow is handed off as JSON) the rows were checked against: the quarantine of the
+   * invalid rows applies the same bound.
+   */
+  runStartedAt: string;
 }
 
 /** Ratings files in load order: ratings.csv first, then incremental drops by name, so a later drop's rating wins. */
@@ -591,6 +598,6 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
     invalidTable,
     collapsed,
     dupKeysTable: dups,
-    runStartedAt,
+    runStartedAt: runStartedAt.toISOString(),
   };
 }
