@@ -1,5 +1,7 @@
 // The error hierarchy and exit codes. A MovalyticsError is a user-facing problem with a one-line message;
 // a bare Error reaching the CLI means a bug.
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 
 /** Exit codes, named in one place. */
 export const EXIT = {
@@ -10,7 +12,16 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export const ERROR_CODES = ['usage', 'config', 'input', 'extract', 'warehouse', 'check', 'task'] as const;
+export const ERROR_CODES = [
+  'usage',
+  'config',
+  'input',
+  'extract',
+  'warehouse',
+  'check',
+  'task',
+  'environment',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Base of every error a user can cause or fix. `message` is one line: where, what, and the fix. */
@@ -81,6 +92,132 @@ export class TaskError extends MovalyticsError {
   constructor(message: string, cause?: unknown) {
     super('task', message, { exitCode: EXIT.taskFailed, cause });
   }
+}
+
+/** The machine, not the input: a full disk, a read-only or unwritable staging folder, a file-size limit. Exit 1. */
+export class EnvironmentError extends MovalyticsError {
+  constructor(message: string, cause?: unknown) {
+    super('environment', message, { exitCode: EXIT.taskFailed, cause });
+  }
+}
+
+/** File-system error codes a user or their machine causes; anything else from the file system is a bug. */
+export const USER_FS_CODES = [
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'EFBIG',
+  'ENOTDIR',
+  'EISDIR',
+] as const;
+export type UserFsCode = (typeof USER_FS_CODES)[number];
+
+/**
+ * The code a recursive mkdir should have reported. Node 20's recursive mkdir says ENOENT where the real cause is a
+ * read-only or unwritable parent (EROFS, EACCES) or a parent that is a file (ENOTDIR); the nearest existing
+ * ancestor tells which. Null when it does not explain the ENOENT.
+ */
+function mkdirCause(target: string): UserFsCode | null {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      if (path.dirname(dir) === dir) return null;
+      continue;
+    }
+    if (!isDir) return 'ENOTDIR';
+    try {
+      accessSync(dir, constants.W_OK);
+      return null;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return (USER_FS_CODES as readonly string[]).includes(code ?? '') ? (code as UserFsCode) : null;
+    }
+  }
+}
+
+/** The `code` of a Node file-system error when it is one of USER_FS_CODES, else null. */
+export function userFsCode(err: unknown): UserFsCode | null {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e?.code === 'ENOENT' && e.syscall === 'mkdir' && typeof e.path === 'string') return mkdirCause(e.path);
+  const code = e?.code;
+  return typeof code === 'string' && (USER_FS_CODES as readonly string[]).includes(code)
+    ? (code as UserFsCode)
+    : null;
+}
+
+export interface FsErrorContext {
+  /** What was being done, as a verb phrase: "write the staging file", "read the input". */
+  action: string;
+  /** The path the action was on (the error's own path wins when it names a deeper one). */
+  path?: string;
+  /**
+   * Whose path it is. 'input' and 'config' are paths the user gave to read: a wrong one is their mistake (exit 2).
+   * 'staging' and 'output' are places we write: a full or read-only disk there is the environment (exit 1).
+   */
+  role: 'input' | 'config' | 'staging' | 'output';
+  /** The flag that sets the path, for the fix: "--staging". */
+  flag?: string;
+}
+
+/**
+ * Sorts a file-system error into a one-line user error, or returns it unchanged when it is not one a user causes.
+ * ENOTDIR/EISDIR (a path of the wrong kind) are usage mistakes: exit 2. A full disk or a file-size limit is the
+ * environment: exit 1. Permission and read-only errors are the user's on a path they gave us to read (exit 2), the
+ * environment's on a place we write (exit 1).
+ */
+export function fromFsError(err: unknown, ctx: FsErrorContext): unknown {
+  const code = userFsCode(err);
+  if (code === null) return err;
+  const errno = err as NodeJS.ErrnoException & { dest?: string };
+  // A failed copy names its source in `path`; a full or read-only disk is the destination's.
+  const writeSide = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' || code === 'EROFS';
+  const where =
+    (errno.syscall === 'copyfile' && writeSide ? errno.dest : errno.path) ?? ctx.path ?? '(unknown path)';
+  const other = ctx.flag ? `point ${ctx.flag} at another` : 'use another';
+  const writing = ctx.role === 'staging' || ctx.role === 'output';
+  let what: string;
+  let fix: string;
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      what = 'the disk is full (or the quota is used up)';
+      fix = `free space on it, or ${other} folder on a larger disk`;
+      break;
+    case 'EFBIG':
+      what = 'the file is larger than this file system or the process file-size limit (ulimit -f) allows';
+      fix = `raise the limit, or ${other} folder on a file system that takes large files`;
+      break;
+    case 'EROFS':
+      what = 'the file system is read-only';
+      fix = writing ? `${other} folder on a writable disk` : 'mount it read-write';
+      break;
+    case 'EACCES':
+    case 'EPERM':
+      what = 'permission denied';
+      fix = writing
+        ? `give this user write access to it, or ${other} folder`
+        : `give this user read access to it, or ${other} path`;
+      break;
+    case 'ENOTDIR':
+      what = 'a part of the path is a file where a folder is expected';
+      fix = `${ctx.flag ? `point ${ctx.flag}` : 'point it'} at a folder`;
+      break;
+    case 'EISDIR':
+      what = 'it is a folder where a file is expected';
+      fix = `${ctx.flag ? `point ${ctx.flag}` : 'point it'} at a file`;
+      break;
+  }
+  const message = `cannot ${ctx.action} ${where}: ${what} (${code}) — ${fix}`;
+  const usage =
+    code === 'ENOTDIR' ||
+    code === 'EISDIR' ||
+    (!writing && code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EFBIG');
+  if (!usage) return new EnvironmentError(message, err);
+  return ctx.role === 'config' ? new ConfigError(message) : new InputError(message, err);
 }
 
 /** The message of anything thrown, for wrapping driver errors into one-line user messages. */

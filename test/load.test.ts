@@ -260,7 +260,7 @@ describe('run on generated data', () => {
         `${s.userId},${s.movieId},1.0,${s.timestamp + 5}`,
         `999999,${s.movieId},4.5,1600000000`,
         `999999,${s.movieId},3.0,1500000000`,
-        `1,${s.movieId === 1 ? 2 : 1},2.0,100`,
+        `1,${s.movieId === 1 ? 2 : 1},2.0,1400000000`,
       ].join('\r\n') + '\r\n',
     );
     const before = await q<{ n: number }>(join(dir, 'w.duckdb'), `SELECT count(*) AS n FROM movies.rating`);

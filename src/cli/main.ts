@@ -1,7 +1,7 @@
 // The movalytics command line: parses argv, dispatches to a command, maps errors to exit codes.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, MovalyticsError } from '../errors.js';
+import { EXIT, MovalyticsError, fromFsError, userFsCode } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 
 const require = createRequire(import.meta.url);
@@ -40,9 +40,45 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`movalytics: ${err.message}\n`);
       return err.exitCode;
     }
+    const fsError = uncaughtFsError(err);
+    if (fsError) {
+      process.stderr.write(`movalytics: ${fsError.message}\n`);
+      return fsError.exitCode;
+    }
     process.stderr.write(
       `movalytics: internal error (a bug — please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     return EXIT.taskFailed;
   }
+}
+
+/** What a failed syscall was doing, for the one-line message. */
+const SYSCALL_ACTION: Record<string, string> = {
+  open: 'open',
+  mkdir: 'create the folder',
+  write: 'write',
+  rename: 'move a file into',
+  copyfile: 'copy a file to',
+  scandir: 'list the folder',
+  unlink: 'remove',
+  rmdir: 'remove the folder',
+  stat: 'read',
+  read: 'read',
+};
+
+/**
+ * The safety net: a file-system error the user's machine causes (a full disk, a read-only folder) that no stage
+ * sorted is still one line and no "bug", with the exit code of the environment (1) or of a wrong path (2).
+ */
+function uncaughtFsError(err: unknown): MovalyticsError | null {
+  const errno =
+    userFsCode(err) !== null
+      ? err
+      : userFsCode((err as Error | null)?.cause) !== null
+        ? (err as Error).cause
+        : null;
+  if (errno === null) return null;
+  const syscall = (errno as NodeJS.ErrnoException).syscall ?? '';
+  const sorted = fromFsError(errno, { action: SYSCALL_ACTION[syscall] ?? 'use', role: 'output' });
+  return sorted instanceof MovalyticsError ? sorted : null;
 }

@@ -3,6 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fromFsError } from '../../errors.js';
 import { parseMoviesMetadata, type MoviesParseResult } from './movies-metadata.js';
 
 export interface CleanMovies {
@@ -26,6 +27,20 @@ async function writeNdjson(file: string, rows: Iterable<unknown>): Promise<void>
 
 /** Parses the staged movies_metadata.csv and writes the cleaned hand-off files into `cleanDir`. */
 export async function cleanMovies(stagedFile: string, cleanDir: string): Promise<CleanMovies> {
+  try {
+    return await cleanInto(stagedFile, cleanDir);
+  } catch (err) {
+    // A full or read-only staging disk is the machine's problem, said in one line (errors.ts).
+    throw fromFsError(err, {
+      action: 'write the cleaned movies to',
+      path: cleanDir,
+      role: 'staging',
+      flag: '--staging',
+    });
+  }
+}
+
+async function cleanInto(stagedFile: string, cleanDir: string): Promise<CleanMovies> {
   await mkdir(cleanDir, { recursive: true });
   const parsed = await parseMoviesMetadata(stagedFile);
   const files = {

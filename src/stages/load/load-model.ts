@@ -28,6 +28,8 @@ export interface LoadInput {
   movies: Promise<CleanMovies | null>;
   /** Folder for hand-off files written by this task (quarantine of CSV rejects). */
   cleanDir: string;
+  /** When the run started: a rating dated later is quarantined (default: now). */
+  runStartedAt?: Date;
 }
 
 const STAGING = 'staging';
@@ -311,7 +313,11 @@ ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     await this.quarantineRejects(file, shadow.rejects);
     let invalid = 0;
     if (shadow.invalidTable) {
-      invalid = await this.quarantineInvalidRatings(file.name, shadow.invalidTable);
+      invalid = await this.quarantineInvalidRatings(
+        file.name,
+        shadow.invalidTable,
+        new Date(shadow.runStartedAt),
+      );
       await wh.exec(`DROP TABLE ${shadow.invalidTable}`);
     }
     // Publish by swapping tables: a metadata change inside this transaction, no 26M-row copy.
@@ -334,7 +340,11 @@ ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     const raw = `${STAGING}.rating_raw`;
     const fresh = RATING_TOUCHED;
     const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, RATING_SELECT);
-    const bad = await this.quarantineInvalidRatings(file.name, raw);
+    const bad = await this.quarantineInvalidRatings(
+      file.name,
+      raw,
+      this.input.runStartedAt ?? new Date(this.input.shadow?.runStartedAt ?? Date.now()),
+    );
     const valid = rows - bad;
     await wh.exec(`DROP TABLE IF EXISTS ${fresh}; CREATE TABLE ${fresh} AS ${dedupeSql(raw)}`);
     // A stored rating newer than the incoming one wins: the incoming one is counted as collapsed.
@@ -356,7 +366,11 @@ WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at >
   }
 
   /** Quarantines (and deletes) the rows of a staged ratings table that break the value rules. */
-  private async quarantineInvalidRatings(fileName: string, table: string): Promise<number> {
+  private async quarantineInvalidRatings(
+    fileName: string,
+    table: string,
+    runStartedAt: Date,
+  ): Promise<number> {
     const rawText = `concat_ws(',', user_id, movielens_id, rating, epoch(rated_at)::BIGINT)`;
     let bad = await this.quarantineWhere(
       fileName,
@@ -372,11 +386,16 @@ WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at >
       `'rating ' || rating || ' is not one of 0.5, 1.0 … 5.0 — row quarantined'`,
       rawText,
     );
+    // A line cut inside its timestamp ("…,12") would otherwise load as a rating from 1970.
+    const { first, last } = ratingTimeBounds(runStartedAt);
     bad += await this.quarantineWhere(
       fileName,
       table,
-      `user_id <= 0 OR movielens_id <= 0 OR rated_at < TIMESTAMP '1970-01-01'`,
-      `'userId/movieId must be positive and timestamp not negative — row quarantined'`,
+      `user_id <= 0 OR movielens_id <= 0 OR rated_at < ${first.sql} OR rated_at > ${last.sql}`,
+      `CASE WHEN user_id <= 0 OR movielens_id <= 0 THEN 'userId/movieId must be positive'
+  ELSE 'timestamp ' || CAST(epoch(rated_at)::BIGINT AS VARCHAR) || ' (' || CAST(CAST(rated_at AS DATE) AS VARCHAR) || ') is '
+    || CASE WHEN rated_at < ${first.sql} THEN 'before ${first.text}, the first MovieLens rating' ELSE 'after ${last.text}, when this run started' END
+  END || ' — row quarantined'`,
       rawText,
     );
     return bad;
@@ -391,8 +410,31 @@ const RATING_CSV_COLUMNS: readonly ColumnSpec[] = [
 ];
 /** CSV columns → model columns; the epoch seconds become a TIMESTAMP (UTC, no time zone). */
 const RATING_SELECT = `"userId" AS user_id, "movieId" AS movielens_id, "rating" AS rating, make_timestamp("timestamp" * 1000000) AS rated_at`;
+/** The first MovieLens rating is from 1995-01-09; nothing can be rated after the run that loads it started. */
+const FIRST_RATING_DAY = '1995-01-01';
+
+/** The plausible rating times as SQL literals and as text for a reason. Epoch seconds are whole: so is the bound. */
+function ratingTimeBounds(runStartedAt: Date): {
+  first: { sql: string; text: string; epoch: number };
+  last: { sql: string; text: string; epoch: number };
+} {
+  const lastEpoch = Math.floor(runStartedAt.getTime() / 1000);
+  const lastText = new Date(lastEpoch * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+  return {
+    first: {
+      sql: `TIMESTAMP '${FIRST_RATING_DAY} 00:00:00'`,
+      text: FIRST_RATING_DAY,
+      epoch: Date.parse(`${FIRST_RATING_DAY}T00:00:00Z`) / 1000,
+    },
+    last: { sql: `TIMESTAMP '${lastText}'`, text: `${lastText} UTC`, epoch: lastEpoch },
+  };
+}
+
 /** The value rules of a rating row, over the CSV's columns. */
-const RATING_VALID = `"userId" > 0 AND "movieId" > 0 AND "timestamp" >= 0 AND "rating" BETWEEN 0.5 AND 5.0 AND "rating" * 2 = floor("rating" * 2)`;
+function ratingValid(runStartedAt: Date): string {
+  const { first, last } = ratingTimeBounds(runStartedAt);
+  return `"userId" > 0 AND "movieId" > 0 AND "timestamp" BETWEEN ${first.epoch} AND ${last.epoch} AND "rating" BETWEEN 0.5 AND 5.0 AND "rating" * 2 = floor("rating" * 2)`;
+}
 /** Ratings written by an incremental load in this run: the scope of the rating checks. */
 export const RATING_TOUCHED = `${STAGING}.rating_touched`;
 
@@ -467,6 +509,11 @@ export interface RatingsShadow {
   collapsed: number;
   /** The keys that had duplicates (the only keys whose uniqueness the checks still need to verify). */
   dupKeysTable: string;
+  /**
+   * The run start (ISO 8601; the shadow is handed off as JSON) the rows were checked against: the quarantine of the
+   * invalid rows applies the same bound.
+   */
+  runStartedAt: string;
 }
 
 /** Ratings files in load order: ratings.csv first, then incremental drops by name, so a later drop's rating wins. */
@@ -489,7 +536,9 @@ export function ratingsInLoadOrder(files: readonly StagedFile[]): StagedFile[] {
 export async function buildRatingsShadow(
   wh: Warehouse,
   files: readonly StagedFile[],
+  runStartedAt: Date = new Date(),
 ): Promise<RatingsShadow | null> {
+  const valid = ratingValid(runStartedAt);
   await wh.exec(
     `CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${SHADOW_RATING}; DROP TABLE IF EXISTS ${STAGING}.rating_invalid`,
   );
@@ -508,7 +557,7 @@ export async function buildRatingsShadow(
     target: SHADOW_RATING,
     mode: 'append',
     select: RATING_SELECT,
-    where: RATING_VALID,
+    where: valid,
   });
   let invalidTable: string | null = null;
   // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
@@ -520,7 +569,7 @@ export async function buildRatingsShadow(
       target: invalidTable,
       mode: 'create',
       select: RATING_SELECT,
-      where: `NOT coalesce(${RATING_VALID}, false)`,
+      where: `NOT coalesce(${valid}, false)`,
     });
   }
   // Duplicated (user, movie) pairs inside the file: keep one row per pair.
@@ -542,5 +591,13 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
     await wh.exec(`DROP TABLE ${keep}`);
   }
   // Kept for the checks: every key was grouped here, so uniqueness is left to check only for the keys fixed above.
-  return { fileName: file.name, rowsRead: rowsLoaded, rejects, invalidTable, collapsed, dupKeysTable: dups };
+  return {
+    fileName: file.name,
+    rowsRead: rowsLoaded,
+    rejects,
+    invalidTable,
+    collapsed,
+    dupKeysTable: dups,
+    runStartedAt: runStartedAt.toISOString(),
+  };
 }

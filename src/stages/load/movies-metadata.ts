@@ -5,7 +5,9 @@
 // parser, and the three records split by an unquoted line break must be seen record by record to be stitched.
 // It is 45k records; the 26M ratings never pass through JavaScript.
 import { parse } from 'csv-parse';
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
 import { parseIdNameList, PyLiteralError } from './python-literal.js';
 
 export const MOVIES_METADATA_HEADER = [
@@ -88,6 +90,73 @@ interface RawRecord {
   recordNumber: number;
   lineNumber: number;
   raw: string;
+  /** File offset of the record's first byte that is not valid UTF-8, or null. */
+  badByte: number | null;
+}
+
+/** Bytes a UTF-8 sequence needs after a lead byte (0 for a byte that cannot lead one). */
+function continuationBytes(lead: number): number {
+  if (lead >= 0xc2 && lead <= 0xdf) return 1;
+  if (lead >= 0xe0 && lead <= 0xef) return 2;
+  if (lead >= 0xf0 && lead <= 0xf4) return 3;
+  return 0;
+}
+
+/**
+ * Passes the file's bytes through unchanged and records the offset of every byte that starts an invalid UTF-8
+ * sequence. It works on bytes because the decoder downstream turns them into U+FFFD, which valid UTF-8 may also
+ * hold. A sequence cut by a chunk boundary is checked with the next chunk; it cannot hold a line break, so no record
+ * ends inside it before it is checked.
+ */
+export class Utf8Scanner extends Transform {
+  /** Offsets of invalid bytes, ascending. */
+  readonly invalid: number[] = [];
+  private offset = 0;
+  private carry: Buffer = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const base = this.offset - this.carry.length;
+    const keep = this.incompleteTail(buf);
+    this.check(buf.subarray(0, buf.length - keep), base);
+    this.carry = Buffer.from(buf.subarray(buf.length - keep));
+    this.offset += chunk.length;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    // A sequence still open at the end of the file is cut short: invalid.
+    if (this.carry.length > 0) this.invalid.push(this.offset - this.carry.length);
+    done();
+  }
+
+  /** How many trailing bytes start a sequence whose remaining bytes have not arrived yet. */
+  private incompleteTail(buf: Buffer): number {
+    for (let k = 1; k <= 3 && k <= buf.length; k++) {
+      const b = buf[buf.length - k]!;
+      if (b < 0x80 || b >= 0xc0) return continuationBytes(b) >= k ? k : 0;
+    }
+    return 0;
+  }
+
+  private check(buf: Buffer, base: number): void {
+    if (isUtf8(buf)) return; // the common case: one native pass
+    for (let i = 0; i < buf.length;) {
+      const b = buf[i]!;
+      if (b < 0x80) {
+        i++;
+        continue;
+      }
+      const need = continuationBytes(b);
+      // isUtf8 on the one sequence rejects overlong forms and surrogates too.
+      if (need > 0 && i + need < buf.length && isUtf8(buf.subarray(i, i + need + 1))) {
+        i += need + 1;
+      } else {
+        this.invalid.push(base + i);
+        i++;
+      }
+    }
+  }
 }
 
 /** Thrown by a field conversion: becomes a quarantine reason. */
@@ -209,9 +278,13 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
   let pending: RawRecord | null = null;
 
   const quarantineRecord = (r: RawRecord, reason: string): void => {
+    if (r.badByte !== null)
+      reason = `invalid UTF-8 at byte offset ${r.badByte} — the file must be UTF-8 (was it saved as Latin-1?); row quarantined`;
     quarantine.push({ record_number: r.recordNumber, line_number: r.lineNumber, reason, raw: r.raw });
   };
   const accept = (fields: string[], r: RawRecord, repaired: boolean): void => {
+    // Never load text the decoder has patched with U+FFFD: the title would be silently wrong.
+    if (r.badByte !== null) return quarantineRecord(r, '');
     let movie: MovieRow;
     try {
       movie = toMovie(fields, genres);
@@ -237,18 +310,31 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
     pending = null;
   };
 
-  const parser = createReadStream(file).pipe(
-    parse({
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      info: true,
-      raw: true,
-      from_line: 2,
-    }),
-  );
+  const scanner = new Utf8Scanner();
+  let nextInvalid = 0;
+  /** The first invalid byte in [start, end), consuming the offsets before `end`. */
+  const firstInvalidBefore = (end: number): number | null => {
+    let first: number | null = null;
+    while (nextInvalid < scanner.invalid.length && scanner.invalid[nextInvalid]! < end) {
+      first ??= scanner.invalid[nextInvalid]!;
+      nextInvalid++;
+    }
+    return first;
+  };
+  const parser = createReadStream(file)
+    .pipe(scanner)
+    .pipe(
+      parse({
+        bom: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+        info: true,
+        raw: true,
+        from_line: 2,
+      }),
+    );
   parser.on('skip', (err: Error & { lines?: number; raw?: string }) => {
     recordsRead++;
     quarantine.push({
@@ -260,22 +346,30 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
   });
   for await (const chunk of parser as AsyncIterable<{
     record: string[];
-    info: { lines: number };
+    info: { lines: number; bytes: number };
     raw: string;
   }>) {
     recordsRead++;
     const raw = chunk.raw.replace(/^(?:\r?\n)+/, '');
+    // The record's bytes end at info.bytes and start after the previous record's (a record skipped as invalid CSV
+    // in between shares the range: its bad bytes are only this record's if its decoded text shows a U+FFFD).
+    const bad = firstInvalidBefore(chunk.info.bytes);
     const r: RawRecord = {
       fields: chunk.record,
       recordNumber: recordsRead,
       lineNumber: chunk.info.lines - (raw.match(/\n(?!$)/g)?.length ?? 0),
       raw: raw.replace(/\r?\n$/, ''),
+      badByte: bad !== null && raw.includes('\uFFFD') ? bad : null,
     };
     if (pending) {
       const stitched = stitch(pending, r);
       if (stitched) {
         recordsMerged++;
-        accept(stitched, { ...pending, raw: `${pending.raw}\n${r.raw}` }, true);
+        accept(
+          stitched,
+          { ...pending, raw: `${pending.raw}\n${r.raw}`, badByte: pending.badByte ?? r.badByte },
+          true,
+        );
         pending = null;
         continue;
       }

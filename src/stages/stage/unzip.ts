@@ -1,66 +1,210 @@
-// Unpacks the Kaggle zip into the staging area with yauzl (streaming; no entry is held in memory).
+// Unpacks the Kaggle zip into the staging area with yauzl (streaming; no entry is held in memory). Only the entries
+// the input layout uses are extracted, after checking that they fit on the staging disk; a failed unpack leaves nothing.
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { InputError, messageOf } from '../../errors.js';
+import { EnvironmentError, InputError, fromFsError, messageOf } from '../../errors.js';
+import { classifyFile } from './input-layout.js';
+
+/** An entry of the zip that was not extracted, and why (the stage lists it in the manifest as ignored). */
+export interface IgnoredEntry {
+  name: string;
+  /** Uncompressed size as the zip declares it. */
+  bytes: number;
+  reason: string;
+}
+
+export interface UnpackResult {
+  /** Names of the extracted files in `dest`. */
+  extracted: string[];
+  ignored: IgnoredEntry[];
+}
+
+export interface UnpackOptions {
+  /** Free bytes on the staging disk; injectable for tests. Default: statfs of `dest`. */
+  freeBytes?: (dir: string) => Promise<number>;
+}
+
+async function statfsFree(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+/** 1536 → "1.5 KiB"; binary units, as df -h shows them. */
+export function humanBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[i]}`;
+}
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) =>
+    // autoClose off: the central directory is read in full before any entry is opened.
+    yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, zip) =>
       err ? reject(err) : resolve(zip),
     ),
   );
 }
 
+/** Reads every entry of the central directory. yauzl rejects unsafe names here (see unsafeEntry). */
+function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('error', reject);
+    zip.on('end', () => resolve(entries));
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.readEntry();
+  });
+}
+
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))),
+  );
+}
+
+/** A hostile archive: a refusal that names the defect rather than asking for a fresh download. */
+class HostileZip extends Error {}
+
 /**
- * Unpacks the top-level .csv entries of `zipPath` into `dest`. Skips the work when `dest` already holds the
- * unpacked content of a zip with the same size and mtime.
+ * yauzl refuses an entry name that is absolute, climbs out with "..", or holds a backslash (yauzl 3 messages:
+ * "absolute path: x", "invalid relative path: x", "invalid characters in fileName: x"). Returns the name, or null.
  */
-export async function unpackZip(zipPath: string, dest: string): Promise<void> {
-  const s = await stat(zipPath);
-  const marker = path.join(dest, '.source.json');
-  const fingerprint = JSON.stringify({ zip: path.resolve(zipPath), bytes: s.size, mtimeMs: s.mtimeMs });
+function unsafeEntry(err: unknown): string | null {
+  const m = /^(?:absolute path|invalid relative path|invalid characters in fileName): (.*)$/s.exec(
+    messageOf(err),
+  );
+  return m ? m[1]! : null;
+}
+
+/** yauzl's check that an entry inflates to exactly its declared size (a zip bomb lies in its header). */
+function sizeMismatch(err: unknown): boolean {
+  return /^(?:too many|not enough) bytes in the stream/.test(messageOf(err));
+}
+
+/** The listing unpackZip leaves in its folder: what was extracted and what was left in the archive, and why. */
+export const LISTING_FILE = '.listing.json';
+
+/** Reads the listing of a folder unpackZip filled (the stage lists the ignored entries in its manifest). */
+export async function readUnpackListing(dest: string): Promise<UnpackResult> {
+  return JSON.parse(await readFile(path.join(dest, LISTING_FILE), 'utf8')) as UnpackResult;
+}
+
+/**
+ * Unpacks the .csv entries of `zipPath` that the input layout uses into `dest` (created, or emptied), and writes
+ * LISTING_FILE there; the other entries are listed as ignored. Refuses, before writing anything, an archive that does
+ * not fit on the staging disk or names an unsafe path; on any failure `dest` is removed.
+ */
+export async function unpackZip(zipPath: string, dest: string, opts: UnpackOptions = {}): Promise<void> {
   try {
-    if ((await readFile(marker, 'utf8')) === fingerprint) return;
-  } catch {
-    // no marker: unpack
+    await rm(dest, { recursive: true, force: true });
+    await mkdir(dest, { recursive: true });
+  } catch (err) {
+    throw fromFsError(err, {
+      action: 'create the staging folder',
+      path: dest,
+      role: 'staging',
+      flag: '--staging',
+    });
   }
-  await rm(dest, { recursive: true, force: true });
-  await mkdir(dest, { recursive: true });
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(zipPath);
   } catch (err) {
+    await rm(dest, { recursive: true, force: true });
     throw new InputError(
       `${zipPath} is not a readable zip archive (${messageOf(err)}) — download it again`,
       err,
     );
   }
   try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('error', reject);
-      zip.on('end', () => resolve());
-      zip.on('entry', (entry: yauzl.Entry) => {
-        const name = path.basename(entry.fileName);
-        if (entry.fileName.endsWith('/') || !name.toLowerCase().endsWith('.csv')) {
-          zip.readEntry();
-          return;
-        }
-        zip.openReadStream(entry, (err, stream) => {
-          if (err) return reject(err);
-          pipeline(stream, createWriteStream(path.join(dest, name))).then(
-            () => zip.readEntry(),
-            (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
-          );
-        });
-      });
-      zip.readEntry();
-    });
+    const result = await extract(zip, zipPath, dest, opts);
+    await writeFile(path.join(dest, LISTING_FILE), JSON.stringify(result, null, 2) + '\n');
   } catch (err) {
+    // Whatever went wrong, no half-unpacked archive stays behind in staging.
     await rm(dest, { recursive: true, force: true });
+    if (err instanceof HostileZip) throw new InputError(err.message, err);
+    if (err instanceof InputError || err instanceof EnvironmentError) throw err;
+    const unsafe = unsafeEntry(err);
+    if (unsafe !== null)
+      throw new InputError(
+        `${zipPath}: unsafe entry path ${unsafe} — the archive is not a Kaggle download; refusing it`,
+        err,
+      );
+    if (sizeMismatch(err))
+      throw new InputError(
+        `${zipPath}: an entry does not inflate to the size its header declares (${messageOf(err)}) — the archive is damaged or hostile; refusing it, nothing was kept`,
+        err,
+      );
+    const sorted = fromFsError(err, {
+      action: 'unpack the zip into',
+      path: dest,
+      role: 'staging',
+      flag: '--staging',
+    });
+    if (sorted !== err) throw sorted;
     throw new InputError(`${zipPath} is a corrupt zip archive (${messageOf(err)}) — download it again`, err);
+  } finally {
+    try {
+      zip.close();
+    } catch {
+      // yauzl closes the file itself after some errors; a second close has nothing to release.
+    }
   }
-  await writeFile(marker, fingerprint);
+}
+
+async function extract(
+  zip: yauzl.ZipFile,
+  zipPath: string,
+  dest: string,
+  opts: UnpackOptions,
+): Promise<UnpackResult> {
+  const entries = await listEntries(zip);
+  const wanted: yauzl.Entry[] = [];
+  const ignored: IgnoredEntry[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (entry.fileName.endsWith('/')) continue;
+    const name = path.basename(entry.fileName);
+    if (!name.toLowerCase().endsWith('.csv')) {
+      ignored.push({ name, bytes: entry.uncompressedSize, reason: 'not a .csv file' });
+      continue;
+    }
+    const { role, reason } = classifyFile(name);
+    if (role === 'ignored') {
+      ignored.push({ name, bytes: entry.uncompressedSize, reason: reason ?? 'not used' });
+      continue;
+    }
+    // Entries in different folders of the zip would land on one file in staging.
+    if (seen.has(name.toLowerCase()))
+      throw new HostileZip(
+        `${zipPath}: holds ${name} twice — keep one (the Kaggle download has each file once)`,
+      );
+    seen.add(name.toLowerCase());
+    wanted.push(entry);
+  }
+  const needed = wanted.reduce((sum, e) => sum + e.uncompressedSize, 0);
+  const free = await (opts.freeBytes ?? statfsFree)(dest);
+  if (needed > free)
+    throw new EnvironmentError(
+      `${zipPath} unpacks to ${humanBytes(needed)} but the staging disk at ${dest} has ${humanBytes(free)} free — free space or point --staging at a larger disk (nothing was unpacked)`,
+    );
+  const extracted: string[] = [];
+  for (const entry of wanted) {
+    const name = path.basename(entry.fileName);
+    const stream = await openEntry(zip, entry);
+    await pipeline(stream, createWriteStream(path.join(dest, name)));
+    extracted.push(name);
+  }
+  return { extracted, ignored };
 }

@@ -12,6 +12,7 @@ import {
   type Warehouse,
 } from '../warehouse.js';
 import { toWarehouseError } from './duckdb-errors.js';
+import { assertDuckDbFile } from './duckdb-file.js';
 import { removeLockInfo, writeLockInfo } from './duckdb-lock.js';
 
 export const DUCKDB_CAPABILITIES: Capabilities = {
@@ -65,6 +66,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Opens (creating if needed) the DuckDB file at `opts.path`. */
   static async open(opts: DuckDbOptions): Promise<DuckDbWarehouse> {
+    await assertDuckDbFile(opts.path);
     const config: Record<string, string> = {
       memory_limit: opts.memoryLimit ?? '1.5GB',
       // Bulk loads do not need input order; letting DuckDB drop it saves memory and time.

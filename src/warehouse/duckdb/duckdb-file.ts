@@ -1,0 +1,55 @@
+// Sniffs a warehouse path before DuckDB sees it: an existing file must be a DuckDB database ("DUCK" at byte 8).
+// Needed because DuckDB 1.5 ATTACHes a *.csv (or *.parquet, *.json) as a throw-away in-memory catalog of views.
+import { open, stat } from 'node:fs/promises';
+import { EXIT, WarehouseError } from '../../errors.js';
+
+/** DuckDB's storage header: an 8-byte checksum, then the magic bytes. */
+const MAGIC = Buffer.from('DUCK', 'ascii');
+const MAGIC_OFFSET = 8;
+
+/**
+ * Refuses (WarehouseError, exit 2) a warehouse path that exists and is not a DuckDB database file. A path that does
+ * not exist, or ':memory:', passes: DuckDB creates the database.
+ *
+ * Why this is needed: DuckDB 1.5 treats `ATTACH 'x.csv'` as "attach a data file" — an in-memory catalog with views
+ * over the CSV — so a run "succeeds" into memory and stores nothing. Other non-DuckDB files are refused by DuckDB.
+ *
+ * A 0-byte file is refused too, with the fix: DuckDB itself will not open it, and deleting a user's file (even an
+ * empty one, e.g. from `touch` or `mktemp`) is not ours to do.
+ */
+export async function assertDuckDbFile(file: string): Promise<void> {
+  if (file === ':memory:') return;
+  let size: number;
+  try {
+    const s = await stat(file);
+    if (s.isDirectory())
+      throw new WarehouseError(
+        `warehouse ${file} is a folder, not a DuckDB database file — point --warehouse at a file path (e.g. ${file}/movalytics.duckdb)`,
+        { exitCode: EXIT.usage },
+      );
+    size = s.size;
+  } catch (err) {
+    if (err instanceof WarehouseError) throw err;
+    // Missing (DuckDB creates it) or unreadable (DuckDB's open reports it, sorted by toWarehouseError).
+    return;
+  }
+  if (size === 0)
+    throw new WarehouseError(
+      `warehouse ${file} is an empty file (0 bytes), not a DuckDB database — delete it or point --warehouse at a new path`,
+      { exitCode: EXIT.usage },
+    );
+  const head = Buffer.alloc(MAGIC_OFFSET + MAGIC.length);
+  const fh = await open(file, 'r').catch(() => null);
+  if (fh === null) return;
+  let bytesRead: number;
+  try {
+    ({ bytesRead } = await fh.read(head, 0, head.length, 0));
+  } finally {
+    await fh.close();
+  }
+  if (bytesRead < head.length || !head.subarray(MAGIC_OFFSET).equals(MAGIC))
+    throw new WarehouseError(
+      `warehouse ${file} exists but is not a DuckDB database file (no "DUCK" header) — it would not be written to; point --warehouse at a .duckdb file or a new path`,
+      { exitCode: EXIT.usage },
+    );
+}
