@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'config',
   'input',
   'extract',
+  'storage',
   'warehouse',
   'check',
   'task',

@@ -22,3 +22,4 @@ export {
 export type { CheckResult } from './stages/check/checks.js';
 export type { Warehouse, Capabilities, Row, SqlValue, WarehouseKind } from './warehouse/warehouse.js';
 export { DuckDbWarehouse } from './warehouse/duckdb/index.js';
+export * from './storage/index.js';

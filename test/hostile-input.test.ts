@@ -219,7 +219,7 @@ const CASES: Case[] = [
     setup: (c) => Promise.resolve(c.args({ staging: join(c.input, 'links.csv', 'stg') })),
     code: EXIT.usage,
     message:
-      /cannot create the folder .*links\.csv.*: a part of the path is a file where a folder is expected \(ENOTDIR\)/,
+      /cannot copy the input into the staging area .*links\.csv.*: a part of the path is a file where a folder is expected \(ENOTDIR\) — point --staging at a folder/,
   },
   {
     item: '5',
@@ -251,7 +251,7 @@ const CASES: Case[] = [
       ),
     code: EXIT.taskFailed,
     message:
-      /cannot copy a file to .*tiny\/.*: the disk is full \(or the quota is used up\) \(ENOSPC\) — free space on it/,
+      /cannot copy the input into the staging area .*tiny\/.*: the disk is full \(or the quota is used up\) \(ENOSPC\) — free space on it, or point --staging at another folder/,
   },
   {
     item: '5',

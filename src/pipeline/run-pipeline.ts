@@ -133,7 +133,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     };
 
     const pkg = new LoadPackage(staging, packageId);
-    const ctx: TaskContext = { config, wh: w, pkg, runId, emit, step: task };
+    const ctx: TaskContext = { config, wh: w, pkg, runId, runStartedAt: new Date(started), emit, step: task };
     let stage;
     try {
       stage = await stageTask(ctx, previous);

@@ -58,6 +58,8 @@ export async function readFileState(wh: Db): Promise<Map<string, FileState>> {
 export interface RunRow {
   runId: number;
   status: string;
+  /** UTC. */
+  startedAt: Date;
   packageId: string | null;
   externalId: string | null;
 }
@@ -93,16 +95,23 @@ export async function findRun(wh: Db, ref: string): Promise<RunRow | null> {
   const rows = await wh.query<{
     run_id: number;
     status: string;
+    started_at: string;
     package_id: string | null;
     external_id: string | null;
   }>(
-    `SELECT run_id, status, package_id, external_id FROM movalytics.run WHERE ${byId ? 'run_id = CAST($1 AS INTEGER)' : 'external_id = $1'} ORDER BY run_id DESC LIMIT 1`,
+    `SELECT run_id, status, CAST(started_at AS VARCHAR) AS started_at, package_id, external_id FROM movalytics.run WHERE ${byId ? 'run_id = CAST($1 AS INTEGER)' : 'external_id = $1'} ORDER BY run_id DESC LIMIT 1`,
     [ref],
   );
   const r = rows[0];
   return r === undefined
     ? null
-    : { runId: Number(r.run_id), status: r.status, packageId: r.package_id, externalId: r.external_id };
+    : {
+        runId: Number(r.run_id),
+        status: r.status,
+        startedAt: new Date(`${r.started_at.replace(' ', 'T')}Z`),
+        packageId: r.package_id,
+        externalId: r.external_id,
+      };
 }
 
 export async function finishRun(

@@ -77,7 +77,7 @@ export async function runTask(
         throw err;
       }
     };
-    const ctx: TaskContext = { config, wh, pkg, runId: run.runId, emit, step };
+    const ctx: TaskContext = { config, wh, pkg, runId: run.runId, runStartedAt: run.startedAt, emit, step };
     const result = (
       outcome: TaskRunResult['outcome'],
       detail: string,

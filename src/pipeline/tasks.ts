@@ -25,6 +25,8 @@ export interface TaskContext {
   wh: Warehouse;
   pkg: LoadPackage;
   runId: number;
+  /** When the run started: the upper bound of a plausible rating time (the same on every repeat of a task). */
+  runStartedAt: Date;
   emit: PipelineListener;
   /** Wraps one named step: events, timing, failpoints. */
   step: <T>(name: TaskName, fn: () => Promise<T>, detail?: (r: T) => string) => Promise<T>;
@@ -73,7 +75,7 @@ export async function bulkTask(ctx: TaskContext): Promise<RatingsShadow | null> 
   const files = await ctx.pkg.stagedFiles();
   const shadow = await ctx.step(
     'load.bulk',
-    () => buildRatingsShadow(ctx.wh, files),
+    () => buildRatingsShadow(ctx.wh, files, ctx.runStartedAt),
     (r) => (r ? `${fmt(r.rowsRead)} ratings from ${r.fileName} into a shadow table` : 'nothing to bulk-load'),
   );
   await ctx.pkg.writeJson(PACKAGE_FILES.bulk, { shadow });
@@ -111,6 +113,7 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
           movies: Promise.resolve(clean),
           cleanDir: ctx.pkg.cleanDir,
           shadow,
+          runStartedAt: ctx.runStartedAt,
         }),
       );
       reports = loaded.reports;

@@ -25,8 +25,8 @@ export const STORAGE_ERROR_REASONS = [
 export type StorageErrorReason = (typeof STORAGE_ERROR_REASONS)[number];
 
 /**
- * A store that cannot be opened or that refused an operation. Until errors.ts has a 'storage' code, it uses
- * 'extract' (staging is part of extract → stage). Configuration mistakes exit 2, the environment exits 1.
+ * A store that cannot be opened or that refused an operation. Configuration mistakes exit 2, the environment
+ * exits 1.
  */
 export class StorageError extends MovalyticsError {
   readonly reason: StorageErrorReason;
@@ -34,7 +34,7 @@ export class StorageError extends MovalyticsError {
     const retryable = reason === 'unavailable' || reason === 'changed';
     const usage = reason === 'location' || reason === 'no-bucket' || reason === 'credentials';
     const exitCode: ExitCode = usage ? EXIT.usage : EXIT.taskFailed;
-    super('extract', message, { retryable, exitCode, cause: opts.cause });
+    super('storage', message, { retryable, exitCode, cause: opts.cause });
     this.reason = reason;
   }
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError, fromFsError } from '../../errors.js';
 import {
   CPI_HEADER_RE,
   CPI_SERIES_ID,
@@ -15,7 +15,7 @@ import {
   type FileRole,
 } from './input-layout.js';
 import type { StagingArea } from './staging-area.js';
-import { unpackZip } from './unzip.js';
+import { readUnpackListing, unpackZip, type IgnoredEntry } from './unzip.js';
 
 /** What the warehouse remembers of a file it loaded. */
 export interface FileState {
@@ -183,13 +183,28 @@ async function stageCopy(
   staging: StagingArea,
   src: string,
 ): Promise<{ sha256: string; dataLines: number; stagedPath: string }> {
-  const tmp = await staging.copyToTemp(src);
+  let tmp: string;
+  try {
+    tmp = await staging.copyToTemp(src);
+  } catch (err) {
+    throw fromFsError(err, {
+      action: 'copy the input into the staging area',
+      path: src,
+      role: 'staging',
+      flag: '--staging',
+    });
+  }
   try {
     const digest = await digestFile(tmp);
     return { ...digest, stagedPath: await staging.publishRaw(tmp, digest.sha256) };
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw fromFsError(err, {
+      action: 'write the staging area',
+      path: staging.rawDir,
+      role: 'staging',
+      flag: '--staging',
+    });
   }
 }
 
@@ -217,11 +232,14 @@ export async function stageInputs(opts: {
   }
   let candidates: Candidate[];
   let unpackedDir: string | null = null;
+  let zipIgnored: IgnoredEntry[] = [];
   if (inputStat.isDirectory()) {
     candidates = await listCsvFiles(input);
   } else if (input.toLowerCase().endsWith('.zip')) {
     const unpacked = await staging.unpacked(input, (dest) => unpackZip(input, dest));
     unpackedDir = unpacked;
+    // Entries the layout does not use were not extracted; the manifest still lists them and why.
+    zipIgnored = (await readUnpackListing(unpacked)).ignored;
     const beside = (await listCsvFiles(path.dirname(input))).filter(
       (c) => classifyFile(c.name).role === 'cpi',
     );
@@ -268,7 +286,18 @@ export async function stageInputs(opts: {
       `input ${input}: ${CPI_SERIES_ID}.csv is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
     );
 
-  const files: StagedFile[] = [];
+  const files: StagedFile[] = zipIgnored.map((e) => ({
+    name: e.name,
+    role: 'ignored',
+    action: 'ignored',
+    sourcePath: `${input}!${e.name}`,
+    stagedPath: null,
+    bytes: e.bytes,
+    mtimeMs: inputStat.mtimeMs,
+    sha256: null,
+    dataLines: null,
+    note: e.reason,
+  }));
   for (const x of classified) {
     const { c, role } = x;
     const base = {
