@@ -80,7 +80,7 @@ export function loadConfig(
     const dir = path.dirname(file);
     for (const key of ['input', 'warehouse', 'staging'] as const) {
       const v = parsed.data[key];
-      if (typeof v === 'string') fromFile[key] = path.resolve(dir, v);
+      if (typeof v === 'string' && !/^s3:\/\//i.test(v)) fromFile[key] = path.resolve(dir, v);
     }
   }
   const defined = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));
@@ -97,6 +97,7 @@ export function loadConfig(
     ...c,
     input: path.resolve(cwd, c.input),
     warehouse: path.resolve(cwd, c.warehouse),
-    staging: path.resolve(cwd, c.staging),
+    // An object-store location (s3://…) is a URL, not a path.
+    staging: /^s3:\/\//i.test(c.staging) ? c.staging : path.resolve(cwd, c.staging),
   };
 }

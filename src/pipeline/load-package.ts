@@ -1,13 +1,11 @@
 // A run's load package: what each task hands to the next, as files in the staging area (runs/<package_id>/), so any
 // task can run in another process — or again — reading its inputs by run id instead of from memory (dlt's load
 // packages). Each task's output file doubles as its completion marker.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { TaskError } from '../errors.js';
 import type { CleanMovies } from '../stages/load/clean-movies.js';
 import type { RatingsShadow } from '../stages/load/load-model.js';
-import type { PackageManifest, StagedFile } from '../stages/stage/stage-files.js';
+import type { ManifestFile, PackageManifest, StagedFile } from '../stages/stage/stage-files.js';
 import type { StagingArea } from '../stages/stage/staging-area.js';
 
 /** The files of a package, relative to runs/<package_id>/. */
@@ -36,50 +34,76 @@ export class LoadPackage {
     return path.join(this.dir, name);
   }
 
-  /** Writes `value` as JSON under `name`, atomically (temporary name, then rename). */
+  /** The store key of a package file. */
+  key(name: string): string {
+    return `runs/${this.packageId}/${name}`;
+  }
+
+  /** Writes `value` as JSON under `name`, atomically, and to the store when staging is one. */
   async writeJson(name: string, value: unknown): Promise<void> {
-    const file = this.file(name);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-    await rename(tmp, file);
+    await this.staging.putText(this.key(name), JSON.stringify(value, null, 2) + '\n');
   }
 
   /** The JSON under `name`, or null when the task that writes it has not finished. */
   async readJson<T>(name: string): Promise<T | null> {
-    try {
-      return JSON.parse(await readFile(this.file(name), 'utf8')) as T;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    const text = await this.staging.getText(this.key(name));
+    return text === null ? null : (JSON.parse(text) as T);
   }
 
   /** The staged files, as stage.files recorded them; a TaskError when the stage has not run for this package. */
-  async stagedFiles(): Promise<StagedFile[]> {
+  async stagedFiles(materialize?: (f: ManifestFile) => boolean): Promise<StagedFile[]> {
     const m = await this.readJson<PackageManifest>(PACKAGE_FILES.manifest);
     if (m === null)
       throw new TaskError(
         `load package ${this.packageId} has no manifest in ${this.staging.root}: run the stage.files task first`,
       );
-    return m.files.map((f) => ({
-      name: f.name,
-      role: f.role,
-      action: f.action,
-      sourcePath: f.source,
-      stagedPath: f.staged === null ? null : path.join(this.staging.root, f.staged),
-      bytes: f.bytes,
-      mtimeMs: f.mtimeMs,
-      sha256: f.sha256,
-      dataLines: f.dataLines,
-      note: f.note,
-      ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
-    }));
+    const out: StagedFile[] = [];
+    for (const f of m.files) {
+      // A staged file this machine lacks is fetched from the store, and only when the caller needs it.
+      const local =
+        f.staged !== null && (materialize?.(f) ?? true) ? await this.staging.localFile(f.staged) : null;
+      out.push({
+        name: f.name,
+        role: f.role,
+        action: f.action,
+        sourcePath: f.source,
+        stagedPath: local,
+        bytes: f.bytes,
+        mtimeMs: f.mtimeMs,
+        sha256: f.sha256,
+        dataLines: f.dataLines,
+        note: f.note,
+        ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
+      });
+    }
+    return out;
   }
 
-  /** The clean task's output, or null when there was nothing to clean (or it has not run). */
-  readClean(): Promise<CleanMovies | null> {
-    return this.readJson<CleanMovies>(PACKAGE_FILES.clean);
+  /** Records the clean task's output: its files go to the store (when staging is one) under clean/. */
+  async writeClean(clean: CleanMovies): Promise<void> {
+    const files = {
+      moviesFile: path.basename(clean.moviesFile),
+      genresFile: path.basename(clean.genresFile),
+      movieGenresFile: path.basename(clean.movieGenresFile),
+      quarantineFile: path.basename(clean.quarantineFile),
+    };
+    for (const name of Object.values(files)) await this.staging.pushFile(this.key(`clean/${name}`));
+    await this.writeJson(PACKAGE_FILES.clean, { ...clean, ...files });
+  }
+
+  /** The clean task's output with local paths (fetched when this machine lacks them), or null when not there. */
+  async readClean(): Promise<CleanMovies | null> {
+    const c = await this.readJson<CleanMovies>(PACKAGE_FILES.clean);
+    if (c === null) return null;
+    const local = (name: string): Promise<string> =>
+      this.staging.localFile(this.key(`clean/${path.basename(name)}`));
+    return {
+      ...c,
+      moviesFile: await local(c.moviesFile),
+      genresFile: await local(c.genresFile),
+      movieGenresFile: await local(c.movieGenresFile),
+      quarantineFile: await local(c.quarantineFile),
+    };
   }
 
   /** The bulk task's output: `undefined` when the task has not run, null when it had nothing to bulk-load. */

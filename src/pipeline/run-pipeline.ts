@@ -117,8 +117,10 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
   const w = await openForRun(config, opts.wait === true, emit);
   // A new warehouse whose run fails before the model exists is removed again: bad input leaves no trace.
   let created = !existed;
+  let closeStaging = (): Promise<void> => Promise.resolve();
   try {
-    const staging = new StagingArea(config.staging);
+    const staging = await StagingArea.open(config.staging);
+    closeStaging = () => staging.close();
     const packageId = newPackageId();
     const hadRunTables = await runs.hasRunTables(w);
     const previous = await runs.readFileState(w);
@@ -190,6 +192,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     }
     return summary(published.status, published);
   } finally {
+    await closeStaging();
     await w.close();
     if (created) await removeWarehouseFiles(config.warehouse);
   }

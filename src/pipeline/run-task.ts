@@ -38,6 +38,7 @@ export async function runTask(
   if (runRef.trim() === '') throw new UsageError('--run-id must not be empty');
   const emit = opts.listener ?? (() => undefined);
   const wh = await openForRun(config, opts.wait ?? true, emit);
+  let closeStaging = (): Promise<void> => Promise.resolve();
   try {
     await wh.transaction(async () => {
       await migrateModel(wh);
@@ -63,7 +64,9 @@ export async function runTask(
     }
     if (run.packageId === null)
       throw new TaskError(`run ${run.runId} predates load packages: start a new run`);
-    const pkg = new LoadPackage(new StagingArea(config.staging), run.packageId);
+    const staging = await StagingArea.open(config.staging);
+    closeStaging = () => staging.close();
+    const pkg = new LoadPackage(staging, run.packageId);
     const t0 = Date.now();
     const step: TaskContext['step'] = async (name: TaskName, fn, detail) => {
       emit({ type: 'task.start', task: name });
@@ -134,6 +137,7 @@ export async function runTask(
       }
     }
   } finally {
+    await closeStaging();
     await wh.close();
   }
 }

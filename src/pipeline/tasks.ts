@@ -1,6 +1,7 @@
 // The pipeline's tasks, one function each: (task context) → result. Every task reads its inputs from the run's load
 // package and the warehouse — never from another task's memory — so each can run in another process, or again
 // (at-least-once delivery), with the same effect. A task whose output is already in the package returns it as is.
+import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { CheckFailedError } from '../errors.js';
 import { refreshMarts } from '../stages/answers/index.js';
@@ -56,7 +57,7 @@ export async function stageTask(
 export async function cleanTask(ctx: TaskContext): Promise<CleanMovies | null> {
   const done = await ctx.pkg.readClean();
   if (done !== null) return done;
-  const movies = (await ctx.pkg.stagedFiles()).find(
+  const movies = (await ctx.pkg.stagedFiles((f) => f.role === 'movies_metadata')).find(
     (f) => f.action === 'load' && f.role === 'movies_metadata',
   );
   if (movies === undefined) return null;
@@ -66,13 +67,13 @@ export async function cleanTask(ctx: TaskContext): Promise<CleanMovies | null> {
     (r) =>
       `${fmt(r.stats.rowsLoaded)} movies, ${fmt(r.stats.quarantined)} quarantined, ${fmt(r.stats.duplicatesCollapsed)} duplicates, ${fmt(r.stats.recordsMerged)} repaired`,
   );
-  await ctx.pkg.writeJson(PACKAGE_FILES.clean, clean);
+  await ctx.pkg.writeClean(clean);
   return clean;
 }
 
 /** load.bulk: builds the first ratings load into a shadow table outside the publish transaction. */
 export async function bulkTask(ctx: TaskContext): Promise<RatingsShadow | null> {
-  const files = await ctx.pkg.stagedFiles();
+  const files = await ctx.pkg.stagedFiles((f) => f.role === 'ratings');
   const shadow = await ctx.step(
     'load.bulk',
     () => buildRatingsShadow(ctx.wh, files, ctx.runStartedAt),
@@ -99,6 +100,7 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
   const toLoad = files.filter((f) => f.action === 'load');
   const clean = await ctx.pkg.readClean();
   const shadow = (await ctx.pkg.readBulk()) ?? null;
+  await mkdir(ctx.pkg.cleanDir, { recursive: true }); // CSV rejects are written there (locally) for the engine
   let reports: FileReport[] = [];
   let checks: CheckResult[] = [];
   let quarantined = 0;
@@ -158,7 +160,7 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
 export async function publishOrCarry(
   ctx: TaskContext,
 ): Promise<PublishResult | (Omit<PublishResult, 'status'> & { status: 'unchanged' })> {
-  const files = await ctx.pkg.stagedFiles();
+  const files = await ctx.pkg.stagedFiles(() => false);
   if (files.some((f) => f.action === 'load')) return publishTask(ctx);
   const carried = await runs.carryChecks(ctx.wh, ctx.runId);
   for (const result of carried) ctx.emit({ type: 'check.result', result });

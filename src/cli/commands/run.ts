@@ -143,8 +143,8 @@ export function registerRun(program: Command): void {
     )
     .option('-w, --warehouse <path>', 'DuckDB warehouse file (default ./movalytics.duckdb)')
     .option(
-      '--staging <dir>',
-      'staging area for raw copies, manifest and cleaned files (default ./.movalytics/staging)',
+      '--staging <dir|s3://BUCKET/PREFIX>',
+      'staging area for raw copies and load packages: a folder (default ./.movalytics/staging) or an S3 location',
     )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--verify', 'hash every input even when size and mtime match the last load')

@@ -22,7 +22,7 @@ export function registerTask(program: Command): void {
     )
     .option('-i, --input <dir|zip>', 'input folder or Kaggle zip (default ./data/raw)')
     .option('-w, --warehouse <path>', 'warehouse (default ./movalytics.duckdb)')
-    .option('--staging <dir>', 'staging area (default ./.movalytics/staging)')
+    .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--no-wait', 'fail at once when another process holds the warehouse (default: wait for it)')
     .option('--json', 'print the result as JSON')

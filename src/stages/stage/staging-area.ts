@@ -1,6 +1,10 @@
-// The staging area on disk: content-addressed raw copies, unpacked archives, and one load package per run. Every
-// write goes to a private temporary name and is renamed into place, so runs that share a staging folder — even runs
-// into different warehouses, at the same moment — never see each other's half-written files.
+// The staging area: content-addressed raw copies, unpacked archives, and one load package per run. Every write goes
+// to a private temporary name and is renamed into place, so runs that share a staging folder — even runs into
+// different warehouses, at the same moment — never see each other's half-written files.
+//
+// The staging location is a local folder or an object store (`s3://…`, through src/storage). For a store, a local
+// folder mirrors what this machine wrote or read (engines read local files): raw files and package files are
+// written there, then put to the store; a task on another machine fetches what its mirror lacks from the store.
 //
 //   raw/<sha256>                      a staged input, named by the sha256 of its bytes (never copied twice)
 //   unpacked/<fingerprint>/           the CSVs of one zip archive (by path, size and mtime), reused while it is unchanged
@@ -8,7 +12,9 @@
 //   runs/<package>/clean/…            files the clean task hands to the load task
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { openStore, putContentAddressed, isNotFound, type Store } from '../../storage/index.js';
 
 /** How long an unreferenced or unfinished item must be left alone before cleanup removes it (a run may still use it). */
 const GRACE_MS = 60 * 60 * 1000;
@@ -30,8 +36,85 @@ function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Whether a staging location names an object store rather than a local folder. */
+export function isRemoteStaging(location: string): boolean {
+  return /^s3:\/\//i.test(location);
+}
+
 export class StagingArea {
-  constructor(readonly root: string) {}
+  /**
+   * `root` is the local folder (the staging folder itself, or the local mirror of `remote`); `remote` the object
+   * store staging lives in, or null for a local staging folder.
+   */
+  constructor(
+    readonly root: string,
+    readonly remote: Store | null = null,
+  ) {}
+
+  /** Opens the staging location: a folder path, or `s3://BUCKET/PREFIX` mirrored in a local cache folder. */
+  static async open(location: string): Promise<StagingArea> {
+    if (!isRemoteStaging(location)) return new StagingArea(location);
+    const remote = await openStore(location);
+    const cacheBase = process.env.MOVALYTICS_CACHE_DIR ?? path.join(tmpdir(), 'movalytics-cache');
+    const id = createHash('sha256').update(remote.url).digest('hex').slice(0, 16);
+    return new StagingArea(path.join(cacheBase, id), remote);
+  }
+
+  /** Where staging lives, safe to print. */
+  get location(): string {
+    return this.remote?.url ?? this.root;
+  }
+
+  async close(): Promise<void> {
+    await this.remote?.close();
+  }
+
+  /** The local path of `key` (relative to the staging root), fetched from the store when this machine lacks it. */
+  async localFile(key: string): Promise<string> {
+    const local = path.join(this.root, ...key.split('/'));
+    if (this.remote === null) return local;
+    try {
+      await stat(local);
+      return local;
+    } catch {
+      await this.remote.getFile(key, local);
+      return local;
+    }
+  }
+
+  /** Writes a small text object (a manifest, a task's output) locally and, for a store, to the store. */
+  async putText(key: string, text: string): Promise<void> {
+    const file = path.join(this.root, ...key.split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), tmpName());
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+    await this.remote?.put(key, text);
+  }
+
+  /** A small text object, or null when it does not exist; the store is the authority when there is one. */
+  async getText(key: string): Promise<string | null> {
+    if (this.remote !== null) {
+      try {
+        return (await this.remote.get(key)).toString('utf8');
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    }
+    try {
+      return await readFile(path.join(this.root, ...key.split('/')), 'utf8');
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Puts a local file of this staging area to the store under its key (no-op for a local staging folder). */
+  async pushFile(key: string): Promise<void> {
+    if (this.remote === null) return;
+    await this.remote.putFile(key, path.join(this.root, ...key.split('/')));
+  }
 
   get rawDir(): string {
     return path.join(this.root, 'raw');
@@ -68,6 +151,8 @@ export class StagingArea {
     } catch {
       await rename(tmp, dest);
     }
+    // To the store under the same name; skipped when it is there already (the bytes are checked on the way up).
+    if (this.remote !== null) await putContentAddressed(this.remote, dest, { sha256 });
     return dest;
   }
 
@@ -129,13 +214,8 @@ export class StagingArea {
 
   /** Writes the package's manifest (atomically) and returns its path. */
   async writeManifest(packageId: string, manifest: unknown): Promise<string> {
-    const dir = this.packageDir(packageId);
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, 'manifest.json');
-    const tmp = path.join(dir, tmpName());
-    await writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n');
-    await rename(tmp, file);
-    return file;
+    await this.putText(`runs/${packageId}/manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
+    return path.join(this.packageDir(packageId), 'manifest.json');
   }
 
   /**

@@ -1,0 +1,148 @@
+// Staging in an object store (s3://, a real S3-protocol server on 127.0.0.1): a run stages its load package there and
+// loads the same warehouse as a run from a local folder; a second run uploads no raw file again; and each task run
+// in its own process with its own empty local cache — as on another machine — reads what it needs from the store.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { EXIT } from '../src/errors.js';
+import { generateDataset } from '../src/generate/index.js';
+import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { openStore } from '../src/storage/index.js';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
+import { repoRoot, tempDir } from './helpers.js';
+import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
+
+const TABLES = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'].map(
+  (t) => `movies.${t}`,
+);
+
+async function fingerprint(warehouse: string): Promise<Record<string, string>> {
+  const wh = await DuckDbWarehouse.open({ path: warehouse });
+  try {
+    const out: Record<string, string> = {};
+    for (const t of [...TABLES, 'marts.movie_rating_stats']) {
+      const [r] = await wh.query<{ n: number; h: string }>(
+        `SELECT count(*) AS n, CAST(coalesce(sum(hash(t)), 0) AS VARCHAR) AS h FROM ${t} t`,
+      );
+      out[t] = `${r!.n}:${r!.h}`;
+    }
+    out.reconciliation = JSON.stringify(
+      await wh.query(
+        `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged FROM movalytics.reconciliation ORDER BY 1`,
+      ),
+    );
+    return out;
+  } finally {
+    await wh.close();
+  }
+}
+
+describe('staging in S3', () => {
+  const root = tempDir('s3-staging');
+  const data = join(root, 'data');
+  let server: RunningServer;
+  let local: Record<string, string>;
+  const env: Record<string, string> = {};
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    server = await startFauxqs();
+    await createBucket(server.endpoint, 'movalytics');
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_S3: server.endpoint,
+      AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      MOVALYTICS_CACHE_DIR: join(root, 'cache-main'),
+    });
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+    await generateDataset({ out: data, movies: 300, ratings: 5_000, seed: 41 });
+    await runPipeline(
+      loadConfig({
+        cwd: root,
+        overrides: {
+          input: data,
+          warehouse: join(root, 'local.duckdb'),
+          staging: join(root, 'local-staging'),
+        },
+      }),
+    );
+    local = await fingerprint(join(root, 'local.duckdb'));
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await server.close();
+  });
+
+  const config = (warehouse: string): ReturnType<typeof loadConfig> =>
+    loadConfig({
+      cwd: root,
+      overrides: { input: data, warehouse: join(root, warehouse), staging: 's3://movalytics/staging' },
+    });
+
+  it('stages the load package in the bucket and loads what a local staging folder loads', async () => {
+    const run = await runPipeline(config('s3.duckdb'));
+    expect(run.status).toBe('success');
+    expect(await fingerprint(join(root, 's3.duckdb'))).toEqual(local);
+    const store = await openStore('s3://movalytics/staging');
+    try {
+      const keys = (await store.list('')).map((o) => o.key);
+      const staged = run.files.filter((f) => f.action === 'load');
+      for (const f of staged) expect(keys).toContain(`raw/${f.sha256}`);
+      expect(keys).toContain(`runs/${run.packageId}/manifest.json`);
+      expect(keys).toContain(`runs/${run.packageId}/clean/movies.json`);
+      expect(keys).toContain(`runs/${run.packageId}/clean/movies.ndjson`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a second run uploads no raw file again', async () => {
+    const store = await openStore('s3://movalytics/staging');
+    try {
+      const before = (await store.list('raw/')).map((o) => [o.key, o.modifiedAt?.getTime()]);
+      const again = await runPipeline(config('s3.duckdb'));
+      expect(again.status).toBe('unchanged');
+      expect((await store.list('raw/')).map((o) => [o.key, o.modifiedAt?.getTime()])).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('each task in its own process with an empty local cache (another machine) gives the same warehouse', async () => {
+    const where = [
+      '--input',
+      data,
+      '--warehouse',
+      join(root, 'tasks.duckdb'),
+      '--staging',
+      's3://movalytics/staging',
+    ];
+    for (const task of ['stage.files', 'clean.movies', 'load.bulk', 'publish']) {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [join(repoRoot, 'dist/cli/bin.js'), 'task', task, '--run-id', 'airflow-1', ...where],
+          {
+            cwd: repoRoot,
+            env: { ...process.env, ...env, MOVALYTICS_CACHE_DIR: join(root, `cache-${task}`) },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(r.code, `${task}: ${r.stderr}`).toBe(EXIT.ok);
+    }
+    expect(await fingerprint(join(root, 'tasks.duckdb'))).toEqual(local);
+  }, 120_000);
+});
