@@ -3,8 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { EXIT } from '../errors.js';
 import { ExtractError } from './errors.js';
 import type { SourceListener } from './events.js';
@@ -103,38 +102,34 @@ async function readPartMeta(file: string): Promise<PartMeta | null> {
   }
 }
 
-/** Counts bytes through the stream and emits throttled progress events. */
-class ProgressCounter extends Transform {
-  private last = 0;
-  private readonly started = Date.now();
-  constructor(
-    private bytes: number,
-    private readonly startBytes: number,
-    private readonly total: number | null,
-    private readonly onProgress: (bytes: number, bytesPerSec: number, etaSec: number | null) => void,
-    private readonly intervalMs: number,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    const now = Date.now();
-    if (now - this.last >= this.intervalMs) {
-      this.last = now;
-      this.report(now);
+/**
+ * Streams `body` into `file`, reporting progress. Unlike pipeline(), a body cut off mid-way still flushes every byte
+ * received before the error is rethrown, so the next attempt resumes from all of them.
+ */
+async function writeBody(
+  body: AsyncIterable<Buffer>,
+  file: string,
+  append: boolean,
+  progress: (bytesThisAttempt: number, done: boolean) => void,
+): Promise<void> {
+  const out = createWriteStream(file, { flags: append ? 'a' : 'w' });
+  let failure: unknown;
+  let received = 0;
+  try {
+    for await (const chunk of body) {
+      received += chunk.length;
+      progress(received, false);
+      if (!out.write(chunk)) await once(out, 'drain');
     }
-    done(null, chunk);
+  } catch (err) {
+    failure = err;
   }
-  override _flush(done: TransformCallback): void {
-    this.report(Date.now());
-    done();
-  }
-  private report(now: number): void {
-    const secs = Math.max(0.001, (now - this.started) / 1000);
-    const rate = (this.bytes - this.startBytes) / secs;
-    const eta = this.total !== null && rate > 0 ? Math.max(0, (this.total - this.bytes) / rate) : null;
-    this.onProgress(this.bytes, rate, eta);
-  }
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.end(resolve);
+  });
+  if (failure !== undefined) throw failure;
+  progress(received, true);
 }
 
 function parseContentRange(v: string | undefined): { start: number; total: number | null } | null {
@@ -246,16 +241,20 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
       total,
       resumeFrom: append ? have : 0,
     });
-    const counter = new ProgressCounter(
-      have,
-      have,
-      total,
-      (bytes, bytesPerSec, etaSec) =>
-        emit({ type: 'download.progress', file: o.file, bytes, total, bytesPerSec, etaSec }),
-      o.progressIntervalMs ?? 500,
-    );
+    const started = Date.now();
+    const interval = o.progressIntervalMs ?? 500;
+    let lastReport = 0;
+    const resumedAt = append ? have : 0;
     // A cut connection rejects here with a network error: the loop retries and the next attempt resumes.
-    await pipeline(res.body, counter, createWriteStream(part, { flags: append ? 'a' : 'w' }));
+    await writeBody(res.body, part, append, (received, done) => {
+      const now = Date.now();
+      if (!done && now - lastReport < interval) return;
+      lastReport = now;
+      const bytes = resumedAt + received;
+      const bytesPerSec = received / Math.max(0.001, (now - started) / 1000);
+      const etaSec = total !== null && bytesPerSec > 0 ? Math.max(0, (total - bytes) / bytesPerSec) : null;
+      emit({ type: 'download.progress', file: o.file, bytes, total, bytesPerSec, etaSec });
+    });
     const size = (await sizeOf(part)) ?? 0;
     if (total !== null && size < total) {
       throw new TransientError(`the connection closed after ${size} of ${total} bytes`);
