@@ -128,7 +128,7 @@ describe('downloadToFile', () => {
 
   it('resumes with Range after the server drops the connection mid-body', async () => {
     const dir = tempDir('http-resume');
-    const { data, server } = await blob({ dropAfter: 100_000 });
+    const { data, server } = await blob({ dropAfter: 100_000, partFile: join(dir, 'out.bin.part') });
     const events: SourceEvent[] = [];
     const r = await fetchTo(`${server.base}/a.bin`, dir, events);
     expect(readFileSync(join(dir, 'out.bin')).equals(data)).toBe(true);
@@ -145,7 +145,11 @@ describe('downloadToFile', () => {
 
   it('starts over when the server ignores Range (200), and the file is still right', async () => {
     const dir = tempDir('http-norange');
-    const { data, server } = await blob({ dropAfter: 100_000, ignoreRange: true });
+    const { data, server } = await blob({
+      dropAfter: 100_000,
+      ignoreRange: true,
+      partFile: join(dir, 'out.bin.part'),
+    });
     const events: SourceEvent[] = [];
     await fetchTo(`${server.base}/a.bin`, dir, events);
     expect(server.requests[1]!.headers.range).toMatch(/^bytes=\d+-$/);

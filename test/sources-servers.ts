@@ -1,6 +1,7 @@
 // Real HTTP servers on 127.0.0.1 that behave like Kaggle (API + a separate storage host) and FRED (fredgraph.csv and
 // the observations API), with switches for the failures the sources must survive. Shared by test/sources*.test.ts.
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
@@ -64,6 +65,11 @@ export function sha256hex(b: Buffer): string {
 export interface BlobBehaviour {
   /** Destroy the socket after this many body bytes, on the first full-body request only. */
   dropAfter?: number;
+  /**
+   * The client's partial file: the cut waits until it holds `dropAfter` bytes (at most 10 s), so the resume point is
+   * known exactly instead of depending on how fast the client drained its socket.
+   */
+  partFile?: string;
   /** Answer every Range request with the whole object (200). */
   ignoreRange?: boolean;
   /** Announce this MD5 instead of the real one. */
@@ -111,9 +117,21 @@ export async function startBlobServer(
     res.writeHead(200, { ...common, 'content-length': data.length, 'content-type': 'application/zip' });
     if (b.dropAfter !== undefined && !dropped) {
       dropped = true;
-      res.write(data.subarray(0, b.dropAfter), () => {
-        // Let the bytes leave before the cut, so the client really holds a partial file.
-        setTimeout(() => res.socket?.destroy(), 20);
+      const cut = b.dropAfter;
+      res.write(data.subarray(0, cut), () => {
+        const deadline = Date.now() + 10_000;
+        const poll = setInterval(() => {
+          let have = 0;
+          try {
+            have = b.partFile === undefined ? cut : statSync(b.partFile).size;
+          } catch {
+            // not created yet
+          }
+          if (have >= cut || Date.now() > deadline) {
+            clearInterval(poll);
+            res.socket?.destroy();
+          }
+        }, 10);
       });
       return;
     }
