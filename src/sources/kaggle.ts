@@ -164,7 +164,8 @@ export async function fetchKaggleDataset(o: KaggleFetchOptions): Promise<KaggleF
     ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
     ...(cached ? { cached } : {}),
   });
-  const unchanged =
+  // The same bytes as last time (a 304, or a server that sent them again): the unpacked CSVs can stay.
+  const sameZip =
     result.status === 'not-modified' || (previous !== undefined && previous.sha256 === result.sha256);
   const record: SourceRecord =
     result.status === 'not-modified' && previous !== undefined
@@ -178,7 +179,7 @@ export async function fetchKaggleDataset(o: KaggleFetchOptions): Promise<KaggleF
           ...(result.googHash !== undefined ? { googHash: result.googHash } : {}),
           ...(result.lastModified !== undefined ? { lastModified: result.lastModified } : {}),
         };
-  const action: FetchAction = unchanged ? 'unchanged' : 'downloaded';
+  const action: FetchAction = result.status === 'not-modified' ? 'unchanged' : 'downloaded';
   emit({
     type: 'file.end',
     source: 'kaggle',
@@ -189,7 +190,7 @@ export async function fetchKaggleDataset(o: KaggleFetchOptions): Promise<KaggleF
   });
 
   let unpacked: { name: string; bytes: number }[];
-  if (unchanged && (await unpackedIntact(o.dir, previous))) {
+  if (sameZip && (await unpackedIntact(o.dir, previous))) {
     unpacked = previous!.unpacked!;
     emit({ type: 'unpack.end', file: zipName, files: unpacked.map((f) => f.name), skipped: true });
   } else {
