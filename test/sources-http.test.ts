@@ -108,11 +108,10 @@ describe('downloadToFile', () => {
     const events: SourceEvent[] = [];
     await fetchTo(`${server.base}/a.bin`, dir, events);
     expect(readFileSync(join(dir, 'out.bin')).equals(data)).toBe(true);
-    const retry = events.find((e) => e.type === 'download.retry');
-    expect(retry).toMatchObject({
-      reason: expect.stringMatching(/HTTP 429/),
-      delayMs: FAST_POLICY.retryAfterMaxMs,
-    });
+    const retries = events.flatMap((e) => (e.type === 'download.retry' ? [e] : []));
+    expect(retries.map((e) => [e.reason, e.delayMs])).toEqual([
+      [`HTTP 429 from ${server.base}/a.bin`, FAST_POLICY.retryAfterMaxMs],
+    ]);
   });
 
   it('gives up after the configured retries with a retryable error (exit 1)', async () => {
@@ -187,12 +186,8 @@ describe('downloadToFile', () => {
       onEvent: (e) => events.push(e),
     });
     expect(readFileSync(join(dir, 'out.bin')).equals(data)).toBe(true);
-    expect(events).toContainEqual(
-      expect.objectContaining({
-        type: 'download.retry',
-        reason: expect.stringMatching(/no data for 300 ms/),
-      }),
-    );
+    const retries = events.flatMap((e) => (e.type === 'download.retry' ? [e.reason] : []));
+    expect(retries).toEqual(['no data for 300 ms']);
   });
 
   it('does not retry a 404 and words it with the explainer (exit 2)', async () => {

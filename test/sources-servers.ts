@@ -257,7 +257,7 @@ export async function startFred(
       }
       const observations = text
         .trim()
-        .split('\n')
+        .split(/\r?\n/)
         .slice(1)
         .map((l) => {
           const [date, value] = l.split(',');

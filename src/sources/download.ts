@@ -113,7 +113,7 @@ async function writeBody(
   progress: (bytesThisAttempt: number, done: boolean) => void,
 ): Promise<void> {
   const out = createWriteStream(file, { flags: append ? 'a' : 'w' });
-  let failure: unknown;
+  let failure: Error | undefined;
   let received = 0;
   try {
     for await (const chunk of body) {
@@ -122,7 +122,7 @@ async function writeBody(
       if (!out.write(chunk)) await once(out, 'drain');
     }
   } catch (err) {
-    failure = err;
+    failure = err instanceof Error ? err : new Error(String(err));
   }
   await new Promise<void>((resolve, reject) => {
     out.once('error', reject);

@@ -115,7 +115,7 @@ export function observationsToCsv(
       !/^(?:\.|-?\d+(?:\.\d+)?)$/.test(v)
     ) {
       throw new ExtractError(
-        `${where}: observation ${i + 1} ${JSON.stringify(o).slice(0, 80)} is not {"date": "YYYY-MM-DD", "value": "<number or .>"}`,
+        `${where}: observation ${i + 1} (date ${JSON.stringify(date)}, value ${JSON.stringify(value)}) is not {"date": "YYYY-MM-DD", "value": "<number or .>"}`,
       );
     }
     lines.push(`${date},${v}`);
