@@ -287,6 +287,18 @@ describe('fetchKaggleDataset against a local Kaggle', () => {
     expect((err as Error).message).not.toContain('wrong-token');
   });
 
+  it('a refusal by the storage host (an expired link) is retryable, exit 1, and not blamed on the credentials', async () => {
+    behaviour = { failFirst: [403] };
+    const before = storage.requests.length;
+    const err = await fetchInto(join(root, 'expired')).catch((e: unknown) => e);
+    behaviour = {};
+    expect(err).toMatchObject({ status: 403, retryable: true, exitCode: EXIT.taskFailed });
+    expect((err as Error).message).toMatch(
+      /the download link Kaggle gave for dataset .* was refused by the storage host \(HTTP 403\) — run again/,
+    );
+    expect(storage.requests.length - before).toBe(1);
+  });
+
   it('a corrupt transfer (MD5 differs from x-goog-hash) fails and leaves no zip or partial file', async () => {
     behaviour = { wrongMd5: true };
     const dir = join(root, 'md5');

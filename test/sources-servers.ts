@@ -74,7 +74,7 @@ export interface BlobBehaviour {
   ignoreRange?: boolean;
   /** Announce this MD5 instead of the real one. */
   wrongMd5?: boolean;
-  /** Status codes for the first requests, e.g. [500] or [429]; then normal service. */
+  /** Status codes for the first requests under this behaviour, e.g. [500] or [429]; then normal service. */
   failFirst?: number[];
   retryAfter?: string;
 }
@@ -85,8 +85,17 @@ export async function startBlobServer(
   behaviour: () => BlobBehaviour,
 ): Promise<TestServer> {
   let dropped = false;
-  return startServer((req, res, n) => {
+  let current: BlobBehaviour | undefined;
+  let n = 0;
+  return startServer((req, res) => {
     const b = behaviour();
+    // Request numbers (for failFirst and the one-time drop) count from when the behaviour was last set.
+    if (b !== current) {
+      current = b;
+      n = 0;
+      dropped = false;
+    }
+    n++;
     const data = body();
     const fail = b.failFirst?.[n - 1];
     if (fail !== undefined) {

@@ -83,9 +83,9 @@ export class TransientError extends Error {
 
 /**
  * Explains a final (non-retried) HTTP status for the user: what failed and what to do. `bodyText` is at most 4 KB of
- * the error body, for APIs that put the reason there.
+ * the error body, for APIs that put the reason there; `redirected` when a host the request was redirected to answered.
  */
-export type StatusExplainer = (status: number, bodyText: string) => string;
+export type StatusExplainer = (status: number, bodyText: string, redirected: boolean) => string;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NETWORK_CODES = new Set([
@@ -240,7 +240,14 @@ export async function requestOnce(
       throw new TransientError(`HTTP ${status} from ${redactLocation(url.toString())}`, retryAfter);
     }
     const body = await readErrorBody(res);
-    throw new ExtractError(redactSecrets(explain(status, body), secrets), { status, exitCode: EXIT.usage });
+    // A host we were redirected to (a signed storage link) refusing is no fault of the user's credentials or names:
+    // a later attempt gets a fresh link.
+    const redirected = hop > 0;
+    throw new ExtractError(redactSecrets(explain(status, body, redirected), secrets), {
+      status,
+      retryable: redirected,
+      exitCode: redirected ? EXIT.taskFailed : EXIT.usage,
+    });
   }
 }
 

@@ -71,7 +71,11 @@ export interface KaggleFetchResult {
 function explainKaggle(ref: KaggleDatasetRef, credentials: KaggleCredentials) {
   const name = formatKaggleRef(ref);
   const used = `credentials used: ${credentials.authorization.source}`;
-  return (status: number): string => {
+  return (status: number, _body: string, redirected: boolean): string => {
+    // The API accepted the credentials and sent us on; a refusal there is the storage link, not the account.
+    if (redirected) {
+      return `the download link Kaggle gave for dataset ${name} was refused by the storage host (HTTP ${status}) — run again for a fresh link`;
+    }
     switch (status) {
       case 401:
         return `Kaggle rejected the credentials for dataset ${name} (HTTP 401; ${used}) — ${KAGGLE_CREDENTIAL_HELP}`;
