@@ -1,6 +1,6 @@
 // The sources' HTTP policy against real servers on 127.0.0.1: retries on 500, 429 (Retry-After) and dropped
 // connections, resume with Range, restart when Range is ignored, MD5 checks, idle timeouts, redaction.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../src/errors.js';
@@ -154,6 +154,18 @@ describe('downloadToFile', () => {
     expect(server.requests[1]!.headers.range).toMatch(/^bytes=\d+-$/);
     expect(events.some((e) => e.type === 'download.restart')).toBe(true);
     expect(readFileSync(join(dir, 'out.bin')).equals(data)).toBe(true);
+  });
+
+  it('starts over when a leftover partial file is already whole (416 to the Range request)', async () => {
+    const dir = tempDir('http-416');
+    const { data, server } = await blob({});
+    writeFileSync(join(dir, 'out.bin.part'), data);
+    writeFileSync(join(dir, 'out.bin.part.json'), JSON.stringify({ total: data.length }));
+    const events: SourceEvent[] = [];
+    await fetchTo(`${server.base}/a.bin`, dir, events);
+    expect(server.requests.map((q) => q.headers.range)).toEqual([`bytes=${data.length}-`, undefined]);
+    expect(readFileSync(join(dir, 'out.bin')).equals(data)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['out.bin']);
   });
 
   it('fails on an MD5 that does not match x-goog-hash, leaving no file under the final name and no partial file', async () => {

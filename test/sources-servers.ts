@@ -115,6 +115,11 @@ export async function startBlobServer(
     const ifRange = req.headers['if-range'];
     if (range && !b.ignoreRange && (ifRange === undefined || ifRange === etag)) {
       const start = Number(range[1]);
+      if (start >= data.length) {
+        res.writeHead(416, { 'content-range': `bytes */${data.length}` });
+        res.end();
+        return;
+      }
       res.writeHead(206, {
         ...common,
         'content-length': data.length - start,

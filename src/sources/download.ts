@@ -171,7 +171,18 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
       if (o.cached?.etag !== undefined) headers['if-none-match'] = o.cached.etag;
       if (o.cached?.lastModified !== undefined) headers['if-modified-since'] = o.cached.lastModified;
     }
-    const res = await requestOnce({ ...o.request, headers }, o.policy, o.explain);
+    let res;
+    try {
+      res = await requestOnce({ ...o.request, headers }, o.policy, o.explain);
+    } catch (err) {
+      // 416: the resume point is past the end (the partial file is whole, or the object shrank) — start over.
+      if (have > 0 && err instanceof ExtractError && err.status === 416) {
+        await rm(part, { force: true });
+        await rm(metaFile, { force: true });
+        throw new TransientError('the server refused the resume point (HTTP 416); starting over');
+      }
+      throw err;
+    }
     const etag = headerValue(res.headers, 'etag');
     const lastModified = headerValue(res.headers, 'last-modified');
     const googHash = headerValue(res.headers, 'x-goog-hash');
