@@ -9,6 +9,8 @@ import { EXIT } from '../src/errors.js';
 import { CPI_FILE } from '../src/generate/cpi.js';
 import { generateDataset, KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { ExtractProgress } from '../src/cli/commands/extract.js';
+import type { SourceEvent } from '../src/sources/index.js';
 import { repoRoot, runCli, tempDir, type CliResult } from './helpers.js';
 import { startBlobServer, startFred, startKaggleApi, type TestServer } from './sources-servers.js';
 
@@ -173,6 +175,18 @@ describe('movalytics extract', () => {
     expect(r.stderr).toMatch(/no Kaggle credentials found — .*~\/\.kaggle\/access_token/);
   });
 
+  it("without --to, downloads into the config file's input folder", async () => {
+    const cfgDir = join(root, 'cfg');
+    mkdirSync(cfgDir, { recursive: true });
+    writeFileSync(join(cfgDir, 'movalytics.config.json'), JSON.stringify({ input: 'data/in' }));
+    const r = await runBuilt(
+      ['extract', '--fred', 'CUSR0000SS62031', '--config', join(cfgDir, 'movalytics.config.json')],
+      env,
+    );
+    expect(r.code).toBe(EXIT.ok);
+    expect(readdirSync(join(cfgDir, 'data/in'))).toContain(CPI_FILE);
+  });
+
   it.each([
     [[], /extract: give --kaggle OWNER\/SLUG and\/or --fred SERIES/],
     [['--kaggle', 'not-a-dataset'], /--kaggle "not-a-dataset" is not a dataset name/],
@@ -197,5 +211,40 @@ describe('movalytics extract', () => {
       'FRED_API_KEY',
     ])
       expect(r.stdout).toContain(s);
+  });
+});
+
+describe('extract progress rendering', () => {
+  const events: SourceEvent[] = [
+    { type: 'download.start', file: 'a.zip', url: 'https://h/a.zip', total: 1000, resumeFrom: 0 },
+    ...[50, 120, 180, 400, 999, 1000].map((bytes): SourceEvent => ({
+      type: 'download.progress',
+      file: 'a.zip',
+      bytes,
+      total: 1000,
+      bytesPerSec: 2048,
+      etaSec: (1000 - bytes) / 2048,
+    })),
+    { type: 'file.end', source: 'kaggle', file: 'a.zip', action: 'downloaded', bytes: 1000, ms: 500 },
+  ];
+
+  it('writes plain lines, one per 10% step, when stderr is not a terminal', () => {
+    let out = '';
+    const p = new ExtractProgress((s) => (out += s), false);
+    for (const e of events) p.handle(e);
+    expect(out).not.toContain('\r');
+    const lines = out.trimEnd().split('\n');
+    // steps 0, 1, 4, 9, 10 (120 and 180 share step 1)
+    expect(lines.filter((l) => l.startsWith('  a.zip'))).toHaveLength(5);
+    expect(lines.at(-1)).toBe('extract: a.zip downloaded (1000 B, 0.5 s)');
+    expect(out).toMatch(/2\.0 KB\/s/);
+  });
+
+  it('rewrites one line at a terminal, ending it before the next message', () => {
+    let out = '';
+    const p = new ExtractProgress((s) => (out += s), true);
+    for (const e of events) p.handle(e);
+    expect(out.split('\r\x1b[2K').length - 1).toBe(7);
+    expect(out.trimEnd().split('\n')).toHaveLength(2);
   });
 });
