@@ -11,6 +11,9 @@ import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { openStore } from '../src/storage/index.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
 import { repoRoot, tempDir } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { KAGGLE_FILES } from '../src/generate/index.js';
+import { buildZip, startBlobServer, startFred, startKaggleApi } from './sources-servers.js';
 import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
 
 const TABLES = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'].map(
@@ -144,5 +147,81 @@ describe('staging in S3', () => {
       expect(r.code, `${task}: ${r.stderr}`).toBe(EXIT.ok);
     }
     expect(await fingerprint(join(root, 'tasks.duckdb'))).toEqual(local);
+  }, 120_000);
+
+  it('run --source kaggle --staging s3://… fetches, stages and loads; a second run downloads and uploads nothing', async () => {
+    const zip = await buildZip(Object.fromEntries(KAGGLE_FILES.map((f) => [f, readFileSync(join(data, f))])));
+    const blob = await startBlobServer(
+      () => zip,
+      () => ({}),
+    );
+    const api = await startKaggleApi(
+      () => blob.base,
+      () => 'Bearer test-token',
+    );
+    const fred = await startFred((series) => {
+      try {
+        return readFileSync(join(data, `${series}.csv`), 'utf8');
+      } catch {
+        return undefined;
+      }
+    }, 'unused');
+    const download = join(root, 'download');
+    const run = (): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            join(repoRoot, 'dist/cli/bin.js'),
+            'run',
+            '--source',
+            'kaggle',
+            '--fred',
+            'CUSR0000SS62031',
+            'CPIAUCNS',
+            '--input',
+            download,
+            '--warehouse',
+            join(root, 'kaggle.duckdb'),
+            '--staging',
+            's3://movalytics/kaggle-staging',
+          ],
+          {
+            cwd: repoRoot,
+            env: {
+              ...process.env,
+              ...env,
+              MOVALYTICS_CACHE_DIR: join(root, 'cache-kaggle'),
+              KAGGLE_API_TOKEN: 'test-token',
+              MOVALYTICS_KAGGLE_API: `${api.base}/api/v1`,
+              MOVALYTICS_FRED_URL: fred.base,
+            },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    const first = await run();
+    expect(first.code, first.stderr).toBe(EXIT.ok);
+    expect(await fingerprint(join(root, 'kaggle.duckdb'))).toEqual(local);
+    // The storage host never saw the Kaggle credential.
+    expect(blob.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+    const store = await openStore('s3://movalytics/kaggle-staging');
+    try {
+      const before = (await store.list('raw/')).map((o) => [o.key, o.modifiedAt?.getTime()]);
+      const bodies = blob.requests.length;
+      const second = await run();
+      expect(second.code, second.stderr).toBe(EXIT.ok);
+      expect(second.stderr).toMatch(/run 2 unchanged/);
+      // Downloads nothing: the storage host only answered a conditional request with 304, if asked at all.
+      const later = blob.requests.slice(bodies);
+      expect(later.every((r) => r.headers['if-none-match'] !== undefined)).toBe(true);
+      expect((await store.list('raw/')).map((o) => [o.key, o.modifiedAt?.getTime()])).toEqual(before);
+    } finally {
+      await store.close();
+    }
   }, 120_000);
 });

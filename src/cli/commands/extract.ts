@@ -26,7 +26,7 @@ interface ExtractFlags {
   json?: boolean;
 }
 
-interface FetchedRow {
+export interface FetchedRow {
   source: SourceKind;
   name: string;
   file: string;
@@ -127,6 +127,62 @@ function defaultDestination(configPath: string | undefined): string {
   return input.toLowerCase().endsWith('.zip') ? path.dirname(input) : input;
 }
 
+
+/**
+ * Fetches a Kaggle dataset and FRED series into `dir` (skipping what is already there and unchanged), with
+ * progress on stderr; returns what was fetched. Names are parsed before the first byte moves.
+ */
+export async function extractSources(opts: {
+  kaggle?: string;
+  fred: readonly string[];
+  dir: string;
+}): Promise<FetchedRow[]> {
+  const { dir } = opts;
+  const dataset = opts.kaggle === undefined ? undefined : parseKaggleRef(opts.kaggle);
+  const series = opts.fred.map(parseSeriesId);
+  const settings = sourceSettingsFromEnv(process.env);
+  const credentials = dataset === undefined ? undefined : resolveKaggleCredentials(process.env);
+  const progress = new ExtractProgress((s) => process.stderr.write(s), process.stderr.isTTY === true);
+  const onEvent = (e: SourceEvent): void => progress.handle(e);
+  const rows: FetchedRow[] = [];
+  if (dataset !== undefined && credentials !== undefined) {
+    const r = await fetchKaggleDataset({
+      dataset,
+      dir,
+      credentials,
+      apiBase: settings.kaggleApi,
+      policy: settings.policy,
+      onEvent,
+    });
+    rows.push({
+      source: 'kaggle',
+      name: formatKaggleRef(dataset),
+      file: path.basename(r.zip),
+      action: r.action,
+      bytes: r.bytes,
+    });
+  }
+  for (const id of series) {
+    const r = await fetchFredSeries({
+      series: id,
+      dir,
+      fredUrl: settings.fredUrl,
+      apiUrl: settings.fredApiUrl,
+      ...(settings.fredApiKey !== undefined ? { apiKey: settings.fredApiKey } : {}),
+      policy: settings.policy,
+      onEvent,
+    });
+    rows.push({
+      source: 'fred',
+      name: id,
+      file: path.basename(r.file),
+      action: r.action,
+      bytes: r.bytes,
+    });
+  }
+  return rows;
+}
+
 export function registerExtract(program: Command): void {
   program
     .command('extract')
@@ -159,50 +215,8 @@ Exit codes: 0 ok, 1 network/server failure after retries or a corrupt download, 
       if (flags.kaggle === undefined && fred.length === 0) {
         throw new UsageError('extract: give --kaggle OWNER/SLUG and/or --fred SERIES … (see --help)');
       }
-      // Parse every name before the first byte moves, so a typo costs nothing.
-      const dataset = flags.kaggle === undefined ? undefined : parseKaggleRef(flags.kaggle);
-      const series = fred.map(parseSeriesId);
-      const settings = sourceSettingsFromEnv(process.env);
-      const credentials = dataset === undefined ? undefined : resolveKaggleCredentials(process.env);
       const dir = path.resolve(flags.to ?? defaultDestination(flags.config));
-      const progress = new ExtractProgress((s) => process.stderr.write(s), process.stderr.isTTY === true);
-      const onEvent = (e: SourceEvent): void => progress.handle(e);
-      const rows: FetchedRow[] = [];
-      if (dataset !== undefined && credentials !== undefined) {
-        const r = await fetchKaggleDataset({
-          dataset,
-          dir,
-          credentials,
-          apiBase: settings.kaggleApi,
-          policy: settings.policy,
-          onEvent,
-        });
-        rows.push({
-          source: 'kaggle',
-          name: formatKaggleRef(dataset),
-          file: path.basename(r.zip),
-          action: r.action,
-          bytes: r.bytes,
-        });
-      }
-      for (const id of series) {
-        const r = await fetchFredSeries({
-          series: id,
-          dir,
-          fredUrl: settings.fredUrl,
-          apiUrl: settings.fredApiUrl,
-          ...(settings.fredApiKey !== undefined ? { apiKey: settings.fredApiKey } : {}),
-          policy: settings.policy,
-          onEvent,
-        });
-        rows.push({
-          source: 'fred',
-          name: id,
-          file: path.basename(r.file),
-          action: r.action,
-          bytes: r.bytes,
-        });
-      }
+      const rows = await extractSources({ kaggle: flags.kaggle, fred, dir });
       if (flags.json === true) {
         process.stdout.write(JSON.stringify({ dir, files: rows }, null, 2) + '\n');
         return;

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
 import type { PipelineEvent } from '../../pipeline/events.js';
 import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
-import { CheckFailedError, MovalyticsError } from '../../errors.js';
+import path from 'node:path';
+import { CheckFailedError, MovalyticsError, UsageError } from '../../errors.js';
+import { extractSources } from './extract.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../output.js';
 
@@ -16,7 +18,14 @@ export interface RunFlags {
   verify?: boolean;
   json?: boolean;
   wait?: boolean;
+  source?: string;
+  kaggle?: string;
+  fred?: string[];
 }
+
+/** The Kaggle dataset and FRED series `run --source kaggle` fetches unless told otherwise. */
+export const DEFAULT_KAGGLE_DATASET = 'rounakbanik/the-movies-dataset';
+export const DEFAULT_FRED_SERIES = ['CUSR0000SS62031'];
 
 /** Renders progress events as short stderr lines. */
 export function progressLine(e: PipelineEvent): string | null {
@@ -150,7 +159,28 @@ export function registerRun(program: Command): void {
     .option('--verify', 'hash every input even when size and mtime match the last load')
     .option('--json', 'print the run summary as JSON instead of tables')
     .option('--wait', 'when another run holds the warehouse, wait for it instead of failing')
+    .option(
+      '--source <local|kaggle>',
+      'local: read the input folder or zip as it is (default); kaggle: first fetch the Kaggle dataset and the FRED series into the input folder (skipped when unchanged; see `movalytics extract --help` for credentials)',
+      'local',
+    )
+    .option('--kaggle <owner/slug[@version]>', `with --source kaggle: the dataset (default ${DEFAULT_KAGGLE_DATASET})`)
+    .option('--fred <series...>', `with --source kaggle: FRED series (default ${DEFAULT_FRED_SERIES.join(' ')})`)
     .action(async (flags: RunFlags) => {
-      await runAndReport(configFromFlags(flags), flags.json === true, flags.wait === true);
+      const config = configFromFlags(flags);
+      if (flags.source !== 'local' && flags.source !== 'kaggle')
+        throw new UsageError(`unknown --source ${JSON.stringify(flags.source)}: use local or kaggle`);
+      if (flags.source === 'kaggle') {
+        const dir = config.input.toLowerCase().endsWith('.zip') ? path.dirname(config.input) : config.input;
+        await extractSources({
+          kaggle: flags.kaggle ?? DEFAULT_KAGGLE_DATASET,
+          fred: (flags.fred ?? DEFAULT_FRED_SERIES).flatMap((x) => x.split(',')).filter((x) => x.trim() !== ''),
+          dir,
+        });
+        config.input = dir;
+      } else if (flags.kaggle !== undefined || flags.fred !== undefined) {
+        throw new UsageError('--kaggle and --fred go with --source kaggle');
+      }
+      await runAndReport(config, flags.json === true, flags.wait === true);
     });
 }
