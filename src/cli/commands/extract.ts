@@ -127,7 +127,6 @@ function defaultDestination(configPath: string | undefined): string {
   return input.toLowerCase().endsWith('.zip') ? path.dirname(input) : input;
 }
 
-
 /**
  * Fetches a Kaggle dataset and FRED series into `dir` (skipping what is already there and unchanged), with
  * progress on stderr; returns what was fetched. Names are parsed before the first byte moves.

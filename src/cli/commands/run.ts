@@ -164,8 +164,14 @@ export function registerRun(program: Command): void {
       'local: read the input folder or zip as it is (default); kaggle: first fetch the Kaggle dataset and the FRED series into the input folder (skipped when unchanged; see `movalytics extract --help` for credentials)',
       'local',
     )
-    .option('--kaggle <owner/slug[@version]>', `with --source kaggle: the dataset (default ${DEFAULT_KAGGLE_DATASET})`)
-    .option('--fred <series...>', `with --source kaggle: FRED series (default ${DEFAULT_FRED_SERIES.join(' ')})`)
+    .option(
+      '--kaggle <owner/slug[@version]>',
+      `with --source kaggle: the dataset (default ${DEFAULT_KAGGLE_DATASET})`,
+    )
+    .option(
+      '--fred <series...>',
+      `with --source kaggle: FRED series (default ${DEFAULT_FRED_SERIES.join(' ')})`,
+    )
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
       if (flags.source !== 'local' && flags.source !== 'kaggle')
@@ -174,7 +180,9 @@ export function registerRun(program: Command): void {
         const dir = config.input.toLowerCase().endsWith('.zip') ? path.dirname(config.input) : config.input;
         await extractSources({
           kaggle: flags.kaggle ?? DEFAULT_KAGGLE_DATASET,
-          fred: (flags.fred ?? DEFAULT_FRED_SERIES).flatMap((x) => x.split(',')).filter((x) => x.trim() !== ''),
+          fred: (flags.fred ?? DEFAULT_FRED_SERIES)
+            .flatMap((x) => x.split(','))
+            .filter((x) => x.trim() !== ''),
           dir,
         });
         config.input = dir;
