@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { isLibpqConnectionString, redactLocation } from '../redact.js';
 
 export const CONFIG_FILE = 'movalytics.config.json';
 
@@ -18,8 +19,14 @@ export const configSchema = z
     mappedShareWarn: z.number().min(0).max(1).default(0.9),
     /** Always hash every input, even when size and mtime match the last load. */
     verify: z.boolean().default(false),
-    /** DuckDB memory limit (it spills to disk beyond it). */
-    duckdbMemoryLimit: z.string().default('1.5GB'),
+    /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */
+    duckdbMemoryLimit: z
+      .string()
+      .refine(isDuckDbSize, {
+        error: (iss) =>
+          `"${String(iss.input)}" is not a positive DuckDB size; use a number and a unit among B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, e.g. "1.5GB"`,
+      })
+      .default('1.5GB'),
     /** Defaults for the answer parameters (top, quantile, minVotes, alpha, cpiBase, cpiSplice); flags override them. */
     answers: z
       .object({
@@ -35,15 +42,21 @@ export const configSchema = z
   })
   .strict();
 
+/**
+ * DuckDB's size syntax as this app accepts it: a positive decimal, an optional space, a unit (case-insensitive).
+ * DuckDB itself also takes "-5GB" (as "no limit") and long forms like "gigabytes"; "80%" it rejects (1.x).
+ */
+const DUCKDB_SIZE = /^\s*(\d+(?:\.\d*)?|\.\d+)\s?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i;
+
+function isDuckDbSize(v: string): boolean {
+  const m = DUCKDB_SIZE.exec(v);
+  return m !== null && Number(m[1]) > 0;
+}
+
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
-
-/** A URL safe to print: any password replaced. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
-}
+const URL_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|jdbc:)/i;
 
 /** Renders the first zod issue as one line: `mappedShareWarn: Too big: expected number to be <=1`. */
 function firstIssue(err: z.ZodError, source: string): string {
@@ -66,7 +79,8 @@ export function loadConfig(
   if (opts.configPath !== undefined || existsSync(file)) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse rejects.
+      text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
     } catch {
       throw new ConfigError(`config file ${file} cannot be read: check the path given to --config`);
     }
@@ -87,10 +101,16 @@ export function loadConfig(
   const merged = configSchema.safeParse({ ...fromFile, ...defined });
   if (!merged.success) throw new ConfigError(firstIssue(merged.error, 'configuration'));
   const c = merged.data;
+  if (isLibpqConnectionString(c.warehouse)) {
+    // Taken as a path it would create a file named after the password.
+    throw new ConfigError(
+      `warehouse "${redactLocation(c.warehouse)}" is a connection string, not a file path — pass --warehouse path/to/file.duckdb`,
+    );
+  }
   if (URL_RE.test(c.warehouse)) {
     // Only the embedded engine exists so far; a URL must not silently become a file named "postgres:".
     throw new ConfigError(
-      `warehouse ${redactUrl(c.warehouse)}: only a DuckDB file path is supported in this version (PostgreSQL and Redshift warehouses are planned) — pass --warehouse path/to/file.duckdb`,
+      `warehouse ${redactLocation(c.warehouse)}: only a DuckDB file path is supported in this version (PostgreSQL and Redshift warehouses are planned) — pass --warehouse path/to/file.duckdb`,
     );
   }
   return {
