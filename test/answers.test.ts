@@ -457,7 +457,7 @@ describe('answers over the hand-built fixture', () => {
       (2, TIMESTAMP '2026-01-02 10:00:00', TIMESTAMP '2026-01-02 10:05:00', 'success', 'x', NULL),
       (3, TIMESTAMP '2026-01-03 10:00:00', TIMESTAMP '2026-01-03 10:05:00', 'failed', 'x', NULL)`);
     const a = await computeAnswers(wh, {});
-    expect(a.run).toEqual({ runId: 2, finishedAt: '2026-01-02T10:05:00' });
+    expect(a.run).toEqual({ runId: 2, finishedAt: '2026-01-02T10:05:00.000Z' });
   });
 
   it('renders every format and selection; JSON numbers are numbers, no NaN', async () => {

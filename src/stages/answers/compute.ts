@@ -5,7 +5,7 @@ import type { Row, Warehouse } from '../../warehouse/warehouse.js';
 import { quantileContSql } from './dialect.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
-import { kruskalWallis, meanCi95, type RankGroup } from './stats.js';
+import { integerMeanSd, kruskalWallis, meanCi95, orderedSum, type RankGroup } from './stats.js';
 import type {
   Answers,
   CpiSplice,
@@ -43,6 +43,10 @@ function num(v: Row[string] | undefined): number | null {
 }
 function num0(v: Row[string] | undefined): number {
   return num(v) ?? 0;
+}
+/** An integer row value (a number, or text past 2^53) as a BigInt; null and undefined become 0. */
+function big0(v: Row[string] | undefined): bigint {
+  return v === null || v === undefined ? 0n : BigInt(String(v));
 }
 function str(v: Row[string] | undefined): string | null {
   return v === null || v === undefined ? null : String(v);
@@ -244,7 +248,18 @@ export async function latestRun(wh: Warehouse): Promise<Answers['run']> {
   const r = rows[0];
   if (r === undefined) return null;
   const finished = str(r.finished_at);
-  return { runId: num0(r.run_id), finishedAt: finished === null ? null : finished.replace(' ', 'T') };
+  return { runId: num0(r.run_id), finishedAt: finished === null ? null : isoUtc(finished) };
+}
+
+/**
+ * A warehouse timestamp as ISO 8601 with `Z`. The run table stores UTC in a zone-less TIMESTAMP, printed as
+ * `2026-11-29 16:23:13.123456`; text that already carries an offset is converted to UTC.
+ */
+export function isoUtc(text: string): string {
+  const t = text.trim().replace(' ', 'T');
+  const zoned = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(t) && /T\d/.test(t);
+  const d = new Date(zoned ? t.replace(/([+-]\d{2})$/, '$1:00') : `${t}Z`);
+  return Number.isNaN(d.getTime()) ? text : d.toISOString();
 }
 
 /** Q1: IMDb-style weighted rating over mapped ratings. */
@@ -359,39 +374,59 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
     'CASE WHEN cpi IS NOT NULL THEN revenue * CAST($1 AS DOUBLE PRECISION) / cpi END',
     0.5,
   );
+  // Medians are order statistics (deterministic); mean and standard deviation are computed from the integer
+  // revenues in JS (exact sums), because a parallel engine's AVG/STDDEV_SAMP over doubles varies in the last bits.
   const groupSql = (col: 'month' | 'quarter'): string =>
-    `SELECT ${col} AS grp, COUNT(*) AS n, AVG(revenue) AS mean, ${median} AS median, STDDEV_SAMP(revenue) AS sd,
-            COUNT(cpi) AS n_cpi, ${medianReal} AS median_real
+    `SELECT ${col} AS grp, COUNT(*) AS n, ${median} AS median, COUNT(cpi) AS n_cpi, ${medianReal} AS median_real
      FROM ${revenueSource(cpi)} GROUP BY ${col}`;
-  // Average ranks for ties: rank() gives the lowest rank of a tie group; adding (t − 1)/2 gives its mean.
+  // Twice the average rank, an integer: rank() gives the lowest rank of a tie group of t; 2·rank + t − 1 is twice
+  // its mean. Integer sums are exact in any order, unlike sums of DOUBLE ranks.
   const rankSql = `WITH r AS (
       SELECT month, quarter,
-             CAST(RANK() OVER (ORDER BY revenue) AS DOUBLE PRECISION)
-               + (CAST(COUNT(*) OVER (PARTITION BY revenue) AS DOUBLE PRECISION) - 1) / 2 AS rk
+             2 * RANK() OVER (ORDER BY revenue) + COUNT(*) OVER (PARTITION BY revenue) - 1 AS rk2
       FROM ${MARTS_SCHEMA}.revenue_movie)
-    SELECT 'month' AS dim, month AS grp, COUNT(*) AS n, SUM(rk) AS rank_sum FROM r GROUP BY month
+    SELECT 'month' AS dim, month AS grp, COUNT(*) AS n, SUM(rk2) AS twice_rank_sum FROM r GROUP BY month
     UNION ALL
-    SELECT 'quarter' AS dim, quarter AS grp, COUNT(*) AS n, SUM(rk) AS rank_sum FROM r GROUP BY quarter`;
+    SELECT 'quarter' AS dim, quarter AS grp, COUNT(*) AS n, SUM(rk2) AS twice_rank_sum FROM r GROUP BY quarter`;
   const tieSql = `SELECT COALESCE(SUM(t * t * t - t), 0) AS tie_sum FROM (
-      SELECT CAST(COUNT(*) AS DOUBLE PRECISION) AS t FROM ${MARTS_SCHEMA}.revenue_movie GROUP BY revenue) x`;
+      SELECT COUNT(*) AS t FROM ${MARTS_SCHEMA}.revenue_movie GROUP BY revenue) x`;
 
-  const [monthRows, quarterRows, rankRows, tieRows, totRows] = [
+  const [monthRows, quarterRows, rankRows, tieRows, totRows, revenueRows] = [
     await wh.query(groupSql('month'), [cpi.value]),
     await wh.query(groupSql('quarter'), [cpi.value]),
     await wh.query(rankSql),
     await wh.query(tieSql),
     await wh.query(`SELECT COUNT(*) AS n FROM ${MARTS_SCHEMA}.revenue_movie`),
+    await wh.query(
+      `SELECT month, quarter, CAST(revenue AS BIGINT) AS revenue FROM ${MARTS_SCHEMA}.revenue_movie`,
+    ),
   ];
-  const tieSum = num0(tieRows[0]?.tie_sum);
+  const tieSum = big0(tieRows[0]?.tie_sum);
+  const revenuesBy = (col: 'month' | 'quarter'): Map<number, bigint[]> => {
+    const by = new Map<number, bigint[]>();
+    for (const r of revenueRows) {
+      const g = num0(r[col]);
+      let list = by.get(g);
+      if (list === undefined) by.set(g, (list = []));
+      list.push(big0(r.revenue));
+    }
+    return by;
+  };
 
-  const groups = (rows: Row[], count: number, label: (g: number) => string): Q3Group[] => {
+  const groups = (
+    col: 'month' | 'quarter',
+    rows: Row[],
+    count: number,
+    label: (g: number) => string,
+  ): Q3Group[] => {
     const by = new Map(rows.map((r) => [num0(r.grp), r]));
+    const revenues = revenuesBy(col);
     return Array.from({ length: count }, (_, i) => {
       const g = i + 1;
       const r = by.get(g);
       const movies = num0(r?.n);
-      const mean = num(r?.mean);
-      const ci = meanCi95(mean, num(r?.sd), movies);
+      const { mean, sd } = integerMeanSd(revenues.get(g) ?? []);
+      const ci = meanCi95(mean, sd, movies);
       return {
         group: g,
         label: label(g),
@@ -405,11 +440,13 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
       };
     });
   };
-  const byMonth = groups(monthRows, 12, (g) => MONTH_LABELS[g - 1]!);
-  const byQuarter = groups(quarterRows, 4, (g) => `Q${g}`);
+  const byMonth = groups('month', monthRows, 12, (g) => MONTH_LABELS[g - 1]!);
+  const byQuarter = groups('quarter', quarterRows, 4, (g) => `Q${g}`);
 
   const rankGroups = (dim: string): RankGroup[] =>
-    rankRows.filter((r) => r.dim === dim).map((r) => ({ n: num0(r.n), rankSum: num0(r.rank_sum) }));
+    rankRows
+      .filter((r) => r.dim === dim)
+      .map((r) => ({ n: num0(r.n), twiceRankSum: big0(r.twice_rank_sum) }));
   const peak = (gs: Q3Group[]): string | null => {
     let best: Q3Group | null = null;
     for (const g of gs) {
@@ -463,28 +500,40 @@ function overallVerdict(month: Q3Test, quarter: Q3Test, alpha: number): string {
 
 /** Q4: genres by CPI-adjusted revenue. */
 export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> {
+  // Nominal sums add integers (exact in any order); real dollars are summed in JS in movie_id order, because a
+  // parallel engine's SUM over doubles varies in the last bits from run to run.
   const [t] = await wh.query(
-    `SELECT COUNT(*) AS n, COUNT(cpi) AS included, COALESCE(SUM(revenue), 0) AS nominal,
-            COALESCE(SUM(CASE WHEN cpi IS NULL THEN revenue END), 0) AS excluded_nominal
+    `SELECT COUNT(*) AS n, COUNT(cpi) AS included, COALESCE(SUM(CAST(revenue AS BIGINT)), 0) AS nominal,
+            COALESCE(SUM(CASE WHEN cpi IS NULL THEN CAST(revenue AS BIGINT) END), 0) AS excluded_nominal
      FROM ${revenueSource(cpi)}`,
   );
   const rows = await wh.query(
     `SELECT g.genre_id, g.name, COUNT(rm.movie_id) AS movies,
-            COALESCE(SUM(rm.revenue * CAST($1 AS DOUBLE PRECISION) / rm.cpi), 0) AS real_revenue,
-            COALESCE(SUM(rm.revenue), 0) AS nominal_revenue
+            COALESCE(SUM(CAST(rm.revenue AS BIGINT)), 0) AS nominal_revenue
      FROM movies.genre g
      LEFT JOIN movies.movie_genre mg ON mg.genre_id = g.genre_id
      LEFT JOIN ${revenueSource(cpi)} ON rm.movie_id = mg.movie_id AND rm.cpi IS NOT NULL
-     GROUP BY g.genre_id, g.name
-     ORDER BY real_revenue DESC, g.name ASC, g.genre_id ASC`,
+     GROUP BY g.genre_id, g.name`,
+  );
+  const realRows = await wh.query(
+    `SELECT mg.genre_id, rm.revenue * CAST($1 AS DOUBLE PRECISION) / rm.cpi AS real_revenue
+     FROM movies.movie_genre mg JOIN ${revenueSource(cpi)} ON rm.movie_id = mg.movie_id AND rm.cpi IS NOT NULL
+     ORDER BY mg.genre_id, rm.movie_id`,
     [cpi.value],
   );
-  const genres: Q4Genre[] = rows.map((r, i) => {
+  const realByGenre = new Map<number, number[]>();
+  for (const r of realRows) {
+    const g = num0(r.genre_id);
+    let list = realByGenre.get(g);
+    if (list === undefined) realByGenre.set(g, (list = []));
+    list.push(num0(r.real_revenue));
+  }
+  const unranked = rows.map((r) => {
     const movies = num0(r.movies);
-    const real = num0(r.real_revenue);
+    const genreId = num0(r.genre_id);
+    const real = orderedSum(realByGenre.get(genreId) ?? []);
     return {
-      rank: i + 1,
-      genreId: num0(r.genre_id),
+      genreId,
       genre: str(r.name) ?? '',
       movies,
       realRevenue: real,
@@ -492,6 +541,13 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
       nominalRevenue: num0(r.nominal_revenue),
     };
   });
+  unranked.sort(
+    (a, b) =>
+      b.realRevenue - a.realRevenue ||
+      (a.genre < b.genre ? -1 : a.genre > b.genre ? 1 : 0) ||
+      a.genreId - b.genreId,
+  );
+  const genres: Q4Genre[] = unranked.map((g, i) => ({ rank: i + 1, ...g }));
   const revenueMovies = num0(t?.n);
   const includedMovies = cpi.value === null ? 0 : num0(t?.included);
   const total = num0(t?.nominal);
