@@ -111,7 +111,8 @@ describe('movalytics run', () => {
     const r = await runCli(args);
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toMatch(
-      /^Answers\nHighest-rated movie: .+\nMost popular genre: .+\nRelease timing: .+\nTop-earning genre/m,
+      // Headlines wrap to the width; continuation lines are indented.
+      /^Answers\nHighest-rated movie: .+\n(?: {2}.+\n)*Most popular genre: .+\n(?: {2}.+\n)*Release timing: .+\n(?: {2}.+\n)*Top-earning genre/m,
     );
     const json = await runCli([...args, '--json']);
     const parsed = JSON.parse(json.stdout) as {

@@ -1,5 +1,6 @@
 // `movalytics answers [q1|q2|q3|q4|all]`: reads the warehouse marts and prints the four answers.
 import type { Command } from 'commander';
+import { terminalWidth } from '../output.js';
 import { UsageError } from '../../errors.js';
 import {
   ANSWER_FORMATS,
@@ -44,7 +45,11 @@ export function registerAnswers(program: Command): void {
     const wh = await openExistingWarehouse(warehouse);
     try {
       const answers = await computeAnswers(wh, params);
-      process.stdout.write(renderAnswers(answers, opts.format as AnswerFormat, question as AnswerSelection));
+      process.stdout.write(
+        renderAnswers(answers, opts.format as AnswerFormat, question as AnswerSelection, {
+          width: terminalWidth(),
+        }),
+      );
     } finally {
       await wh.close();
     }

@@ -12,7 +12,7 @@ import {
   parseIntFlag,
 } from '../../generate/index.js';
 import type { FredHeader } from '../../generate/options.js';
-import { renderTable } from '../output.js';
+import { renderTable, terminalWidth } from '../output.js';
 
 interface GenerateFlags {
   out?: string;
@@ -67,11 +67,15 @@ export const registerGenerate = (program: Command): void => {
       });
       process.stdout.write(`Wrote ${result.files.length} files to ${result.dir}\n`);
       process.stdout.write(
-        renderTable(result.files, [
-          { header: 'file', value: (f) => f.file, align: 'left' },
-          { header: 'bytes', value: (f) => f.bytes, align: 'right' },
-          { header: 'records', value: (f) => f.records, align: 'right' },
-        ]),
+        renderTable(
+          result.files,
+          [
+            { header: 'file', value: (f) => f.file, align: 'left' },
+            { header: 'bytes', value: (f) => f.bytes, align: 'right' },
+            { header: 'records', value: (f) => f.records, align: 'right' },
+          ],
+          { width: terminalWidth() },
+        ),
       );
     });
 };

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { CheckFailedError, MovalyticsError, UsageError } from '../../errors.js';
 import { extractSources } from './extract.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
-import { renderTable } from '../output.js';
+import { renderTable, terminalWidth } from '../output.js';
+import { redactLocation } from '../../redact.js';
 
 export interface RunFlags {
   input?: string;
@@ -33,7 +34,7 @@ export function progressLine(e: PipelineEvent): string | null {
     case 'run.waiting':
       return `waiting for ${e.holder ?? 'another process'} to release ${e.warehouse} …`;
     case 'run.start':
-      return `run ${e.runId}: ${e.input} → ${e.warehouse}`;
+      return `run ${e.runId}: ${redactLocation(e.input)} → ${redactLocation(e.warehouse)}`;
     case 'task.start':
       return null;
     case 'task.end':
@@ -51,45 +52,58 @@ export function progressLine(e: PipelineEvent): string | null {
   }
 }
 
-/** The human summary of a run: files, reconciliation, checks. */
-export function renderRunSummary(s: RunSummary): string {
+/** The human summary of a run: files, reconciliation, checks; tables fit `width` columns. */
+export function renderRunSummary(s: RunSummary, width: number = terminalWidth()): string {
+  const fit = { width };
   const out: string[] = [];
   out.push('Input files');
   out.push(
-    renderTable(s.files, [
-      { header: 'file', value: (f) => f.name },
-      { header: 'role', value: (f) => f.role },
-      { header: 'action', value: (f) => (f.action === 'load' ? 'loaded' : f.action) },
-      { header: 'bytes', value: (f) => f.bytes },
-      { header: 'note', value: (f) => f.note ?? '' },
-    ]),
+    renderTable(
+      s.files,
+      [
+        { header: 'file', value: (f) => f.name },
+        { header: 'role', value: (f) => f.role },
+        { header: 'action', value: (f) => (f.action === 'load' ? 'loaded' : f.action) },
+        { header: 'bytes', value: (f) => f.bytes },
+        { header: 'note', value: (f) => f.note ?? '' },
+      ],
+      fit,
+    ),
   );
   if (s.reports.length > 0) {
     out.push('Reconciliation (read = loaded + quarantined + duplicates + merged)');
     out.push(
-      renderTable(s.reports, [
-        { header: 'file', value: (r) => r.fileName },
-        { header: 'read', value: (r) => r.recordsRead },
-        { header: 'loaded', value: (r) => r.rowsLoaded },
-        { header: 'quarantined', value: (r) => r.rowsQuarantined },
-        { header: 'duplicates', value: (r) => r.duplicatesCollapsed },
-        { header: 'merged', value: (r) => r.recordsMerged },
-      ]),
+      renderTable(
+        s.reports,
+        [
+          { header: 'file', value: (r) => r.fileName },
+          { header: 'read', value: (r) => r.recordsRead },
+          { header: 'loaded', value: (r) => r.rowsLoaded },
+          { header: 'quarantined', value: (r) => r.rowsQuarantined },
+          { header: 'duplicates', value: (r) => r.duplicatesCollapsed },
+          { header: 'merged', value: (r) => r.recordsMerged },
+        ],
+        fit,
+      ),
     );
   }
   out.push('Quality checks');
   out.push(
-    renderTable(s.checks, [
-      { header: 'check', value: (c) => c.name },
-      { header: 'severity', value: (c) => c.severity },
-      { header: 'result', value: (c) => (c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN') },
-      { header: 'observed', value: (c) => c.observed },
-      {
-        header: 'expected',
-        value: (c) =>
-          c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
-      },
-    ]),
+    renderTable(
+      s.checks,
+      [
+        { header: 'check', value: (c) => c.name },
+        { header: 'severity', value: (c) => c.severity },
+        { header: 'result', value: (c) => (c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN') },
+        { header: 'observed', value: (c) => c.observed },
+        {
+          header: 'expected',
+          value: (c) =>
+            c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
+        },
+      ],
+      fit,
+    ),
   );
   return out.join('\n');
 }
@@ -126,7 +140,7 @@ export async function runAndReport(config: Config, json: boolean, wait = false):
   process.stdout.write(
     json
       ? JSON.stringify({ run: summary, answers: published }, null, 2) + '\n'
-      : `${renderRunSummary(summary)}${published ? `\nAnswers\n${renderHeadlines(published)}` : ''}`,
+      : `${renderRunSummary(summary)}${published ? `\nAnswers\n${renderHeadlines(published, { width: terminalWidth() })}` : ''}`,
   );
 }
 

@@ -1,5 +1,12 @@
 // Renders Answers as aligned tables, JSON, CSV (RFC 4180) or Markdown, and as a few headline lines for run output.
-import { formatNumber, renderTable, type Column } from '../../cli/output.js';
+import {
+  DEFAULT_WIDTH,
+  formatMoney,
+  formatNumber,
+  renderTable,
+  wrapParagraph,
+  type Column,
+} from '../../cli/output.js';
 import type { AnswerFormat, Question } from './params.js';
 import type { Answers, CpiSplice, Q1Movie, Q2Genre, Q3Group, Q4Genre } from './types.js';
 
@@ -40,10 +47,10 @@ function human(f: Field<unknown>, r: unknown): string | null {
   if (v === null) return null;
   if (typeof v === 'string') return v;
   if (f.percent) return `${formatNumber(v * 100, f.digits ?? 1)}%`;
-  return `${f.dollars ? '$' : ''}${formatNumber(v, f.digits)}`;
+  return f.dollars ? formatMoney(v, f.digits) : formatNumber(v, f.digits);
 }
 
-const $ = (n: number | null): string => (n === null ? '—' : `$${formatNumber(n, 0)}`);
+const $ = (n: number | null): string => (n === null ? '—' : formatMoney(n, 0));
 const fmt = (n: number | null, d?: number): string => (n === null ? '—' : formatNumber(n, d));
 
 /** "CPI spliced with CPIAUCNS before 1999-01, ratio-linked at 1999-01": every format labels a splice with it. */
@@ -219,7 +226,12 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
   return out;
 }
 
-function renderTextSection(s: Section): string {
+/** Options of the text renderings: the width (in columns) tables, notes and headlines fit. */
+export interface TextOptions {
+  width?: number;
+}
+
+function renderTextSection(s: Section, width: number): string {
   // Text columns left, numbers right: decided from the raw value, since the human value is always a string.
   const cols: Column<unknown>[] = s.table.fields
     .filter((f) => !f.csvOnly)
@@ -230,8 +242,13 @@ function renderTextSection(s: Section): string {
         f.align ??
         (typeof s.table.rows.map((r) => f.value(r)).find((v) => v !== null) === 'string' ? 'left' : 'right'),
     }));
-  const body = s.table.rows.length === 0 ? '(no rows)\n' : renderTable(s.table.rows, cols);
-  return [s.title, ...s.notes.map((n) => `  ${n}`), '', body].join('\n');
+  const body = s.table.rows.length === 0 ? '(no rows)\n' : renderTable(s.table.rows, cols, { width });
+  return [
+    wrapParagraph(s.title, width, '', '  '),
+    ...s.notes.map((n) => wrapParagraph(n, width, '  ', '    ')),
+    '',
+    body,
+  ].join('\n');
 }
 
 /** RFC 4180: quote when a field has a comma, quote, CR or LF; double the quotes. */
@@ -277,13 +294,23 @@ function selectJson(a: Answers, which: AnswerSelection): unknown {
   return { ...common, [which]: a[which] };
 }
 
-/** Renders the answers (all, or one question) in a format. Output ends with a newline. */
-export function renderAnswers(a: Answers, format: AnswerFormat, which: AnswerSelection = 'all'): string {
+/**
+ * Renders the answers (all, or one question) in a format. Output ends with a newline. The table format fits
+ * `opts.width` columns (default 100); the others are never fitted.
+ */
+export function renderAnswers(
+  a: Answers,
+  format: AnswerFormat,
+  which: AnswerSelection = 'all',
+  opts: TextOptions = {},
+): string {
   switch (format) {
     case 'json':
       return JSON.stringify(selectJson(a, which), null, 2) + '\n';
     case 'table':
-      return sections(a, which).map(renderTextSection).join('\n');
+      return sections(a, which)
+        .map((x) => renderTextSection(x, opts.width ?? DEFAULT_WIDTH))
+        .join('\n');
     case 'csv':
       return sections(a, which).map(renderCsvSection).join('\r\n');
     case 'markdown': {
@@ -301,8 +328,11 @@ export function renderAnswers(a: Answers, format: AnswerFormat, which: AnswerSel
   }
 }
 
-/** 4–8 lines for the end of a pipeline run: the top movie, the top genre, the Q3 verdict, the top real-revenue genre. */
-export function renderHeadlines(a: Answers): string {
+/**
+ * 4–8 lines for the end of a pipeline run: the top movie, the top genre, the Q3 verdict, the top real-revenue genre.
+ * With `opts.width`, each wraps to it (continuation lines indented); without, one line each.
+ */
+export function renderHeadlines(a: Answers, opts: TextOptions = {}): string {
   const lines: string[] = [];
   const m = a.q1.top[0];
   lines.push(
@@ -323,5 +353,6 @@ export function renderHeadlines(a: Answers): string {
       ? 'Top-earning genre: none (no revenue movies inside CPI coverage)'
       : `Top-earning genre (CPI-adjusted, ${a.q4.cpiBase} dollars): ${r.genre} — ${$(r.realRevenue)} over ${formatNumber(r.movies)} movies; ${fmt(a.q4.excludedMovies)} movies outside CPI coverage excluded${a.q4.cpiSplice === null ? '' : ` (${spliceLabel(a.q4.cpiSplice)})`}`,
   );
-  return lines.join('\n') + '\n';
+  const w = opts.width;
+  return (w === undefined ? lines : lines.map((l) => wrapParagraph(l, w, '', '  '))).join('\n') + '\n';
 }
