@@ -1,10 +1,19 @@
 // `npm run bench`: full-scale benchmark of the pipeline. Generates (once, cached) The Movies Dataset at real size,
 // then measures in one run: (a) the floor — DuckDB CREATE TABLE AS SELECT * FROM read_csv of ratings.csv alone;
 // (b) a cold `movalytics run`; (c) a re-run with no changes; (d) a run after adding a file with 1% new/updated
-// ratings; and the warm time of each answer. Prints times, ratios to the floor and peak RSS; writes
+// ratings; (e) a run where only a CPI file changed (no rating written: the rating checks must not rescan 26M rows);
+// and the warm time of each answer. Prints times, ratios to the floor and peak RSS; writes
 // bench/results.json. Each step runs in its own process so its peak RSS is its own.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, createReadStream } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  createReadStream,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -81,6 +90,13 @@ console.error(
   `measuring (d) run after adding ratings_increment.csv (${incrementRows.toLocaleString('en-US')} rows) …`,
 );
 const incremental = step('run', input, warehouse, staging);
+// (e) Only CPIAUCNS.csv changes (its last month dropped): a run that loads files but writes no rating.
+const cpiFile = join(input, 'CPIAUCNS.csv');
+const cpiLines = readFileSync(cpiFile, 'utf8').trimEnd().split('\n');
+rmSync(cpiFile);
+writeFileSync(cpiFile, cpiLines.slice(0, -1).join('\n') + '\n');
+console.error('measuring (e) run after a CPI-only change …');
+const cpiOnly = step('run', input, warehouse, staging);
 console.error('measuring answers (warm median of 7) …');
 const answers = step('answers', warehouse);
 
@@ -105,8 +121,9 @@ const results = {
     ratio: ratio(incremental),
     target: TARGETS.incremental,
   },
+  cpiOnly: { ...cpiOnly, checkQualityMs: cpiOnly.tasks['check.quality'] ?? null },
   answers: { ...answers, targetMs: TARGETS.answerMs },
-  peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB),
+  peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB, cpiOnly.maxRssMiB),
   targetRssMiB: TARGETS.rssMiB,
 };
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -127,6 +144,10 @@ console.log(`    tasks: ${JSON.stringify(cold.tasks)}`);
 console.log(row('(c) re-run, no changes', results.rerun, TARGETS.rerun));
 console.log(row('(d) +1% ratings file', results.incremental, TARGETS.incremental));
 console.log(`    tasks: ${JSON.stringify(incremental.tasks)}`);
+console.log(row('(e) CPI-only change', cpiOnly));
+console.log(
+  `    check.quality: cold ${cold.tasks['check.quality']} ms, +1% ratings ${incremental.tasks['check.quality']} ms, CPI-only ${cpiOnly.tasks['check.quality']} ms`,
+);
 console.log(
   `answers warm median (ms): ${JSON.stringify(answers.warmMedianMs)} (target < ${TARGETS.answerMs} ms each)`,
 );

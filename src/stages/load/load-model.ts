@@ -475,6 +475,17 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
   for (const f of byRole('links')) await loader.links(f);
   for (const f of byRole('cpi')) await loader.cpi(f);
   for (const f of byRole('movies_metadata')) await loader.movies(f, await input.movies);
+  if (ratingsInLoadOrder(input.files).length === 0) {
+    // No ratings file in this run (say only a CPI file was added or removed): no rating row was written, and every
+    // one passed the checks of the run that published it. An empty scope spares the rating row checks a 26M-row
+    // scan — a full key_unique.rating GROUP BY took 3.6–4.8 s of a 0.5 s check.quality.
+    await wh.exec(`CREATE TABLE ${RATING_TOUCHED} AS SELECT * FROM movies.rating LIMIT 0`);
+    return {
+      reports: loader.reports,
+      ratingScope: RATING_TOUCHED,
+      ratingKeyScope: { table: RATING_TOUCHED, note: 'no rating written by this run' },
+    };
+  }
   return {
     reports: loader.reports,
     ratingScope: loader.touchedRatings && !loader.coldRatings ? RATING_TOUCHED : null,
