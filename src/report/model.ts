@@ -1,6 +1,8 @@
 // The report's data model: the four answers plus the quality checks and lineage of the latest run, read from the
 // warehouse. Pure data (JSON-safe), so the HTML page can carry it whole as a JSON island.
 import { computeAnswers, type AnswerParamsInput, type Answers } from '../stages/answers/index.js';
+import { isoUtc } from '../stages/answers/compute.js';
+import { redactLocation } from '../redact.js';
 import { META_SCHEMA } from '../model/schema.js';
 import type { Row, Warehouse } from '../warehouse/warehouse.js';
 
@@ -94,10 +96,11 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
       ? null
       : {
           runId: num(r.run_id) ?? 0,
-          startedAt: str(r.started_at),
-          finishedAt: str(r.finished_at),
+          // The report embeds the model as JSON: UTC timestamps with Z, and no secret in a location.
+          startedAt: mapNull(str(r.started_at), isoUtc),
+          finishedAt: mapNull(str(r.finished_at), isoUtc),
           status: str(r.status) ?? '',
-          input: str(r.input) ?? '',
+          input: redactLocation(str(r.input) ?? ''),
           message: str(r.message),
         };
   if (run === null)
@@ -161,4 +164,8 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
     recordsMerged: num(x.records_merged),
   }));
   return { schemaVersion: 1, generatedAt: answers.generatedAt, answers, run, checks, files, reconciliation };
+}
+
+function mapNull<T, U>(v: T | null, f: (x: T) => U): U | null {
+  return v === null ? null : f(v);
 }
