@@ -8,7 +8,7 @@ export interface Column<Row> {
   align?: Align;
   /** Fraction digits for numbers (default: integers get 0, others 2). */
   digits?: number;
-  /** Whether long cells may wrap onto continuation lines (default: left-aligned text does, numbers never). */
+  /** Whether long cells may wrap onto continuation lines (default: left-aligned text after the first column). */
   wrap?: boolean;
 }
 
@@ -183,7 +183,8 @@ function measure<Row>(
     (c, i): Align =>
       c.align ?? (rows.length > 0 && typeof columns[i]!.value(rows[0]!) === 'string' ? 'left' : 'right'),
   );
-  const wraps = columns.map((c, i) => c.wrap ?? aligns[i] === 'left');
+  // The first column is the row's key (a file or check name): it stays whole unless a column says otherwise.
+  const wraps = columns.map((c, i) => c.wrap ?? (i > 0 && aligns[i] === 'left'));
   const headers = columns.map((c) => displayWidth(c.header));
   const natural = columns.map((_, i) =>
     Math.max(headers[i]!, ...cells.map((r) => Math.max(...r[i]!.split('\n').map(displayWidth)))),
