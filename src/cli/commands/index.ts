@@ -6,6 +6,7 @@ import { registerAnswers } from './answers.js';
 import { registerGenerate } from './generate.js';
 import { registerReport } from './report.js';
 import { registerTask } from './task.js';
+import { registerDag } from './dag.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -16,4 +17,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerAnswers,
   registerReport,
   registerTask,
+  registerDag,
 ];
