@@ -29,15 +29,16 @@ const PYTHON_KEYWORDS = new Set(
  */
 export function py(s: string): string {
   const q = s.includes('"') && !s.includes("'") ? "'" : '"';
-  const body = s.replace(/[\\\x00-\x1f\x7f"']/g, (c) => {
-    if (c === '\\') return '\\\\';
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    if (c === q) return `\\${c}`;
-    if (c === '"' || c === "'") return c;
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+  let body = '';
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    if (c === '\\' || c === q) body += `\\${c}`;
+    else if (c === '\n') body += '\\n';
+    else if (c === '\r') body += '\\r';
+    else if (c === '\t') body += '\\t';
+    else if (code < 0x20 || code === 0x7f) body += `\\x${code.toString(16).padStart(2, '0')}`;
+    else body += c;
+  }
   return `${q}${body}${q}`;
 }
 

@@ -100,7 +100,9 @@ export function renderMermaid(plan: DagPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-const dotString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** A DOT quoted string: backslash and quote escaped, line breaks as DOT's `\n` (centred line). */
+const dotString = (s: string): string =>
+  `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 /** A Graphviz digraph: boxes labelled with id, retries and timeout; each boundary a cluster. */
 export function renderDot(plan: DagPlan): string {

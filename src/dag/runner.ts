@@ -454,7 +454,7 @@ export async function runDag(
   });
   await Promise.all(plan.order.map((id) => drive(id)));
   // Let every boundary finish committing or rolling back before reporting.
-  await Promise.all([...boundaries.values()].map((b) => b.outcome));
+  for (const b of boundaries.values()) if (b.outcome) await b.outcome;
   const tasks = plan.order.map((id) => results.get(id)!);
   const status: DagStatus = runSignal.aborted
     ? 'cancelled'
