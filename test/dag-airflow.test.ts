@@ -160,7 +160,7 @@ describe('movalytics dag --format airflow', () => {
       'line\nbreak\ttab\rcr',
       '\u0000nul \u001f \u007f',
       `';DROP TABLE x;--`,
-      '{{ run_id }} $(id) \`id\`',
+      '{{ run_id }} $(id) `id`',
       'émoji 🎬 → ✓',
       'x'.repeat(5000),
     ];

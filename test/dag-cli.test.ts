@@ -36,6 +36,11 @@ describe('movalytics dag', () => {
     expect(dot).toMatch(/subgraph "cluster_publish"/);
   });
 
+  it('docs/dag.md shows the current graph', () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'dag.md'), 'utf8');
+    expect(doc).toContain(`\`\`\`mermaid\n${readFileSync(golden('pipeline.mmd'), 'utf8')}\`\`\`\n`);
+  });
+
   it('prints a table with one row per task by default', async () => {
     const r = await runCli(['dag']);
     expect(r.code).toBe(EXIT.ok);
