@@ -26,6 +26,7 @@ export {
   errorInfo,
   isRetryable,
   runDag,
+  statesOf,
   type BoundaryWrapper,
   type DagEvent,
   type DagListener,

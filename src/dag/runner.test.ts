@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, WarehouseError } from '../errors.js';
 import { DagCancelledError, TaskTimeoutError } from './errors.js';
-import { planDag, type DagPlan, type DagSpec, type TaskSpec } from './graph.js';
+import { planDag, selectResume, type DagPlan, type DagSpec, type TaskSpec } from './graph.js';
 import { planPipeline } from './pipeline-graph.js';
-import { backoffDelay, runDag, type DagEvent, type TaskFn, type TaskResult } from './runner.js';
+import { backoffDelay, runDag, statesOf, type DagEvent, type TaskFn, type TaskResult } from './runner.js';
 
 const t = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({
   id,
@@ -529,5 +529,38 @@ describe('publish boundary', () => {
     const result = await runDag(p, fns, { boundary: tx.wrap });
     expect(tx.log).toEqual([]);
     expect(result.tasks.filter((x) => x.state === 'skipped').length).toBe(6);
+  });
+
+  it('--resume after a failed check re-runs the failed task, its skipped dependants and the rolled-back boundary', async () => {
+    const p = graph();
+    const rec = recorder();
+    const fns: Record<string, TaskFn> = Object.fromEntries(p.order.map((id) => [id, rec.track(id)]));
+    let checkFixed = false;
+    fns['chk.x'] = () => (checkFixed ? Promise.resolve({}) : Promise.reject(new InputError('check failed')));
+    const first = await runDag(p, fns, { boundary: txLog(rec).wrap });
+    const states = statesOf(first);
+    expect(states).toMatchObject({
+      'load.x': 'success',
+      'up.x': 'not_run',
+      'chk.x': 'failed',
+      'clean.x': 'skipped',
+    });
+    const selection = selectResume(p, states);
+    expect(selection.tasks).toEqual(['up.x', 'up.y', 'chk.x', 'report.x', 'pub.x', 'clean.x']);
+    checkFixed = true;
+    const ran: string[] = [];
+    const second = await runDag(
+      p,
+      Object.fromEntries(p.order.map((id) => [id, () => (ran.push(id), Promise.resolve({}))])),
+      { boundary: txLog(rec).wrap, selection: selection.tasks },
+    );
+    expect(second.status).toBe('success');
+    expect(ran).not.toContain('load.x');
+    expect([...ran].sort()).toEqual([...selection.tasks].sort());
+    expect(statesOf(second)['load.x']).toBe('not_run');
+    // Merged with the first run's states, nothing is left to resume.
+    const merged = statesOf(second, states);
+    expect(Object.values(merged).every((s) => s === 'success')).toBe(true);
+    expect(selectResume(p, merged).tasks).toEqual([]);
   });
 });

@@ -60,6 +60,8 @@ export interface DagResult {
   readonly ms: number;
   /** Every task of the graph, in topological order. */
   readonly tasks: readonly TaskResult[];
+  /** The tasks this run was asked to run (the others are `not_run`). */
+  readonly selection: readonly string[];
 }
 
 export type DagEvent =
@@ -463,7 +465,25 @@ export async function runDag(
       : 'failed';
   const ms = now() - t0;
   emit({ type: 'dag.end', dag: plan.spec.id, status, ms });
-  return { status, ms, tasks };
+  return { status, ms, tasks, selection: plan.order.filter((id) => selected.has(id)) };
+}
+
+/**
+ * The state per task after a run, as the run store should keep it for the next `--resume` (selectResume's input).
+ * Tasks outside this run's selection keep their `previous` state (a resumed run does not forget what the first one
+ * did); a boundary task that succeeded but was rolled back counts as `not_run`, since its effects are gone.
+ */
+export function statesOf(
+  result: DagResult,
+  previous: Readonly<Record<string, FinalState | undefined>> = {},
+): Record<string, FinalState> {
+  const selected = new Set(result.selection);
+  return Object.fromEntries(
+    result.tasks.map((t) => [
+      t.task,
+      !selected.has(t.task) ? (previous[t.task] ?? 'not_run') : t.rolledBack === true ? 'not_run' : t.state,
+    ]),
+  );
 }
 
 /** Thrown inside a boundary's body when one of its tasks did not succeed: the wrapper must roll back. */
