@@ -11,20 +11,25 @@ const golden = (name: string): string => join(repoRoot, 'test', 'dag-golden', na
 
 describe('movalytics dag', () => {
   it.each([
-    ['mermaid', 'pipeline.mmd'],
-    ['dot', 'pipeline.dot'],
-  ])('prints the pipeline as %s, equal to the golden file', async (format, file) => {
-    const r = await runCli(['dag', '--format', format]);
+    ['current', 'mermaid', 'pipeline.mmd'],
+    ['current', 'dot', 'pipeline.dot'],
+    ['target', 'mermaid', 'pipeline-target.mmd'],
+    ['target', 'dot', 'pipeline-target.dot'],
+  ])('prints the %s graph as %s, equal to the golden file', async (graph, format, file) => {
+    const r = await runCli(['dag', '--graph', graph, '--format', format]);
     expect(r.code).toBe(EXIT.ok);
     expect(r.stderr).toBe('');
     if (process.env.MOVALYTICS_UPDATE_GOLDEN === '1') writeFileSync(golden(file), r.stdout);
     expect(r.stdout).toBe(readFileSync(golden(file), 'utf8'));
   });
 
-  it('the golden renderings hold every task and every edge of the graph', () => {
-    const plan = planPipeline();
-    const mmd = readFileSync(golden('pipeline.mmd'), 'utf8');
-    const dot = readFileSync(golden('pipeline.dot'), 'utf8');
+  it.each([
+    ['current', 'pipeline'],
+    ['target', 'pipeline-target'],
+  ] as const)('the golden renderings of the %s graph hold every task and edge', (graph, base) => {
+    const plan = planPipeline({ graph });
+    const mmd = readFileSync(golden(`${base}.mmd`), 'utf8');
+    const dot = readFileSync(golden(`${base}.dot`), 'utf8');
     for (const id of plan.order) {
       expect(mmd).toContain(`["${id}<br/>`);
       for (const dep of plan.tasks.get(id)!.deps) {
@@ -38,14 +43,18 @@ describe('movalytics dag', () => {
 
   it('docs/dag.md shows the current graph', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'dag.md'), 'utf8');
-    expect(doc).toContain(`\`\`\`mermaid\n${readFileSync(golden('pipeline.mmd'), 'utf8')}\`\`\`\n`);
+    for (const file of ['pipeline.mmd', 'pipeline-target.mmd'])
+      expect(doc).toContain(`\`\`\`mermaid\n${readFileSync(golden(file), 'utf8')}\`\`\`\n`);
   });
 
   it('prints a table with one row per task by default', async () => {
-    const r = await runCli(['dag']);
+    expect((await runCli(['dag'])).stdout).toMatch(
+      /publish\s+clean\.movies, load\.bulk\s+2\s+90 min\s+publish/,
+    );
+    const r = await runCli(['dag', '--graph', 'target']);
     expect(r.code).toBe(EXIT.ok);
     const rows = r.stdout.trim().split('\n').slice(2);
-    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(planPipeline().order);
+    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(planPipeline({ graph: 'target' }).order);
     expect(r.stdout).toMatch(
       /check\.quality\s+upsert\.movie, upsert\.movie_link, upsert\.rating, upsert\.cpi\s+0\s+30 min\s+publish/,
     );

@@ -41,10 +41,12 @@ export {
   type TaskResult,
 } from './runner.js';
 export {
+  PIPELINE_GRAPHS,
   PUBLISH_BOUNDARY,
   currentPipelineGraph,
   pipelineGraph,
   planPipeline,
+  type PipelineGraphName,
   type PipelineGraphOptions,
 } from './pipeline-graph.js';
 export {

@@ -89,7 +89,7 @@ describe('runDag', () => {
   });
 
   it('keeps the order on the real pipeline graph with every task synthetic, within the bound', async () => {
-    const p = planPipeline();
+    const p = planPipeline({ graph: 'target' });
     const rec = recorder();
     const fns = Object.fromEntries(p.order.map((id) => [id, rec.track(id)]));
     const result = await runDag(p, fns, { concurrency: 3 });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { renderAirflow } from '../../dag/airflow.js';
-import { planPipeline } from '../../dag/pipeline-graph.js';
+import { PIPELINE_GRAPHS, planPipeline, type PipelineGraphName } from '../../dag/pipeline-graph.js';
 import {
   DAG_FORMATS,
   renderDot,
@@ -15,6 +15,7 @@ import { renderTable } from '../output.js';
 
 interface DagFlags {
   format: string;
+  graph: string;
   schedule?: string;
   command?: string;
   concurrency?: string;
@@ -25,6 +26,11 @@ export function registerDag(program: Command): void {
     .command('dag')
     .description("print the pipeline's task graph (dependencies, retries, timeouts, publish boundary)")
     .option('--format <format>', DAG_FORMATS.join(' | '), 'text')
+    .option(
+      '--graph <graph>',
+      'current: the tasks `movalytics task` runs today | target: the finer graph they are being split into',
+      'current',
+    )
     .option(
       '--schedule <cron>',
       'schedule for the Airflow export: 5-field cron or @daily etc. (default: none)',
@@ -39,6 +45,10 @@ export function registerDag(program: Command): void {
         throw new UsageError(
           `unknown --format ${JSON.stringify(flags.format)}: use one of ${DAG_FORMATS.join(', ')}`,
         );
+      if (!(PIPELINE_GRAPHS as readonly string[]).includes(flags.graph))
+        throw new UsageError(
+          `unknown --graph ${JSON.stringify(flags.graph)}: use one of ${PIPELINE_GRAPHS.join(', ')}`,
+        );
       let concurrency: number | undefined;
       if (flags.concurrency !== undefined) {
         concurrency = Number(flags.concurrency);
@@ -47,7 +57,10 @@ export function registerDag(program: Command): void {
             `--concurrency ${JSON.stringify(flags.concurrency)} is not a whole number ≥ 1`,
           );
       }
-      const plan = planPipeline({ schedule: flags.schedule ?? null });
+      const plan = planPipeline({
+        schedule: flags.schedule ?? null,
+        graph: flags.graph as PipelineGraphName,
+      });
       const format = flags.format as DagFormat;
       process.stdout.write(render(format));
 
