@@ -1,14 +1,15 @@
 // The Airflow export read back without Airflow: `python3 -m py_compile`, then Python's own `ast` recovers the task
 // ids, edges (`a >> b`), retries, delays, timeouts and schedule, which must equal `movalytics dag --format json`.
 // The shell command is run through bash with a hostile run id to prove it arrives as one argument, unchanged.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../src/errors.js';
 import { py } from '../src/dag/airflow.js';
 import type { DagJson } from '../src/dag/render.js';
-import { runCli, tempDir } from './helpers.js';
+import { generateDataset } from '../src/generate/index.js';
+import { repoRoot, runCli, tempDir } from './helpers.js';
 
 /** Reads a generated DAG file with `ast` only (no Airflow import) and prints what it declares as JSON. */
 const READ_DAG = String.raw`
@@ -177,6 +178,47 @@ describe('movalytics dag --format airflow', () => {
       { encoding: 'utf8' },
     );
     expect(JSON.parse(back)).toEqual(corpus);
+  });
+
+  it('runs the whole pipeline when its commands run in dependency order, as Airflow workers would', async () => {
+    const data = join(dir, 'data');
+    const work = join(dir, 'worker');
+    mkdirSync(work);
+    await generateDataset({ out: data, movies: 300, ratings: 5_000, seed: 7 });
+    writeFileSync(
+      join(work, 'movalytics.config.json'),
+      JSON.stringify({ input: data, warehouse: 'w.duckdb', staging: 'staging' }),
+    );
+    // The worker's config sits in its working folder; the built CLI (npm test builds first) stands in for an install.
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const command = `cd ${q(work)} && ${q(process.execPath)} ${q(join(repoRoot, 'dist/cli/bin.js'))}`;
+    const { read, json } = await exportDag(['--command', command]);
+    const runId = 'scheduled__2026-11-29T03:00:00+00:00';
+    for (const t of json.tasks) {
+      const task = read.tasks.find((x) => x.id === t.id)!;
+      const env = Object.fromEntries(
+        Object.entries(task.env).map(([k, v]) => [
+          k,
+          execFileSync(python, ['-c', RENDER, v, runId], { encoding: 'utf8' }),
+        ]),
+      );
+      const r = spawnSync('bash', ['-c', task.bash_command], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      expect(r.status, `${t.id}: ${r.stderr}`).toBe(EXIT.ok);
+      expect(r.stdout).toMatch(new RegExp(`^run 1 ${t.id.replace('.', '\\.')}: done`));
+    }
+    const answers = await runCli([
+      'answers',
+      'q1',
+      '--format',
+      'json',
+      '--warehouse',
+      join(work, 'w.duckdb'),
+    ]);
+    expect(answers.code, answers.stderr).toBe(EXIT.ok);
+    expect((JSON.parse(answers.stdout) as { q1: { top: unknown[] } }).q1.top.length).toBeGreaterThan(0);
   });
 
   it('refuses a --command with Jinja markers or a bad --schedule, in one line with exit 2', async () => {
