@@ -563,4 +563,38 @@ describe('publish boundary', () => {
     expect(Object.values(merged).every((s) => s === 'success')).toBe(true);
     expect(selectResume(p, merged).tasks).toEqual([]);
   });
+
+  it('a wrapper that rethrows the rollback as its own error still counts as a rollback', async () => {
+    const p = graph();
+    const rec = recorder();
+    const fns: Record<string, TaskFn> = Object.fromEntries(p.order.map((id) => [id, rec.track(id)]));
+    fns['chk.x'] = () => Promise.reject(new InputError('check failed'));
+    const result = await runDag(p, fns, {
+      boundary: async (_id, body) => {
+        try {
+          await body();
+        } catch (err) {
+          throw new WarehouseError('transaction rolled back', { cause: err });
+        }
+      },
+    });
+    expect(byTask(result.tasks)['up.x']).toMatchObject({ state: 'success', rolledBack: true });
+  });
+
+  it('a wrapper that throws at once, or never runs the body, fails the boundary instead of hanging', async () => {
+    for (const boundary of [
+      (): Promise<void> => {
+        throw new WarehouseError('no connection');
+      },
+      (): Promise<void> => Promise.resolve(),
+    ]) {
+      const p = graph();
+      const rec = recorder();
+      const fns = Object.fromEntries(p.order.map((id) => [id, rec.track(id)]));
+      const result = await runDag(p, fns, { boundary });
+      expect(result.status).toBe('failed');
+      expect(byTask(result.tasks)['up.x']!.state).toBe('failed');
+      expect(rec.start.has('up.x')).toBe(false);
+    }
+  });
 });

@@ -270,40 +270,52 @@ export async function runDag(
     b.opened = entered.promise;
     emit({ type: 'boundary.open', boundary: b.id });
     let bodyEntered = false;
+    // Set when the body itself threw (a task did not succeed): a rollback, not a failed commit — whatever error the
+    // wrapper rethrows it as.
+    let bodyRejected = false;
     const allSettled = Promise.all(b.members.map((m) => settled.get(m)!.promise));
-    b.outcome = wrap(b.id, async () => {
-      bodyEntered = true;
-      entered.resolve(null);
-      const states = await allSettled;
-      const bad = b.members.find((_m, i) => states[i] !== 'success');
-      if (bad !== undefined) {
-        b.reason = `${bad} ${states[b.members.indexOf(bad)]}`;
-        throw new BoundaryRollback(b.reason);
-      }
-    }).then(
-      (): BoundaryOutcome => {
-        emit({ type: 'boundary.commit', boundary: b.id });
-        return 'committed';
-      },
-      async (err: unknown): Promise<BoundaryOutcome> => {
-        if (!bodyEntered) entered.resolve(err instanceof Error ? err : new Error(String(err)));
-        // Members may still be waiting for the open; let them settle (failed) before marking.
-        await allSettled;
-        if (!(err instanceof BoundaryRollback)) b.reason = `commit failed: ${errorInfo(err).message}`;
-        for (const m of b.members) {
-          const r = results.get(m)!;
-          if (r.state !== 'success') continue;
-          results.set(
-            m,
-            err instanceof BoundaryRollback
-              ? { ...r, rolledBack: true }
-              : { ...r, state: 'failed', rolledBack: true, error: errorInfo(err) },
-          );
-        }
-        emit({ type: 'boundary.rollback', boundary: b.id, reason: b.reason ?? errorInfo(err).message });
-        return 'rolled_back';
-      },
-    );
+    b.outcome = Promise.resolve()
+      .then(() =>
+        wrap(b.id, async () => {
+          bodyEntered = true;
+          entered.resolve(null);
+          const states = await allSettled;
+          const bad = b.members.find((_m, i) => states[i] !== 'success');
+          if (bad !== undefined) {
+            bodyRejected = true;
+            b.reason = `${bad} ${states[b.members.indexOf(bad)]}`;
+            throw new BoundaryRollback(b.reason);
+          }
+        }),
+      )
+      .then(() => {
+        if (!bodyEntered)
+          throw new DagError(`the wrapper of boundary ${b.id} returned without running its tasks`);
+      })
+      .then(
+        (): BoundaryOutcome => {
+          emit({ type: 'boundary.commit', boundary: b.id });
+          return 'committed';
+        },
+        async (err: unknown): Promise<BoundaryOutcome> => {
+          if (!bodyEntered) entered.resolve(err instanceof Error ? err : new Error(String(err)));
+          // Members may still be waiting for the open; let them settle (failed) before marking.
+          await allSettled;
+          if (!bodyRejected) b.reason = `commit failed: ${errorInfo(err).message}`;
+          for (const m of b.members) {
+            const r = results.get(m)!;
+            if (r.state !== 'success') continue;
+            results.set(
+              m,
+              bodyRejected
+                ? { ...r, rolledBack: true }
+                : { ...r, state: 'failed', rolledBack: true, error: errorInfo(err) },
+            );
+          }
+          emit({ type: 'boundary.rollback', boundary: b.id, reason: b.reason ?? errorInfo(err).message });
+          return 'rolled_back';
+        },
+      );
     return b.opened;
   };
 
