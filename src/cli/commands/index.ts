@@ -7,6 +7,7 @@ import { registerGenerate } from './generate.js';
 import { registerReport } from './report.js';
 import { registerTask } from './task.js';
 import { registerExtract } from './extract.js';
+import { registerDag } from './dag.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -18,4 +19,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerReport,
   registerTask,
   registerExtract,
+  registerDag,
 ];

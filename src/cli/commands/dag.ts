@@ -1,0 +1,93 @@
+// `movalytics dag`: prints the pipeline's graph as a table, JSON, Mermaid, Graphviz DOT or an Airflow DAG file.
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { renderAirflow } from '../../dag/airflow.js';
+import { PIPELINE_GRAPHS, planPipeline, type PipelineGraphName } from '../../dag/pipeline-graph.js';
+import {
+  DAG_FORMATS,
+  renderDot,
+  renderJson,
+  renderMermaid,
+  taskRows,
+  type DagFormat,
+} from '../../dag/render.js';
+import { renderTable } from '../output.js';
+
+interface DagFlags {
+  format: string;
+  graph: string;
+  schedule?: string;
+  command?: string;
+  concurrency?: string;
+}
+
+export function registerDag(program: Command): void {
+  program
+    .command('dag')
+    .description("print the pipeline's task graph (dependencies, retries, timeouts, publish boundary)")
+    .option('--format <format>', DAG_FORMATS.join(' | '), 'text')
+    .option(
+      '--graph <graph>',
+      'current: the tasks `movalytics task` runs today | target: the finer graph they are being split into',
+      'current',
+    )
+    .option(
+      '--schedule <cron>',
+      'schedule for the Airflow export: 5-field cron or @daily etc. (default: none)',
+    )
+    .option(
+      '--command <words>',
+      'airflow: the shell words that start movalytics on a worker (default movalytics)',
+    )
+    .option('--concurrency <n>', "airflow: tasks of one run at once (the DAG's max_active_tasks)")
+    .action((flags: DagFlags) => {
+      if (!(DAG_FORMATS as readonly string[]).includes(flags.format))
+        throw new UsageError(
+          `unknown --format ${JSON.stringify(flags.format)}: use one of ${DAG_FORMATS.join(', ')}`,
+        );
+      if (!(PIPELINE_GRAPHS as readonly string[]).includes(flags.graph))
+        throw new UsageError(
+          `unknown --graph ${JSON.stringify(flags.graph)}: use one of ${PIPELINE_GRAPHS.join(', ')}`,
+        );
+      let concurrency: number | undefined;
+      if (flags.concurrency !== undefined) {
+        concurrency = Number(flags.concurrency);
+        if (!/^\d+$/.test(flags.concurrency) || concurrency < 1)
+          throw new UsageError(
+            `--concurrency ${JSON.stringify(flags.concurrency)} is not a whole number ≥ 1`,
+          );
+      }
+      const plan = planPipeline({
+        schedule: flags.schedule ?? null,
+        graph: flags.graph as PipelineGraphName,
+      });
+      const format = flags.format as DagFormat;
+      process.stdout.write(render(format));
+
+      function render(f: DagFormat): string {
+        switch (f) {
+          case 'text':
+            return renderTable(taskRows(plan), [
+              { header: 'level', value: (r) => r.level },
+              { header: 'task', value: (r) => r.task },
+              { header: 'depends on', value: (r) => r.deps },
+              { header: 'retries', value: (r) => r.retries },
+              { header: 'timeout', value: (r) => r.timeout, align: 'right' },
+              { header: 'boundary', value: (r) => r.boundary },
+            ]);
+          case 'json':
+            return renderJson(plan);
+          case 'mermaid':
+            return renderMermaid(plan);
+          case 'dot':
+            return renderDot(plan);
+          case 'airflow':
+            return renderAirflow(plan, { command: flags.command, concurrency });
+          default: {
+            const never: never = f;
+            return never;
+          }
+        }
+      }
+    });
+}

@@ -1,0 +1,502 @@
+// The in-process DAG runner: starts each task as soon as its own dependencies succeeded, at most `concurrency` at
+// once; retries retryable errors with exponential backoff + jitter; enforces per-attempt timeouts with an AbortSignal;
+// skips the dependants of a failure; commits publish boundaries as one unit. Returns a state per task, never throws
+// for a task failure (like Kysely's Migrator).
+import { performance } from 'node:perf_hooks';
+import { MovalyticsError } from '../errors.js';
+import { DagCancelledError, DagError, TaskTimeoutError } from './errors.js';
+import type { DagPlan, FinalState, TaskSpec } from './graph.js';
+
+export interface TaskProgress {
+  readonly done: number;
+  readonly total?: number;
+  readonly unit?: string;
+}
+
+/** What a task function receives. `signal` fires on timeout or cancellation: pass it to every I/O call. */
+export interface TaskContext {
+  readonly task: string;
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  log(line: string): void;
+  progress(p: TaskProgress): void;
+}
+
+/** What a task reports: a one-line summary and counts for the run store. */
+export interface TaskOutput {
+  readonly detail?: string;
+  readonly counts?: Readonly<Record<string, number>>;
+}
+
+export type TaskFn = (ctx: TaskContext) => Promise<TaskOutput>;
+
+/** An error as events and results carry it: class name, one-line message, whether it was retryable. */
+export interface ErrorInfo {
+  readonly class: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+export interface TaskResult {
+  readonly task: string;
+  readonly state: FinalState;
+  /** Attempts started (0 for skipped / not_run). */
+  readonly attempts: number;
+  /** From the first attempt's start to the end of the last one, retry waits included. */
+  readonly ms: number;
+  readonly output?: TaskOutput;
+  readonly error?: ErrorInfo;
+  /** For `skipped`: the dependency (or boundary) whose failure skipped it. */
+  readonly skippedBecause?: string;
+  /** A task that succeeded inside a boundary that then rolled back: its effects are gone. */
+  readonly rolledBack?: boolean;
+}
+
+export type DagStatus = 'success' | 'failed' | 'cancelled';
+
+export interface DagResult {
+  readonly status: DagStatus;
+  readonly ms: number;
+  /** Every task of the graph, in topological order. */
+  readonly tasks: readonly TaskResult[];
+  /** The tasks this run was asked to run (the others are `not_run`). */
+  readonly selection: readonly string[];
+}
+
+export type DagEvent =
+  | { type: 'dag.start'; dag: string; tasks: readonly string[]; concurrency: number }
+  | { type: 'task.queued'; task: string; attempt: number }
+  | { type: 'task.start'; task: string; attempt: number }
+  | { type: 'task.log'; task: string; attempt: number; line: string }
+  | { type: 'task.progress'; task: string; attempt: number; progress: TaskProgress }
+  | { type: 'task.retry'; task: string; attempt: number; delayMs: number; error: ErrorInfo }
+  | {
+      type: 'task.end';
+      task: string;
+      state: FinalState;
+      attempts: number;
+      ms: number;
+      error?: ErrorInfo;
+      skippedBecause?: string;
+      output?: TaskOutput;
+    }
+  | { type: 'boundary.open'; boundary: string }
+  | { type: 'boundary.commit'; boundary: string }
+  | { type: 'boundary.rollback'; boundary: string; reason: string }
+  | { type: 'dag.end'; dag: string; status: DagStatus; ms: number };
+
+export type DagListener = (event: DagEvent) => void;
+
+/**
+ * Wraps a boundary's tasks: call `body` inside one transaction and commit when it resolves; when it rejects, roll
+ * back and rethrow. `(id, body) => warehouse.transaction(body)` in-process.
+ */
+export type BoundaryWrapper = (boundary: string, body: () => Promise<void>) => Promise<void>;
+
+export interface RunDagOptions {
+  /** Tasks running at once (default 4). Tasks waiting for a retry do not hold a slot. */
+  concurrency?: number;
+  /** The tasks to run (from selectOnly/selectFrom/selectResume); the others end `not_run`. Default: all. */
+  selection?: readonly string[];
+  listener?: DagListener;
+  /** Cancels the run: running attempts are aborted (failed, not retried), tasks not yet started end `not_run`. */
+  signal?: AbortSignal;
+  /** How a boundary commits. Default: no transaction (each task's effects are its own). */
+  boundary?: BoundaryWrapper;
+  /** Jitter source in [0, 1); injected by tests. */
+  random?: () => number;
+  /** The wait between attempts; injected by tests. Must reject when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** A monotonic clock in ms for durations. */
+  now?: () => number;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * The delay before retry `n` (1 = first retry): base·2^(n-1) capped at max, then "equal jitter" — half fixed, half
+ * random — so retries of tasks that failed together spread out but never come back at once.
+ */
+export function backoffDelay(
+  spec: Pick<TaskSpec, 'retryDelayMs' | 'maxRetryDelayMs'>,
+  n: number,
+  random: number,
+): number {
+  const capped = Math.min(spec.maxRetryDelayMs, spec.retryDelayMs * 2 ** (n - 1));
+  return Math.round(capped / 2 + (random * capped) / 2);
+}
+
+/** Whether an error is worth another attempt: only errors that say so (`retryable: true`). */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof TaskTimeoutError || err instanceof DagCancelledError) return false;
+  if (err instanceof MovalyticsError) return err.retryable;
+  return typeof err === 'object' && err !== null && 'retryable' in err && err.retryable === true;
+}
+
+/** The class name and one-line message of anything thrown. */
+export function errorInfo(err: unknown): ErrorInfo {
+  const cls = err instanceof Error ? err.constructor.name || err.name : typeof err;
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  return { class: cls, message, retryable: isRetryable(err) };
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+}
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A counting semaphore with FIFO hand-over. */
+class Semaphore {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+type BoundaryOutcome = 'committed' | 'rolled_back' | 'never_opened';
+
+interface BoundaryState {
+  readonly id: string;
+  readonly members: readonly string[];
+  /** Tasks inside one boundary run one at a time: a transaction is one connection. */
+  readonly serial: Semaphore;
+  /** Resolves when the wrapper has entered the body (the transaction is open), or with the error that prevented it. */
+  opened: Promise<Error | null> | null;
+  outcome: Promise<BoundaryOutcome> | null;
+  reason: string | null;
+}
+
+/**
+ * Runs the selected tasks of a planned graph. Throws only for a misuse (a selected task without a function, a bad
+ * concurrency); every task failure is a result. A task that ignores its AbortSignal is still reported `failed` with a
+ * TaskTimeoutError when its timer fires: its promise is abandoned (its result ignored, its rejection swallowed) and its
+ * slot is freed, though its code may keep running in the background until it returns.
+ */
+export async function runDag(
+  plan: DagPlan,
+  fns: Readonly<Record<string, TaskFn>>,
+  opts: RunDagOptions = {},
+): Promise<DagResult> {
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new DagError(`concurrency ${concurrency} must be a whole number ≥ 1`);
+  const selected = new Set(opts.selection ?? plan.order);
+  for (const id of selected) {
+    if (!plan.tasks.has(id))
+      throw new DagError(`selected task ${JSON.stringify(id)} is not in dag ${plan.spec.id}`);
+    if (typeof fns[id] !== 'function') throw new DagError(`task ${id} is selected but has no task function`);
+  }
+  const listener = opts.listener;
+  const emit = (e: DagEvent): void => {
+    try {
+      listener?.(e);
+    } catch {
+      // A rendering bug in a listener must not change what the run does.
+    }
+  };
+  const now = opts.now ?? (() => performance.now());
+  const random = opts.random ?? Math.random;
+  const sleep = opts.sleep ?? defaultSleep;
+  const runSignal = opts.signal ?? new AbortController().signal;
+  const wrap: BoundaryWrapper = opts.boundary ?? ((_id, body) => body());
+  const slots = new Semaphore(concurrency);
+  const t0 = now();
+
+  const results = new Map<string, TaskResult>();
+  const settled = new Map<string, Deferred<FinalState>>(plan.order.map((id) => [id, deferred<FinalState>()]));
+  const boundaries = new Map<string, BoundaryState>(
+    plan.spec.boundaries.map((b) => [
+      b.id,
+      {
+        id: b.id,
+        members: plan.order.filter((id) => plan.tasks.get(id)!.boundary === b.id && selected.has(id)),
+        serial: new Semaphore(1),
+        opened: null,
+        outcome: null,
+        reason: null,
+      },
+    ]),
+  );
+
+  const finish = (r: TaskResult): FinalState => {
+    results.set(r.task, r);
+    const { task, state, attempts, ms, error, skippedBecause, output } = r;
+    emit({ type: 'task.end', task, state, attempts, ms, error, skippedBecause, output });
+    settled.get(task)!.resolve(state);
+    return state;
+  };
+
+  /** Opens the boundary once (on its first task's first attempt); every member then runs inside the body. */
+  const openBoundary = (b: BoundaryState): Promise<Error | null> => {
+    if (b.opened) return b.opened;
+    const entered = deferred<Error | null>();
+    b.opened = entered.promise;
+    emit({ type: 'boundary.open', boundary: b.id });
+    let bodyEntered = false;
+    // Set when the body itself threw (a task did not succeed): a rollback, not a failed commit — whatever error the
+    // wrapper rethrows it as.
+    let bodyRejected = false;
+    const allSettled = Promise.all(b.members.map((m) => settled.get(m)!.promise));
+    b.outcome = Promise.resolve()
+      .then(() =>
+        wrap(b.id, async () => {
+          bodyEntered = true;
+          entered.resolve(null);
+          const states = await allSettled;
+          const bad = b.members.find((_m, i) => states[i] !== 'success');
+          if (bad !== undefined) {
+            bodyRejected = true;
+            b.reason = `${bad} ${states[b.members.indexOf(bad)]}`;
+            throw new BoundaryRollback(b.reason);
+          }
+        }),
+      )
+      .then(() => {
+        if (!bodyEntered)
+          throw new DagError(`the wrapper of boundary ${b.id} returned without running its tasks`);
+      })
+      .then(
+        (): BoundaryOutcome => {
+          emit({ type: 'boundary.commit', boundary: b.id });
+          return 'committed';
+        },
+        async (err: unknown): Promise<BoundaryOutcome> => {
+          if (!bodyEntered) entered.resolve(err instanceof Error ? err : new Error(String(err)));
+          // Members may still be waiting for the open; let them settle (failed) before marking.
+          await allSettled;
+          if (!bodyRejected) b.reason = `commit failed: ${errorInfo(err).message}`;
+          for (const m of b.members) {
+            const r = results.get(m)!;
+            if (r.state !== 'success') continue;
+            results.set(
+              m,
+              bodyRejected
+                ? { ...r, rolledBack: true }
+                : { ...r, state: 'failed', rolledBack: true, error: errorInfo(err) },
+            );
+          }
+          emit({ type: 'boundary.rollback', boundary: b.id, reason: b.reason ?? errorInfo(err).message });
+          return 'rolled_back';
+        },
+      );
+    return b.opened;
+  };
+
+  /**
+   * A dependency's state as `consumer` sees it: a task inside a boundary counts for tasks outside it only once the
+   * boundary committed, because before that its effects are invisible (and may still be rolled back).
+   */
+  const visibleState = async (consumer: string, dep: string): Promise<FinalState> => {
+    const state = await settled.get(dep)!.promise;
+    const depBoundary = plan.tasks.get(dep)!.boundary;
+    if (depBoundary === undefined || depBoundary === plan.tasks.get(consumer)!.boundary) return state;
+    const b = boundaries.get(depBoundary)!;
+    await Promise.all(b.members.map((m) => settled.get(m)!.promise));
+    const outcome = b.outcome ? await b.outcome : 'never_opened';
+    return outcome === 'rolled_back' ? 'failed' : (results.get(dep)?.state ?? state);
+  };
+
+  const attemptOnce = async (
+    id: string,
+    spec: TaskSpec,
+    attempt: number,
+  ): Promise<{ ok: true; output: TaskOutput } | { ok: false; error: unknown }> => {
+    const ac = new AbortController();
+    let live = true;
+    const onRunAbort = (): void => ac.abort(new DagCancelledError(id));
+    if (runSignal.aborted) onRunAbort();
+    else runSignal.addEventListener('abort', onRunAbort, { once: true });
+    const timer = setTimeout(() => ac.abort(new TaskTimeoutError(id, spec.timeoutMs)), spec.timeoutMs);
+    const aborted = new Promise<never>((_resolve, reject) => {
+      if (ac.signal.aborted) reject(ac.signal.reason as Error);
+      else ac.signal.addEventListener('abort', () => reject(ac.signal.reason as Error), { once: true });
+    });
+    const ctx: TaskContext = {
+      task: id,
+      signal: ac.signal,
+      attempt,
+      // An abandoned attempt may keep calling these; its lines no longer belong to the run.
+      log: (line) => {
+        if (live) emit({ type: 'task.log', task: id, attempt, line });
+      },
+      progress: (progress) => {
+        if (live) emit({ type: 'task.progress', task: id, attempt, progress });
+      },
+    };
+    const running = Promise.resolve().then(() => fns[id]!(ctx));
+    running.catch(() => undefined); // an abandoned attempt's late rejection must not become an unhandled one
+    aborted.catch(() => undefined);
+    try {
+      const output = await Promise.race([running, aborted]);
+      return { ok: true, output: output ?? {} };
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      live = false;
+      clearTimeout(timer);
+      runSignal.removeEventListener('abort', onRunAbort);
+    }
+  };
+
+  const drive = async (id: string): Promise<FinalState> => {
+    const spec = plan.tasks.get(id)!;
+    if (!selected.has(id)) return finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
+    const depStates = await Promise.all(spec.deps.map((d) => visibleState(id, d)));
+    // An unselected dependency (not_run) is satisfied by what an earlier run left in the run's package.
+    const badIndex = depStates.findIndex((s) => s === 'failed' || s === 'skipped');
+    if (badIndex >= 0) {
+      const dep = spec.deps[badIndex]!;
+      const b = plan.tasks.get(dep)!.boundary;
+      const because = results.get(dep)?.state === 'success' && b !== undefined ? `boundary ${b}` : dep;
+      return finish({ task: id, state: 'skipped', attempts: 0, ms: 0, skippedBecause: because });
+    }
+    const boundary = spec.boundary === undefined ? undefined : boundaries.get(spec.boundary);
+    let started: number | null = null;
+    let lastError: unknown = null;
+    let attemptsStarted = 0;
+    for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
+      if (runSignal.aborted) {
+        return started === null
+          ? finish({ task: id, state: 'not_run', attempts: 0, ms: 0 })
+          : finish({
+              task: id,
+              state: 'failed',
+              attempts: attemptsStarted,
+              ms: now() - started,
+              error: errorInfo(new DagCancelledError(id)),
+            });
+      }
+      emit({ type: 'task.queued', task: id, attempt });
+      if (boundary) {
+        const openError = await openBoundary(boundary);
+        if (openError)
+          return finish({ task: id, state: 'failed', attempts: 0, ms: 0, error: errorInfo(openError) });
+        await boundary.serial.acquire();
+      }
+      await slots.acquire();
+      let outcome;
+      try {
+        if (runSignal.aborted) {
+          if (started === null) return finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
+          outcome = { ok: false as const, error: new DagCancelledError(id) };
+        } else {
+          started ??= now();
+          attemptsStarted = attempt;
+          emit({ type: 'task.start', task: id, attempt });
+          outcome = await attemptOnce(id, spec, attempt);
+        }
+      } finally {
+        slots.release();
+        boundary?.serial.release();
+      }
+      if (outcome.ok)
+        return finish({
+          task: id,
+          state: 'success',
+          attempts: attempt,
+          ms: now() - started,
+          output: outcome.output,
+        });
+      lastError = outcome.error;
+      if (attempt > spec.retries || !isRetryable(lastError)) break;
+      const delayMs = backoffDelay(spec, attempt, random());
+      emit({ type: 'task.retry', task: id, attempt, delayMs, error: errorInfo(lastError) });
+      try {
+        await sleep(delayMs, runSignal);
+      } catch {
+        lastError = new DagCancelledError(id);
+        return finish({
+          task: id,
+          state: 'failed',
+          attempts: attemptsStarted,
+          ms: now() - started,
+          error: errorInfo(lastError),
+        });
+      }
+    }
+    return finish({
+      task: id,
+      state: 'failed',
+      attempts: attemptsStarted,
+      ms: started === null ? 0 : now() - started,
+      error: errorInfo(lastError),
+    });
+  };
+
+  emit({
+    type: 'dag.start',
+    dag: plan.spec.id,
+    tasks: plan.order.filter((id) => selected.has(id)),
+    concurrency,
+  });
+  await Promise.all(plan.order.map((id) => drive(id)));
+  // Let every boundary finish committing or rolling back before reporting.
+  for (const b of boundaries.values()) if (b.outcome) await b.outcome;
+  const tasks = plan.order.map((id) => results.get(id)!);
+  const status: DagStatus = runSignal.aborted
+    ? 'cancelled'
+    : tasks.every((t) => t.state === 'success' || !selected.has(t.task))
+      ? 'success'
+      : 'failed';
+  const ms = now() - t0;
+  emit({ type: 'dag.end', dag: plan.spec.id, status, ms });
+  return { status, ms, tasks, selection: plan.order.filter((id) => selected.has(id)) };
+}
+
+/**
+ * The state per task after a run, as the run store should keep it for the next `--resume` (selectResume's input).
+ * Tasks outside this run's selection keep their `previous` state (a resumed run does not forget what the first one
+ * did); a boundary task that succeeded but was rolled back counts as `not_run`, since its effects are gone.
+ */
+export function statesOf(
+  result: DagResult,
+  previous: Readonly<Record<string, FinalState | undefined>> = {},
+): Record<string, FinalState> {
+  const selected = new Set(result.selection);
+  return Object.fromEntries(
+    result.tasks.map((t) => [
+      t.task,
+      !selected.has(t.task) ? (previous[t.task] ?? 'not_run') : t.rolledBack === true ? 'not_run' : t.state,
+    ]),
+  );
+}
+
+/** Thrown inside a boundary's body when one of its tasks did not succeed: the wrapper must roll back. */
+class BoundaryRollback extends Error {}
