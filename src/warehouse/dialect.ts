@@ -1,6 +1,6 @@
 // The Postgres-family SQL dialect: pure functions from intent to SQL text, no I/O. PostgreSQL speaks it as written;
 // DuckDB (and later Redshift) extend it and override only their quirks, each with a one-line why.
-import type { Capabilities, ColumnType } from './warehouse.js';
+import type { Capabilities, ColumnSpec, ColumnType } from './warehouse.js';
 
 /** How an engine writes "insert these rows, replacing the ones with the same key". */
 export const UPSERT_STRATEGIES = ['on-conflict', 'merge', 'delete-insert'] as const;
@@ -164,13 +164,22 @@ WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${spec.columns.map((c) => `s.${c}
   }
 
   /**
-   * A query returning one row (`n`, `checksum`) that is equal on two warehouses exactly when `table` holds the same
-   * rows: md5 over the text form of every row (columns joined by a unit separator, NULL as \N), sorted by each row's md5 so
-   * that no collation decides the order.
+   * A value's text in one form on every engine, for checksums: as toText, except where an engine prints a type
+   * differently (its dialect overrides this).
    */
-  tableChecksum(table: string, columns: readonly string[]): string {
+  canonicalText(expr: string, type: ColumnType): string {
+    void type;
+    return this.toText(expr);
+  }
+
+  /**
+   * A query returning one row (`n`, `checksum`) that is equal on two warehouses exactly when `table` holds the same
+   * rows: md5 over the canonical text of every row (columns joined by a unit separator, NULL as \\N), sorted by
+   * each row's md5 so that no collation decides the order.
+   */
+  tableChecksum(table: string, columns: readonly ColumnSpec[]): string {
     const row = columns
-      .map((c) => `coalesce(${this.toText(this.quoteIdent(c))}, '\\N')`)
+      .map((c) => `coalesce(${this.canonicalText(this.quoteIdent(c.name), c.type)}, '\\N')`)
       .join(` || chr(31) || `);
     return `SELECT count(*) AS n, md5(coalesce(string_agg(r, chr(30) ORDER BY md5(r), r), '')) AS checksum FROM (SELECT ${row} AS r FROM ${table}) t`;
   }

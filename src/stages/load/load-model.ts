@@ -462,7 +462,7 @@ export const RATING_TOUCHED = `${STAGING}.rating_touched`;
  */
 function dedupeSql(d: PostgresFamilyDialect, source: string): string {
   return `SELECT user_id, movielens_id, ${d.argMax('rating', [`${d.epochMicros('rated_at')} * 16 + CAST(rating * 2 AS BIGINT)`])} AS rating, max(rated_at) AS rated_at
-FROM ${source} GROUP BY user_id, movielens_id`;
+FROM ${source} d0 GROUP BY user_id, movielens_id`;
 }
 
 export interface LoadResult {

@@ -28,6 +28,13 @@ export class DuckDbDialect extends PostgresFamilyDialect {
     return `epoch_us(${ts})`;
   }
 
+  /** DuckDB prints a whole DOUBLE as `4.0` where PostgreSQL prints `4`: the canonical form drops the `.0`. */
+  override canonicalText(expr: string, type: ColumnType): string {
+    return type === 'DOUBLE PRECISION'
+      ? `regexp_replace(CAST(${expr} AS VARCHAR), '\\.0$', '')`
+      : this.toText(expr);
+  }
+
   /** to_timestamp gives TIMESTAMPTZ in DuckDB and AT TIME ZONE needs the ICU extension; make_timestamp is UTC. */
   override timestampFromEpochSeconds(seconds: string): string {
     return `make_timestamp(${seconds} * 1000000)`;

@@ -47,4 +47,9 @@ describe('PostgreSQL dialect', () => {
     expect(d.filteredAgg('count', '*', 'ok')).toBe('count(*) FILTER (WHERE ok)');
     expect(d.toText('x')).toBe('CAST(x AS VARCHAR)');
   });
+  it('checksums a table as md5 of its rows in their text form', () => {
+    expect(d.tableChecksum('m.t', [{ name: 'b', type: 'DOUBLE PRECISION' }])).toBe(
+      `SELECT count(*) AS n, md5(coalesce(string_agg(r, chr(30) ORDER BY md5(r), r), '')) AS checksum FROM (SELECT coalesce(CAST("b" AS VARCHAR), '\\N') AS r FROM m.t) t`,
+    );
+  });
 });
