@@ -27,7 +27,9 @@ async function postgresReachable(): Promise<boolean> {
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     if (process.env.MOVALYTICS_REQUIRE_SERVICES === '1')
-      throw new Error(`PostgreSQL at ${PG_URL} is not reachable (MOVALYTICS_REQUIRE_SERVICES=1): ${why}`);
+      throw new Error(`PostgreSQL at ${PG_URL} is not reachable (MOVALYTICS_REQUIRE_SERVICES=1): ${why}`, {
+        cause: err,
+      });
     console.warn(`NOTICE: PostgreSQL at ${PG_URL} is not reachable (${why}) — PostgreSQL tests are SKIPPED`);
     return false;
   } finally {
