@@ -184,3 +184,6 @@ WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${spec.columns.map((c) => `s.${c}
     return `SELECT count(*) AS n, md5(coalesce(string_agg(r, chr(30) ORDER BY md5(r), r), '')) AS checksum FROM (SELECT ${row} AS r FROM ${table}) t`;
   }
 }
+
+/** The dialect as stages see it: whatever engine is behind it. */
+export type SqlDialect = PostgresFamilyDialect;

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_TABLES, MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
 import type { KeyScope } from '../check/checks.js';
-import { upsertStrategyFor, type PostgresFamilyDialect, type UpsertSpec } from '../../warehouse/dialect.js';
+import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
 import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
@@ -79,7 +79,7 @@ class Loader {
   ) {
     this.d = wh.dialect;
   }
-  private readonly d: PostgresFamilyDialect;
+  private readonly d: SqlDialect;
 
   private async quarantineRows(fileName: string, ndjson: string): Promise<number> {
     const table = `${STAGING}.quarantine_in`;
@@ -425,7 +425,7 @@ const RATING_CSV_COLUMNS: readonly ColumnSpec[] = [
   { name: 'timestamp', type: 'BIGINT' },
 ];
 /** CSV columns → model columns; the epoch seconds become a TIMESTAMP (UTC, no time zone). */
-function ratingSelect(d: PostgresFamilyDialect): string {
+function ratingSelect(d: SqlDialect): string {
   return `"userId" AS user_id, "movieId" AS movielens_id, "rating" AS rating, ${d.timestampFromEpochSeconds('"timestamp"')} AS rated_at`;
 }
 /** The first MovieLens rating is from 1995-01-09; nothing can be rated after the run that loads it started. */
@@ -458,9 +458,9 @@ export const RATING_TOUCHED = `${STAGING}.rating_touched`;
 
 /**
  * One row per (user_id, movielens_id) of `source`: the later rated_at wins, then the higher rating. The tie-break
- * is packed into one BIGINT (microseconds × 16 + rating × 2) because arg_max over a struct is several times slower.
+ * is packed into one BIGINT (microseconds × 16 + rating × 2) because an arg-max over a struct is several times slower.
  */
-function dedupeSql(d: PostgresFamilyDialect, source: string): string {
+function dedupeSql(d: SqlDialect, source: string): string {
   return `SELECT user_id, movielens_id, ${d.argMax('rating', [`${d.epochMicros('rated_at')} * 16 + CAST(rating * 2 AS BIGINT)`])} AS rating, max(rated_at) AS rated_at
 FROM ${source} d0 GROUP BY user_id, movielens_id`;
 }
