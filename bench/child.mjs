@@ -1,5 +1,6 @@
 // One measured step of the benchmark, in its own process so its peak RSS is its own. Prints one JSON line.
 // Usage: node bench/child.mjs floor <ratings.csv> <db> | run <input> <warehouse> <staging> | answers <warehouse>
+// (<warehouse>: a DuckDB path or a postgres:// URL)
 import { rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -34,9 +35,10 @@ if (mode === 'floor') {
   };
 } else if (mode === 'answers') {
   const [warehouse] = args;
-  const { DuckDbWarehouse } = await import(new URL('warehouse/duckdb/index.js', dist).href);
+  const { openWarehouse } = await import(new URL('warehouse/open.js', dist).href);
+  const { parseWarehouseLocation } = await import(new URL('warehouse/location.js', dist).href);
   const a = await import(new URL('stages/answers/index.js', dist).href);
-  const wh = await DuckDbWarehouse.open({ path: warehouse });
+  const wh = await openWarehouse(parseWarehouseLocation(warehouse).location);
   const params = a.parseAnswerParams({});
   const cpi = await a.resolveCpiBase(wh, params.cpiBase);
   const fns = {

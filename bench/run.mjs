@@ -71,6 +71,12 @@ mkdirSync(work, { recursive: true });
 const input = join(work, 'input');
 mkdirSync(input);
 for (const f of readdirSync(dir)) if (f.endsWith('.csv')) symlinkSync(join(dir, f), join(input, f));
+if (process.argv.includes('--warehouse')) {
+  // The PostgreSQL benchmark (npm run bench -- --warehouse postgres[://url]): its own floor, runs and results file.
+  const { benchPostgres } = await import('./postgres.mjs');
+  await benchPostgres({ here, dir, input, work, truth, step, writeIncrement });
+  process.exit(0);
+}
 const warehouse = join(work, 'movalytics.duckdb');
 const staging = join(work, 'staging');
 

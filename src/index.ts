@@ -24,3 +24,7 @@ export type { CheckResult } from './stages/check/checks.js';
 export type { Warehouse, Capabilities, Row, SqlValue, WarehouseKind } from './warehouse/warehouse.js';
 export { DuckDbWarehouse } from './warehouse/duckdb/index.js';
 export * from './storage/index.js';
+export { PostgresWarehouse } from './warehouse/postgres/index.js';
+export { openWarehouse, warehouseExists, describeLocation } from './warehouse/open.js';
+export { parseWarehouseLocation, type WarehouseLocation } from './warehouse/location.js';
+export { PostgresFamilyDialect, type UpsertStrategy } from './warehouse/dialect.js';

@@ -62,13 +62,27 @@ describe('movalytics CLI', () => {
 });
 
 describe('warehouse URLs', () => {
-  it('refuses a database URL with a clear message and never prints its password', async () => {
+  it('refuses a PostgreSQL login it cannot use with a clear message and never prints its password', async () => {
     const r = await runCli(['run', '--warehouse', 'postgres://etl:s3cret@127.0.0.1:5432/movies']);
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toMatch(
-      /warehouse postgres:\/\/etl:\*\*\*@127\.0\.0\.1:5432\/movies: only a DuckDB file path is supported/,
+      /cannot connect to warehouse postgres:\/\/etl@127\.0\.0\.1:5432\/movies: .*SQLSTATE 28/,
     );
     expect(r.stderr).not.toContain('s3cret');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reserves redshift:// with a clear "not yet supported" usage error', async () => {
+    const r = await runCli(['answers', '--warehouse', 'redshift://etl:s3cret@example.invalid:5439/dev']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/Redshift is not yet supported/);
+    expect(r.stderr).not.toContain('s3cret');
+  });
+
+  it('refuses an unknown scheme', async () => {
+    const r = await runCli(['answers', '--warehouse', 'mysql://x@y/z']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/unknown warehouse scheme "mysql:"/);
   });
 });
 

@@ -3,7 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { isLibpqConnectionString, redactLocation } from '../redact.js';
+import {
+  parseWarehouseLocation,
+  warehouseLocationSchema,
+  type WarehouseLocation,
+} from '../warehouse/location.js';
 
 export const CONFIG_FILE = 'movalytics.config.json';
 
@@ -11,8 +15,20 @@ export const configSchema = z
   .object({
     /** Input: a folder with the Kaggle files and the FRED CPI CSV, or the Kaggle zip (CPI beside it). */
     input: z.string().min(1).default('./data/raw'),
-    /** Warehouse: a DuckDB file path (the embedded default). */
-    warehouse: z.string().min(1).default('./movalytics.duckdb'),
+    /**
+     * Warehouse: a DuckDB file path or `duckdb:PATH` (the embedded default), `postgres://…`; or the location as an
+     * object (`{"kind": "postgres", "url": …, "loadStreams": 3}`). Always a location once parsed.
+     */
+    warehouse: z
+      .union([z.string().min(1), warehouseLocationSchema])
+      .default('./movalytics.duckdb')
+      .transform((v, ctx): WarehouseLocation => {
+        if (typeof v !== 'string') return v;
+        const parsed = parseWarehouseLocation(v);
+        if (parsed.ok) return parsed.location;
+        ctx.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      }),
     /** Staging area: raw copies, the manifest and cleaned hand-off files. */
     staging: z.string().min(1).default('./.movalytics/staging'),
     /** Warn when fewer than this share of ratings reach a movie through links. */
@@ -56,8 +72,6 @@ function isDuckDbSize(v: string): boolean {
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-const URL_RE = /^(?:[a-z][a-z0-9+.-]*:\/\/|jdbc:)/i;
-
 /** Renders the first zod issue as one line: `mappedShareWarn: Too big: expected number to be <=1`. */
 function firstIssue(err: z.ZodError, source: string): string {
   const issue = err.issues[0];
@@ -92,31 +106,24 @@ export function loadConfig(
     const parsed = configSchema.partial().safeParse(fromFile);
     if (!parsed.success) throw new ConfigError(firstIssue(parsed.error, `config file ${file}`));
     const dir = path.dirname(file);
-    for (const key of ['input', 'warehouse', 'staging'] as const) {
+    for (const key of ['input', 'staging'] as const) {
       const v = parsed.data[key];
       if (typeof v === 'string' && !/^s3:\/\//i.test(v)) fromFile[key] = path.resolve(dir, v);
     }
+    const wh = parsed.data.warehouse;
+    if (wh?.kind === 'duckdb') fromFile.warehouse = { kind: 'duckdb', path: path.resolve(dir, wh.path) };
   }
   const defined = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));
   const merged = configSchema.safeParse({ ...fromFile, ...defined });
   if (!merged.success) throw new ConfigError(firstIssue(merged.error, 'configuration'));
   const c = merged.data;
-  if (isLibpqConnectionString(c.warehouse)) {
-    // Taken as a path it would create a file named after the password.
-    throw new ConfigError(
-      `warehouse "${redactLocation(c.warehouse)}" is a connection string, not a file path — pass --warehouse path/to/file.duckdb`,
-    );
-  }
-  if (URL_RE.test(c.warehouse)) {
-    // Only the embedded engine exists so far; a URL must not silently become a file named "postgres:".
-    throw new ConfigError(
-      `warehouse ${redactLocation(c.warehouse)}: only a DuckDB file path is supported in this version (PostgreSQL and Redshift warehouses are planned) — pass --warehouse path/to/file.duckdb`,
-    );
-  }
   return {
     ...c,
     input: path.resolve(cwd, c.input),
-    warehouse: path.resolve(cwd, c.warehouse),
+    warehouse:
+      c.warehouse.kind === 'duckdb'
+        ? { kind: 'duckdb', path: path.resolve(cwd, c.warehouse.path) }
+        : c.warehouse,
     // An object-store location (s3://…) is a URL, not a path.
     staging: /^s3:\/\//i.test(c.staging) ? c.staging : path.resolve(cwd, c.staging),
   };

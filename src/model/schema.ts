@@ -102,6 +102,9 @@ export const MODEL_TABLES: readonly ModelTable[] = [
   },
 ];
 
+/** The views of the model, by name (dropped and recreated around a swap of the tables they read). */
+export const MODEL_VIEW_NAMES: readonly string[] = ['movies.rating_mapped'];
+
 /** Ratings joined to movies through links: the only way answers may reach a movie from a rating. */
 export const MODEL_VIEWS: readonly string[] = [
   `CREATE OR REPLACE VIEW movies.rating_mapped AS

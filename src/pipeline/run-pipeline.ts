@@ -1,8 +1,6 @@
 // The pipeline: stage → clean → load (atomic upsert) → quality checks → marts, with run metadata in the warehouse.
 // Write-audit-publish: the load and the checks share one transaction, so a failed "error" check (or any failure,
 // or a kill) leaves the model exactly as the last good run left it.
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { TaskError } from '../errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
@@ -10,7 +8,7 @@ import type { CheckResult } from '../stages/check/checks.js';
 import type { FileReport } from '../stages/load/load-model.js';
 import type { StagedFile } from '../stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
-import { DuckDbWarehouse } from '../warehouse/duckdb/index.js';
+import { describeLocation, discardNewWarehouse, openWarehouse, warehouseExists } from '../warehouse/open.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import type { PipelineListener, RunStatus, TaskName } from './events.js';
 import { LoadPackage } from './load-package.js';
@@ -59,11 +57,6 @@ export const RUN_MESSAGE: Record<'success' | 'unchanged' | 'check_failed', strin
 /** Load packages kept in the staging area per warehouse (older ones are removed after a successful run). */
 const KEEP_PACKAGES = 3;
 
-/** Opens the warehouse for a run. DuckDB's file lock (held while it is open) is the run's lock. */
-function openWarehouse(config: Config): Promise<Warehouse> {
-  return DuckDbWarehouse.open({ path: config.warehouse, memoryLimit: config.duckdbMemoryLimit });
-}
-
 /**
  * Opens the warehouse and takes the run lock for the whole run — before staging, because the staging area is shared
  * state too. With `wait`, a held lock is waited for (polling), else it fails at once naming the holder.
@@ -72,7 +65,7 @@ export async function openForRun(config: Config, wait: boolean, emit: PipelineLi
   let announced = false;
   for (;;) {
     try {
-      const wh = await openWarehouse(config);
+      const wh = await openWarehouse(config.warehouse, { duckdbMemoryLimit: config.duckdbMemoryLimit });
       try {
         await wh.acquireRunLock?.({ wait });
       } catch (err) {
@@ -82,7 +75,8 @@ export async function openForRun(config: Config, wait: boolean, emit: PipelineLi
       return wh;
     } catch (err) {
       if (!(err instanceof WarehouseLockedError) || !wait) throw err;
-      if (!announced) emit({ type: 'run.waiting', warehouse: config.warehouse, holder: err.holder });
+      if (!announced)
+        emit({ type: 'run.waiting', warehouse: describeLocation(config.warehouse), holder: err.holder });
       announced = true;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -113,7 +107,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     }
   };
 
-  const existed = existsSync(config.warehouse);
+  const existed = warehouseExists(config.warehouse);
   const w = await openForRun(config, opts.wait === true, emit);
   // A new warehouse whose run fails before the model exists is removed again: bad input leaves no trace.
   let created = !existed;
@@ -194,13 +188,8 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
   } finally {
     await closeStaging();
     await w.close();
-    if (created) await removeWarehouseFiles(config.warehouse);
+    if (created) await discardNewWarehouse(config.warehouse);
   }
-}
-
-/** Removes a DuckDB warehouse file this run created (and its WAL) after the run failed before building anything. */
-async function removeWarehouseFiles(file: string): Promise<void> {
-  await Promise.all([file, `${file}.wal`, `${file}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
 }
 
 /**

@@ -1,6 +1,7 @@
-// The warehouse seam: one interface every engine implements (DuckDB first; PostgreSQL and Redshift later).
-// Stages talk only to this interface and branch on `capabilities`, never on the engine's name.
+// The warehouse seam: one interface every engine implements (DuckDB, PostgreSQL; Redshift later).
+// Stages talk only to this interface, write SQL through its `dialect` and branch on `capabilities`, never on a name.
 import { WarehouseError } from '../errors.js';
+import type { PostgresFamilyDialect } from './dialect.js';
 
 /** A value bound to a statement parameter ($1, $2 …). */
 export type SqlValue = string | number | boolean | null | bigint;
@@ -65,6 +66,8 @@ export interface Warehouse {
   readonly capabilities: Capabilities;
   /** Where it is, safe to print (no password). */
   readonly displayName: string;
+  /** The engine's SQL: every engine-specific expression a stage writes comes from here. */
+  readonly dialect: PostgresFamilyDialect;
   /**
    * Takes the run lock — one run per warehouse at a time — held until close. Engines whose open already holds an
    * exclusive lock (a DuckDB file) need nothing more and leave this out. Throws WarehouseLockedError when held and
@@ -79,9 +82,11 @@ export interface Warehouse {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Bulk-loads a comma-separated file with a header row, read as `columns` (in file order). With `mode: 'create'`
-   * a new table `target` holds the result; with 'append' the rows go into the existing `target`. `select` (SQL
-   * over the file's columns, default `*`) shapes each row and `where` filters them. Records that do not parse as
-   * `columns` are returned as rejects; `rowsLoaded` counts rows written.
+   * a new table `target` holds the result; with 'append' the rows go into the existing `target`. `select` (dialect
+   * SQL over the file's columns, typed as declared; default `*`) shapes each row and `where` filters them. Records
+   * that do not parse as `columns` (a field that is not of its type, a wrong field count) are returned as rejects
+   * with their line; `rowsLoaded` counts rows written. How is the engine's business: DuckDB reads the file natively
+   * (typed read_csv, store_rejects); PostgreSQL COPYs it as text into staging and types it with safe casts.
    */
   bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult>;
   /** Bulk-loads a newline-delimited JSON file into a new table `table` with exactly `columns`. */

@@ -1,11 +1,12 @@
 // What `answers` and `report` share: the answer-parameter flags, the config file behind them, and opening the
 // warehouse for reading without ever creating it.
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
 import type { AnswerParamsInput } from '../../stages/answers/index.js';
-import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
+import type { WarehouseLocation } from '../../warehouse/location.js';
+import { describeLocation, openWarehouse, warehouseExists } from '../../warehouse/open.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
 
 export interface AnswerFlags {
   warehouse?: string;
@@ -22,8 +23,8 @@ export interface AnswerFlags {
 export function addAnswerOptions(cmd: Command): Command {
   return cmd
     .option(
-      '-w, --warehouse <path>',
-      'DuckDB warehouse file (default ./movalytics.duckdb, or the config file’s)',
+      '-w, --warehouse <location>',
+      'a DuckDB file (default ./movalytics.duckdb, or the config file’s) or postgres://user@host/db',
     )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--top <n>', 'Q1: movies to show (default 10)')
@@ -47,7 +48,10 @@ function numberFlag(flag: string, text: string | undefined): number | undefined 
 }
 
 /** The warehouse path and answer parameters: flags over the config file's `answers` over the defaults. */
-export function resolveAnswerFlags(flags: AnswerFlags): { warehouse: string; params: AnswerParamsInput } {
+export function resolveAnswerFlags(flags: AnswerFlags): {
+  warehouse: WarehouseLocation;
+  params: AnswerParamsInput;
+} {
   const config = loadConfig({
     configPath: flags.config,
     overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },
@@ -67,7 +71,8 @@ export function resolveAnswerFlags(flags: AnswerFlags): { warehouse: string; par
 }
 
 /** Opens an existing warehouse; a missing file is a usage error (opening it would create an empty one). */
-export async function openExistingWarehouse(path: string): Promise<DuckDbWarehouse> {
-  if (!existsSync(path)) throw new UsageError(`warehouse ${path} not found: run \`movalytics run\` first`);
-  return DuckDbWarehouse.open({ path });
+export async function openExistingWarehouse(loc: WarehouseLocation): Promise<Warehouse> {
+  if (!warehouseExists(loc))
+    throw new UsageError(`warehouse ${describeLocation(loc)} not found: run \`movalytics run\` first`);
+  return openWarehouse(loc);
 }

@@ -12,7 +12,10 @@ export function registerDemo(program: Command): void {
       'Generate a sample dataset into the input folder if it has none, then run the pipeline on it.',
     )
     .option('-i, --input <dir>', 'input folder (default ./data/raw)')
-    .option('-w, --warehouse <path>', 'DuckDB warehouse file (default ./movalytics.duckdb)')
+    .option(
+      '-w, --warehouse <location>',
+      'a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
+    )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);

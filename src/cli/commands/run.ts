@@ -164,7 +164,10 @@ export function registerRun(program: Command): void {
       '-i, --input <dir|zip>',
       'folder with the Kaggle files and the FRED CPI CSV, or the Kaggle zip (default ./data/raw)',
     )
-    .option('-w, --warehouse <path>', 'DuckDB warehouse file (default ./movalytics.duckdb)')
+    .option(
+      '-w, --warehouse <location>',
+      'warehouse: a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
+    )
     .option(
       '--staging <dir|s3://BUCKET/PREFIX>',
       'staging area for raw copies and load packages: a folder (default ./.movalytics/staging) or an S3 location',

@@ -21,7 +21,10 @@ export function registerTask(program: Command): void {
       'the run: its number, or an orchestrator’s run id (e.g. Airflow’s {{ run_id }}) — stage.files starts a new run for an unknown one',
     )
     .option('-i, --input <dir|zip>', 'input folder or Kaggle zip (default ./data/raw)')
-    .option('-w, --warehouse <path>', 'warehouse (default ./movalytics.duckdb)')
+    .option(
+      '-w, --warehouse <location>',
+      'a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
+    )
     .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--no-wait', 'fail at once when another process holds the warehouse (default: wait for it)')

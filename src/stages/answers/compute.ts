@@ -2,7 +2,6 @@
 import { UsageError, WarehouseError, EXIT } from '../../errors.js';
 import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 import type { Row, Warehouse } from '../../warehouse/warehouse.js';
-import { quantileContSql } from './dialect.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
 import { integerMeanSd, kruskalWallis, meanCi95, orderedSum, type RankGroup } from './stats.js';
@@ -268,7 +267,7 @@ export async function computeQ1(wh: Warehouse, params: AnswerParams): Promise<Q1
   const countedRatings = num0(tot?.ratings);
   const c = countedRatings > 0 ? num0(tot?.sum_rating) / countedRatings : null;
   const [q] = await wh.query(
-    `SELECT COUNT(*) AS rated, ${quantileContSql(wh.kind, 'CAST(v AS DOUBLE PRECISION)', params.quantile)} AS m
+    `SELECT COUNT(*) AS rated, ${wh.dialect.percentileCont('CAST(v AS DOUBLE PRECISION)', params.quantile)} AS m
      FROM ${MARTS_SCHEMA}.movie_rating_stats WHERE v >= 1`,
   );
   const ratedMovies = num0(q?.rated);
@@ -368,9 +367,8 @@ function testVerdict(
 
 /** Q3: revenue by release month and quarter, with Kruskal–Wallis tests. */
 export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBase): Promise<Q3Answer> {
-  const median = quantileContSql(wh.kind, 'revenue', 0.5);
-  const medianReal = quantileContSql(
-    wh.kind,
+  const median = wh.dialect.percentileCont('revenue', 0.5);
+  const medianReal = wh.dialect.percentileCont(
     'CASE WHEN cpi IS NOT NULL THEN revenue * CAST($1 AS DOUBLE PRECISION) / cpi END',
     0.5,
   );

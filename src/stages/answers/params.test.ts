@@ -1,7 +1,6 @@
-// Unit tests for answer parameters and the engine-specific quantile SQL.
+// Unit tests for answer parameters (the engine-specific quantile SQL is tested with each dialect).
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.js';
-import { quantileContSql } from './dialect.js';
 import { parseAnswerParams } from './params.js';
 
 describe('parseAnswerParams', () => {
@@ -27,13 +26,5 @@ describe('parseAnswerParams', () => {
       /cpiSplice \(--cpi-splice\) "cpi; drop": must be a FRED series id/,
     );
     expect(parseAnswerParams({ cpiSplice: 'CPIAUCNS' }).cpiSplice).toBe('CPIAUCNS');
-  });
-});
-
-describe('quantileContSql', () => {
-  it('uses quantile_cont on DuckDB and percentile_cont WITHIN GROUP on the Postgres family', () => {
-    expect(quantileContSql('duckdb', 'v', 0.9)).toBe('quantile_cont(v, 0.9)');
-    expect(quantileContSql('postgres', 'v', 0.5)).toBe('percentile_cont(0.5) WITHIN GROUP (ORDER BY v)');
-    expect(quantileContSql('redshift', 'v', 0.5)).toBe('percentile_cont(0.5) WITHIN GROUP (ORDER BY v)');
   });
 });

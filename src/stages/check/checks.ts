@@ -135,7 +135,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
       run: async (wh) => {
         // Count per movielens_id first: 45k groups are cheaper to join than 26M rows.
         const [row] = await wh.query<{ total: number; mapped: number }>(
-          `SELECT coalesce(sum(r.n), 0) AS total, coalesce(sum(r.n) FILTER (WHERE m.movie_id IS NOT NULL), 0) AS mapped
+          `SELECT coalesce(sum(r.n), 0) AS total, coalesce(${wh.dialect.filteredAgg('sum', 'r.n', 'm.movie_id IS NOT NULL')}, 0) AS mapped
            FROM (SELECT movielens_id, count(*) AS n FROM movies.rating GROUP BY movielens_id) r
            LEFT JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
            LEFT JOIN movies.movie m ON m.movie_id = l.tmdb_id`,
@@ -197,7 +197,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
           span: number | null;
         }>(
           `SELECT series_id, count(*) AS n, min(month) AS lo, max(month) AS hi,
-             date_diff('month', min(month), max(month)) + 1 AS span FROM movies.cpi
+             ${wh.dialect.monthsBetween('min(month)', 'max(month)')} + 1 AS span FROM movies.cpi
            GROUP BY series_id ORDER BY series_id`,
         );
         if (rows.length === 0)

@@ -2,10 +2,10 @@
 // (loaded, quarantined with a reason, or collapsed as a duplicate). The caller runs it inside one transaction.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL_TABLES, MODEL_VIEWS } from '../../model/schema.js';
+import { MODEL_TABLES, MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
 import type { KeyScope } from '../check/checks.js';
+import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
 import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
-import { quoteLiteral } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
 
@@ -62,18 +62,9 @@ async function count(wh: Warehouse, sql: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** INSERT … ON CONFLICT (key) DO UPDATE SET every other column. */
-function upsertSql(
-  target: string,
-  source: string,
-  columns: readonly string[],
-  key: readonly string[],
-): string {
-  const rest = columns.filter((c) => !key.includes(c));
-  const set =
-    rest.length === 0 ? 'NOTHING' : `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(', ')}`;
-  return `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${source}
-ON CONFLICT (${key.join(', ')}) DO ${set === 'NOTHING' ? 'NOTHING' : set}`;
+/** Upserts by key in whichever way the engine supports (ON CONFLICT, MERGE, or DELETE + INSERT). */
+async function upsert(wh: Warehouse, spec: UpsertSpec): Promise<void> {
+  for (const sql of wh.dialect.upsert(spec, upsertStrategyFor(wh.capabilities))) await wh.exec(sql);
 }
 
 class Loader {
@@ -85,7 +76,10 @@ class Loader {
   constructor(
     private readonly wh: Warehouse,
     private readonly input: LoadInput,
-  ) {}
+  ) {
+    this.d = wh.dialect;
+  }
+  private readonly d: SqlDialect;
 
   private async quarantineRows(fileName: string, ndjson: string): Promise<number> {
     const table = `${STAGING}.quarantine_in`;
@@ -93,7 +87,7 @@ class Loader {
     const n = await this.wh.bulkLoadNdjson({ file: ndjson, table, columns: QUARANTINE_COLUMNS });
     await this.wh
       .exec(`INSERT INTO movalytics.quarantine (run_id, source_file, record_number, line_number, reason, raw)
-SELECT ${this.input.runId}, ${quoteLiteral(fileName)}, record_number, line_number, reason, raw FROM ${table}`);
+SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, record_number, line_number, reason, raw FROM ${table}`);
     await this.wh.exec(`DROP TABLE ${table}`);
     return n;
   }
@@ -152,7 +146,7 @@ SELECT ${this.input.runId}, ${quoteLiteral(fileName)}, record_number, line_numbe
     if (n === 0) return 0;
     await this.wh
       .exec(`INSERT INTO movalytics.quarantine (run_id, source_file, record_number, line_number, reason, raw)
-SELECT ${this.input.runId}, ${quoteLiteral(fileName)}, NULL, NULL, ${reason}, ${raw} FROM ${table} WHERE ${badCondition}`);
+SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reason}, ${raw} FROM ${table} WHERE ${badCondition}`);
     await this.wh.exec(`DELETE FROM ${table} WHERE ${badCondition}`);
     return n;
   }
@@ -181,25 +175,32 @@ SELECT ${this.input.runId}, ${quoteLiteral(fileName)}, NULL, NULL, ${reason}, ${
       ],
     });
     await this.quarantineRows(file.name, clean.quarantineFile);
-    await wh.exec(
-      upsertSql(
-        'movies.movie',
-        `${STAGING}.movie`,
-        MOVIE_COLUMNS.map((c) => c.name),
-        ['movie_id'],
-      ),
-    );
-    await wh.exec(upsertSql('movies.genre', `${STAGING}.genre`, ['genre_id', 'name'], ['genre_id']));
+    await upsert(wh, {
+      target: 'movies.movie',
+      source: `${STAGING}.movie`,
+      columns: MOVIE_COLUMNS.map((c) => c.name),
+      key: ['movie_id'],
+    });
+    await upsert(wh, {
+      target: 'movies.genre',
+      source: `${STAGING}.genre`,
+      columns: ['genre_id', 'name'],
+      key: ['genre_id'],
+    });
     // A movie's genres are replaced as a whole by the new file's list.
     await wh.exec(`DELETE FROM movies.movie_genre WHERE movie_id IN (SELECT movie_id FROM ${STAGING}.movie)`);
     await wh.exec(
       `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT movie_id, genre_id FROM ${STAGING}.movie_genre`,
     );
-    await wh.exec(`INSERT INTO movies.date (date, day, week, month, quarter, year)
-SELECT DISTINCT release_date, extract('day' FROM release_date), extract('week' FROM release_date),
-  extract('month' FROM release_date), extract('quarter' FROM release_date), extract('year' FROM release_date)
-FROM movies.movie WHERE release_date IS NOT NULL
-ON CONFLICT (date) DO NOTHING`);
+    await upsert(wh, {
+      target: 'movies.date',
+      source: `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
+  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
+  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
+FROM movies.movie WHERE release_date IS NOT NULL)`,
+      columns: ['date', 'day', 'week', 'month', 'quarter', 'year'],
+      key: ['date'],
+    });
     const s = clean.stats;
     this.reports.push({
       fileName: file.name,
@@ -227,9 +228,14 @@ ON CONFLICT (date) DO NOTHING`);
     );
     const valid = rows - bad;
     // Rule for a movieId listed twice: keep the row with the smallest tmdbId (then imdbId); the rest are counted.
-    await this.wh.exec(`INSERT INTO movies.movie_link (movielens_id, imdb_id, tmdb_id)
-SELECT "movieId", arg_min("imdbId", ("tmdbId", "imdbId")), arg_min("tmdbId", ("tmdbId", "imdbId")) FROM ${t} GROUP BY "movieId"
-ON CONFLICT (movielens_id) DO UPDATE SET imdb_id = excluded.imdb_id, tmdb_id = excluded.tmdb_id`);
+    const order = ['"tmdbId"', '"imdbId"'];
+    await upsert(this.wh, {
+      target: 'movies.movie_link',
+      source: `(SELECT "movieId" AS movielens_id, ${this.d.argMin('"imdbId"', order)} AS imdb_id,
+  ${this.d.argMin('"tmdbId"', order)} AS tmdb_id FROM ${t} GROUP BY "movieId")`,
+      columns: ['movielens_id', 'imdb_id', 'tmdb_id'],
+      key: ['movielens_id'],
+    });
     const distinct = await count(this.wh, `SELECT count(DISTINCT "movieId") AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
@@ -251,7 +257,7 @@ ON CONFLICT (movielens_id) DO UPDATE SET imdb_id = excluded.imdb_id, tmdb_id = e
     const badDate = await this.quarantineWhere(
       file.name,
       t,
-      `try_cast("date" AS DATE) IS NULL OR extract('day' FROM try_cast("date" AS DATE)) <> 1`,
+      `${this.d.safeCast('"date"', 'DATE')} IS NULL OR extract(day FROM ${this.d.safeCast('"date"', 'DATE')}) <> 1`,
       `'date ' || coalesce('"' || "date" || '"', 'is empty') || ' is not the first day of a month (YYYY-MM-01) — row quarantined'`,
       `concat_ws(',', "date", "value")`,
     );
@@ -261,16 +267,20 @@ ON CONFLICT (movielens_id) DO UPDATE SET imdb_id = excluded.imdb_id, tmdb_id = e
     const badValue = await this.quarantineWhere(
       file.name,
       t,
-      `NOT (${missing}) AND (try_cast("value" AS DOUBLE) IS NULL OR try_cast("value" AS DOUBLE) <= 0)`,
+      `NOT (${missing}) AND (${this.d.safeCast('"value"', 'DOUBLE PRECISION')} IS NULL OR ${this.d.safeCast('"value"', 'DOUBLE PRECISION')} <= 0)`,
       `'value ' || coalesce('"' || "value" || '"', 'is empty') || ' is not a positive number (nor FRED''s "." for a missing month) — row quarantined'`,
       `concat_ws(',', "date", "value")`,
     );
-    const series = quoteLiteral(file.seriesId ?? 'unknown');
+    const series = this.d.quoteLiteral(file.seriesId ?? 'unknown');
     // A month listed twice keeps its smallest value; a month with a value beats the same month marked missing.
-    await this.wh.exec(`INSERT INTO movies.cpi (month, series_id, value)
-SELECT CAST("date" AS DATE), ${series}, min(CAST(CASE WHEN ${missing} THEN NULL ELSE "value" END AS DOUBLE PRECISION))
-FROM ${t} GROUP BY CAST("date" AS DATE)
-ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
+    await upsert(this.wh, {
+      target: 'movies.cpi',
+      source: `(SELECT CAST("date" AS DATE) AS month, ${series} AS series_id,
+  min(CAST(CASE WHEN ${missing} THEN NULL ELSE "value" END AS DOUBLE PRECISION)) AS value
+FROM ${t} GROUP BY CAST("date" AS DATE))`,
+      columns: ['month', 'series_id', 'value'],
+      key: ['series_id', 'month'],
+    });
     const distinct = await count(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
@@ -320,8 +330,11 @@ ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
       );
       await wh.exec(`DROP TABLE ${shadow.invalidTable}`);
     }
-    // Publish by swapping tables: a metadata change inside this transaction, no 26M-row copy.
-    await wh.exec(`DROP TABLE movies.rating; ALTER TABLE ${SHADOW_RATING} RENAME TO rating`);
+    // Publish by swapping tables: a metadata change inside this transaction, no 26M-row copy. The views over
+    // movies.rating go first and come back after (PostgreSQL refuses to drop a table a view depends on).
+    for (const view of MODEL_VIEW_NAMES) await wh.exec(`DROP VIEW IF EXISTS ${view}`);
+    await wh.exec(`DROP TABLE movies.rating`);
+    await wh.exec(`ALTER TABLE ${SHADOW_RATING} RENAME TO rating`);
     for (const view of MODEL_VIEWS) await wh.exec(view);
     return {
       read: shadow.rowsRead + shadow.rejects.length + invalid,
@@ -339,14 +352,15 @@ ON CONFLICT (series_id, month) DO UPDATE SET value = excluded.value`);
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
     const fresh = RATING_TOUCHED;
-    const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, RATING_SELECT);
+    const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, ratingSelect(this.d));
     const bad = await this.quarantineInvalidRatings(
       file.name,
       raw,
       this.input.runStartedAt ?? new Date(this.input.shadow?.runStartedAt ?? Date.now()),
     );
     const valid = rows - bad;
-    await wh.exec(`DROP TABLE IF EXISTS ${fresh}; CREATE TABLE ${fresh} AS ${dedupeSql(raw)}`);
+    await wh.exec(`DROP TABLE IF EXISTS ${fresh}`);
+    await wh.exec(`CREATE TABLE ${fresh} AS ${dedupeSql(this.d, raw)}`);
     // A stored rating newer than the incoming one wins: the incoming one is counted as collapsed.
     await wh.exec(`DELETE FROM ${fresh} n USING movies.rating r
 WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at > n.rated_at`);
@@ -371,19 +385,21 @@ WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at >
     table: string,
     runStartedAt: Date,
   ): Promise<number> {
-    const rawText = `concat_ws(',', user_id, movielens_id, rating, epoch(rated_at)::BIGINT)`;
+    const d = this.d;
+    const epoch = d.epochSeconds('rated_at');
+    const rawText = `concat_ws(',', user_id, movielens_id, ${d.toText('rating')}, ${epoch})`;
     let bad = await this.quarantineWhere(
       fileName,
       table,
       `user_id IS NULL OR movielens_id IS NULL OR rating IS NULL OR rated_at IS NULL`,
       `CASE WHEN user_id IS NULL THEN 'userId' WHEN movielens_id IS NULL THEN 'movieId' WHEN rating IS NULL THEN 'rating' ELSE 'timestamp' END || ' is empty — row quarantined'`,
-      `concat_ws(',', coalesce(CAST(user_id AS VARCHAR), ''), coalesce(CAST(movielens_id AS VARCHAR), ''), coalesce(CAST(rating AS VARCHAR), ''), coalesce(CAST(epoch(rated_at)::BIGINT AS VARCHAR), ''))`,
+      `concat_ws(',', coalesce(${d.toText('user_id')}, ''), coalesce(${d.toText('movielens_id')}, ''), coalesce(${d.toText('rating')}, ''), coalesce(${d.toText(epoch)}, ''))`,
     );
     bad += await this.quarantineWhere(
       fileName,
       table,
       `rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
-      `'rating ' || rating || ' is not one of 0.5, 1.0 … 5.0 — row quarantined'`,
+      `'rating ' || ${d.toText('rating')} || ' is not one of 0.5, 1.0 … 5.0 — row quarantined'`,
       rawText,
     );
     // A line cut inside its timestamp ("…,12") would otherwise load as a rating from 1970.
@@ -393,7 +409,7 @@ WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at >
       table,
       `user_id <= 0 OR movielens_id <= 0 OR rated_at < ${first.sql} OR rated_at > ${last.sql}`,
       `CASE WHEN user_id <= 0 OR movielens_id <= 0 THEN 'userId/movieId must be positive'
-  ELSE 'timestamp ' || CAST(epoch(rated_at)::BIGINT AS VARCHAR) || ' (' || CAST(CAST(rated_at AS DATE) AS VARCHAR) || ') is '
+  ELSE 'timestamp ' || ${d.toText(epoch)} || ' (' || CAST(CAST(rated_at AS DATE) AS VARCHAR) || ') is '
     || CASE WHEN rated_at < ${first.sql} THEN 'before ${first.text}, the first MovieLens rating' ELSE 'after ${last.text}, when this run started' END
   END || ' — row quarantined'`,
       rawText,
@@ -409,7 +425,9 @@ const RATING_CSV_COLUMNS: readonly ColumnSpec[] = [
   { name: 'timestamp', type: 'BIGINT' },
 ];
 /** CSV columns → model columns; the epoch seconds become a TIMESTAMP (UTC, no time zone). */
-const RATING_SELECT = `"userId" AS user_id, "movieId" AS movielens_id, "rating" AS rating, make_timestamp("timestamp" * 1000000) AS rated_at`;
+function ratingSelect(d: SqlDialect): string {
+  return `"userId" AS user_id, "movieId" AS movielens_id, "rating" AS rating, ${d.timestampFromEpochSeconds('"timestamp"')} AS rated_at`;
+}
 /** The first MovieLens rating is from 1995-01-09; nothing can be rated after the run that loads it started. */
 const FIRST_RATING_DAY = '1995-01-01';
 
@@ -440,11 +458,11 @@ export const RATING_TOUCHED = `${STAGING}.rating_touched`;
 
 /**
  * One row per (user_id, movielens_id) of `source`: the later rated_at wins, then the higher rating. The tie-break
- * is packed into one BIGINT (microseconds × 16 + rating × 2) because arg_max over a struct is several times slower.
+ * is packed into one BIGINT (microseconds × 16 + rating × 2) because an arg-max over a struct is several times slower.
  */
-function dedupeSql(source: string): string {
-  return `SELECT user_id, movielens_id, arg_max(rating, epoch_us(rated_at) * 16 + CAST(rating * 2 AS BIGINT)) AS rating, max(rated_at) AS rated_at
-FROM ${source} GROUP BY user_id, movielens_id`;
+function dedupeSql(d: SqlDialect, source: string): string {
+  return `SELECT user_id, movielens_id, ${d.argMax('rating', [`${d.epochMicros('rated_at')} * 16 + CAST(rating * 2 AS BIGINT)`])} AS rating, max(rated_at) AS rated_at
+FROM ${source} d0 GROUP BY user_id, movielens_id`;
 }
 
 export interface LoadResult {
@@ -567,7 +585,7 @@ export async function buildRatingsShadow(
     columns: RATING_CSV_COLUMNS,
     target: SHADOW_RATING,
     mode: 'append',
-    select: RATING_SELECT,
+    select: ratingSelect(wh.dialect),
     where: valid,
   });
   let invalidTable: string | null = null;
@@ -579,7 +597,7 @@ export async function buildRatingsShadow(
       columns: RATING_CSV_COLUMNS,
       target: invalidTable,
       mode: 'create',
-      select: RATING_SELECT,
+      select: ratingSelect(wh.dialect),
       where: `NOT coalesce(${valid}, false)`,
     });
   }
@@ -591,7 +609,7 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
   if (collapsed > 0) {
     const keep = `${STAGING}.rating_dup_keep`;
     await wh.exec(
-      `DROP TABLE IF EXISTS ${keep}; CREATE TABLE ${keep} AS ${dedupeSql(`(SELECT r.* FROM ${SHADOW_RATING} r JOIN ${dups} d USING (user_id, movielens_id))`)}`,
+      `DROP TABLE IF EXISTS ${keep}; CREATE TABLE ${keep} AS ${dedupeSql(wh.dialect, `(SELECT r.* FROM ${SHADOW_RATING} r JOIN ${dups} d USING (user_id, movielens_id))`)}`,
     );
     await wh.exec(
       `DELETE FROM ${SHADOW_RATING} r USING ${dups} d WHERE r.user_id = d.user_id AND r.movielens_id = d.movielens_id`,

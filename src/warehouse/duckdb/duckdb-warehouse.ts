@@ -14,6 +14,7 @@ import {
 import { toWarehouseError } from './duckdb-errors.js';
 import { assertDuckDbFile } from './duckdb-file.js';
 import { removeLockInfo, writeLockInfo } from './duckdb-lock.js';
+import { duckDbDialect } from './duckdb-dialect.js';
 
 export const DUCKDB_CAPABILITIES: Capabilities = {
   supportsOnConflict: true,
@@ -53,6 +54,7 @@ function toJs(v: unknown): string | number | boolean | null {
 export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb' as const;
   readonly capabilities = DUCKDB_CAPABILITIES;
+  readonly dialect = duckDbDialect;
   readonly displayName: string;
   private inTransaction = false;
 
