@@ -7,7 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { EXIT } from '../src/errors.js';
 import { CPI_FILE } from '../src/generate/cpi.js';
-import { generateDataset, KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
+import { generateDataset, KAGGLE_FILES as ALL_KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
+import { classifyFile } from '../src/stages/stage/input-layout.js';
+
+/** The archive's CSVs the layout uses: the unpack extracts only these (the others are listed as ignored). */
+const KAGGLE_FILES = ALL_KAGGLE_FILES.filter((f) => classifyFile(f).role !== 'ignored');
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { ExtractProgress } from '../src/cli/commands/extract.js';
 import type { SourceEvent } from '../src/sources/index.js';

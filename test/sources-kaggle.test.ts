@@ -4,7 +4,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, InputError } from '../src/errors.js';
-import { generateDataset, KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
+import { generateDataset, KAGGLE_FILES as ALL_KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
+import { classifyFile } from '../src/stages/stage/input-layout.js';
+
+/** The archive's CSVs the layout uses: the unpack extracts only these (the others are listed as ignored). */
+const KAGGLE_FILES = ALL_KAGGLE_FILES.filter((f) => classifyFile(f).role !== 'ignored');
 import {
   ExtractError,
   fetchKaggleDataset,
