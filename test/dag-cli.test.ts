@@ -51,7 +51,16 @@ describe('movalytics dag', () => {
     expect((await runCli(['dag'])).stdout).toMatch(
       /publish\s+clean\.movies, load\.bulk\s+2\s+90 min\s+publish/,
     );
-    const r = await runCli(['dag', '--graph', 'target']);
+    // Wide enough that no cell wraps (at 100 columns the long dependency lists wrap onto continuation lines).
+    const columns = process.env.COLUMNS;
+    process.env.COLUMNS = '200';
+    let r;
+    try {
+      r = await runCli(['dag', '--graph', 'target']);
+    } finally {
+      if (columns === undefined) delete process.env.COLUMNS;
+      else process.env.COLUMNS = columns;
+    }
     expect(r.code).toBe(EXIT.ok);
     const rows = r.stdout.trim().split('\n').slice(2);
     expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(planPipeline({ graph: 'target' }).order);

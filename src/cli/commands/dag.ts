@@ -11,7 +11,7 @@ import {
   taskRows,
   type DagFormat,
 } from '../../dag/render.js';
-import { renderTable } from '../output.js';
+import { renderTable, terminalWidth } from '../output.js';
 
 interface DagFlags {
   format: string;
@@ -67,14 +67,18 @@ export function registerDag(program: Command): void {
       function render(f: DagFormat): string {
         switch (f) {
           case 'text':
-            return renderTable(taskRows(plan), [
-              { header: 'level', value: (r) => r.level },
-              { header: 'task', value: (r) => r.task },
-              { header: 'depends on', value: (r) => r.deps },
-              { header: 'retries', value: (r) => r.retries },
-              { header: 'timeout', value: (r) => r.timeout, align: 'right' },
-              { header: 'boundary', value: (r) => r.boundary },
-            ]);
+            return renderTable(
+              taskRows(plan),
+              [
+                { header: 'level', value: (r) => r.level },
+                { header: 'task', value: (r) => r.task },
+                { header: 'depends on', value: (r) => r.deps },
+                { header: 'retries', value: (r) => r.retries },
+                { header: 'timeout', value: (r) => r.timeout, align: 'right' },
+                { header: 'boundary', value: (r) => r.boundary },
+              ],
+              { width: terminalWidth() },
+            );
           case 'json':
             return renderJson(plan);
           case 'mermaid':
