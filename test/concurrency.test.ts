@@ -11,10 +11,8 @@ import { loadConfig } from '../src/config/config.js';
 import { EXIT } from '../src/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { duckDbFingerprint, queryDuckDb, repoRoot, tempDir } from './helpers.js';
 
-const MODEL = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'] as const;
 const VARIANTS = 3;
 const TRIALS = 20;
 /** Each run pauses after staging, so the two runs of a trial always overlap however slowly processes start. */
@@ -33,34 +31,6 @@ function retitle(csv: string, tag: string): string {
       }),
     ),
   ].join('\n');
-}
-
-async function fingerprint(warehouse: string): Promise<Record<string, string>> {
-  const wh = await DuckDbWarehouse.open({ path: warehouse });
-  try {
-    const out: Record<string, string> = {};
-    for (const t of MODEL) {
-      const [r] = await wh.query<{ n: number; h: string }>(
-        `SELECT count(*) AS n, CAST(coalesce(sum(hash(t)), 0) AS VARCHAR) AS h FROM movies.${t} t`,
-      );
-      out[t] = `${r!.n}:${r!.h}`;
-    }
-    return out;
-  } finally {
-    await wh.close();
-  }
-}
-
-async function query<T extends Record<string, string | number | boolean | null>>(
-  warehouse: string,
-  sql: string,
-): Promise<T[]> {
-  const wh = await DuckDbWarehouse.open({ path: warehouse });
-  try {
-    return await wh.query<T>(sql);
-  } finally {
-    await wh.close();
-  }
 }
 
 interface Exit {
@@ -106,7 +76,7 @@ describe('two runs started at the same moment on one warehouse', () => {
           overrides: { input: dir, warehouse: `${ref}.duckdb`, staging: `${ref}-staging` },
         }),
       );
-      reference.push(await fingerprint(`${ref}.duckdb`));
+      reference.push(await duckDbFingerprint(`${ref}.duckdb`));
     }
     // The variants really differ (only) in titles.
     expect(new Set(reference.map((r) => r.movie)).size).toBe(VARIANTS);
@@ -132,9 +102,9 @@ describe('two runs started at the same moment on one warehouse', () => {
       expect(loser.code, `trial ${t}`).toBe(EXIT.taskFailed);
       expect(loser.stderr).toMatch(/warehouse .*trial-\d+\.duckdb is locked by another process \(PID \d+/);
       expect(loser.stderr.trim().split('\n').pop()).toMatch(/^movalytics: /);
-      expect(await fingerprint(warehouse), `trial ${t}`).toEqual(reference[winner]);
+      expect(await duckDbFingerprint(warehouse), `trial ${t}`).toEqual(reference[winner]);
       // What the run records as loaded is what it loaded.
-      const [lineage] = await query<{ sha256: string; runs: number }>(
+      const [lineage] = await queryDuckDb<{ sha256: string; runs: number }>(
         warehouse,
         `SELECT (SELECT sha256 FROM movalytics.manifest WHERE file_name = 'movies_metadata.csv') AS sha256,
                 (SELECT count(*) FROM movalytics.run) AS runs`,
@@ -161,12 +131,12 @@ describe('two runs started at the same moment on one warehouse', () => {
     );
     expect(exits.map((e) => e.code)).toEqual([EXIT.ok, EXIT.ok]);
     expect(exits.some((e) => /waiting for PID \d+/.test(e.stderr))).toBe(true);
-    const rows = await query<{ run_id: number; status: string; input: string }>(
+    const rows = await queryDuckDb<{ run_id: number; status: string; input: string }>(
       warehouse,
       `SELECT run_id, status, input FROM movalytics.run ORDER BY run_id`,
     );
     expect(rows.map((r) => r.status)).toEqual(['success', 'success']);
     const last = inputs.indexOf(rows[1]!.input);
-    expect(await fingerprint(warehouse)).toEqual(reference[last]);
+    expect(await duckDbFingerprint(warehouse)).toEqual(reference[last]);
   }, 120_000);
 });

@@ -7,20 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import type { Answers } from '../src/stages/answers/index.js';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { runCli, tempDir } from './helpers.js';
-
-async function query<T extends Record<string, string | number | boolean | null>>(
-  warehouse: string,
-  sql: string,
-): Promise<T[]> {
-  const wh = await DuckDbWarehouse.open({ path: warehouse });
-  try {
-    return await wh.query<T>(sql);
-  } finally {
-    await wh.close();
-  }
-}
+import { queryDuckDb, runCli, tempDir } from './helpers.js';
 
 describe('a FRED series with months the source marks missing', () => {
   const dir = tempDir('fred-missing');
@@ -64,19 +51,19 @@ describe('a FRED series with months the source marks missing', () => {
 
   it('loads into a new warehouse (exit 0) with the months kept as NULL values', async () => {
     expect(run.code, run.stderr).toBe(EXIT.ok);
-    const rows = await query<{ series_id: string; month: string }>(
+    const rows = await queryDuckDb<{ series_id: string; month: string }>(
       warehouse,
       `SELECT series_id, strftime(month, '%Y-%m') AS month FROM movies.cpi WHERE value IS NULL ORDER BY 1, 2`,
     );
     expect(rows).toEqual(
       ['CPIAUCNS', 'CUSR0000SS62031'].flatMap((series_id) => missing.map((month) => ({ series_id, month }))),
     );
-    const [q] = await query<{ n: number }>(
+    const [q] = await queryDuckDb<{ n: number }>(
       warehouse,
       `SELECT count(*) AS n FROM movalytics.quarantine WHERE source_file LIKE '%.csv' AND reason LIKE '%value%'`,
     );
     expect(q!.n).toBe(0);
-    const [rec] = await query<{ read: number; loaded: number }>(
+    const [rec] = await queryDuckDb<{ read: number; loaded: number }>(
       warehouse,
       `SELECT records_read AS read, rows_loaded AS loaded FROM movalytics.reconciliation WHERE file_name = 'CUSR0000SS62031.csv'`,
     );
@@ -86,7 +73,7 @@ describe('a FRED series with months the source marks missing', () => {
   it('reports the months in a warn check, and the contiguity check passes', async () => {
     // The table wraps long cells to the terminal width, so the full text is read from the stored result.
     expect(run.stdout).toMatch(/cpi\.months_missing_in_source\s+warn\s+WARN\s+3 months/);
-    const [c] = await query<{ observed: string }>(
+    const [c] = await queryDuckDb<{ observed: string }>(
       warehouse,
       `SELECT observed FROM movalytics.check_result WHERE check_name = 'cpi.months_missing_in_source'`,
     );
@@ -95,7 +82,7 @@ describe('a FRED series with months the source marks missing', () => {
   });
 
   it('Q3 and Q4 leave the movies of those months out and say how many', async () => {
-    const [{ n: inMissing }] = (await query<{ n: number }>(
+    const [{ n: inMissing }] = (await queryDuckDb<{ n: number }>(
       warehouse,
       `SELECT count(*) AS n FROM movies.movie WHERE revenue IS NOT NULL AND strftime(release_date, '%Y-%m') IN ('2015-06', '2016-05', '2025-10')`,
     )) as [{ n: number }];
@@ -108,7 +95,7 @@ describe('a FRED series with months the source marks missing', () => {
     expect(a.q3.moviesInMissingCpiMonths).toBe(inMissing);
     // The base month defaults to the latest month with a value; coverage ends there.
     expect(a.q4.cpiBase).toBe('2026-11');
-    const [{ before }] = (await query<{ before: number }>(
+    const [{ before }] = (await queryDuckDb<{ before: number }>(
       warehouse,
       `SELECT count(*) AS before FROM movies.movie WHERE revenue IS NOT NULL AND release_date < DATE '1999-01-01'`,
     )) as [{ before: number }];

@@ -6,6 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
+import type { Row } from '../src/warehouse/warehouse.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const realDir = resolve(repoRoot, '../shared/data/real');
@@ -55,5 +57,54 @@ export async function runCli(argv: string[]): Promise<CliResult> {
     out.mockRestore();
     err.mockRestore();
     process.exitCode = before;
+  }
+}
+
+/** The model tables, for fingerprints. */
+export const MODEL_TABLES = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'].map(
+  (t) => `movies.${t}`,
+);
+
+/** Runs one query on a DuckDB warehouse file and closes it. */
+export async function queryDuckDb<T extends Row = Row>(warehouse: string, sql: string): Promise<T[]> {
+  const wh = await DuckDbWarehouse.open({ path: warehouse });
+  try {
+    return await wh.query<T>(sql);
+  } finally {
+    await wh.close();
+  }
+}
+
+/**
+ * A fingerprint per table of a DuckDB warehouse: row count and an order-independent hash of every column; with
+ * `lineage`, also the reconciliation rows and the quarantine count. Equal fingerprints = equal tables.
+ */
+export async function duckDbFingerprint(
+  warehouse: string,
+  tables: readonly string[] = MODEL_TABLES,
+  opts: { lineage?: boolean } = {},
+): Promise<Record<string, string>> {
+  const wh = await DuckDbWarehouse.open({ path: warehouse });
+  try {
+    const out: Record<string, string> = {};
+    for (const t of tables) {
+      const [r] = await wh.query<{ n: number; h: string }>(
+        `SELECT count(*) AS n, CAST(coalesce(sum(hash(t)), 0) AS VARCHAR) AS h FROM ${t} t`,
+      );
+      out[t] = `${r!.n}:${r!.h}`;
+    }
+    if (opts.lineage) {
+      out.reconciliation = JSON.stringify(
+        await wh.query(
+          `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged
+           FROM movalytics.reconciliation ORDER BY file_name`,
+        ),
+      );
+      const [q] = await wh.query<{ n: number }>(`SELECT count(*) AS n FROM movalytics.quarantine`);
+      out.quarantine = String(q!.n);
+    }
+    return out;
+  } finally {
+    await wh.close();
   }
 }

@@ -9,37 +9,15 @@ import { EXIT } from '../src/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { openStore } from '../src/storage/index.js';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { duckDbFingerprint, MODEL_TABLES, repoRoot, tempDir } from './helpers.js';
 import { readFileSync } from 'node:fs';
 import { KAGGLE_FILES } from '../src/generate/index.js';
 import { buildZip, startBlobServer, startFred, startKaggleApi } from './sources-servers.js';
 import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
 
-const TABLES = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'].map(
-  (t) => `movies.${t}`,
-);
-
-async function fingerprint(warehouse: string): Promise<Record<string, string>> {
-  const wh = await DuckDbWarehouse.open({ path: warehouse });
-  try {
-    const out: Record<string, string> = {};
-    for (const t of [...TABLES, 'marts.movie_rating_stats']) {
-      const [r] = await wh.query<{ n: number; h: string }>(
-        `SELECT count(*) AS n, CAST(coalesce(sum(hash(t)), 0) AS VARCHAR) AS h FROM ${t} t`,
-      );
-      out[t] = `${r!.n}:${r!.h}`;
-    }
-    out.reconciliation = JSON.stringify(
-      await wh.query(
-        `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged FROM movalytics.reconciliation ORDER BY 1`,
-      ),
-    );
-    return out;
-  } finally {
-    await wh.close();
-  }
-}
+/** Tables compared between runs, with the lineage rows. */
+const fingerprint = (warehouse: string): Promise<Record<string, string>> =>
+  duckDbFingerprint(warehouse, [...MODEL_TABLES, 'marts.movie_rating_stats'], { lineage: true });
 
 describe('staging in S3', () => {
   const root = tempDir('s3-staging');

@@ -9,32 +9,7 @@ import { EXIT } from '../src/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
-
-const MODEL = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'] as const;
-
-async function fingerprint(warehouse: string): Promise<Record<string, string>> {
-  const wh = await DuckDbWarehouse.open({ path: warehouse });
-  try {
-    const out: Record<string, string> = {};
-    for (const t of [...MODEL.map((m) => `movies.${m}`), 'marts.movie_rating_stats', 'marts.revenue_movie']) {
-      const [r] = await wh.query<{ n: number; h: string }>(
-        `SELECT count(*) AS n, CAST(coalesce(sum(hash(t)), 0) AS VARCHAR) AS h FROM ${t} t`,
-      );
-      out[t] = `${r!.n}:${r!.h}`;
-    }
-    const lineage = await wh.query(
-      `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged
-       FROM movalytics.reconciliation ORDER BY file_name`,
-    );
-    out.reconciliation = JSON.stringify(lineage);
-    const [q] = await wh.query<{ n: number }>(`SELECT count(*) AS n FROM movalytics.quarantine`);
-    out.quarantine = String(q!.n);
-    return out;
-  } finally {
-    await wh.close();
-  }
-}
+import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './helpers.js';
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -50,6 +25,12 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Tables compared between runs, with the lineage rows. */
+const fingerprint = (warehouse: string): Promise<Record<string, string>> =>
+  duckDbFingerprint(warehouse, [...MODEL_TABLES, 'marts.movie_rating_stats', 'marts.revenue_movie'], {
+    lineage: true,
+  });
 
 describe('movalytics task', () => {
   const root = tempDir('task');
