@@ -79,8 +79,8 @@ describe('two runs started at the same moment on one warehouse', () => {
       reference.push(await duckDbFingerprint(`${ref}.duckdb`));
     }
     // The variants really differ (only) in titles.
-    expect(new Set(reference.map((r) => r.movie)).size).toBe(VARIANTS);
-    expect(new Set(reference.map((r) => r.rating)).size).toBe(1);
+    expect(new Set(reference.map((r) => r['movies.movie'])).size).toBe(VARIANTS);
+    expect(new Set(reference.map((r) => r['movies.rating'])).size).toBe(1);
   });
 
   it(`exactly one of the two publishes, and the warehouse equals its input (${TRIALS} trials)`, async () => {
