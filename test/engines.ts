@@ -62,15 +62,16 @@ const duckdb: Engine = {
 };
 
 const created: string[] = [];
+// Registered when the test file imports this module (collection time): an afterAll called from inside a test body
+// is not attached to any suite, and the databases it was meant to drop would be left behind.
+afterAll(async () => {
+  for (const d of created.splice(0)) await admin(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
+});
 const postgres: Engine = {
   name: 'postgres',
   fresh: async () => {
     const db = `movalytics_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
     await admin(`CREATE DATABASE ${db}`);
-    if (created.length === 0)
-      afterAll(async () => {
-        for (const d of created.splice(0)) await admin(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
-      });
     created.push(db);
     return urlFor(db);
   },
