@@ -9,6 +9,8 @@ export const EXIT = {
   taskFailed: 1,
   usage: 2,
   checkFailed: 3,
+  /** Stopped by SIGINT/SIGTERM before it finished (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -90,8 +92,8 @@ export class CheckFailedError extends MovalyticsError {
 
 /** A pipeline task failed for a reason that is not the user's input. */
 export class TaskError extends MovalyticsError {
-  constructor(message: string, cause?: unknown) {
-    super('task', message, { exitCode: EXIT.taskFailed, cause });
+  constructor(message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super('task', message, { exitCode: EXIT.taskFailed, ...opts });
   }
 }
 

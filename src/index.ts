@@ -3,7 +3,7 @@ export * from './errors.js';
 export { loadConfig, configSchema, type Config, type ConfigInput } from './config/config.js';
 export { redactLocation } from './redact.js';
 export { runPipeline, type RunSummary, type RunOptions } from './pipeline/run-pipeline.js';
-export type { PipelineEvent, PipelineListener, RunStatus, TaskName, TaskStatus } from './pipeline/events.js';
+export type { PipelineEvent, PipelineListener, RunStatus, StepName } from './pipeline/events.js';
 export { generateDataset, type GenerateOptions, type Truth } from './generate/index.js';
 export {
   computeAnswers,

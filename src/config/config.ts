@@ -43,6 +43,25 @@ export const configSchema = z
           `"${String(iss.input)}" is not a positive DuckDB size; use a number and a unit among B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, e.g. "1.5GB"`,
       })
       .default('1.5GB'),
+    /** How the DAG runs: tasks at once, and per-task retries, retry delay and timeout ("*" = every task). */
+    dag: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).optional(),
+        tasks: z
+          .record(
+            z.string(),
+            z
+              .object({
+                retries: z.number().int().min(0).max(20).optional(),
+                retryDelaySeconds: z.number().positive().optional(),
+                timeoutSeconds: z.number().positive().optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({ tasks: {} }),
     /** Defaults for the answer parameters (top, quantile, minVotes, alpha, cpiBase, cpiSplice); flags override them. */
     answers: z
       .object({

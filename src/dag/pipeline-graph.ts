@@ -1,7 +1,8 @@
 // The Movalytics pipeline as a DAG: task ids, dependencies, retries, timeouts and the publish boundary. The shape
 // follows the original Airflow DAG (create tables → staging loads in parallel → upserts → quality checks), one
 // task per source, per file role and per table where that lets independent work overlap.
-import type { TaskId } from '../pipeline/run-task.js';
+import type { TaskId } from '../pipeline/dag-tasks.js';
+import { DagError } from './errors.js';
 import { planDag, type DagPlan, type DagSpec, type TaskSpec } from './graph.js';
 
 const SECOND = 1000;
@@ -45,9 +46,16 @@ const TABLES = [
   ['cpi', 'load.cpi', 'cpi from the FRED series'],
 ] as const;
 
+/** Per-task overrides of retries, retry delay and timeout, by task id; `*` applies to every task. */
+export type TaskOverrides = Readonly<
+  Record<string, { retries?: number; retryDelaySeconds?: number; timeoutSeconds?: number }>
+>;
+
 export interface PipelineGraphOptions {
   /** Cron expression or Airflow preset; default null (run by hand). */
   schedule?: string | null;
+  /** From the config's `dag.tasks`. */
+  overrides?: TaskOverrides;
 }
 
 /** The pipeline's graph as data. */
@@ -171,7 +179,7 @@ export function pipelineGraph(opts: PipelineGraphOptions = {}): DagSpec {
  * Because publish is the whole boundary and idempotent per run, it may be retried.
  */
 export function currentPipelineGraph(opts: PipelineGraphOptions = {}): DagSpec {
-  // Typed as TaskId: renaming a task in run-task.ts breaks this at compile time, not silently.
+  // Typed as TaskId: renaming a task in dag-tasks.ts breaks this at compile time, not silently.
   const [stage, clean, bulk, publish]: [TaskId, TaskId, TaskId, TaskId] = [
     'stage.files',
     'clean.movies',
@@ -225,5 +233,33 @@ export type PipelineGraphName = (typeof PIPELINE_GRAPHS)[number];
  * is the finer graph of the Orchestration issue, for when the tasks are split that far.
  */
 export function planPipeline(opts: PipelineGraphOptions & { graph?: PipelineGraphName } = {}): DagPlan {
-  return planDag(opts.graph === 'target' ? pipelineGraph(opts) : currentPipelineGraph(opts));
+  const spec = opts.graph === 'target' ? pipelineGraph(opts) : currentPipelineGraph(opts);
+  return planDag(applyOverrides(spec, opts.overrides ?? {}));
+}
+
+/** The graph with the config's per-task overrides applied; an override naming no task is a DagError. */
+function applyOverrides(spec: DagSpec, overrides: TaskOverrides): DagSpec {
+  const ids = new Set(spec.tasks.map((t) => t.id));
+  for (const id of Object.keys(overrides))
+    if (id !== '*' && !ids.has(id))
+      throw new DagError(
+        `dag.tasks.${id}: there is no task ${JSON.stringify(id)}; use one of ${[...ids].join(', ')} or "*"`,
+      );
+  const s = (v: number | undefined): number | undefined =>
+    v === undefined ? undefined : Math.round(v * SECOND);
+  return {
+    ...spec,
+    tasks: spec.tasks.map((t) => {
+      const o = { ...overrides['*'], ...overrides[t.id] };
+      const delay = s(o.retryDelaySeconds);
+      return {
+        ...t,
+        ...(o.retries !== undefined ? { retries: o.retries } : {}),
+        ...(delay !== undefined
+          ? { retryDelayMs: delay, maxRetryDelayMs: Math.max(delay, t.maxRetryDelayMs) }
+          : {}),
+        ...(o.timeoutSeconds !== undefined ? { timeoutMs: s(o.timeoutSeconds)! } : {}),
+      };
+    }),
+  };
 }

@@ -102,6 +102,11 @@ export interface RunDagOptions {
   listener?: DagListener;
   /** Cancels the run: running attempts are aborted (failed, not retried), tasks not yet started end `not_run`. */
   signal?: AbortSignal;
+  /**
+   * Drains the run (a graceful stop, e.g. on SIGTERM): running attempts finish, nothing new starts — tasks not yet
+   * started end `not_run`, a task waiting to retry ends `failed` — and the run ends `cancelled`.
+   */
+  drain?: AbortSignal;
   /** How a boundary commits. Default: no transaction (each task's effects are its own). */
   boundary?: BoundaryWrapper;
   /** Jitter source in [0, 1); injected by tests. */
@@ -235,6 +240,8 @@ export async function runDag(
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? defaultSleep;
   const runSignal = opts.signal ?? new AbortController().signal;
+  const drainSignal = opts.drain ?? new AbortController().signal;
+  const stopped = (): boolean => runSignal.aborted || drainSignal.aborted;
   const wrap: BoundaryWrapper = opts.boundary ?? ((_id, body) => body());
   const slots = new Semaphore(concurrency);
   const t0 = now();
@@ -392,7 +399,7 @@ export async function runDag(
     let lastError: unknown = null;
     let attemptsStarted = 0;
     for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
-      if (runSignal.aborted) {
+      if (stopped()) {
         return started === null
           ? finish({ task: id, state: 'not_run', attempts: 0, ms: 0 })
           : finish({
@@ -413,7 +420,7 @@ export async function runDag(
       await slots.acquire();
       let outcome;
       try {
-        if (runSignal.aborted) {
+        if (stopped()) {
           if (started === null) return finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
           outcome = { ok: false as const, error: new DagCancelledError(id) };
         } else {
@@ -439,7 +446,7 @@ export async function runDag(
       const delayMs = backoffDelay(spec, attempt, random());
       emit({ type: 'task.retry', task: id, attempt, delayMs, error: errorInfo(lastError) });
       try {
-        await sleep(delayMs, runSignal);
+        await sleep(delayMs, AbortSignal.any([runSignal, drainSignal]));
       } catch {
         lastError = new DagCancelledError(id);
         return finish({
@@ -470,11 +477,13 @@ export async function runDag(
   // Let every boundary finish committing or rolling back before reporting.
   for (const b of boundaries.values()) if (b.outcome) await b.outcome;
   const tasks = plan.order.map((id) => results.get(id)!);
-  const status: DagStatus = runSignal.aborted
-    ? 'cancelled'
-    : tasks.every((t) => t.state === 'success' || !selected.has(t.task))
-      ? 'success'
-      : 'failed';
+  const status: DagStatus =
+    runSignal.aborted ||
+    (drainSignal.aborted && tasks.some((t) => selected.has(t.task) && t.state !== 'success'))
+      ? 'cancelled'
+      : tasks.every((t) => t.state === 'success' || !selected.has(t.task))
+        ? 'success'
+        : 'failed';
   const ms = now() - t0;
   emit({ type: 'dag.end', dag: plan.spec.id, status, ms });
   return { status, ms, tasks, selection: plan.order.filter((id) => selected.has(id)) };

@@ -120,12 +120,43 @@ export const META_TABLES: readonly string[] = [
   run_id INTEGER NOT NULL PRIMARY KEY,
   started_at TIMESTAMP NOT NULL,           -- UTC
   finished_at TIMESTAMP,                   -- UTC
-  status VARCHAR NOT NULL,                 -- running | success | unchanged | failed | check_failed
+  status VARCHAR NOT NULL,                 -- running | success | unchanged | failed | check_failed | incomplete | interrupted
   input VARCHAR NOT NULL,
   message VARCHAR,
   package_id VARCHAR,                      -- the run's load package in the staging area: runs/<package_id>/
-  triggered_by VARCHAR,                    -- manual | task (an external orchestrator, e.g. Airflow)
-  external_id VARCHAR                      -- the orchestrator's run id (\`movalytics task … --run-id\`), if any
+  triggered_by VARCHAR,                    -- manual | schedule | task (an external orchestrator, e.g. Airflow) | worker
+  external_id VARCHAR,                     -- the orchestrator's run id (\`movalytics task … --run-id\`), if any
+  parameters VARCHAR                       -- JSON: what the run was asked to do (selection, concurrency, source …)
+)`,
+  // Per task attempt (Dagster's step events, Airflow's task instances): one row per attempt started, and one row with
+  // attempt 0 for a task that never started (skipped after a failed dependency, or not selected). Written through a
+  // separate session, so a publish transaction that rolls back never takes its own history with it.
+  `CREATE TABLE IF NOT EXISTS movalytics.task_run (
+  run_id INTEGER NOT NULL,
+  task VARCHAR NOT NULL,
+  attempt INTEGER NOT NULL,                -- 1, 2 … per run (a resumed run continues the count); 0 = never started
+  state VARCHAR NOT NULL,                  -- running | success | failed | skipped | not_run
+  started_at TIMESTAMP,                    -- UTC
+  finished_at TIMESTAMP,                   -- UTC
+  ms DOUBLE PRECISION,
+  detail VARCHAR,                          -- the task's one-line summary, or why it was skipped
+  rows_in BIGINT,
+  rows_out BIGINT,
+  bytes BIGINT,
+  error_class VARCHAR,
+  error_message VARCHAR,
+  retryable BOOLEAN,
+  worker VARCHAR,                          -- host:pid of the process that ran the attempt
+  PRIMARY KEY (run_id, task, attempt)
+)`,
+  `CREATE TABLE IF NOT EXISTS movalytics.task_log (
+  run_id INTEGER NOT NULL,
+  task VARCHAR NOT NULL,
+  attempt INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  logged_at TIMESTAMP NOT NULL,            -- UTC
+  line VARCHAR NOT NULL,
+  PRIMARY KEY (run_id, task, attempt, seq)
 )`,
   // The files as last loaded: the incremental decision compares a new stage against this.
   `CREATE TABLE IF NOT EXISTS movalytics.file_state (
@@ -183,7 +214,7 @@ export const META_TABLES: readonly string[] = [
  * EXISTS would keep an old table as it is). Idempotent; run it inside the DDL transaction.
  * - `movies.cpi` keyed by `month` alone (one series) → keyed by (`series_id`, `month`); its rows are kept.
  * - `movies.cpi.value` NOT NULL → nullable (a month the source marks missing is stored with a NULL value).
- * - `movalytics.run` without `package_id`, `triggered_by`, `external_id` → with them (NULL for older runs).
+ * - `movalytics.run` without `package_id`, `triggered_by`, `external_id`, `parameters` → with them (NULL for older runs).
  */
 export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
   await migrateCpiKey(wh);
@@ -191,7 +222,7 @@ export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promi
     `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
   );
   if (runTable)
-    for (const column of ['package_id', 'triggered_by', 'external_id'])
+    for (const column of ['package_id', 'triggered_by', 'external_id', 'parameters'])
       await wh.exec(`ALTER TABLE movalytics.run ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
   const [value] = await wh.query<{ is_nullable: string }>(
     `SELECT is_nullable FROM information_schema.columns

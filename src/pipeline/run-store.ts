@@ -71,12 +71,13 @@ export async function insertRun(
     runId: number;
     input: string;
     packageId: string;
-    triggeredBy?: 'manual' | 'task';
+    triggeredBy?: Trigger;
     externalId?: string | null;
+    parameters?: Record<string, unknown>;
   },
 ): Promise<void> {
   await wh.query(
-    `INSERT INTO movalytics.run (run_id, started_at, status, input, package_id, triggered_by, external_id) VALUES ($1, CAST($2 AS TIMESTAMP), 'running', $3, $4, $5, $6)`,
+    `INSERT INTO movalytics.run (run_id, started_at, status, input, package_id, triggered_by, external_id, parameters) VALUES ($1, CAST($2 AS TIMESTAMP), 'running', $3, $4, $5, $6, $7)`,
     [
       run.runId,
       utcTimestamp(),
@@ -84,7 +85,32 @@ export async function insertRun(
       run.packageId,
       run.triggeredBy ?? 'manual',
       run.externalId ?? null,
+      run.parameters === undefined ? null : JSON.stringify(run.parameters),
     ],
+  );
+}
+
+/** Who started a run: by hand, the scheduler, an external orchestrator through `movalytics task`, or a worker queue. */
+export type Trigger = 'manual' | 'schedule' | 'task' | 'worker';
+
+/** Statuses a run can be resumed from. */
+export const RESUMABLE = ['running', 'failed', 'interrupted', 'incomplete', 'check_failed'] as const;
+
+/** The newest run that did not finish (the default of `--resume`), or null. */
+export async function latestResumable(wh: Db): Promise<RunRow | null> {
+  if (!(await hasRunTables(wh))) return null;
+  const [row] = await wh.query<{ run_id: number; status: string }>(
+    `SELECT run_id, status FROM movalytics.run ORDER BY run_id DESC LIMIT 1`,
+  );
+  if (row === undefined || !(RESUMABLE as readonly string[]).includes(row.status)) return null;
+  return findRun(wh, String(row.run_id));
+}
+
+/** Marks a run as running again (a resume), keeping its start time and package. */
+export async function reopenRun(wh: Db, runId: number): Promise<void> {
+  await wh.query(
+    `UPDATE movalytics.run SET status = 'running', finished_at = NULL, message = NULL WHERE run_id = $1`,
+    [runId],
   );
 }
 

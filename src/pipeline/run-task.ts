@@ -1,20 +1,24 @@
 // `movalytics task TASK --run-id ID`: one task of a run by itself, in its own process — the contract an external
 // orchestrator (Airflow's BashOperator, a worker) relies on. The task reads its inputs from the run's load package,
-// holds the warehouse's run lock while it works (waiting for it by default), and is idempotent: a task whose
-// output is already there, or a publish of a finished run, does nothing and says so.
+// holds the warehouse's run lock while it works (waiting for it by default), records its attempt in the run history,
+// and is idempotent: a task whose output is already there, or a publish of a finished run, does nothing and says so.
+// Retries belong to the orchestrator here: each call is one attempt.
 import type { Config } from '../config/config.js';
+import { planDag } from '../dag/graph.js';
+import { planPipeline } from '../dag/pipeline-graph.js';
+import { runDag } from '../dag/runner.js';
 import { TaskError, UsageError } from '../errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
-import type { PipelineListener, RunStatus, TaskName } from './events.js';
+import type { WarehouseSession } from '../warehouse/warehouse.js';
+import { pipelineTaskFns, TASK_IDS, type RunOutcome, type TaskId } from './dag-tasks.js';
+import type { PipelineListener, RunStatus } from './events.js';
 import { LoadPackage, PACKAGE_FILES } from './load-package.js';
+import { HistoryRecorder } from './run-history.js';
 import { openForRun, RUN_MESSAGE } from './run-pipeline.js';
 import * as runs from './run-store.js';
-import { bulkTask, cleanTask, publishOrCarry, stageTask, type TaskContext } from './tasks.js';
 
-/** The tasks `movalytics task` runs. `publish` is load.model → check.quality → answers.marts in one transaction. */
-export const TASK_IDS = ['stage.files', 'clean.movies', 'load.bulk', 'publish'] as const;
-export type TaskId = (typeof TASK_IDS)[number];
+export { TASK_IDS, type TaskId } from './dag-tasks.js';
 
 export interface TaskRunResult {
   runId: number;
@@ -30,7 +34,7 @@ export async function runTask(
   config: Config,
   task: string,
   runRef: string,
-  opts: { listener?: PipelineListener; wait?: boolean } = {},
+  opts: { listener?: PipelineListener; wait?: boolean; trigger?: runs.Trigger } = {},
 ): Promise<TaskRunResult> {
   if (!(TASK_IDS as readonly string[]).includes(task))
     throw new UsageError(`unknown task ${JSON.stringify(task)}: use one of ${TASK_IDS.join(', ')}`);
@@ -39,6 +43,7 @@ export async function runTask(
   const emit = opts.listener ?? (() => undefined);
   const wh = await openForRun(config, opts.wait ?? true, emit);
   let closeStaging = (): Promise<void> => Promise.resolve();
+  let session: WarehouseSession | null = null;
   try {
     await wh.transaction(async () => {
       await migrateModel(wh);
@@ -57,7 +62,7 @@ export async function runTask(
         runId,
         input: config.input,
         packageId: newPackageId(),
-        triggeredBy: 'task',
+        triggeredBy: opts.trigger ?? 'task',
         externalId: runRef,
       });
       run = (await runs.findRun(wh, String(runId)))!;
@@ -68,19 +73,6 @@ export async function runTask(
     closeStaging = () => staging.close();
     const pkg = new LoadPackage(staging, run.packageId);
     const t0 = Date.now();
-    const step: TaskContext['step'] = async (name: TaskName, fn, detail) => {
-      emit({ type: 'task.start', task: name });
-      const t = Date.now();
-      try {
-        const r = await fn();
-        emit({ type: 'task.end', task: name, status: 'success', ms: Date.now() - t, detail: detail?.(r) });
-        return r;
-      } catch (err) {
-        emit({ type: 'task.end', task: name, status: 'failed', ms: Date.now() - t });
-        throw err;
-      }
-    };
-    const ctx: TaskContext = { config, wh, pkg, runId: run.runId, runStartedAt: run.startedAt, emit, step };
     const result = (
       outcome: TaskRunResult['outcome'],
       detail: string,
@@ -93,50 +85,67 @@ export async function runTask(
       detail: `${detail} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     });
     const finished = ['success', 'unchanged', 'check_failed'].includes(run.status);
+    if (id === 'stage.files' && (await pkg.readJson(PACKAGE_FILES.manifest)) !== null)
+      return result('skipped', `run ${run.runId} is already staged (package ${run.packageId})`);
+    if (id === 'clean.movies' && (await pkg.readJson(PACKAGE_FILES.clean)) !== null)
+      return result('skipped', `run ${run.runId}: movies already cleaned`);
+    if ((id === 'load.bulk' || id === 'publish') && finished)
+      return result('skipped', `run ${run.runId} is already ${run.status}`);
 
-    switch (id) {
-      case 'stage.files': {
-        if ((await pkg.readJson(PACKAGE_FILES.manifest)) !== null)
-          return result('skipped', `run ${run.runId} is already staged (package ${run.packageId})`);
-        const staged = await stageTask(ctx, await runs.readFileState(wh));
-        return result('done', `${staged.files.filter((f) => f.action === 'load').length} files to load`);
-      }
-      case 'clean.movies': {
-        if ((await pkg.readJson(PACKAGE_FILES.clean)) !== null)
-          return result('skipped', `run ${run.runId}: movies already cleaned`);
-        const clean = await cleanTask(ctx);
-        return result(
-          'done',
-          clean === null ? 'nothing to clean' : `${clean.stats.rowsLoaded} movies cleaned`,
+    // One attempt of one task, through the same runner and task functions as an in-process run.
+    const plan = planPipeline({ overrides: config.dag.tasks });
+    const single = planDag({
+      ...plan.spec,
+      tasks: plan.spec.tasks.map((t) => ({ ...t, retries: 0 })),
+    });
+    session = await wh.openSession();
+    const recorder = await HistoryRecorder.open(session, run.runId);
+    const outcome: RunOutcome = { files: null, unpackedDir: null, publish: null, errors: new Map() };
+    const fns = pipelineTaskFns(
+      {
+        config,
+        wh,
+        pkg,
+        runId: run.runId,
+        runStartedAt: run.startedAt,
+        emit,
+        previous: await runs.readFileState(wh),
+      },
+      outcome,
+    );
+    const dag = await runDag(single, fns, {
+      selection: [id],
+      listener: (e) => {
+        recorder.listener(e);
+        emit(e);
+      },
+    });
+    await recorder.flush();
+    const mine = dag.tasks.find((t) => t.task === id)!;
+    if (mine.state !== 'success') {
+      const err = outcome.errors.get(id);
+      if (id === 'publish') {
+        const status: RunStatus = outcome.publish?.status === 'check_failed' ? 'check_failed' : 'failed';
+        await runs.finishRun(
+          wh,
+          run.runId,
+          status,
+          status === 'failed' ? (mine.error?.message ?? null) : RUN_MESSAGE.check_failed,
         );
+        if (status === 'check_failed') return result('done', `run ${run.runId} check_failed`, status);
       }
-      case 'load.bulk': {
-        if (finished) return result('skipped', `run ${run.runId} is already ${run.status}`);
-        const shadow = await bulkTask(ctx);
-        return result(
-          'done',
-          shadow === null ? 'nothing to bulk-load' : `${shadow.rowsRead} ratings bulk-loaded`,
-        );
-      }
-      case 'publish': {
-        if (finished) return result('skipped', `run ${run.runId} is already ${run.status}`);
-        let published;
-        try {
-          published = await publishOrCarry(ctx);
-        } catch (err) {
-          await runs.finishRun(wh, run.runId, 'failed', (err as Error).message);
-          throw err;
-        }
-        const status: RunStatus = published.status;
-        await runs.finishRun(wh, run.runId, status, RUN_MESSAGE[published.status]);
-        return result('done', `run ${run.runId} ${status}`, status);
-      }
-      default: {
-        const never: never = id;
-        throw new UsageError(`unknown task ${String(never)}`);
-      }
+      throw err instanceof Error
+        ? err
+        : new TaskError(`${id} ${mine.state}: ${mine.error?.message ?? 'unknown error'}`);
     }
+    if (id === 'publish') {
+      const status: RunStatus = outcome.publish!.status;
+      await runs.finishRun(wh, run.runId, status, RUN_MESSAGE[status]);
+      return result('done', `run ${run.runId} ${status}`, status);
+    }
+    return result('done', mine.output?.detail ?? 'done');
   } finally {
+    await session?.close();
     await closeStaging();
     await wh.close();
   }

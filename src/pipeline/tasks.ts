@@ -16,7 +16,7 @@ import {
 } from '../stages/load/load-model.js';
 import { stageInputs, type FileState, type StageResult } from '../stages/stage/stage-files.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { PipelineListener, TaskName } from './events.js';
+import type { PipelineListener, StepName } from './events.js';
 import { PACKAGE_FILES, type LoadPackage } from './load-package.js';
 import * as runs from './run-store.js';
 
@@ -30,7 +30,7 @@ export interface TaskContext {
   runStartedAt: Date;
   emit: PipelineListener;
   /** Wraps one named step: events, timing, failpoints. */
-  step: <T>(name: TaskName, fn: () => Promise<T>, detail?: (r: T) => string) => Promise<T>;
+  step: <T>(name: StepName, fn: () => Promise<T>, detail?: (r: T) => string) => Promise<T>;
 }
 
 /** stage.files: checks the input and stages new or changed files into the package (manifest + raw copies). */

@@ -60,6 +60,13 @@ export interface BulkCsvOptions {
   where?: string;
 }
 
+/** A second session on a warehouse: plain statements that commit on their own. */
+export interface WarehouseSession {
+  exec(sql: string): Promise<void>;
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
 /** A connection to one warehouse. All access to a warehouse goes through this. */
 export interface Warehouse {
   readonly kind: WarehouseKind;
@@ -91,6 +98,12 @@ export interface Warehouse {
   bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult>;
   /** Bulk-loads a newline-delimited JSON file into a new table `table` with exactly `columns`. */
   bulkLoadNdjson(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<number>;
+  /**
+   * Opens a second, independent session on the same warehouse. Its statements autocommit, outside any transaction
+   * of this one — the run history is written through it, so a publish that rolls back keeps the record of why.
+   * Close it before closing this warehouse.
+   */
+  openSession(): Promise<WarehouseSession>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 // `movalytics dag`: prints the pipeline's graph as a table, JSON, Mermaid, Graphviz DOT or an Airflow DAG file.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { loadConfig } from '../../config/config.js';
 import { renderAirflow } from '../../dag/airflow.js';
 import { PIPELINE_GRAPHS, planPipeline, type PipelineGraphName } from '../../dag/pipeline-graph.js';
 import {
@@ -19,6 +20,7 @@ interface DagFlags {
   schedule?: string;
   command?: string;
   concurrency?: string;
+  config?: string;
 }
 
 export function registerDag(program: Command): void {
@@ -40,6 +42,10 @@ export function registerDag(program: Command): void {
       'airflow: the shell words that start movalytics on a worker (default movalytics)',
     )
     .option('--concurrency <n>', "airflow: tasks of one run at once (the DAG's max_active_tasks)")
+    .option(
+      '-c, --config <file>',
+      'config file whose dag.tasks overrides retries and timeouts (default ./movalytics.config.json if present)',
+    )
     .action((flags: DagFlags) => {
       if (!(DAG_FORMATS as readonly string[]).includes(flags.format))
         throw new UsageError(
@@ -57,7 +63,9 @@ export function registerDag(program: Command): void {
             `--concurrency ${JSON.stringify(flags.concurrency)} is not a whole number ≥ 1`,
           );
       }
+      const config = loadConfig({ configPath: flags.config });
       const plan = planPipeline({
+        overrides: config.dag.tasks,
         schedule: flags.schedule ?? null,
         graph: flags.graph as PipelineGraphName,
       });

@@ -27,6 +27,6 @@ export function registerDemo(program: Command): void {
         );
         await generateDataset({ out: config.input });
       }
-      await runAndReport(config, false);
+      await runAndReport(config);
     });
 }

@@ -8,6 +8,7 @@ import { registerReport } from './report.js';
 import { registerTask } from './task.js';
 import { registerExtract } from './extract.js';
 import { registerDag } from './dag.js';
+import { registerRuns } from './runs.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -20,4 +21,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerTask,
   registerExtract,
   registerDag,
+  registerRuns,
 ];

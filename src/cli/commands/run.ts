@@ -2,14 +2,14 @@
 // file reconciliation, check results and headline answers on stdout.
 import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
-import type { PipelineEvent } from '../../pipeline/events.js';
-import { runPipeline, type RunSummary } from '../../pipeline/run-pipeline.js';
+import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
+import { createProgress, progressMode } from '../progress.js';
 import path from 'node:path';
-import { CheckFailedError, MovalyticsError, UsageError } from '../../errors.js';
+import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../errors.js';
 import { extractSources } from './extract.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable, terminalWidth } from '../output.js';
-import { redactLocation } from '../../redact.js';
+import { TASK_IDS } from '../../pipeline/dag-tasks.js';
 
 export interface RunFlags {
   input?: string;
@@ -22,35 +22,15 @@ export interface RunFlags {
   source?: string;
   kaggle?: string;
   fred?: string[];
+  resume?: string | boolean;
+  only?: string[];
+  from?: string[];
+  concurrency?: string;
 }
 
 /** The Kaggle dataset and FRED series `run --source kaggle` fetches unless told otherwise. */
 export const DEFAULT_KAGGLE_DATASET = 'rounakbanik/the-movies-dataset';
 export const DEFAULT_FRED_SERIES = ['CUSR0000SS62031'];
-
-/** Renders progress events as short stderr lines. */
-export function progressLine(e: PipelineEvent): string | null {
-  switch (e.type) {
-    case 'run.waiting':
-      return `waiting for ${e.holder ?? 'another process'} to release ${e.warehouse} …`;
-    case 'run.start':
-      return `run ${e.runId}: ${redactLocation(e.input)} → ${redactLocation(e.warehouse)}`;
-    case 'task.start':
-      return null;
-    case 'task.end':
-      return `  ${e.task.padEnd(14)} ${e.status.padEnd(8)} ${(e.ms / 1000).toFixed(1).padStart(6)} s${e.detail ? `  ${e.detail}` : ''}`;
-    case 'file.staged':
-    case 'file.loaded':
-    case 'check.result':
-      return null;
-    case 'run.end':
-      return `run ${e.runId} ${e.status} in ${(e.ms / 1000).toFixed(1)} s`;
-    default: {
-      const never: never = e;
-      return never;
-    }
-  }
-}
 
 /** The human summary of a run: files, reconciliation, checks; tables fit `width` columns. */
 export function renderRunSummary(s: RunSummary, width: number = terminalWidth()): string {
@@ -108,27 +88,72 @@ export function renderRunSummary(s: RunSummary, width: number = terminalWidth())
   return out.join('\n');
 }
 
-/** Runs the pipeline, prints the summary and the headline answers; throws CheckFailedError (exit 3) on failed checks. */
-export async function runAndReport(config: Config, json: boolean, wait = false): Promise<void> {
+/** What `run` (and `demo`, `schedule`) ask of a run beyond the config. */
+export type RunRequest = Pick<
+  RunOptions,
+  'wait' | 'resume' | 'only' | 'from' | 'concurrency' | 'trigger' | 'parameters' | 'signal'
+> & { json?: boolean };
+
+/**
+ * Stops a run gracefully on the first SIGINT/SIGTERM (running tasks finish, nothing new starts; the run ends
+ * `interrupted`), and at once on the second. Returns the signal to pass to the run and a function that unhooks.
+ */
+export function gracefulStop(say: (line: string) => void): { signal: AbortSignal; release(): void } {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (ac.signal.aborted) {
+      say(`movalytics: ${sig} again — stopping now; the warehouse keeps its last published state`);
+      process.exit(EXIT.interrupted);
+    }
+    say(
+      `movalytics: ${sig} — letting the running task(s) finish, starting nothing new (send it again to stop now)`,
+    );
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Runs the pipeline with live progress on stderr, prints the summary and the headline answers on stdout; throws
+ * CheckFailedError (exit 3) on failed checks, and sets exit 130 for a run stopped by a signal.
+ */
+export async function runAndReport(config: Config, request: RunRequest = {}): Promise<RunSummary> {
+  const json = request.json === true;
   let answers: Answers | null = null;
-  const summary = await runPipeline(config, {
-    wait,
-    listener: (e) => {
-      const line = progressLine(e);
-      if (line !== null) process.stderr.write(line + '\n');
-    },
-    // The closing answers are read under the run's lock: they are the ones this run published.
-    afterPublish: async (wh) => {
-      try {
-        answers = await computeAnswers(wh, config.answers);
-      } catch (err) {
-        // The run itself succeeded and is published; answer parameters that do not fit this data (say a --cpi-splice
-        // series that was not loaded) only cost the closing summary, and say so.
-        if (!(err instanceof MovalyticsError)) throw err;
-        process.stderr.write(`movalytics: the run succeeded, but its answers were skipped: ${err.message}\n`);
-      }
-    },
-  });
+  const progress = createProgress(progressMode(json));
+  const stop = request.signal === undefined ? gracefulStop((l) => process.stderr.write(l + '\n')) : null;
+  let summary: RunSummary;
+  try {
+    summary = await runPipeline(config, {
+      ...request,
+      signal: request.signal ?? stop?.signal,
+      listener: progress.listener,
+      // The closing answers are read under the run's lock: they are the ones this run published.
+      afterPublish: async (wh) => {
+        try {
+          answers = await computeAnswers(wh, config.answers);
+        } catch (err) {
+          // The run itself succeeded and is published; answer parameters that do not fit this data (say a --cpi-splice
+          // series that was not loaded) only cost the closing summary, and say so.
+          if (!(err instanceof MovalyticsError)) throw err;
+          process.stderr.write(
+            `movalytics: the run succeeded, but its answers were skipped: ${err.message}\n`,
+          );
+        }
+      },
+    });
+  } finally {
+    await progress.done();
+    stop?.release();
+  }
   if (summary.status === 'check_failed') {
     process.stdout.write(json ? JSON.stringify({ run: summary }, null, 2) + '\n' : renderRunSummary(summary));
     const failed = summary.checks.filter((c) => c.severity === 'error' && !c.passed).map((c) => c.name);
@@ -136,12 +161,57 @@ export async function runAndReport(config: Config, json: boolean, wait = false):
       `${failed.length} data-quality check(s) failed (${failed.join(', ')}); nothing was published — the warehouse keeps the last good load`,
     );
   }
+  if (summary.status === 'interrupted' || summary.status === 'incomplete') {
+    if (json) process.stdout.write(JSON.stringify({ run: summary }, null, 2) + '\n');
+    process.stderr.write(
+      `movalytics: run ${summary.runId} ${summary.status}: nothing new was published; finish it with \`movalytics run --resume ${summary.runId}\`\n`,
+    );
+    if (summary.status === 'interrupted') process.exitCode = EXIT.interrupted;
+    return summary;
+  }
   const published = answers as Answers | null;
   process.stdout.write(
     json
       ? JSON.stringify({ run: summary, answers: published }, null, 2) + '\n'
       : `${renderRunSummary(summary)}${published ? `\nAnswers\n${renderHeadlines(published, { width: terminalWidth() })}` : ''}`,
   );
+  return summary;
+}
+
+/** The run request from `run`'s flags (the selection flags are checked against the graph by the planner). */
+export function runRequest(flags: RunFlags): RunRequest {
+  let concurrency: number | undefined;
+  if (flags.concurrency !== undefined) {
+    concurrency = Number(flags.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new UsageError(`--concurrency ${JSON.stringify(flags.concurrency)} must be a whole number ≥ 1`);
+  }
+  const split = (xs: string[] | undefined): string[] | undefined =>
+    xs
+      ?.flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+  const only = split(flags.only);
+  const from = split(flags.from);
+  for (const t of [...(only ?? []), ...(from ?? [])])
+    if (!(TASK_IDS as readonly string[]).includes(t))
+      throw new UsageError(`unknown task ${JSON.stringify(t)}: use one of ${TASK_IDS.join(', ')}`);
+  const resume = flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
+  return {
+    json: flags.json === true,
+    wait: flags.wait === true,
+    resume,
+    only,
+    from,
+    concurrency,
+    parameters: {
+      ...(only ? { only } : {}),
+      ...(from ? { from } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      ...(flags.source && flags.source !== 'local' ? { source: flags.source } : {}),
+      ...(flags.verify ? { verify: true } : {}),
+    },
+  };
 }
 
 /** Builds the config from flags (flags override the config file). */
@@ -174,7 +244,10 @@ export function registerRun(program: Command): void {
     )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--verify', 'hash every input even when size and mtime match the last load')
-    .option('--json', 'print the run summary as JSON instead of tables')
+    .option(
+      '--json',
+      'print the run summary as JSON on stdout, and progress as one JSON event per line on stderr',
+    )
     .option('--wait', 'when another run holds the warehouse, wait for it instead of failing')
     .option(
       '--source <local|kaggle>',
@@ -189,6 +262,13 @@ export function registerRun(program: Command): void {
       '--fred <series...>',
       `with --source kaggle: FRED series (default ${DEFAULT_FRED_SERIES.join(' ')})`,
     )
+    .option(
+      '--resume [run]',
+      'continue a run that failed, was interrupted or was run in part: only its failed, skipped and unrun tasks run (default: the newest run, when it did not finish)',
+    )
+    .option('--only <task...>', `run only these tasks (${TASK_IDS.join(', ')})`)
+    .option('--from <task...>', 'run these tasks and everything downstream of them')
+    .option('--concurrency <n>', 'tasks running at once (default 4)')
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
       if (flags.source !== 'local' && flags.source !== 'kaggle')
@@ -206,6 +286,6 @@ export function registerRun(program: Command): void {
       } else if (flags.kaggle !== undefined || flags.fred !== undefined) {
         throw new UsageError('--kaggle and --fred go with --source kaggle');
       }
-      await runAndReport(config, flags.json === true, flags.wait === true);
+      await runAndReport(config, runRequest(flags));
     });
 }

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { CheckFailedError } from '../../errors.js';
 import { runTask, TASK_IDS } from '../../pipeline/run-task.js';
-import { configFromFlags, progressLine, type RunFlags } from './run.js';
+import { progressLine } from '../progress.js';
+import { configFromFlags, type RunFlags } from './run.js';
 
 interface TaskFlags extends RunFlags {
   runId?: string;

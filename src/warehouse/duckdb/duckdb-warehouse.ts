@@ -10,6 +10,7 @@ import {
   type Row,
   type SqlValue,
   type Warehouse,
+  type WarehouseSession,
 } from '../warehouse.js';
 import { toWarehouseError } from './duckdb-errors.js';
 import { assertDuckDbFile } from './duckdb-file.js';
@@ -49,6 +50,26 @@ function toJs(v: unknown): string | number | boolean | null {
     return (v.toDouble as () => number)();
   // DATE, TIMESTAMP and the other DuckDB value classes print their SQL text form.
   return (v as { toString(): string }).toString();
+}
+
+/** Runs one statement on a connection and returns its rows as plain values. */
+async function queryRows<T extends Row>(
+  conn: DuckDBConnection,
+  where: string,
+  sql: string,
+  params: readonly SqlValue[],
+): Promise<T[]> {
+  try {
+    const reader = await conn.runAndReadAll(sql, params.length > 0 ? (params as DuckDBValue[]) : undefined);
+    const names = reader.columnNames();
+    return reader.getRows().map((values) => {
+      const row: Row = {};
+      names.forEach((n, i) => (row[n] = toJs(values[i])));
+      return row as T;
+    });
+  } catch (err) {
+    throw toWarehouseError(err, where, sql);
+  }
 }
 
 export class DuckDbWarehouse implements Warehouse {
@@ -108,20 +129,32 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return queryRows<T>(this.conn, this.displayName, sql, params);
+  }
+
+  async openSession(): Promise<WarehouseSession> {
+    const conn = await this.instance.connect();
+    const where = this.displayName;
     try {
-      const reader = await this.conn.runAndReadAll(
-        sql,
-        params.length > 0 ? (params as DuckDBValue[]) : undefined,
-      );
-      const names = reader.columnNames();
-      return reader.getRows().map((values) => {
-        const row: Row = {};
-        names.forEach((n, i) => (row[n] = toJs(values[i])));
-        return row as T;
-      });
+      if (where !== ':memory:') await conn.run(`USE ${WAREHOUSE_CATALOG}`);
     } catch (err) {
-      throw toWarehouseError(err, this.displayName, sql);
+      conn.closeSync();
+      throw toWarehouseError(err, where);
     }
+    return {
+      exec: async (sql) => {
+        try {
+          await conn.run(sql);
+        } catch (err) {
+          throw toWarehouseError(err, where, sql);
+        }
+      },
+      query: (sql, params = []) => queryRows(conn, where, sql, params),
+      close: () => {
+        conn.closeSync();
+        return Promise.resolve();
+      },
+    };
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

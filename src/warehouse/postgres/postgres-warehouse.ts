@@ -17,6 +17,7 @@ import type {
   Row,
   SqlValue,
   Warehouse,
+  WarehouseSession,
 } from '../warehouse.js';
 import { WarehouseLockedError } from '../warehouse.js';
 import { postgresDialect } from './postgres-dialect.js';
@@ -355,6 +356,27 @@ export class PostgresWarehouse implements Warehouse {
     const res = await this.run(create, (c) => c.query(create));
     await this.exec(`DROP TABLE ${raw}`);
     return res.rowCount ?? 0;
+  }
+
+  async openSession(): Promise<WarehouseSession> {
+    const client = await connect(this.url, this.displayName);
+    const where = this.displayName;
+    const run = async <R>(sql: string, fn: () => Promise<R>): Promise<R> => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw toWarehouseError(err, where, sql);
+      }
+    };
+    return {
+      exec: (sql) => run(sql, async () => void (await client.query(sql))),
+      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) =>
+        run(sql, async () => {
+          const values = params.map((p) => (typeof p === 'bigint' ? p.toString() : p));
+          return (await client.query<T>({ text: sql, values })).rows;
+        }),
+      close: () => client.end().catch(() => undefined),
+    };
   }
 
   async close(): Promise<void> {
