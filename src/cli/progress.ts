@@ -49,7 +49,7 @@ export function progressLine(e: PipelineEvent): string | null {
             ? `${e.error?.message ?? ''}`
             : e.state === 'skipped'
               ? `upstream ${e.skippedBecause ?? '?'} did not succeed`
-              : 'not selected';
+              : 'not run';
       const attempts = e.attempts > 1 ? ` (${e.attempts} attempts)` : '';
       return `  ${e.task.padEnd(16)} ${e.state.padEnd(8)} ${secs(e.ms).padStart(8)}  ${tail}${attempts}`;
     }

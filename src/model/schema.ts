@@ -120,7 +120,7 @@ export const META_TABLES: readonly string[] = [
   run_id INTEGER NOT NULL PRIMARY KEY,
   started_at TIMESTAMP NOT NULL,           -- UTC
   finished_at TIMESTAMP,                   -- UTC
-  status VARCHAR NOT NULL,                 -- running | success | unchanged | failed | check_failed | incomplete | interrupted
+  status VARCHAR NOT NULL,                 -- running | success | unchanged | failed | check_failed | incomplete | interrupted | skipped
   input VARCHAR NOT NULL,
   message VARCHAR,
   package_id VARCHAR,                      -- the run's load package in the staging area: runs/<package_id>/

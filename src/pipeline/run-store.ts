@@ -100,10 +100,22 @@ export const RESUMABLE = ['running', 'failed', 'interrupted', 'incomplete', 'che
 export async function latestResumable(wh: Db): Promise<RunRow | null> {
   if (!(await hasRunTables(wh))) return null;
   const [row] = await wh.query<{ run_id: number; status: string }>(
-    `SELECT run_id, status FROM movalytics.run ORDER BY run_id DESC LIMIT 1`,
+    `SELECT run_id, status FROM movalytics.run WHERE status <> 'skipped' ORDER BY run_id DESC LIMIT 1`,
   );
   if (row === undefined || !(RESUMABLE as readonly string[]).includes(row.status)) return null;
   return findRun(wh, String(row.run_id));
+}
+
+/** A schedule tick that did not start a run (one was still going): recorded as a finished run with status skipped. */
+export async function insertSkippedRun(
+  wh: Db,
+  run: { runId: number; input: string; at: Date; message: string },
+): Promise<void> {
+  const at = utcTimestamp(run.at);
+  await wh.query(
+    `INSERT INTO movalytics.run (run_id, started_at, finished_at, status, input, message, triggered_by) VALUES ($1, CAST($2 AS TIMESTAMP), CAST($2 AS TIMESTAMP), 'skipped', $3, $4, 'schedule')`,
+    [run.runId, at, run.input, run.message],
+  );
 }
 
 /** Marks a run as running again (a resume), keeping its start time and package. */

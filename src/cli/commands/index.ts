@@ -9,6 +9,7 @@ import { registerTask } from './task.js';
 import { registerExtract } from './extract.js';
 import { registerDag } from './dag.js';
 import { registerRuns } from './runs.js';
+import { registerSchedule } from './schedule.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -22,4 +23,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerExtract,
   registerDag,
   registerRuns,
+  registerSchedule,
 ];

@@ -1,0 +1,85 @@
+// `movalytics schedule --cron EXPR [--tz ZONE]`: runs the pipeline on a schedule in the foreground until stopped.
+import type { Command } from 'commander';
+import { EXIT } from '../../errors.js';
+import { runPipeline } from '../../pipeline/run-pipeline.js';
+import { checkCron, recordSkippedTicks, startSchedule } from '../../pipeline/scheduler.js';
+import { createProgress, progressMode } from '../progress.js';
+import { configFromFlags, runRequest, type RunFlags } from './run.js';
+
+interface ScheduleFlags extends RunFlags {
+  cron: string;
+  tz?: string;
+}
+
+export function registerSchedule(program: Command): void {
+  program
+    .command('schedule')
+    .description(
+      'Run the pipeline on a cron schedule in the foreground: one run at a time (an overlapping tick is skipped and recorded); SIGINT/SIGTERM lets the running tasks finish, then exits 0',
+    )
+    .requiredOption(
+      '--cron <expr>',
+      'when to run: five fields ("0 6 * * *" = 06:00 daily), or six with seconds first; nicknames such as @daily work too',
+    )
+    .option(
+      '--tz <zone>',
+      'IANA time zone the expression is read in, e.g. Europe/Paris (default: this machine’s)',
+    )
+    .option('-i, --input <dir|zip>', 'input folder or Kaggle zip (default ./data/raw)')
+    .option(
+      '-w, --warehouse <location>',
+      'a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
+    )
+    .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .option('--verify', 'hash every input even when size and mtime match the last load')
+    .option('--concurrency <n>', 'tasks running at once (default 4)')
+    .option('--json', 'progress as one JSON event per line on stderr')
+    .action(async (flags: ScheduleFlags) => {
+      const config = configFromFlags(flags);
+      checkCron(flags.cron, flags.tz);
+      const request = runRequest(flags);
+      const say = (line: string): void => void process.stderr.write(line + '\n');
+      const schedule = startSchedule({
+        cron: flags.cron,
+        timezone: flags.tz,
+        log: say,
+        run: async (signal) => {
+          const progress = createProgress(progressMode(request.json === true));
+          try {
+            return await runPipeline(config, {
+              ...request,
+              trigger: 'schedule',
+              parameters: { ...request.parameters, cron: flags.cron, ...(flags.tz ? { tz: flags.tz } : {}) },
+              signal,
+              listener: progress.listener,
+            });
+          } finally {
+            await progress.done();
+          }
+        },
+        recordSkips: (skips) => recordSkippedTicks(config, skips),
+      });
+      await new Promise<void>((resolve) => {
+        let signalled = false;
+        const onSignal = (sig: NodeJS.Signals): void => {
+          if (signalled) {
+            say(`schedule: ${sig} again — stopping now; the warehouse keeps its last published state`);
+            process.exit(EXIT.interrupted);
+          }
+          signalled = true;
+          say(
+            `schedule: ${sig} — no new runs; letting the running task(s) finish (send it again to stop now)`,
+          );
+          void schedule.stop().then(() => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+            say('schedule: stopped');
+            resolve();
+          });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    });
+}

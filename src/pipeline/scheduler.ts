@@ -1,0 +1,145 @@
+// The scheduler: runs the pipeline on a cron schedule (croner: DST-correct, time zones, optional seconds field) in
+// the foreground. One run at a time: a tick that comes while a run is still going is skipped, and the skip is
+// recorded in the run history once the warehouse is free. `stop()` lets a running run finish its running tasks
+// (nothing new starts; the run ends `interrupted`) and resolves when it has.
+import { Cron } from 'croner';
+import type { Config } from '../config/config.js';
+import { UsageError } from '../errors.js';
+import { openWarehouse } from '../warehouse/open.js';
+import { WarehouseLockedError } from '../warehouse/warehouse.js';
+import { migrateModel, modelDdl } from '../model/schema.js';
+import * as runs from './run-store.js';
+import type { RunSummary } from './run-pipeline.js';
+
+export interface ScheduleOptions {
+  /** Five fields (minute …), or six with seconds first; croner's syntax (L, W, # and nicknames like @daily). */
+  cron: string;
+  /** IANA time zone the expression is read in (default: the machine's). */
+  timezone?: string;
+  /** Starts one run; rejects for a failed run. `signal` asks it to stop gracefully. */
+  run(signal: AbortSignal): Promise<RunSummary>;
+  /** Progress lines for the operator (stderr). */
+  log(line: string): void;
+  /** Records skipped ticks where runs are recorded (default: nothing). */
+  recordSkips?(skips: readonly SkippedTick[]): Promise<void>;
+}
+
+export interface SkippedTick {
+  at: Date;
+  reason: string;
+}
+
+export interface Schedule {
+  /** When the next tick fires, or null when the expression has no future match. */
+  next(): Date | null;
+  /** Stops ticking; lets a running run finish gracefully; resolves when it has. */
+  stop(): Promise<void>;
+  /** Resolves after stop() completed. */
+  readonly stopped: Promise<void>;
+}
+
+/** Validates a cron expression and time zone up front: a mistake is a one-line usage error, not a crash later. */
+export function checkCron(cron: string, timezone?: string): void {
+  try {
+    const probe = new Cron(cron, { paused: true, timezone });
+    probe.stop();
+  } catch (err) {
+    throw new UsageError(
+      `--cron ${JSON.stringify(cron)}${timezone ? ` --tz ${timezone}` : ''} is not a valid schedule (${(err as Error).message}); use five fields such as "0 6 * * *", or six with seconds first`,
+    );
+  }
+}
+
+export function startSchedule(opts: ScheduleOptions): Schedule {
+  checkCron(opts.cron, opts.timezone);
+  let current: { promise: Promise<void>; stop: AbortController } | null = null;
+  let pending: SkippedTick[] = [];
+  let stopping = false;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+
+  const fmt = (d: Date | null): string => (d === null ? 'never' : d.toISOString());
+  const tick = (): void => {
+    if (stopping) return;
+    const at = new Date();
+    if (current !== null) {
+      const reason = 'the previous run was still going';
+      pending.push({ at, reason });
+      opts.log(`schedule: tick at ${at.toISOString()} skipped: ${reason}; next at ${fmt(job.nextRun())}`);
+      return;
+    }
+    const stop = new AbortController();
+    const promise = (async () => {
+      opts.log(`schedule: tick at ${at.toISOString()}: starting a run`);
+      try {
+        const summary = await opts.run(stop.signal);
+        opts.log(`schedule: run ${summary.runId} ${summary.status}`);
+      } catch (err) {
+        if (err instanceof WarehouseLockedError) {
+          pending.push({ at, reason: `another process held the warehouse (${err.message})` });
+          opts.log(`schedule: tick at ${at.toISOString()} skipped: another process holds the warehouse`);
+        } else {
+          opts.log(`schedule: the run failed: ${(err as Error).message}`);
+        }
+      }
+      if (pending.length > 0 && opts.recordSkips) {
+        const skips = pending;
+        pending = [];
+        await opts.recordSkips(skips).catch((err: unknown) => {
+          pending = [...skips, ...pending]; // tried again after the next run
+          opts.log(
+            `schedule: could not record ${skips.length} skipped tick(s) yet: ${(err as Error).message}`,
+          );
+        });
+      }
+      current = null;
+      if (!stopping) opts.log(`schedule: next run at ${fmt(job.nextRun())}`);
+    })();
+    current = { promise, stop };
+  };
+  const job = new Cron(opts.cron, { timezone: opts.timezone }, tick);
+  opts.log(
+    `schedule: "${opts.cron}"${opts.timezone ? ` in ${opts.timezone}` : ''}; next run at ${fmt(job.nextRun())}`,
+  );
+
+  return {
+    next: () => job.nextRun(),
+    stopped,
+    stop: async () => {
+      if (!stopping) {
+        stopping = true;
+        job.stop();
+        const running = current;
+        if (running !== null) {
+          running.stop.abort();
+          await running.promise;
+        }
+        resolveStopped();
+      }
+      await stopped;
+    },
+  };
+}
+
+/** Records skipped ticks as runs with status `skipped` (trigger `schedule`), so `movalytics runs` shows them. */
+export async function recordSkippedTicks(config: Config, skips: readonly SkippedTick[]): Promise<void> {
+  const wh = await openWarehouse(config.warehouse, { duckdbMemoryLimit: config.duckdbMemoryLimit });
+  try {
+    await wh.acquireRunLock?.({ wait: true });
+    await wh.transaction(async () => {
+      await migrateModel(wh);
+      for (const ddl of modelDdl()) await wh.exec(ddl);
+      for (const s of skips) {
+        const runId = await runs.nextRunId(wh);
+        await runs.insertSkippedRun(wh, {
+          runId,
+          input: config.input,
+          at: s.at,
+          message: `tick skipped: ${s.reason}`,
+        });
+      }
+    });
+  } finally {
+    await wh.close();
+  }
+}
