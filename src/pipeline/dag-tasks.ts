@@ -176,7 +176,7 @@ export function makeStep(
  * Test failpoints, set with MOVALYTICS_FAILPOINT: `hang-after:<step>` hangs after the step (inside the publish
  * transaction for its steps) until the process is killed; `sleep-after:<step>:<ms>` pauses there (ending early when
  * the task's signal fires), so tests can hold a run open; `fail-once:<step>` throws a retryable error the first time
- * the step ends in this process.
+ * the step ends in this process; `fail-after:<step>` throws a permanent one every time.
  */
 async function failpoint(step: StepName, signal: AbortSignal): Promise<void> {
   const fp = process.env.MOVALYTICS_FAILPOINT;
@@ -191,6 +191,7 @@ async function failpoint(step: StepName, signal: AbortSignal): Promise<void> {
       const timer = setTimeout(resolve, Number(sleep[2]));
       signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
     });
+  if (fp === `fail-after:${step}`) throw new TaskError(`simulated permanent failure after ${step}`);
   if (fp === `fail-once:${step}` && !failedOnce.has(step)) {
     failedOnce.add(step);
     throw new TaskError(`simulated transient failure after ${step}`, { retryable: true });

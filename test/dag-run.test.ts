@@ -1,0 +1,328 @@
+// `movalytics run` as a DAG, per engine, with real child processes: dependency order and overlap, retries recorded
+// per attempt, a failure skipping its dependants, timeouts, --resume after a failure and after kill -9 inside the
+// publish transaction, --only / --from, and SIGTERM mid-run. "Equals a clean run" = the same checksums of every model
+// table as one uninterrupted run on the same input.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../src/errors.js';
+import { generateDataset } from '../src/generate/index.js';
+import type { PipelineEvent } from '../src/pipeline/events.js';
+import type { RunDetail, RunInfo } from '../src/pipeline/run-history.js';
+import { checksums, engines, query } from './engines.js';
+import { repoRoot, tempDir } from './helpers.js';
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI in a child process; `onLine` sees each stderr line as it comes (and may kill the child). */
+function cli(
+  args: string[],
+  opts: {
+    env?: Record<string, string>;
+    onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void;
+  } = {},
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/bin.js'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      stderr += text;
+      partial += text;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) opts.onLine?.(l, (s) => child.kill(s));
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** The JSON events of a `--json` run's stderr. */
+function events(stderr: string): (PipelineEvent & { at: string })[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as PipelineEvent & { at: string });
+}
+
+const FAST_RETRIES = { dag: { tasks: { '*': { retryDelaySeconds: 0.05 } } } };
+
+describe.each(engines)('the pipeline DAG on $name', (engine) => {
+  const root = tempDir(`dag-${engine.name}`);
+  const data = join(root, 'data');
+  let clean: Record<string, string>;
+
+  beforeAll(async () => {
+    await generateDataset({ out: data, movies: 400, ratings: 6_000, seed: 77 });
+    const wh = await engine.fresh(root);
+    const r = await cli(['run', '-i', data, '-w', wh, '--staging', join(root, 'clean-staging')]);
+    expect(r.code, r.stderr).toBe(0);
+    clean = await checksums(wh);
+  });
+
+  /** A fresh warehouse and staging folder, and the flags that name them (plus a config file). */
+  async function setup(name: string, config: object = {}): Promise<{ wh: string; flags: string[] }> {
+    mkdirSync(join(root, name), { recursive: true });
+    const wh = await engine.fresh(join(root, name));
+    const file = join(root, `${name}.config.json`);
+    writeFileSync(file, JSON.stringify(config));
+    return { wh, flags: ['-i', data, '-w', wh, '--staging', join(root, `${name}-staging`), '-c', file] };
+  }
+
+  async function show(wh: string, run: string): Promise<RunDetail> {
+    const r = await cli(['runs', 'show', run, '--json', '-w', wh]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as RunDetail;
+  }
+
+  it('starts a task only after its dependencies, overlaps independent ones, and records each attempt', async () => {
+    const { wh, flags } = await setup('order');
+    // clean.movies is held for 1.5 s: load.bulk (independent of it) must start and end meanwhile.
+    const r = await cli(['run', '--json', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'sleep-after:clean.movies:1500' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const ev = events(r.stderr);
+    const at = (type: string, task: string): number =>
+      Date.parse(ev.find((e) => e.type === type && 'task' in e && e.task === task)!.at);
+    expect(at('task.start', 'clean.movies')).toBeGreaterThanOrEqual(at('task.end', 'stage.files'));
+    expect(at('task.start', 'load.bulk')).toBeGreaterThanOrEqual(at('task.end', 'stage.files'));
+    expect(at('task.start', 'publish')).toBeGreaterThanOrEqual(at('task.end', 'clean.movies'));
+    expect(at('task.start', 'publish')).toBeGreaterThanOrEqual(at('task.end', 'load.bulk'));
+    // Overlap: load.bulk ran inside clean.movies' window.
+    expect(at('task.start', 'load.bulk')).toBeLessThan(at('task.end', 'clean.movies'));
+    expect(await checksums(wh)).toEqual(clean);
+
+    const detail = await show(wh, '1');
+    expect(detail.run.status).toBe('success');
+    expect(detail.tasks.map((t) => [t.task, t.state, t.attempts])).toEqual([
+      ['stage.files', 'success', 1],
+      ['clean.movies', 'success', 1],
+      ['load.bulk', 'success', 1],
+      ['publish', 'success', 1],
+    ]);
+    expect(detail.tasks.find((t) => t.task === 'load.bulk')!.rowsOut).toBeGreaterThan(5_000);
+    expect(detail.tasks.every((t) => t.worker === null || /:\d+$/.test(t.worker))).toBe(true);
+    const logs = await cli(['runs', 'logs', '1', 'publish', '-w', wh]);
+    expect(logs.stdout).toMatch(/publish#1\s+load\.model done in/);
+    expect(logs.stdout).toMatch(/publish#1\s+check\.quality done in/);
+  });
+
+  it('retries a transient failure and records both attempts', async () => {
+    const { wh, flags } = await setup('retry', FAST_RETRIES);
+    const r = await cli(['run', ...flags], { env: { MOVALYTICS_FAILPOINT: 'fail-once:load.bulk' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/load\.bulk\s+retry/);
+    expect(await checksums(wh)).toEqual(clean);
+    const detail = await show(wh, '1');
+    const bulk = detail.attempts.filter((a) => a.task === 'load.bulk');
+    expect(bulk.map((a) => [a.attempt, a.state, a.errorClass, a.retryable])).toEqual([
+      [1, 'failed', 'TaskError', true],
+      [2, 'success', null, null],
+    ]);
+  });
+
+  it('a permanent failure skips its dependants, fails the run, publishes nothing; --resume completes it', async () => {
+    const { wh, flags } = await setup('fail', FAST_RETRIES);
+    const r = await cli(['run', ...flags], { env: { MOVALYTICS_FAILPOINT: 'fail-after:clean.movies' } });
+    expect(r.code).toBe(EXIT.taskFailed);
+    expect(r.stderr).toMatch(/movalytics: simulated permanent failure after clean\.movies/);
+    expect(r.stderr).toMatch(/publish\s+skipped.*upstream clean\.movies did not succeed/);
+    let detail = await show(wh, '1');
+    expect(detail.run.status).toBe('failed');
+    expect(Object.fromEntries(detail.tasks.map((t) => [t.task, t.state]))).toEqual({
+      'stage.files': 'success',
+      'clean.movies': 'failed',
+      'load.bulk': 'success',
+      publish: 'skipped',
+    });
+    // Not retried: the error was not marked transient.
+    expect(detail.tasks.find((t) => t.task === 'clean.movies')!.attempts).toBe(1);
+    expect(await checksums(wh)).not.toEqual(clean);
+
+    const resumed = await cli(['run', '--resume', ...flags]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/run 1 \(resumed\)/);
+    expect(resumed.stderr).toMatch(/stage\.files\s+not_run/);
+    expect(await checksums(wh)).toEqual(clean);
+    detail = await show(wh, '1');
+    expect(detail.run.status).toBe('success');
+    expect(detail.tasks.find((t) => t.task === 'clean.movies')).toMatchObject({
+      state: 'success',
+      attempts: 2,
+    });
+    expect(detail.tasks.find((t) => t.task === 'stage.files')!.attempts).toBe(1);
+  });
+
+  it('times a task out with its AbortSignal, then --resume finishes the run', async () => {
+    const { wh, flags } = await setup('timeout', {
+      dag: { tasks: { 'clean.movies': { timeoutSeconds: 0.5, retries: 0 } } },
+    });
+    const r = await cli(['run', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'sleep-after:clean.movies:20000' },
+    });
+    expect(r.code).toBe(EXIT.taskFailed);
+    const detail = await show(wh, '1');
+    expect(detail.tasks.find((t) => t.task === 'clean.movies')).toMatchObject({
+      state: 'failed',
+      errorClass: 'TaskTimeoutError',
+    });
+    expect(detail.tasks.find((t) => t.task === 'publish')!.state).toBe('skipped');
+    const resumed = await cli(['run', '--resume', '1', ...flags]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+  });
+
+  it('kill -9 inside the publish transaction, then --resume: the same tables as a clean run', async () => {
+    const { wh, flags } = await setup('kill');
+    const r = await cli(['run', '--json', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'hang-after:load.model' },
+      onLine: (line, kill) => {
+        if (line.includes('"type":"step.end"') && line.includes('"step":"load.model"')) kill('SIGKILL');
+      },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    // Nothing of the killed run is visible: the model is still empty.
+    expect(await query(wh, 'SELECT count(*) AS n FROM movies.rating')).toEqual([{ n: 0 }]);
+    let detail = await show(wh, '1');
+    expect(detail.run.status).toBe('running');
+    const resumed = await cli(['run', '--resume', ...flags]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+    detail = await show(wh, '1');
+    expect(detail.run.status).toBe('success');
+    const publish = detail.attempts.filter((a) => a.task === 'publish');
+    expect(publish.map((a) => [a.attempt, a.state, a.errorClass])).toEqual([
+      [1, 'failed', 'Abandoned'],
+      [2, 'success', null],
+    ]);
+  });
+
+  it('--only runs a part (the run is incomplete), --from on a new run needs its inputs, --resume completes', async () => {
+    const { wh, flags } = await setup('only');
+    const only = await cli(['run', '--only', 'stage.files', ...flags]);
+    expect(only.code, only.stderr).toBe(0);
+    expect(only.stderr).toMatch(
+      /run 1 incomplete: nothing new was published; finish it with `movalytics run --resume 1`/,
+    );
+    const detail = await show(wh, '1');
+    expect(detail.run.status).toBe('incomplete');
+    expect(detail.tasks.map((t) => t.task)).toEqual(['stage.files']);
+
+    const from = await cli(['run', '--from', 'clean.movies', '--resume', '1', ...flags]);
+    expect(from.code, from.stderr).toBe(0);
+    expect(from.stderr).toMatch(/stage\.files\s+not_run/);
+    expect(await checksums(wh)).toEqual(clean);
+
+    const orphan = await cli(['run', '--from', 'publish', ...flags]);
+    expect(orphan.code).toBe(EXIT.taskFailed);
+    expect(orphan.stderr).toMatch(/has no manifest .* run the stage\.files task first/);
+    const bad = await cli(['run', '--only', 'load.everything', ...flags]);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/unknown task "load\.everything": use one of stage\.files, clean\.movies/);
+  });
+
+  it('SIGTERM mid-run lets the running task finish, publishes nothing, and --resume completes', async () => {
+    const { wh, flags } = await setup('sigterm');
+    let sent = false;
+    const r = await cli(['run', '--json', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'sleep-after:stage.files:1500' },
+      onLine: (line, kill) => {
+        if (!sent && line.includes('"type":"task.start"') && line.includes('"task":"stage.files"')) {
+          sent = true;
+          kill('SIGTERM');
+        }
+      },
+    });
+    expect(r.code).toBe(EXIT.interrupted);
+    const ev = events(r.stderr);
+    expect(ev.find((e) => e.type === 'task.end' && e.task === 'stage.files')).toMatchObject({
+      state: 'success',
+    });
+    expect(ev.find((e) => e.type === 'task.end' && e.task === 'publish')).toMatchObject({ state: 'not_run' });
+    expect(ev.find((e) => e.type === 'run.end')).toMatchObject({ status: 'interrupted' });
+    const resumed = await cli(['run', '--resume', ...flags]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+    const list = await cli(['runs', '--json', '-w', wh]);
+    expect((JSON.parse(list.stdout) as { runs: RunInfo[] }).runs.map((x) => [x.runId, x.status])).toEqual([
+      [1, 'success'],
+    ]);
+  });
+});
+
+describe('movalytics schedule', () => {
+  const root = tempDir('schedule');
+  const data = join(root, 'data');
+  beforeAll(() => generateDataset({ out: data, movies: 200, ratings: 2_000, seed: 5 }));
+
+  it('fires on a fast cron, skips and records a tick while a run is going, and exits 0 on SIGTERM', async () => {
+    const wh = join(root, 'w.duckdb');
+    let runsEnded = 0;
+    let skipped = 0;
+    let sent = false;
+    // Every second; each run holds stage.files for 2.5 s, so the ticks in between find it still going.
+    const r = await cli(
+      [
+        'schedule',
+        '--cron',
+        '* * * * * *',
+        '--tz',
+        'Europe/Paris',
+        '-i',
+        data,
+        '-w',
+        wh,
+        '--staging',
+        join(root, 's'),
+      ],
+      {
+        env: { MOVALYTICS_FAILPOINT: 'sleep-after:stage.files:2500' },
+        onLine: (line, kill) => {
+          if (/^schedule: run \d+ /.test(line)) runsEnded++;
+          if (/skipped: the previous run was still going/.test(line)) skipped++;
+          if (!sent && runsEnded >= 2) {
+            sent = true;
+            kill('SIGTERM');
+          }
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^schedule: "\* \* \* \* \* \*" in Europe\/Paris; next run at \d{4}-/m);
+    expect(r.stderr).toMatch(/schedule: stopped/);
+    expect(skipped).toBeGreaterThan(0);
+    const list = await cli(['runs', '--json', '--limit', '50', '-w', wh]);
+    const runs = (JSON.parse(list.stdout) as { runs: RunInfo[] }).runs;
+    expect(runs.every((x) => x.triggeredBy === 'schedule')).toBe(true);
+    const statuses = runs.map((x) => x.status);
+    expect(statuses.filter((s) => s === 'skipped').length).toBeGreaterThan(0);
+    expect(statuses).toContain('success');
+    expect(runs.find((x) => x.status === 'skipped')!.message).toMatch(
+      /tick skipped: the previous run was still going/,
+    );
+    // No run is left half-done: each ended, or was stopped by the signal and says so.
+    expect(statuses.every((s) => ['success', 'unchanged', 'skipped', 'interrupted'].includes(s))).toBe(true);
+  });
+
+  it('refuses a malformed expression in one line', async () => {
+    const r = await cli(['schedule', '--cron', '61 * * * *', '-w', join(root, 'x.duckdb')]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--cron "61 \* \* \* \*" is not a valid schedule/);
+  });
+});
