@@ -1,5 +1,5 @@
 // One measured step of the benchmark, in its own process so its peak RSS is its own. Prints one JSON line.
-// Usage: node bench/child.mjs floor <ratings.csv> <db> | run <input> <warehouse> <staging> | answers <warehouse>
+// Usage: node bench/child.mjs floor <ratings.csv> <db> | run <input> <warehouse> <staging> [concurrency] | answers <warehouse>
 // (<warehouse>: a DuckDB path or a postgres:// URL)
 import { rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -19,13 +19,16 @@ if (mode === 'floor') {
   conn.closeSync();
   instance.closeSync();
 } else if (mode === 'run') {
-  const [input, warehouse, staging] = args;
+  const [input, warehouse, staging, concurrency] = args;
   const { loadConfig } = await import(new URL('config/config.js', dist).href);
   const { runPipeline } = await import(new URL('pipeline/run-pipeline.js', dist).href);
   const tasks = {};
   const summary = await runPipeline(loadConfig({ overrides: { input, warehouse, staging } }), {
+    ...(concurrency ? { concurrency: Number(concurrency) } : {}),
     listener: (e) => {
+      // DAG tasks and the steps inside them (load.model, check.quality, answers.marts run inside publish).
       if (e.type === 'task.end') tasks[e.task] = Math.round(e.ms);
+      if (e.type === 'step.end') tasks[e.step] = Math.round(e.ms);
     },
   });
   extra = {
