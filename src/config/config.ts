@@ -43,6 +43,10 @@ export const configSchema = z
           `"${String(iss.input)}" is not a positive DuckDB size; use a number and a unit among B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, e.g. "1.5GB"`,
       })
       .default('1.5GB'),
+    /** Where tasks run: in this process, or as BullMQ jobs on Redis for `movalytics worker` processes. */
+    executor: z.enum(['in-process', 'bullmq']).default('in-process'),
+    /** The task queue for the bullmq executor and workers: redis://HOST:6379[/DB]. */
+    queue: z.string().min(1).optional(),
     /** How the DAG runs: tasks at once, and per-task retries, retry delay and timeout ("*" = every task). */
     dag: z
       .object({

@@ -141,7 +141,13 @@ export function isRetryable(err: unknown): boolean {
 
 /** The class name and one-line message of anything thrown. */
 export function errorInfo(err: unknown): ErrorInfo {
-  const cls = err instanceof Error ? err.constructor.name || err.name : typeof err;
+  // `name` first: an error rebuilt from another process (a worker's) carries the original class there.
+  const cls =
+    err instanceof Error
+      ? err.name !== '' && err.name !== 'Error'
+        ? err.name
+        : err.constructor.name || 'Error'
+      : typeof err;
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
   return { class: cls, message, retryable: isRetryable(err) };
 }

@@ -226,11 +226,11 @@ export class HistoryRecorder {
   }
 }
 
-/** Attempts a run's tasks are recorded with, in a resumed run: closes rows a killed process left `running`. */
-export async function closeAbandonedAttempts(db: Db, runId: number): Promise<void> {
+/** Closes attempt rows a killed process left `running` (all of a run's, or one task's) as failed, `Abandoned`. */
+export async function closeAbandonedAttempts(db: Db, runId: number, task?: string): Promise<void> {
   await db.query(
-    `UPDATE movalytics.task_run SET state = 'failed', error_class = coalesce(error_class, 'Abandoned'), error_message = coalesce(error_message, 'the process running this attempt ended before it finished') WHERE run_id = $1 AND state = 'running'`,
-    [runId],
+    `UPDATE movalytics.task_run SET state = 'failed', finished_at = coalesce(finished_at, CAST($2 AS TIMESTAMP)), error_class = coalesce(error_class, 'Abandoned'), error_message = coalesce(error_message, 'the process running this attempt ended before it finished') WHERE run_id = $1 AND state = 'running'${task === undefined ? '' : ' AND task = $3'}`,
+    task === undefined ? [runId, utc()] : [runId, utc(), task],
   );
 }
 

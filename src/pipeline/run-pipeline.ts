@@ -14,6 +14,7 @@ import type { StagedFile } from '../stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import { describeLocation, discardNewWarehouse, openWarehouse, warehouseExists } from '../warehouse/open.js';
 import { WarehouseLockedError, type Warehouse, type WarehouseSession } from '../warehouse/warehouse.js';
+import { bullmqTaskFns, checkDistributable, openQueue } from './bullmq-executor.js';
 import { pipelineTaskFns, type RunOutcome } from './dag-tasks.js';
 import type { PipelineListener, RunStatus, StepName } from './events.js';
 import { LoadPackage } from './load-package.js';
@@ -53,6 +54,8 @@ export interface RunOptions {
   trigger?: runs.Trigger;
   /** What the run was asked to do, kept with the run (shown by `runs show`). */
   parameters?: Record<string, unknown>;
+  /** Where the tasks run: in this process (default), or as BullMQ jobs for `movalytics worker` processes. */
+  executor?: { kind: 'in-process' } | { kind: 'bullmq'; queue: string };
   /** When another run holds the warehouse: wait for it (true) or fail at once with who holds it (default). */
   wait?: boolean;
   /**
@@ -113,13 +116,17 @@ export async function openForRun(config: Config, wait: boolean, emit: PipelineLi
 export async function runPipeline(config: Config, opts: RunOptions = {}): Promise<RunSummary> {
   const emit: PipelineListener = opts.listener ?? (() => undefined);
   const started = Date.now();
+  const distributed = opts.executor?.kind === 'bullmq' ? opts.executor : null;
+  if (distributed) checkDistributable(config);
   const existed = warehouseExists(config.warehouse);
   const w = await openForRun(config, opts.wait === true, emit);
   // A new warehouse whose run fails before anything is staged is removed again: bad input leaves no trace.
   let created = !existed;
   let session: WarehouseSession | null = null;
+  let queue: Awaited<ReturnType<typeof openQueue>> | null = null;
   let closeStaging = (): Promise<void> => Promise.resolve();
   try {
+    if (distributed) queue = await openQueue(distributed.queue);
     await w.transaction(async () => {
       await migrateModel(w);
       for (const ddl of modelDdl()) await w.exec(ddl);
@@ -139,25 +146,29 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     const recorder = await HistoryRecorder.open(session, runId);
     const outcome: RunOutcome = { files: null, unpackedDir: null, publish: null, errors: new Map() };
     const pkg = new LoadPackage(staging, packageId);
-    const fns = pipelineTaskFns(
-      {
-        config,
-        wh: w,
-        pkg,
-        runId,
-        runStartedAt,
-        emit,
-        previous: await runs.readFileState(w),
-        failAfter: opts.failAfter,
-      },
-      outcome,
-    );
+    const fns =
+      queue === null
+        ? pipelineTaskFns(
+            {
+              config,
+              wh: w,
+              pkg,
+              runId,
+              runStartedAt,
+              emit,
+              previous: await runs.readFileState(w),
+              failAfter: opts.failAfter,
+            },
+            outcome,
+          )
+        : bullmqTaskFns({ queue, config, runId, outcome });
     const dag = await runDag(plan, fns, {
       selection,
       concurrency: opts.concurrency ?? config.dag.concurrency,
       drain: opts.signal,
       listener: (e) => {
-        recorder.listener(e);
+        // On workers, each attempt is recorded by the worker that runs it; here only tasks that never started.
+        if (queue === null || (e.type === 'task.end' && e.attempts === 0)) recorder.listener(e);
         emit(e);
       },
     });
@@ -200,6 +211,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
       resumed,
     };
   } finally {
+    await queue?.close().catch(() => undefined);
     await session?.close();
     await closeStaging();
     await w.close();

@@ -6,15 +6,17 @@
 import type { Config } from '../config/config.js';
 import { planDag } from '../dag/graph.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
-import { runDag } from '../dag/runner.js';
+import { runDag, type TaskOutput } from '../dag/runner.js';
 import { TaskError, UsageError } from '../errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import type { WarehouseSession } from '../warehouse/warehouse.js';
-import { pipelineTaskFns, TASK_IDS, type RunOutcome, type TaskId } from './dag-tasks.js';
+import { pipelineTaskFns, TASK_IDS, type PublishOutcome, type RunOutcome, type TaskId } from './dag-tasks.js';
+import type { StagedFile } from '../stages/stage/stage-files.js';
+import { openWarehouse } from '../warehouse/open.js';
 import type { PipelineListener, RunStatus } from './events.js';
 import { LoadPackage, PACKAGE_FILES } from './load-package.js';
-import { HistoryRecorder } from './run-history.js';
+import { closeAbandonedAttempts, HistoryRecorder } from './run-history.js';
 import { openForRun, RUN_MESSAGE } from './run-pipeline.js';
 import * as runs from './run-store.js';
 
@@ -28,28 +30,49 @@ export interface TaskRunResult {
   /** The run's status after the task (publish sets the final one). */
   runStatus: string;
   detail: string;
+  /** What the task reported (counts), and for publish what it published: the executor's summary is built from it. */
+  output?: TaskOutput;
+  publish?: PublishOutcome | null;
+  files?: StagedFile[] | null;
+}
+
+export interface RunTaskOptions {
+  listener?: PipelineListener;
+  /** Wait for the run lock (default) or fail at once. */
+  wait?: boolean;
+  trigger?: runs.Trigger;
+  /**
+   * A worker of a distributed run: the submitting process holds the run lock, created the tables and the run, and
+   * finishes it — the task only does its own work (and records its attempt). Default false.
+   */
+  forSubmitter?: boolean;
 }
 
 export async function runTask(
   config: Config,
   task: string,
   runRef: string,
-  opts: { listener?: PipelineListener; wait?: boolean; trigger?: runs.Trigger } = {},
+  opts: RunTaskOptions = {},
 ): Promise<TaskRunResult> {
   if (!(TASK_IDS as readonly string[]).includes(task))
     throw new UsageError(`unknown task ${JSON.stringify(task)}: use one of ${TASK_IDS.join(', ')}`);
   const id = task as TaskId;
   if (runRef.trim() === '') throw new UsageError('--run-id must not be empty');
   const emit = opts.listener ?? (() => undefined);
-  const wh = await openForRun(config, opts.wait ?? true, emit);
+  const worker = opts.forSubmitter === true;
+  const wh = worker
+    ? await openWarehouse(config.warehouse, { duckdbMemoryLimit: config.duckdbMemoryLimit })
+    : await openForRun(config, opts.wait ?? true, emit);
   let closeStaging = (): Promise<void> => Promise.resolve();
   let session: WarehouseSession | null = null;
   try {
-    await wh.transaction(async () => {
-      await migrateModel(wh);
-      for (const ddl of modelDdl()) await wh.exec(ddl);
-    });
+    if (!worker)
+      await wh.transaction(async () => {
+        await migrateModel(wh);
+        for (const ddl of modelDdl()) await wh.exec(ddl);
+      });
     let run = await runs.findRun(wh, runRef);
+    if (run === null && worker) throw new TaskError(`run ${runRef} does not exist in ${wh.displayName}`);
     if (run === null) {
       if (id !== 'stage.files')
         throw new TaskError(`run ${runRef} does not exist: its first task is stage.files`);
@@ -85,6 +108,8 @@ export async function runTask(
       detail: `${detail} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     });
     const finished = ['success', 'unchanged', 'check_failed'].includes(run.status);
+    if (worker && run.status !== 'running')
+      return result('skipped', `run ${run.runId} is ${run.status}, not running: nothing to do`);
     if (id === 'stage.files' && (await pkg.readJson(PACKAGE_FILES.manifest)) !== null)
       return result('skipped', `run ${run.runId} is already staged (package ${run.packageId})`);
     if (id === 'clean.movies' && (await pkg.readJson(PACKAGE_FILES.clean)) !== null)
@@ -99,6 +124,8 @@ export async function runTask(
       tasks: plan.spec.tasks.map((t) => ({ ...t, retries: 0 })),
     });
     session = await wh.openSession();
+    // An attempt of this task that a lost worker left `running` is over: a redelivered job is the next attempt.
+    if (worker) await closeAbandonedAttempts(session, run.runId, id);
     const recorder = await HistoryRecorder.open(session, run.runId);
     const outcome: RunOutcome = { files: null, unpackedDir: null, publish: null, errors: new Map() };
     const fns = pipelineTaskFns(
@@ -122,6 +149,18 @@ export async function runTask(
     });
     await recorder.flush();
     const mine = dag.tasks.find((t) => t.task === id)!;
+    if (worker) {
+      if (mine.state !== 'success' && outcome.publish?.status !== 'check_failed') {
+        const err = outcome.errors.get(id);
+        throw err instanceof Error ? err : new TaskError(`${id} ${mine.state}: ${mine.error?.message ?? ''}`);
+      }
+      return {
+        ...result('done', mine.output?.detail ?? mine.state),
+        output: mine.output,
+        publish: outcome.publish,
+        files: outcome.files,
+      };
+    }
     if (mine.state !== 'success') {
       const err = outcome.errors.get(id);
       if (id === 'publish') {

@@ -10,6 +10,7 @@ import { registerExtract } from './extract.js';
 import { registerDag } from './dag.js';
 import { registerRuns } from './runs.js';
 import { registerSchedule } from './schedule.js';
+import { registerWorker } from './worker.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,4 +25,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDag,
   registerRuns,
   registerSchedule,
+  registerWorker,
 ];

@@ -26,6 +26,8 @@ export interface RunFlags {
   only?: string[];
   from?: string[];
   concurrency?: string;
+  executor?: string;
+  queue?: string;
 }
 
 /** The Kaggle dataset and FRED series `run --source kaggle` fetches unless told otherwise. */
@@ -91,8 +93,18 @@ export function renderRunSummary(s: RunSummary, width: number = terminalWidth())
 /** What `run` (and `demo`, `schedule`) ask of a run beyond the config. */
 export type RunRequest = Pick<
   RunOptions,
-  'wait' | 'resume' | 'only' | 'from' | 'concurrency' | 'trigger' | 'parameters' | 'signal'
+  'wait' | 'resume' | 'only' | 'from' | 'concurrency' | 'trigger' | 'parameters' | 'signal' | 'executor'
 > & { json?: boolean };
+
+/** The executor a config asks for: bullmq needs a queue. */
+export function executorOf(config: Config): RunOptions['executor'] {
+  if (config.executor === 'in-process') return { kind: 'in-process' };
+  if (config.queue === undefined)
+    throw new UsageError(
+      '--executor bullmq needs --queue redis://HOST:6379[/DB] (or "queue" in the config file)',
+    );
+  return { kind: 'bullmq', queue: config.queue };
+}
 
 /**
  * Stops a run gracefully on the first SIGINT/SIGTERM (running tasks finish, nothing new starts; the run ends
@@ -133,6 +145,7 @@ export async function runAndReport(config: Config, request: RunRequest = {}): Pr
   let summary: RunSummary;
   try {
     summary = await runPipeline(config, {
+      executor: executorOf(config),
       ...request,
       signal: request.signal ?? stop?.signal,
       listener: progress.listener,
@@ -197,6 +210,8 @@ export function runRequest(flags: RunFlags): RunRequest {
     if (!(TASK_IDS as readonly string[]).includes(t))
       throw new UsageError(`unknown task ${JSON.stringify(t)}: use one of ${TASK_IDS.join(', ')}`);
   const resume = flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
+  if (flags.queue !== undefined && flags.executor === undefined)
+    throw new UsageError('--queue goes with --executor bullmq');
   return {
     json: flags.json === true,
     wait: flags.wait === true,
@@ -210,6 +225,7 @@ export function runRequest(flags: RunFlags): RunRequest {
       ...(concurrency ? { concurrency } : {}),
       ...(flags.source && flags.source !== 'local' ? { source: flags.source } : {}),
       ...(flags.verify ? { verify: true } : {}),
+      ...(flags.executor ? { executor: flags.executor } : {}),
     },
   };
 }
@@ -221,6 +237,12 @@ export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> 
   if (flags.warehouse !== undefined) overrides.warehouse = flags.warehouse;
   if (flags.staging !== undefined) overrides.staging = flags.staging;
   if (flags.verify) overrides.verify = true;
+  if (flags.executor !== undefined) {
+    if (flags.executor !== 'in-process' && flags.executor !== 'bullmq')
+      throw new UsageError(`unknown --executor ${JSON.stringify(flags.executor)}: use in-process or bullmq`);
+    overrides.executor = flags.executor;
+  }
+  if (flags.queue !== undefined) overrides.queue = flags.queue;
   return loadConfig({ configPath: flags.config, overrides });
 }
 
@@ -269,6 +291,11 @@ export function registerRun(program: Command): void {
     .option('--only <task...>', `run only these tasks (${TASK_IDS.join(', ')})`)
     .option('--from <task...>', 'run these tasks and everything downstream of them')
     .option('--concurrency <n>', 'tasks running at once (default 4)')
+    .option(
+      '--executor <in-process|bullmq>',
+      'where tasks run: in this process (default), or as jobs for `movalytics worker` processes (needs --queue, a postgres:// warehouse and s3:// staging)',
+    )
+    .option('--queue <redis://host:6379[/db]>', 'the task queue of --executor bullmq')
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
       if (flags.source !== 'local' && flags.source !== 'kaggle')

@@ -4,7 +4,7 @@ import { EXIT } from '../../errors.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { checkCron, recordSkippedTicks, startSchedule } from '../../pipeline/scheduler.js';
 import { createProgress, progressMode } from '../progress.js';
-import { configFromFlags, runRequest, type RunFlags } from './run.js';
+import { configFromFlags, executorOf, runRequest, type RunFlags } from './run.js';
 
 interface ScheduleFlags extends RunFlags {
   cron: string;
@@ -48,6 +48,7 @@ export function registerSchedule(program: Command): void {
           const progress = createProgress(progressMode(request.json === true));
           try {
             return await runPipeline(config, {
+              executor: executorOf(config),
               ...request,
               trigger: 'schedule',
               parameters: { ...request.parameters, cron: flags.cron, ...(flags.tz ? { tz: flags.tz } : {}) },

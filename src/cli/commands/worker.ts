@@ -1,0 +1,56 @@
+// `movalytics worker --queue redis://…`: runs the pipeline's task jobs from the queue, on any number of machines.
+import type { Command } from 'commander';
+import { EXIT, UsageError } from '../../errors.js';
+import { startWorker } from '../../pipeline/bullmq-executor.js';
+import { redactLocation } from '../../redact.js';
+import { describeLocation } from '../../warehouse/open.js';
+import { configFromFlags, type RunFlags } from './run.js';
+
+interface WorkerFlags extends RunFlags {
+  concurrency?: string;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'Run task jobs of `movalytics run --executor bullmq` from the queue until stopped (SIGTERM/SIGINT: finish the running jobs, then exit 0)',
+    )
+    .option('--queue <redis://host:6379[/db]>', 'the task queue (or "queue" in the config file)')
+    .option('--concurrency <n>', 'jobs at once (default 1)')
+    .option(
+      '-w, --warehouse <location>',
+      'the run’s warehouse: postgres://user@host/db (credentials stay here)',
+    )
+    .option('--staging <s3://BUCKET/PREFIX>', 'the run’s staging area')
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .action(async (flags: WorkerFlags) => {
+      const config = configFromFlags({ ...flags, concurrency: undefined });
+      const queue = config.queue;
+      if (queue === undefined) throw new UsageError('worker needs --queue redis://HOST:6379[/DB]');
+      const concurrency = flags.concurrency === undefined ? 1 : Number(flags.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new UsageError(`--concurrency ${JSON.stringify(flags.concurrency)} must be a whole number ≥ 1`);
+      const say = (line: string): void => void process.stderr.write(line + '\n');
+      const handle = startWorker({ queueUrl: queue, config, concurrency, log: say });
+      say(
+        `worker: waiting for jobs on ${redactLocation(queue)} (warehouse ${describeLocation(config.warehouse)}, staging ${redactLocation(config.staging)})`,
+      );
+      await new Promise<void>((resolve) => {
+        let signalled = false;
+        const onSignal = (sig: NodeJS.Signals): void => {
+          if (signalled) process.exit(EXIT.interrupted);
+          signalled = true;
+          say(
+            `worker: ${sig} — finishing the running job(s), taking no new ones (send it again to stop now)`,
+          );
+          void handle.close().then(() => {
+            say('worker: stopped');
+            resolve();
+          });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    });
+}
