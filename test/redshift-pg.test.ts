@@ -11,7 +11,9 @@ import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { RS_MODEL, RedshiftWarehouse } from '../src/warehouse/redshift/index.js';
 import { checksums, engines, query, withWarehouse, type Engine } from './engines.js';
+import type { SqlValue } from '../src/warehouse/warehouse.js';
 import { tempDir } from './helpers.js';
+import { redshiftProblems } from './redshift-lint.js';
 import { TEST_ROLE, inputFiles, runPlan } from './redshift-run.js';
 
 const pg = engines.find((e) => e.name === 'postgres') as Engine | undefined;
@@ -113,7 +115,16 @@ describe.skipIf(pg === undefined)('Redshift SQL on the PostgreSQL stand-in', () 
     const wh = await RedshiftWarehouse.openRedshift({ url: rsUrl, emulate: 'postgres', iamRole: TEST_ROLE });
     try {
       expect(wh.dialect.sortAggregatesShareOrder).toBe(true);
+      const seen: string[] = [];
+      const query = wh.query.bind(wh);
+      wh.query = ((sql: string, params?: readonly SqlValue[]) => {
+        seen.push(sql);
+        return query(sql, params);
+      }) as typeof wh.query;
       expectSameAnswers(duckAnswers, await computeAnswers(wh));
+      // Every query the answers sent passes the parse gate: no FILTER, one ORDER BY per statement's medians.
+      expect(seen.length).toBeGreaterThan(10);
+      for (const sql of seen) expect(redshiftProblems(sql), sql).toEqual([]);
     } finally {
       await wh.close();
     }
@@ -145,6 +156,9 @@ describe.skipIf(pg === undefined)('Redshift SQL on the PostgreSQL stand-in', () 
     );
     expect(big).toEqual({ chars: 3000, bytes: 12000 });
     expect(ddl).toMatch(/\n {2}title VARCHAR\(32768\)/);
+    // The generated statements of the run pass the gate too (sizes from this data, the adversarial titles included).
+    for (const sql of [...sent.ddl!, ...sent.load!, ...sent.merge!])
+      expect(redshiftProblems(sql), sql).toEqual([]);
   });
 
   it('an incremental ratings file: later timestamps win, earlier ones are dropped before the MERGE', async () => {
