@@ -213,7 +213,7 @@ describe('redshift:// locations', () => {
       kind: 'redshift',
       iamRole: 'arn:aws:iam::123456789012:role/Load',
     });
-    if (!p.ok) return;
+    if (!p.ok || p.location.kind !== 'redshift') return;
     expect(describeLocation(p.location)).toBe(
       'redshift://etl@c1.abc.eu-west-1.redshift.amazonaws.com:5439/dev',
     );

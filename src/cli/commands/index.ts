@@ -10,6 +10,7 @@ import { registerExtract } from './extract.js';
 import { registerDag } from './dag.js';
 import { registerRuns } from './runs.js';
 import { registerSchedule } from './schedule.js';
+import { registerSql } from './sql.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,4 +25,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDag,
   registerRuns,
   registerSchedule,
+  registerSql,
 ];

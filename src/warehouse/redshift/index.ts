@@ -5,6 +5,7 @@ export {
   describeRedshiftUrl,
   redshiftToPostgresUrl,
   resolveIamRole,
+  sha256Hex,
   type RedshiftOptions,
 } from './redshift-warehouse.js';
 export { RedshiftDialect, redshiftDialect } from './redshift-dialect.js';

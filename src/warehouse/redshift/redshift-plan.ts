@@ -273,6 +273,20 @@ export interface LoadObject {
   partUrls: readonly string[];
 }
 
+/** Where parts with these sha256s go under the s3:// staging area: content-addressed, so a key names its bytes. */
+export function loadObjectFor(
+  sha256: readonly string[],
+  staging: string,
+  manifestSha256: (text: string) => string,
+): LoadObject & { partKeys: string[]; manifestKey: string; manifest: string } {
+  const base = staging.replace(/\/$/, '');
+  const partKeys = sha256.map((h) => `redshift/${h}.csv`);
+  const partUrls = partKeys.map((k) => `${base}/${k}`);
+  const manifest = manifestJson(partUrls);
+  const manifestKey = `redshift/${manifestSha256(manifest)}.manifest`;
+  return { manifestUrl: `${base}/${manifestKey}`, partUrls, partKeys, manifestKey, manifest };
+}
+
 /** A COPY manifest: every part mandatory, so a missing object fails the load instead of loading less. */
 export function manifestJson(partUrls: readonly string[]): string {
   return JSON.stringify({ entries: partUrls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';

@@ -2,6 +2,7 @@
 // overridden — files reach it as CSV parts in S3 loaded by COPY … IAM_ROLE from a manifest, no advisory locks (a
 // lock row instead), Redshift's dialect. `emulate: 'postgres'` runs the same statements on a PostgreSQL server with
 // COPY from S3 replaced by COPY FROM STDIN of the same parts (the offline check of everything the two agree on).
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
@@ -23,7 +24,7 @@ import { PartWriter, readCsvInto, readNdjsonInto, type LoadParts } from './redsh
 import {
   copySql,
   createTableSql,
-  manifestJson,
+  loadObjectFor,
   parseCopy,
   stripPhysical,
   type LoadObject,
@@ -85,6 +86,11 @@ export function resolveIamRole(explicit: string | undefined, env: NodeJS.Process
 
 let tableCounter = 0;
 
+/** sha256 of a text, hex. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly kind = 'redshift' as const;
   override readonly capabilities = REDSHIFT_CAPABILITIES;
@@ -142,18 +148,13 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   /** Uploads parts and their manifest to the S3 staging area (content-addressed keys); returns their URLs. */
   async uploadParts(parts: LoadParts): Promise<LoadObject> {
     const staging = this.opts.staging ?? 's3://emulated';
-    const partKeys = parts.sha256.map((h) => `redshift/${h}.csv`);
-    const partUrls = partKeys.map((k) => `${staging.replace(/\/$/, '')}/${k}`);
-    const manifest = manifestJson(partUrls);
-    const { createHash } = await import('node:crypto');
-    const manifestKey = `redshift/${createHash('sha256').update(manifest).digest('hex')}.manifest`;
-    const manifestUrl = `${staging.replace(/\/$/, '')}/${manifestKey}`;
+    const o = loadObjectFor(parts.sha256, staging, sha256Hex);
     if (!this.opts.emulate) {
       this.store ??= await openStore(staging);
-      for (const [i, f] of parts.files.entries()) await this.store.putFile(partKeys[i]!, f);
-      await this.store.put(manifestKey, manifest);
+      for (const [i, f] of parts.files.entries()) await this.store.putFile(o.partKeys[i]!, f);
+      await this.store.put(o.manifestKey, o.manifest);
     }
-    return { manifestUrl, partUrls };
+    return { manifestUrl: o.manifestUrl, partUrls: o.partUrls };
   }
 
   /** COPYs prepared parts into `table` (created by the caller). */
