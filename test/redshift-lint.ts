@@ -4,6 +4,8 @@ import { Dialect, parse } from '@polyglot-sql/sdk';
 
 type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A string field of a node, or '' when it is missing or not a string. */
+const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
 /** Every object node of the AST, depth first, with the key it sits under. */
 function* walk(v: unknown, key = ''): Generator<[string, Node]> {
@@ -29,8 +31,7 @@ function lintMerge(m: Node): string[] {
   const using = m.using as Node;
   if (!isNode(using.table))
     out.push('MERGE: the source is not a plain table (no subquery or CTE on Redshift)');
-  else if ((using.table as Node).alias)
-    out.push('MERGE: the source has an alias (this project qualifies by name)');
+  else if (using.table.alias) out.push('MERGE: the source has an alias (this project qualifies by name)');
   if (m.with_) out.push('MERGE: WITH is not allowed (no CTE as source on Redshift)');
   if (!m.on) out.push('MERGE: no ON clause');
   const whens = (((m.whens as Node | undefined)?.whens as Node | undefined)?.expressions ?? []) as Node[];
@@ -41,7 +42,7 @@ function lintMerge(m: Node): string[] {
     const isMatched = ((when.matched as Node).boolean as Node).value === true;
     const then = when.then as Node;
     const action = isNode(then.var)
-      ? String((then.var as Node).this)
+      ? String(then.var.this)
       : String((((then.tuple as Node).expressions as Node[])[0]!.var as Node).this);
     if (isMatched) {
       matched++;
@@ -69,9 +70,9 @@ function lintCopy(c: Node): string[] {
   else {
     const v = role.value as Node;
     const text = isNode(v.literal)
-      ? String((v.literal as Node).value)
+      ? String(v.literal.value)
       : isNode(v.column)
-        ? String(((v.column as Node).name as Node).name)
+        ? String((v.column.name as Node).name)
         : '';
     if (!(IAM_ROLE.test(text) || (isNode(v.column) && text.toUpperCase() === 'DEFAULT')))
       out.push(`COPY: IAM_ROLE ${JSON.stringify(text)} is not a role ARN or DEFAULT`);
@@ -99,24 +100,20 @@ function lintCreate(t: Node): string[] {
   }
   for (const p of (t.properties ?? []) as Node[]) {
     if (isNode(p.dist_style_property)) {
-      const s = String((((p.dist_style_property as Node).this as Node).var as Node | undefined)?.this ?? '');
+      const s = text(((p.dist_style_property.this as Node).var as Node | undefined)?.this);
       if (!DIST_STYLES.includes(s.toUpperCase()))
         out.push(`CREATE TABLE: DISTSTYLE ${s} is not one of ${DIST_STYLES.join(', ')}`);
     }
     if (isNode(p.dist_key_property)) {
-      const k = String(
-        (((p.dist_key_property as Node).this as Node).identifier as Node | undefined)?.name ?? '',
-      );
+      const k = text(((p.dist_key_property.this as Node).identifier as Node | undefined)?.name);
       if (check && !cols.has(k)) out.push(`CREATE TABLE: DISTKEY(${k}) is not a column`);
     }
     if (isNode(p.sort_key_property)) {
-      const th = (p.sort_key_property as Node).this as Node;
+      const th = p.sort_key_property.this as Node;
       const keys = isNode(th.tuple)
-        ? ((th.tuple as Node).expressions as Node[]).map((e) =>
-            String((e.identifier as Node | undefined)?.name ?? ''),
-          )
+        ? (th.tuple.expressions as Node[]).map((e) => text((e.identifier as Node | undefined)?.name))
         : isNode(th.identifier)
-          ? [String((th.identifier as Node).name)]
+          ? [String(th.identifier.name)]
           : [];
       if (keys.length === 0) out.push('CREATE TABLE: SORTKEY() names no column');
       for (const k of keys)

@@ -16,7 +16,7 @@ import { tempDir } from './helpers.js';
 import { redshiftProblems } from './redshift-lint.js';
 import { TEST_ROLE, inputFiles, runPlan } from './redshift-run.js';
 
-const pg = engines.find((e) => e.name === 'postgres') as Engine | undefined;
+const pg: Engine | undefined = engines.find((e) => e.name === 'postgres');
 const duck = engines.find((e) => e.name === 'duckdb')!;
 
 function copyDir(from: string, to: string): void {
@@ -117,10 +117,10 @@ describe.skipIf(pg === undefined)('Redshift SQL on the PostgreSQL stand-in', () 
       expect(wh.dialect.sortAggregatesShareOrder).toBe(true);
       const seen: string[] = [];
       const query = wh.query.bind(wh);
-      wh.query = ((sql: string, params?: readonly SqlValue[]) => {
+      wh.query = (sql: string, params?: readonly SqlValue[]) => {
         seen.push(sql);
         return query(sql, params);
-      }) as typeof wh.query;
+      };
       expectSameAnswers(duckAnswers, await computeAnswers(wh));
       // Every query the answers sent passes the parse gate: no FILTER, one ORDER BY per statement's medians.
       expect(seen.length).toBeGreaterThan(10);
