@@ -95,7 +95,37 @@ CREATE TABLE IF NOT EXISTS movalytics.run (
   message VARCHAR(65535),
   package_id VARCHAR(65535),
   triggered_by VARCHAR(65535),
-  external_id VARCHAR(65535)
+  external_id VARCHAR(65535),
+  parameters VARCHAR(65535)
+);
+
+CREATE TABLE IF NOT EXISTS movalytics.task_run (
+  run_id INTEGER NOT NULL,
+  task VARCHAR(65535) NOT NULL,
+  attempt INTEGER NOT NULL,
+  state VARCHAR(65535) NOT NULL,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  ms DOUBLE PRECISION,
+  detail VARCHAR(65535),
+  rows_in BIGINT,
+  rows_out BIGINT,
+  bytes BIGINT,
+  error_class VARCHAR(65535),
+  error_message VARCHAR(65535),
+  retryable BOOLEAN,
+  worker VARCHAR(65535),
+  PRIMARY KEY (run_id, task, attempt)
+);
+
+CREATE TABLE IF NOT EXISTS movalytics.task_log (
+  run_id INTEGER NOT NULL,
+  task VARCHAR(65535) NOT NULL,
+  attempt INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  logged_at TIMESTAMP NOT NULL,
+  line VARCHAR(65535) NOT NULL,
+  PRIMARY KEY (run_id, task, attempt, seq)
 );
 
 CREATE TABLE IF NOT EXISTS movalytics.file_state (
