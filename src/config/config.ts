@@ -140,6 +140,9 @@ export function loadConfig(
   const merged = configSchema.safeParse({ ...fromFile, ...defined });
   if (!merged.success) throw new ConfigError(firstIssue(merged.error, 'configuration'));
   const c = merged.data;
+  // Redshift COPYs from the S3 staging area: the location carries it unless it names its own.
+  if (c.warehouse.kind === 'redshift' && c.warehouse.staging === undefined && /^s3:\/\//i.test(c.staging))
+    c.warehouse = { ...c.warehouse, staging: c.staging };
   return {
     ...c,
     input: path.resolve(cwd, c.input),

@@ -26,6 +26,12 @@ const INT32 = { lo: '-2147483648', hi: '2147483647' };
 const INT64 = { lo: '-9223372036854775808', hi: '9223372036854775807' };
 
 export class PostgresFamilyDialect {
+  /**
+   * Whether every sort-based aggregate (percentile_cont, median, listagg) in one statement must use the same ORDER BY
+   * (Redshift): callers then compute such aggregates in separate statements.
+   */
+  readonly sortAggregatesShareOrder: boolean = false;
+
   /** Quotes an identifier: `"a""b"`. */
   quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;

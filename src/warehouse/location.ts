@@ -6,6 +6,9 @@ import { isLibpqConnectionString, redactLocation } from '../redact.js';
 /** Default parallel COPY streams for a large file into PostgreSQL (3 measured fastest on 2 cores). */
 export const DEFAULT_PG_LOAD_STREAMS = 3;
 
+/** An IAM role ARN as COPY's IAM_ROLE takes it (any partition: aws, aws-cn, aws-us-gov), or DEFAULT. */
+export const IAM_ROLE_RE = /^(?:DEFAULT|arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+)$/;
+
 export const warehouseLocationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('duckdb'), path: z.string().min(1) }).strict(),
   z
@@ -17,7 +20,23 @@ export const warehouseLocationSchema = z.discriminatedUnion('kind', [
       loadStreams: z.number().int().min(1).max(16).default(DEFAULT_PG_LOAD_STREAMS),
     })
     .strict(),
-  z.object({ kind: z.literal('redshift'), url: z.string().regex(/^redshift:\/\//i) }).strict(),
+  z
+    .object({
+      kind: z.literal('redshift'),
+      /** redshift://USER@ENDPOINT:5439/DB[?iam_role=ARN]; the password comes from PGPASSWORD, never the URL. */
+      url: z.string().regex(/^redshift:\/\//i, 'must start with redshift://'),
+      /** The IAM role COPY reads S3 with (an ARN, or DEFAULT); else the URL's iam_role, else MOVALYTICS_REDSHIFT_IAM_ROLE. */
+      iamRole: z
+        .string()
+        .regex(IAM_ROLE_RE, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) or DEFAULT')
+        .optional(),
+      /** The s3:// staging area COPY loads from (the config's `staging` when that is S3). */
+      staging: z
+        .string()
+        .regex(/^s3:\/\//i, 'must be an s3:// URL')
+        .optional(),
+    })
+    .strict(),
 ]);
 export type WarehouseLocation = z.infer<typeof warehouseLocationSchema>;
 
@@ -28,7 +47,7 @@ const SCHEME_RE = /^([a-z][a-z0-9+.-]*):(\/\/)?/i;
 
 /**
  * Reads `duckdb:PATH` or a plain path (DuckDB), `postgres://…` / `postgresql://…` (PostgreSQL), `redshift://…`
- * (reserved). A Windows drive letter (`C:\…`) is a path, not a scheme.
+ * (Redshift, `?iam_role=ARN`). A Windows drive letter (`C:\…`) is a path, not a scheme.
  */
 export function parseWarehouseLocation(text: string): ParsedLocation {
   // Taken as a path, a libpq string would create a file named after its password.
@@ -53,12 +72,30 @@ export function parseWarehouseLocation(text: string): ParsedLocation {
         ok: true,
         location: { kind: 'postgres', url: text, loadStreams: DEFAULT_PG_LOAD_STREAMS },
       };
-    case 'redshift':
-      return { ok: true, location: { kind: 'redshift', url: text } };
+    case 'redshift': {
+      let role: string | null;
+      try {
+        role = new URL(text).searchParams.get('iam_role');
+      } catch {
+        return {
+          ok: false,
+          message: `warehouse "${redactLocation(text)}" is not a URL: use redshift://USER@ENDPOINT:5439/DB`,
+        };
+      }
+      if (role !== null && !IAM_ROLE_RE.test(role))
+        return {
+          ok: false,
+          message: `warehouse "${redactLocation(text)}": iam_role "${role}" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) or DEFAULT`,
+        };
+      return {
+        ok: true,
+        location: { kind: 'redshift', url: text, ...(role === null ? {} : { iamRole: role }) },
+      };
+    }
     default:
       return {
         ok: false,
-        message: `unknown warehouse scheme "${scheme}:" — use a DuckDB file path, duckdb:PATH or postgres://user@host/db`,
+        message: `unknown warehouse scheme "${scheme}:" — use a DuckDB file path, duckdb:PATH, postgres://user@host/db or redshift://user@endpoint:5439/db`,
       };
   }
 }

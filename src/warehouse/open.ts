@@ -2,10 +2,10 @@
 // engine's folder that names engines.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { ConfigError } from '../errors.js';
 import { DuckDbWarehouse } from './duckdb/index.js';
 import type { WarehouseLocation } from './location.js';
 import { PostgresWarehouse, describePostgresUrl } from './postgres/index.js';
+import { RedshiftWarehouse, describeRedshiftUrl } from './redshift/index.js';
 import type { Warehouse } from './warehouse.js';
 
 export interface OpenOptions {
@@ -39,10 +39,7 @@ export function describeLocation(loc: WarehouseLocation): string {
     case 'postgres':
       return describePostgresUrl(loc.url);
     case 'redshift':
-      return describePostgresUrl(loc.url.replace(/^redshift:/i, 'postgres:')).replace(
-        /^postgres:/,
-        'redshift:',
-      );
+      return describeRedshiftUrl(loc.url);
     default: {
       const never: never = loc;
       throw new Error(`unknown warehouse ${String(never)}`);
@@ -58,9 +55,11 @@ export async function openWarehouse(loc: WarehouseLocation, opts: OpenOptions = 
     case 'postgres':
       return PostgresWarehouse.open({ url: loc.url, loadStreams: loc.loadStreams });
     case 'redshift':
-      throw new ConfigError(
-        `warehouse ${describeLocation(loc)}: Redshift is not yet supported — use a DuckDB file or postgres://user@host/db`,
-      );
+      return RedshiftWarehouse.openRedshift({
+        url: loc.url,
+        ...(loc.iamRole === undefined ? {} : { iamRole: loc.iamRole }),
+        ...(loc.staging === undefined ? {} : { staging: loc.staging }),
+      });
     default: {
       const never: never = loc;
       throw new Error(`unknown warehouse ${String(never)}`);

@@ -11,6 +11,7 @@ import { registerDag } from './dag.js';
 import { registerRuns } from './runs.js';
 import { registerSchedule } from './schedule.js';
 import { registerWorker } from './worker.js';
+import { registerSql } from './sql.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -26,4 +27,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerRuns,
   registerSchedule,
   registerWorker,
+  registerSql,
 ];

@@ -389,9 +389,25 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
   const tieSql = `SELECT COALESCE(SUM(t * t * t - t), 0) AS tie_sum FROM (
       SELECT COUNT(*) AS t FROM ${MARTS_SCHEMA}.revenue_movie GROUP BY revenue) x`;
 
+  // Where an engine wants one ORDER BY for all sort-based aggregates of a statement (Redshift), the real-dollar
+  // median comes from a statement of its own, joined back by group here.
+  const groupRows = async (col: 'month' | 'quarter'): Promise<Row[]> => {
+    if (!wh.dialect.sortAggregatesShareOrder) return wh.query(groupSql(col), [cpi.value]);
+    const nominal = await wh.query(
+      `SELECT ${col} AS grp, COUNT(*) AS n, ${median} AS median, COUNT(cpi) AS n_cpi
+     FROM ${revenueSource(cpi)} GROUP BY ${col}`,
+    );
+    const real = await wh.query(
+      `SELECT ${col} AS grp, ${medianReal} AS median_real
+     FROM ${revenueSource(cpi)} GROUP BY ${col}`,
+      [cpi.value],
+    );
+    const byGrp = new Map(real.map((r) => [num0(r.grp), r.median_real ?? null]));
+    return nominal.map((r) => ({ ...r, median_real: byGrp.get(num0(r.grp)) ?? null }));
+  };
   const [monthRows, quarterRows, rankRows, tieRows, totRows, revenueRows] = [
-    await wh.query(groupSql('month'), [cpi.value]),
-    await wh.query(groupSql('quarter'), [cpi.value]),
+    await groupRows('month'),
+    await groupRows('quarter'),
     await wh.query(rankSql),
     await wh.query(tieSql),
     await wh.query(`SELECT COUNT(*) AS n FROM ${MARTS_SCHEMA}.revenue_movie`),

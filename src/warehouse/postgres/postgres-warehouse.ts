@@ -17,8 +17,10 @@ import type {
   Row,
   SqlValue,
   Warehouse,
+  WarehouseKind,
   WarehouseSession,
 } from '../warehouse.js';
+import type { PostgresFamilyDialect } from '../dialect.js';
 import { WarehouseLockedError } from '../warehouse.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { isDataError, isTransient, toWarehouseError } from './postgres-errors.js';
@@ -95,19 +97,21 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 let tableCounter = 0;
 
 export class PostgresWarehouse implements Warehouse {
-  readonly kind = 'postgres' as const;
-  readonly capabilities = POSTGRES_CAPABILITIES;
-  readonly dialect = postgresDialect;
+  // Typed as the interface's, so an engine of the PostgreSQL family (Redshift) can extend this class.
+  readonly kind: WarehouseKind = 'postgres';
+  readonly capabilities: Capabilities = POSTGRES_CAPABILITIES;
+  readonly dialect: PostgresFamilyDialect = postgresDialect;
   readonly displayName: string;
-  private inTransaction = false;
-  private lockHeld = false;
+  protected inTransaction = false;
+  protected lockHeld = false;
 
-  private constructor(
-    private client: pg.Client,
-    private readonly url: string,
+  protected constructor(
+    protected client: pg.Client,
+    protected readonly url: string,
     private readonly loadStreams: number,
+    displayName?: string,
   ) {
-    this.displayName = describePostgresUrl(url);
+    this.displayName = displayName ?? describePostgresUrl(url);
   }
 
   /** Connects, retrying a refused or dropped connection with backoff. */
@@ -117,7 +121,7 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   /** Runs `fn` on the session; outside a transaction a transient failure is retried (reconnecting if it was lost). */
-  private async run<T>(sql: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  protected async run<T>(sql: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn(this.client);
@@ -128,10 +132,15 @@ export class PostgresWarehouse implements Warehouse {
         await sleep(200 * 2 ** attempt);
         if (!isConnected(this.client)) {
           this.client.end().catch(() => undefined);
-          this.client = await connect(this.url, this.displayName);
+          this.client = await this.reconnect();
         }
       }
     }
+  }
+
+  /** A new session like the first (an engine of the family sets its own session options). */
+  protected reconnect(): Promise<pg.Client> {
+    return connect(this.url, this.displayName);
   }
 
   async exec(sql: string): Promise<void> {
@@ -359,7 +368,7 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async openSession(): Promise<WarehouseSession> {
-    const client = await connect(this.url, this.displayName);
+    const client = await this.reconnect();
     const where = this.displayName;
     const run = async <R>(sql: string, fn: () => Promise<R>): Promise<R> => {
       try {
@@ -384,17 +393,17 @@ export class PostgresWarehouse implements Warehouse {
   }
 }
 
+const SESSION_SQL = `SET client_min_messages = warning; SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'`;
+
 /** A connected session with this adapter's type parsers; transient connection failures are retried with backoff. */
-async function connect(url: string, where: string): Promise<pg.Client> {
+export async function connect(url: string, where: string, sessionSql = SESSION_SQL): Promise<pg.Client> {
   for (let attempt = 0; ; attempt++) {
     const client = new pg.Client({ connectionString: url, types: TYPES, application_name: 'movalytics' });
     // A session dropped while idle emits 'error'; the next statement fails and is retried on a new session.
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.query(
-        `SET client_min_messages = warning; SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'`,
-      );
+      await client.query(sessionSql);
       return client;
     } catch (err) {
       await client.end().catch(() => undefined);

@@ -1,0 +1,129 @@
+// `movalytics sql --warehouse redshift://… [--statement ddl|load|merge|answers]`: prints the Redshift SQL of a load of
+// the input folder — physical DDL, COPY from the S3 manifests, de-duplicate + MERGE in one transaction, the answer
+// marts — so it can be reviewed before a paid cluster runs it. Reads the input (to size VARCHARs and name the
+// content-addressed parts); touches no warehouse and uploads nothing.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { UsageError } from '../../errors.js';
+import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
+import { cleanMovies } from '../../stages/load/clean-movies.js';
+import { CPI_HEADER_RE, classifyFile } from '../../stages/stage/input-layout.js';
+import {
+  STATEMENT_KINDS,
+  loadObjectFor,
+  planStatements,
+  resolveIamRole,
+  sha256Hex,
+  type LoadObject,
+  type StagingName,
+  type StatementKind,
+} from '../../warehouse/redshift/index.js';
+import { prepareModelLoad, type ModelLoadFiles } from '../../warehouse/redshift/redshift-model-load.js';
+
+interface SqlFlags {
+  warehouse?: string;
+  statement?: string;
+  input?: string;
+  staging?: string;
+  config?: string;
+}
+
+/** The model's input files in `dir`, by the stage's naming rules (ratings_small.csv and other decoys left out). */
+function findInputs(dir: string): Omit<ModelLoadFiles, 'movies'> & { metadata?: string } {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    names = readdirSync(dir).sort();
+  } catch {
+    throw new UsageError(`input ${dir} is not a folder: pass --input with the Kaggle CSVs and the FRED file`);
+  }
+  const out: Omit<ModelLoadFiles, 'movies'> & { metadata?: string } = { ratings: [], cpi: [] };
+  const ratings: string[] = [];
+  const cpi: { file: string; series: string }[] = [];
+  for (const n of names) {
+    const f = path.join(dir, n);
+    const role = classifyFile(n).role;
+    if (role === 'ratings') ratings.push(f);
+    else if (role === 'links') out.links = f;
+    else if (role === 'movies_metadata') out.metadata = f;
+    else if (role === 'cpi') {
+      const header = (readFileSync(f, 'utf8').split(/\r?\n/, 1)[0] ?? '').replace(/^\uFEFF/, '');
+      const series = CPI_HEADER_RE.exec(header)?.[1];
+      if (series !== undefined) cpi.push({ file: f, series });
+    }
+  }
+  // ratings.csv first, then incremental drops by name: a later drop's rating wins (as the run orders them).
+  ratings.sort((a, b) =>
+    path.basename(a) === 'ratings.csv' ? -1 : path.basename(b) === 'ratings.csv' ? 1 : a.localeCompare(b),
+  );
+  return { ...out, ratings, cpi };
+}
+
+export function registerSql(program: Command): void {
+  program
+    .command('sql')
+    .description('print the Redshift SQL a load of the input would send (DDL, COPY, MERGE, answer marts)')
+    .option('--warehouse <url>', 'redshift://USER@ENDPOINT:5439/DB?iam_role=ARN')
+    .option('--statement <kind>', `${STATEMENT_KINDS.join(' | ')} (default: all, in that order)`)
+    .option('--input <dir>', "the input folder (default: the config's input)")
+    .option('--staging <s3url>', "s3://BUCKET/PREFIX the load files go to (default: the config's staging)")
+    .option('--config <file>', 'config file (default ./movalytics.config.json when present)')
+    .action(async (flags: SqlFlags) => {
+      const kinds: StatementKind[] =
+        flags.statement === undefined ? [...STATEMENT_KINDS] : [flags.statement as StatementKind];
+      if (!(STATEMENT_KINDS as readonly string[]).includes(kinds[0]!))
+        throw new UsageError(
+          `unknown --statement ${JSON.stringify(flags.statement)}: use one of ${STATEMENT_KINDS.join(', ')}`,
+        );
+      const config = loadConfig({
+        ...(flags.config === undefined ? {} : { configPath: flags.config }),
+        overrides: { warehouse: flags.warehouse, input: flags.input, staging: flags.staging },
+      });
+      const loc = config.warehouse;
+      if (loc.kind !== 'redshift')
+        throw new UsageError(
+          'movalytics sql prints Redshift SQL: pass --warehouse redshift://USER@ENDPOINT:5439/DB?iam_role=ARN',
+        );
+      const iamRole = resolveIamRole(loc.iamRole, process.env);
+      const staging = loc.staging;
+      if (staging === undefined)
+        throw new UsageError(
+          'Redshift loads from S3: pass --staging s3://BUCKET/PREFIX (or "staging" in the config)',
+        );
+      const found = findInputs(config.input);
+      const work = await mkdtemp(path.join(tmpdir(), 'movalytics-sql-'));
+      try {
+        const files: ModelLoadFiles = { ...found };
+        if (found.metadata !== undefined) {
+          const clean = await cleanMovies(found.metadata, path.join(work, 'clean'));
+          files.movies = {
+            movies: clean.moviesFile,
+            genres: clean.genresFile,
+            movieGenres: clean.movieGenresFile,
+          };
+        }
+        const load = await prepareModelLoad(files, path.join(work, 'parts'));
+        const objects: Partial<Record<StagingName, LoadObject>> = {};
+        for (const [name, parts] of Object.entries(load.parts))
+          if (parts) objects[name as StagingName] = loadObjectFor(parts.sha256, staging, sha256Hex);
+        const input = { objects, bytes: load.bytes, auth: { iamRole }, runStartedAt: new Date() };
+        const model = {
+          views: MODEL_VIEWS,
+          metaDdl: META_TABLES,
+          genreCount: load.parts.genre_in?.rows ?? 0,
+        };
+        const out: string[] = [];
+        for (const kind of kinds) {
+          out.push(`-- ${kind}`);
+          for (const sql of planStatements(kind, input, model)) out.push(`${sql};\n`);
+        }
+        process.stdout.write(out.join('\n'));
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,14 @@
+// Redshift engine: the PostgreSQL adapter extended — COPY from S3 manifests, plain MERGE, Redshift's dialect.
+export {
+  RedshiftWarehouse,
+  REDSHIFT_CAPABILITIES,
+  describeRedshiftUrl,
+  redshiftToPostgresUrl,
+  resolveIamRole,
+  sha256Hex,
+  type RedshiftOptions,
+} from './redshift-warehouse.js';
+export { RedshiftDialect, redshiftDialect } from './redshift-dialect.js';
+export { toRedshiftError } from './redshift-errors.js';
+export * from './redshift-plan.js';
+export { PartWriter, readCsvInto, readNdjsonInto, type LoadParts } from './redshift-load-files.js';

@@ -1,0 +1,538 @@
+// The Redshift load plan for the full model, as pure SQL text: physical DDL, COPY from S3 manifests, staging →
+// de-duplicate → plain MERGE in one transaction, and the answer marts. docs/redshift.md explains every choice.
+import { martDdl } from '../../stages/answers/marts.js';
+import type { ColumnType } from '../warehouse.js';
+
+/** Redshift's widest VARCHAR, in bytes. */
+export const REDSHIFT_MAX_VARCHAR = 65535;
+
+/** How a table's rows are spread over the slices. */
+export type DistStyle =
+  { style: 'ALL' } | { style: 'KEY'; key: string } | { style: 'EVEN' } | { style: 'AUTO' };
+
+export interface RsColumn {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly notNull?: boolean;
+}
+
+/** A table of the model with its Redshift physical design. */
+export interface RsTable {
+  /** Schema-qualified. */
+  readonly name: string;
+  readonly columns: readonly RsColumn[];
+  readonly primaryKey: readonly string[];
+  readonly dist: DistStyle;
+  readonly sortKey: readonly string[];
+}
+
+const I = 'INTEGER' as const;
+const V = 'VARCHAR' as const;
+const D = 'DOUBLE PRECISION' as const;
+
+/**
+ * The model on Redshift. The rating fact is distributed on movielens_id: every answer reaches a movie from a rating
+ * through movie_link ON movielens_id, and the marts GROUP BY movielens_id first, so that grouping stays on the slice;
+ * the incoming ratings are distributed the same way, so de-duplication and the MERGE join stay local too. The
+ * dimensions are small (≤ 46k rows) and DISTSTYLE ALL: a copy on every node, so no join to them moves data.
+ */
+export const RS_MODEL: readonly RsTable[] = [
+  {
+    name: 'movies.movie',
+    columns: [
+      { name: 'movie_id', type: I, notNull: true },
+      { name: 'imdb_id', type: V },
+      { name: 'title', type: V },
+      { name: 'original_title', type: V },
+      { name: 'original_language', type: V },
+      { name: 'is_adult', type: 'BOOLEAN' },
+      { name: 'status', type: V },
+      { name: 'release_date', type: 'DATE' },
+      { name: 'budget', type: 'BIGINT' },
+      { name: 'revenue', type: 'BIGINT' },
+      { name: 'runtime', type: D },
+      { name: 'popularity', type: D },
+      { name: 'vote_average', type: D },
+      { name: 'vote_count', type: I },
+    ],
+    primaryKey: ['movie_id'],
+    dist: { style: 'ALL' },
+    sortKey: ['release_date'],
+  },
+  {
+    name: 'movies.genre',
+    columns: [
+      { name: 'genre_id', type: I, notNull: true },
+      { name: 'name', type: V, notNull: true },
+    ],
+    primaryKey: ['genre_id'],
+    dist: { style: 'ALL' },
+    sortKey: ['genre_id'],
+  },
+  {
+    name: 'movies.movie_genre',
+    columns: [
+      { name: 'movie_id', type: I, notNull: true },
+      { name: 'genre_id', type: I, notNull: true },
+    ],
+    primaryKey: ['movie_id', 'genre_id'],
+    dist: { style: 'ALL' },
+    sortKey: ['genre_id', 'movie_id'],
+  },
+  {
+    name: 'movies.movie_link',
+    columns: [
+      { name: 'movielens_id', type: I, notNull: true },
+      { name: 'imdb_id', type: V },
+      { name: 'tmdb_id', type: I },
+    ],
+    primaryKey: ['movielens_id'],
+    dist: { style: 'ALL' },
+    sortKey: ['movielens_id'],
+  },
+  {
+    name: 'movies.rating',
+    columns: [
+      { name: 'user_id', type: I, notNull: true },
+      { name: 'movielens_id', type: I, notNull: true },
+      { name: 'rating', type: D, notNull: true },
+      { name: 'rated_at', type: 'TIMESTAMP', notNull: true },
+    ],
+    primaryKey: [],
+    dist: { style: 'KEY', key: 'movielens_id' },
+    sortKey: ['movielens_id', 'rated_at'],
+  },
+  {
+    // "date" quoted: a type name, which Redshift's grammar (and the parse gate) will not take as a bare identifier.
+    name: 'movies."date"',
+    columns: [
+      { name: '"date"', type: 'DATE', notNull: true },
+      { name: 'day', type: I, notNull: true },
+      { name: 'week', type: I, notNull: true },
+      { name: 'month', type: I, notNull: true },
+      { name: 'quarter', type: I, notNull: true },
+      { name: 'year', type: I, notNull: true },
+    ],
+    primaryKey: ['"date"'],
+    dist: { style: 'ALL' },
+    sortKey: ['"date"'],
+  },
+  {
+    name: 'movies.cpi',
+    columns: [
+      { name: 'month', type: 'DATE', notNull: true },
+      { name: 'series_id', type: V, notNull: true },
+      { name: 'value', type: D },
+    ],
+    primaryKey: ['series_id', 'month'],
+    dist: { style: 'ALL' },
+    sortKey: ['series_id', 'month'],
+  },
+];
+
+/** The staging tables COPY fills, one per load file, typed as the file's columns (not the model's). */
+export const RS_STAGING: Readonly<Record<StagingName, RsTable>> = {
+  rating_in: {
+    name: 'staging.rating_in',
+    columns: [
+      { name: 'user_id', type: I },
+      { name: 'movielens_id', type: I },
+      { name: 'rating', type: D },
+      { name: 'rated_epoch', type: 'BIGINT' },
+    ],
+    primaryKey: [],
+    dist: { style: 'KEY', key: 'movielens_id' },
+    sortKey: ['movielens_id', 'user_id'],
+  },
+  link_in: {
+    name: 'staging.link_in',
+    columns: [
+      { name: 'movielens_id', type: I },
+      { name: 'imdb_id', type: V },
+      { name: 'tmdb_id', type: I },
+    ],
+    primaryKey: [],
+    dist: { style: 'EVEN' },
+    sortKey: [],
+  },
+  cpi_in: {
+    name: 'staging.cpi_in',
+    columns: [
+      { name: 'series_id', type: V },
+      { name: 'date', type: V },
+      { name: 'value', type: V },
+    ],
+    primaryKey: [],
+    dist: { style: 'EVEN' },
+    sortKey: [],
+  },
+  movie_in: {
+    name: 'staging.movie_in',
+    columns: RS_MODEL[0]!.columns.map((c) => ({ name: c.name, type: c.type })),
+    primaryKey: [],
+    dist: { style: 'EVEN' },
+    sortKey: [],
+  },
+  genre_in: {
+    name: 'staging.genre_in',
+    columns: [
+      { name: 'genre_id', type: I },
+      { name: 'name', type: V },
+    ],
+    primaryKey: [],
+    dist: { style: 'EVEN' },
+    sortKey: [],
+  },
+  movie_genre_in: {
+    name: 'staging.movie_genre_in',
+    columns: [
+      { name: 'movie_id', type: I },
+      { name: 'genre_id', type: I },
+    ],
+    primaryKey: [],
+    dist: { style: 'EVEN' },
+    sortKey: [],
+  },
+};
+export const STAGING_NAMES = [
+  'rating_in',
+  'link_in',
+  'cpi_in',
+  'movie_in',
+  'genre_in',
+  'movie_genre_in',
+] as const;
+export type StagingName = (typeof STAGING_NAMES)[number];
+
+/** Largest value in bytes (UTF-8) per VARCHAR column, keyed `schema.table.column`; measured from the load files. */
+export type VarcharBytes = Readonly<Record<string, number>>;
+
+/**
+ * The declared size of a VARCHAR whose longest value is `maxBytes` bytes: twice that (room for later loads) rounded
+ * up to a power of two, at least 32, at most 65535. Redshift counts bytes: 'é' is 2, an emoji 4.
+ */
+export function varcharSize(maxBytes: number): number {
+  if (maxBytes > REDSHIFT_MAX_VARCHAR)
+    throw new RangeError(
+      `a value of ${maxBytes} bytes does not fit Redshift's widest VARCHAR (${REDSHIFT_MAX_VARCHAR} bytes)`,
+    );
+  let n = 32;
+  while (n < maxBytes * 2 && n < REDSHIFT_MAX_VARCHAR) n *= 2;
+  return Math.min(n, REDSHIFT_MAX_VARCHAR);
+}
+
+function columnType(table: RsTable, c: RsColumn, bytes: VarcharBytes): string {
+  if (c.type !== 'VARCHAR') return c.type;
+  return `VARCHAR(${varcharSize(bytes[`${table.name}.${c.name}`] ?? 0)})`;
+}
+
+function distSql(dist: DistStyle): string[] {
+  switch (dist.style) {
+    case 'ALL':
+    case 'EVEN':
+    case 'AUTO':
+      return [`DISTSTYLE ${dist.style}`];
+    case 'KEY':
+      return ['DISTSTYLE KEY', `DISTKEY(${dist.key})`];
+    default: {
+      const never: never = dist;
+      throw new Error(`unknown dist style ${String(never)}`);
+    }
+  }
+}
+
+/** Table attributes after the column list: dist style, dist key, sort key (compound when it has several columns). */
+function tableAttributes(t: RsTable): string[] {
+  const sort =
+    t.sortKey.length === 0
+      ? []
+      : [`${t.sortKey.length > 1 ? 'COMPOUND ' : ''}SORTKEY(${t.sortKey.join(', ')})`];
+  return [...distSql(t.dist), ...sort];
+}
+
+/**
+ * CREATE TABLE with the physical design. No column names an ENCODE, so Redshift's ENCODE AUTO (its default when no
+ * column does) chooses and changes every column's compression.
+ */
+export function createTableSql(t: RsTable, bytes: VarcharBytes, ifNotExists = true): string {
+  const cols = t.columns.map((c) => `  ${c.name} ${columnType(t, c, bytes)}${c.notNull ? ' NOT NULL' : ''}`);
+  if (t.primaryKey.length > 0) cols.push(`  PRIMARY KEY (${t.primaryKey.join(', ')})`);
+  return `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${t.name} (\n${cols.join(',\n')}\n)\n${tableAttributes(t).join('\n')}`;
+}
+
+/** The run metadata tables on Redshift: the model's DDL with each VARCHAR at Redshift's widest (tiny tables). */
+export function metaTableSql(ddl: string): string {
+  return ddl.replace(/\bVARCHAR\b(?!\()/g, `VARCHAR(${REDSHIFT_MAX_VARCHAR})`).replace(/ *--[^\n]*/g, '');
+}
+
+/** Where one load file went in S3, after it was split into parts. */
+export interface LoadObject {
+  /** The manifest's s3:// URL. */
+  manifestUrl: string;
+  /** The parts' s3:// URLs, in order. */
+  partUrls: readonly string[];
+}
+
+/** Where parts with these sha256s go under the s3:// staging area: content-addressed, so a key names its bytes. */
+export function loadObjectFor(
+  sha256: readonly string[],
+  staging: string,
+  manifestSha256: (text: string) => string,
+): LoadObject & { partKeys: string[]; manifestKey: string; manifest: string } {
+  const base = staging.replace(/\/$/, '');
+  const partKeys = sha256.map((h) => `redshift/${h}.csv`);
+  const partUrls = partKeys.map((k) => `${base}/${k}`);
+  const manifest = manifestJson(partUrls);
+  const manifestKey = `redshift/${manifestSha256(manifest)}.manifest`;
+  return { manifestUrl: `${base}/${manifestKey}`, partUrls, partKeys, manifestKey, manifest };
+}
+
+/** A COPY manifest: every part mandatory, so a missing object fails the load instead of loading less. */
+export function manifestJson(partUrls: readonly string[]): string {
+  return JSON.stringify({ entries: partUrls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';
+}
+
+export interface CopyAuth {
+  /** An IAM role ARN, or 'DEFAULT' (the cluster's default role). */
+  iamRole: string;
+  /** The bucket's region when it is not the cluster's. */
+  region?: string;
+}
+
+/**
+ * COPY from a manifest. Always a manifest, even for one part: COPY FROM 's3://b/p' loads every object whose key
+ * starts with p (part-1 would take part-10 too). EMPTYASNULL: an unquoted empty field is NULL, as in PostgreSQL's CSV;
+ * the load files quote every string, so an empty string stays one. The options are spelled with AS, in this order.
+ */
+export function copySql(table: RsTable, manifestUrl: string, auth: CopyAuth): string {
+  const cols = table.columns.map((c) => c.name).join(', ');
+  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quote(auth.iamRole);
+  const region = auth.region ? ` REGION AS ${quote(auth.region)}` : '';
+  return `COPY ${table.name} (${cols})
+FROM ${quote(manifestUrl)}
+IAM_ROLE ${role}
+FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST${region}`;
+}
+
+function quote(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** What one run loads into Redshift: the load objects of each staging table present in the run. */
+export interface RedshiftLoadInput {
+  objects: Partial<Record<StagingName, LoadObject>>;
+  /** VARCHAR byte maxima of the data (model and staging columns). */
+  bytes: VarcharBytes;
+  auth: CopyAuth;
+  /** The upper bound of a plausible rating time (the run start). */
+  runStartedAt: Date;
+}
+
+export const STATEMENT_KINDS = ['ddl', 'load', 'merge', 'answers'] as const;
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
+
+/** The DDL of the model: schemas, tables with their physical design, the mapped-rating view, run metadata. */
+export function ddlStatements(
+  bytes: VarcharBytes,
+  metaDdl: readonly string[],
+  views: readonly string[],
+): string[] {
+  return [
+    'CREATE SCHEMA IF NOT EXISTS movies',
+    'CREATE SCHEMA IF NOT EXISTS movalytics',
+    'CREATE SCHEMA IF NOT EXISTS staging',
+    ...RS_MODEL.map((t) => createTableSql(t, bytes)),
+    ...views,
+    ...metaDdl.map(metaTableSql),
+  ];
+}
+
+/** Fresh staging tables and one COPY into each, for the load files this run has. */
+export function loadStatements(input: RedshiftLoadInput): string[] {
+  const out: string[] = [];
+  for (const name of STAGING_NAMES) {
+    const obj = input.objects[name];
+    if (obj === undefined) continue;
+    const t = RS_STAGING[name];
+    out.push(`DROP TABLE IF EXISTS ${t.name}`);
+    out.push(createTableSql(t, input.bytes, false));
+    out.push(copySql(t, obj.manifestUrl, input.auth));
+  }
+  return out;
+}
+
+/**
+ * A plain Redshift MERGE: no alias on the target, a table as source, the key equalities as ON, one WHEN MATCHED
+ * UPDATE without a condition and one WHEN NOT MATCHED INSERT. Columns are qualified by table name (no aliases at all,
+ * so the same text runs on PostgreSQL 15).
+ */
+export function plainMerge(
+  target: string,
+  source: string,
+  columns: readonly string[],
+  key: readonly string[],
+): string {
+  const on = key.map((k) => `${target}.${k} = ${source}.${k}`).join(' AND ');
+  const rest = columns.filter((c) => !key.includes(c));
+  // Redshift's MERGE takes both clauses; a key-only table updates its key to itself.
+  const set = (rest.length > 0 ? rest : key).map((c) => `${c} = ${source}.${c}`).join(', ');
+  return `MERGE INTO ${target}
+USING ${source}
+ON ${on}
+WHEN MATCHED THEN UPDATE SET ${set}
+WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `${source}.${c}`).join(', ')})`;
+}
+
+const FIRST_RATING_EPOCH = Date.parse('1995-01-01T00:00:00Z') / 1000;
+
+/** The value rules of an incoming rating (the same as the other engines' load). */
+export function ratingValidSql(runStartedAt: Date): string {
+  const last = Math.floor(runStartedAt.getTime() / 1000);
+  return `user_id > 0 AND movielens_id > 0 AND rating BETWEEN 0.5 AND 5.0 AND rating * 2 = floor(rating * 2) AND rated_epoch BETWEEN ${FIRST_RATING_EPOCH} AND ${last}`;
+}
+
+const ratingCols = ['user_id', 'movielens_id', 'rating', 'rated_at'];
+
+/** Ratings: keep one row per key (later timestamp, then higher rating), drop those a stored rating is newer than, MERGE. */
+function mergeRatings(input: RedshiftLoadInput): string[] {
+  const n = 'staging.rating_new';
+  return [
+    `DROP TABLE IF EXISTS ${n}`,
+    `CREATE TABLE ${n}
+DISTSTYLE KEY
+DISTKEY(movielens_id)
+COMPOUND SORTKEY(movielens_id, user_id)
+AS
+SELECT user_id, movielens_id, rating, rated_at FROM (
+  SELECT user_id, movielens_id, rating, TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS rated_at,
+         ROW_NUMBER() OVER (PARTITION BY user_id, movielens_id ORDER BY rated_epoch DESC, rating DESC) AS rn
+  FROM staging.rating_in
+  WHERE ${ratingValidSql(input.runStartedAt)}
+) d
+WHERE rn = 1`,
+    `DELETE FROM ${n}
+WHERE EXISTS (SELECT 1 FROM movies.rating WHERE movies.rating.user_id = ${n}.user_id AND movies.rating.movielens_id = ${n}.movielens_id AND movies.rating.rated_at > ${n}.rated_at)`,
+    plainMerge('movies.rating', n, ratingCols, ['user_id', 'movielens_id']),
+  ];
+}
+
+/** Links: positive movieIds; a movieId listed twice keeps the smallest tmdbId, then imdbId. */
+function mergeLinks(): string[] {
+  const n = 'staging.link_new';
+  return [
+    `DROP TABLE IF EXISTS ${n}`,
+    `CREATE TABLE ${n}
+DISTSTYLE ALL
+AS
+SELECT movielens_id, imdb_id, tmdb_id FROM (
+  SELECT movielens_id, imdb_id, tmdb_id,
+         ROW_NUMBER() OVER (PARTITION BY movielens_id ORDER BY tmdb_id ASC NULLS LAST, imdb_id ASC NULLS LAST) AS rn
+  FROM staging.link_in
+  WHERE movielens_id > 0
+) d
+WHERE rn = 1`,
+    plainMerge('movies.movie_link', n, ['movielens_id', 'imdb_id', 'tmdb_id'], ['movielens_id']),
+  ];
+}
+
+/** CPI: first-of-month dates; "." or empty is a month without a value; a month listed twice keeps its smallest. */
+function mergeCpi(): string[] {
+  const n = 'staging.cpi_new';
+  const missing = `trim(coalesce(value, '')) IN ('', '.')`;
+  const isDate = `date ~ '^[0-9]{4}-(0[1-9]|1[0-2])-01$'`;
+  // CASE, not AND: Redshift may evaluate a WHERE in any order, and a cast of text that is not a number fails.
+  const isPositive = `CASE WHEN value ~ '^[0-9]+([.][0-9]+)?$' THEN CAST(value AS DOUBLE PRECISION) > 0 ELSE false END`;
+  return [
+    `DROP TABLE IF EXISTS ${n}`,
+    `CREATE TABLE ${n}
+DISTSTYLE ALL
+AS
+SELECT CAST(date AS DATE) AS month, series_id, min(CASE WHEN ${missing} THEN NULL ELSE CAST(value AS DOUBLE PRECISION) END) AS value
+FROM staging.cpi_in
+WHERE ${isDate} AND (${missing} OR ${isPositive})
+GROUP BY CAST(date AS DATE), series_id`,
+    plainMerge('movies.cpi', n, ['month', 'series_id', 'value'], ['series_id', 'month']),
+  ];
+}
+
+/** Movies, genres and their pairs (a movie's genres are replaced whole), then the release dates. */
+function mergeMovies(): string[] {
+  const movieCols = RS_MODEL[0]!.columns.map((c) => c.name);
+  const d = 'staging.date_new';
+  return [
+    plainMerge('movies.movie', 'staging.movie_in', movieCols, ['movie_id']),
+    plainMerge('movies.genre', 'staging.genre_in', ['genre_id', 'name'], ['genre_id']),
+    `DELETE FROM movies.movie_genre WHERE movie_id IN (SELECT movie_id FROM staging.movie_in)`,
+    `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT DISTINCT movie_id, genre_id FROM staging.movie_genre_in`,
+    `DROP TABLE IF EXISTS ${d}`,
+    `CREATE TABLE ${d}
+DISTSTYLE ALL
+AS
+SELECT DISTINCT release_date AS "date", CAST(extract(day FROM release_date) AS INTEGER) AS day,
+  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
+  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
+FROM movies.movie WHERE release_date IS NOT NULL`,
+    plainMerge('movies."date"', d, ['"date"', 'day', 'week', 'month', 'quarter', 'year'], ['"date"']),
+  ];
+}
+
+/** Everything that publishes, in one transaction: the de-duplicated staging tables merged into the model. */
+export function mergeStatements(input: RedshiftLoadInput): string[] {
+  const has = (n: StagingName): boolean => input.objects[n] !== undefined;
+  return [
+    'BEGIN',
+    ...(has('rating_in') ? mergeRatings(input) : []),
+    ...(has('link_in') ? mergeLinks() : []),
+    ...(has('cpi_in') ? mergeCpi() : []),
+    ...(has('movie_in') ? mergeMovies() : []),
+    'COMMIT',
+  ];
+}
+
+/** The answer marts as a run builds them (the same SQL on every engine; Redshift-legal as written). */
+export function answerStatements(genreCount: number): string[] {
+  return martDdl(genreCount);
+}
+
+/**
+ * The SQL of a statement kind, as a run sends it. `views` and `metaDdl` are the model's (model/schema.ts).
+ */
+export function planStatements(
+  kind: StatementKind,
+  input: RedshiftLoadInput,
+  model: { views: readonly string[]; metaDdl: readonly string[]; genreCount: number },
+): string[] {
+  switch (kind) {
+    case 'ddl':
+      return ddlStatements(input.bytes, model.metaDdl, model.views);
+    case 'load':
+      return loadStatements(input);
+    case 'merge':
+      return mergeStatements(input);
+    case 'answers':
+      return answerStatements(model.genreCount);
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown statement kind ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * The same statement for PostgreSQL, where the two agree on everything else: the physical attributes (DISTSTYLE,
+ * DISTKEY, SORTKEY, ENCODE) removed. COPY from S3 has no PostgreSQL form; the caller replaces it by COPY FROM STDIN.
+ */
+export function stripPhysical(sql: string): string {
+  return sql
+    .replace(/\n?\s*DISTSTYLE (?:ALL|EVEN|KEY|AUTO)\b/g, '')
+    .replace(/\n?\s*DISTKEY\([^)]*\)/g, '')
+    .replace(/\n?\s*(?:COMPOUND |INTERLEAVED )?SORTKEY\([^)]*\)/g, '')
+    .replace(/\s+ENCODE \w+/g, '');
+}
+
+/** A COPY of this plan parsed back: table, columns, manifest URL — what a PostgreSQL stand-in needs. */
+export function parseCopy(sql: string): { table: string; columns: string[]; manifestUrl: string } | null {
+  const m = /^COPY (\S+) \(([^)]*)\)\nFROM '([^']*)'/.exec(sql);
+  if (!m) return null;
+  return { table: m[1]!, columns: m[2]!.split(', '), manifestUrl: m[3]! };
+}
