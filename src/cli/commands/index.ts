@@ -10,6 +10,8 @@ import { registerExtract } from './extract.js';
 import { registerDag } from './dag.js';
 import { registerRuns } from './runs.js';
 import { registerSchedule } from './schedule.js';
+import { registerServe } from './serve.js';
+import { registerDiff } from './diff.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,4 +26,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDag,
   registerRuns,
   registerSchedule,
+  registerServe,
+  registerDiff,
 ];
