@@ -159,16 +159,19 @@ describe('movalytics serve over a DuckDB warehouse', () => {
 
     const runs = (await getJson(base, '/api/runs')).body.runs;
     expect(runs.map((r: { runId: number }) => r.runId)).toEqual([2, 1]);
+    // The shape of `movalytics runs --json`, the input redacted.
     expect(runs[0]).toEqual({
       runId: 2,
       status: 'success',
-      startedAt: expect.stringMatching(/Z$/),
-      finishedAt: expect.stringMatching(/Z$/),
-      durationMs: expect.any(Number),
       triggeredBy: 'manual',
       externalId: null,
+      startedAt: expect.stringMatching(/Z$/),
+      finishedAt: expect.stringMatching(/Z$/),
+      ms: expect.any(Number),
       input: data,
       message: null,
+      packageId: expect.any(String),
+      parameters: null,
     });
 
     const run = (await getJson(base, '/api/runs/2')).body;
@@ -182,6 +185,15 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       rowsLoaded: 400,
     });
     expect(run.checks.length).toBeGreaterThan(5);
+    expect(run.graph.map((t: { id: string }) => t.id)).toEqual(['stage.files', 'clean.movies', 'load.bulk', 'publish']);
+    expect(run.tasks.map((t: { task: string; state: string }) => [t.task, t.state])).toEqual(
+      run.graph.map((t: { id: string }) => [t.id, 'success']),
+    );
+    expect(run.attempts.length).toBeGreaterThanOrEqual(4);
+    const logs = (await getJson(base, '/api/runs/2/logs?task=load.bulk')).body;
+    expect(logs.runId).toBe(2);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(new Set(logs.lines.map((l: { task: string }) => l.task))).toEqual(new Set(['load.bulk']));
 
     const checks = (await getJson(base, '/api/checks?run=1')).body;
     expect(checks.runId).toBe(1);
@@ -246,6 +258,8 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       ['/api/diff?a=99', 400, /run 99 not found/],
       ['/api/runs/99', 404, /run 99 not found/],
       ['/api/runs/abc', 400, /not a whole number/],
+      ['/api/runs/1/logs?task=nope', 400, /unknown task "nope"/],
+      ['/api/runs/99/logs', 404, /run 99 not found/],
       ['/api/answers/q9', 404, /unknown question "q9"/],
       ['/api/lineage/movie/1', 404, /movie 1 is not in the model/],
       ['/api/nothing', 404, /no API endpoint/],
@@ -266,7 +280,7 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       expect(r.status).toBe(405);
       expect(r.headers.get('allow')).toBe('GET, HEAD');
     }
-    for (const path of ['/api/status', '/api/answers', '/api/runs', '/api/runs/1', '/api/checks', '/api/quarantine', '/api/diff'])
+    for (const path of ['/api/status', '/api/answers', '/api/runs', '/api/runs/1', '/api/runs/1/logs', '/api/checks', '/api/quarantine', '/api/diff'])
       expect((await getJson(base, path)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(sha256File(warehouse)).toBe(before);
@@ -392,7 +406,7 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       const pages: [string, string, string][] = [
         ['dashboard', '/', '#q1-rows tbody tr'],
         ['runs', '/runs', '#runs tbody tr'],
-        ['run', '/runs/2', '#checks tbody tr'],
+        ['run', '/runs/2', '#dag g.dag-node'],
         ['checks', '/checks', '#checks tbody tr'],
         ['quarantine', '/quarantine', '#quarantine tbody tr'],
         ['diff', '/diff?a=1&b=2', '#diff-figures tbody tr'],
@@ -507,6 +521,68 @@ async function rawGet(port: number, path: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+describe('the pipeline monitor after a failed run', () => {
+  const dir = tempDir('serve-monitor');
+  let server: RunningServer;
+  beforeAll(async () => {
+    const data = join(dir, 'data');
+    const warehouse = join(dir, 'w.duckdb');
+    await generateDataset({ out: data, movies: 150, ratings: 1_500, seed: 6 });
+    await publish(dir, data, warehouse);
+    writeFileSync(join(data, 'ratings_more.csv'), 'userId,movieId,rating,timestamp\r\n777777,1,4.0,1600000000\r\n');
+    const config = loadConfig({ cwd: dir, overrides: { input: data, warehouse, staging: join(dir, 'staging') } });
+    await expect(runPipeline(config, { failAfter: 'load.bulk' })).rejects.toThrow(/simulated failure after load\.bulk/);
+    server = await startServer({
+      access: new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } }),
+      host: '127.0.0.1',
+      port: 0,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('the run API shows the failed task’s error and its skipped dependants', async () => {
+    const d = (await getJson(server.url, '/api/runs/2')).body;
+    expect(d.run.status).toBe('failed');
+    const byTask = Object.fromEntries(d.tasks.map((t: { task: string }) => [t.task, t]));
+    expect(byTask['load.bulk']).toMatchObject({ state: 'failed', errorMessage: 'simulated failure after load.bulk' });
+    expect(byTask.publish.state).toMatch(/^(upstream_failed|skipped)$/);
+    const logs = (await getJson(server.url, '/api/runs/2/logs?task=load.bulk')).body.lines;
+    expect(logs.map((l: { line: string }) => l.line).join('\n')).toMatch(/load\.bulk/);
+  });
+
+  it.skipIf(!browserOk)('the run page draws the DAG coloured by state, the error, the timeline and the log lines', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(new URL('/runs/2', server.url).href);
+      await page.waitForSelector('html[data-state="ready"]');
+      expect(await page.getAttribute('#dag g[data-task="load.bulk"]', 'data-state')).toBe('failed');
+      expect(await page.getAttribute('#dag g[data-task="publish"]', 'data-state')).toMatch(/^(upstream_failed|skipped)$/);
+      expect(await page.getAttribute('#dag g[data-task="stage.files"]', 'data-state')).toBe('success');
+      const fill = await page.getAttribute('#dag g[data-task="load.bulk"] rect', 'fill');
+      expect(fill).not.toBe(await page.getAttribute('#dag g[data-task="stage.files"] rect', 'fill'));
+      expect(await page.innerText('#run-errors')).toContain('load.bulk (attempt 1): TaskError: simulated failure after load.bulk');
+      expect(await page.locator('#timeline rect').count()).toBeGreaterThanOrEqual(2);
+      await page.selectOption('#log-task', 'load.bulk');
+      expect(await page.innerText('#logs')).toMatch(/load\.bulk#1/);
+      expect(await page.innerText('#logs')).not.toMatch(/stage\.files#1/);
+      await page.screenshot({ path: join(dir, 'run-failed.png'), fullPage: true });
+      if (process.env.MOVALYTICS_SERVE_SHOTS)
+        writeFileSync(join(process.env.MOVALYTICS_SERVE_SHOTS, 'run-failed.png'), readFileSync(join(dir, 'run-failed.png')));
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
 
 describe('the token', () => {
   const dir = tempDir('serve-token');

@@ -27,7 +27,11 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 8px
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eceff3; vertical-align: top; }
 th { background: #f1f4f7; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.table-wrap { max-height: 360px; overflow: auto; }
+.table-wrap { overflow: auto; }
+.grid .table-wrap, .logs { max-height: 360px; overflow: auto; }
+svg text { font: 12px system-ui, sans-serif; }
+.dag { overflow-x: auto; }
+pre.logs { font-size: 12px; background: #f6f7f9; padding: 6px 8px; margin: 6px 0 0; white-space: pre-wrap; }
 form.params { display: flex; flex-wrap: wrap; gap: 12px 18px; align-items: end; }
 form.params label, form.filters label { display: flex; flex-direction: column; font-size: 12px; color: #555; gap: 2px; }
 input, select, button { font: inherit; padding: 3px 6px; }
@@ -125,6 +129,9 @@ export const CLIENT_JS = String.raw`(function () {
     });
   }
 
+  function setMain() {
+    main.replaceChildren.apply(main, Array.prototype.filter.call(arguments, function (x) { return x; }));
+  }
   function fail(err) {
     main.replaceChildren(h('p', { class: 'error', id: 'page-error', text: err.message || String(err) }));
     done();
@@ -366,26 +373,133 @@ export const CLIENT_JS = String.raw`(function () {
         { h: 'status', v: function (x) { return pill(x.status); } },
         { h: 'trigger', v: function (x) { return x.triggeredBy; } },
         { h: 'started (UTC)', v: function (x) { return x.startedAt; } },
-        { h: 'duration', v: function (x) { return ms(x.durationMs); }, num: true },
+        { h: 'duration', v: function (x) { return ms(x.ms); }, num: true },
         { h: 'message', v: function (x) { return x.message; } },
       ], r.runs, { id: 'runs', empty: 'no runs yet' })]));
       done();
     }).catch(fail);
   }
+  var STATE_COLOURS = { success: '#3d9a50', failed: '#c0392b', upstream_failed: '#e67e22', skipped: '#9aa4ae',
+    not_run: '#d5dbe1', running: '#e6b422', queued: '#c7d3e0', interrupted: '#8e6bbf' };
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  function s(tag, attrs, children) {
+    var el = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { if (k === 'text') el.textContent = attrs[k]; else el.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) { if (c) el.appendChild(c); });
+    return el;
+  }
+  function stateOf(d, task) {
+    var t = d.tasks.filter(function (x) { return x.task === task; })[0];
+    return t ? t.state : 'not_run';
+  }
+  // The DAG: columns by longest dependency chain, nodes coloured by the task's latest state.
+  function drawDag(d) {
+    var level = {};
+    d.graph.forEach(function (t) { level[t.id] = t.deps.reduce(function (m, dep) { return Math.max(m, level[dep] + 1); }, 0); });
+    var cols = [];
+    d.graph.forEach(function (t) { (cols[level[t.id]] = cols[level[t.id]] || []).push(t.id); });
+    var W = 170, H = 44, GX = 60, GY = 18, pos = {};
+    cols.forEach(function (ids, c) { ids.forEach(function (id, r) { pos[id] = { x: 10 + c * (W + GX), y: 10 + r * (H + GY) }; }); });
+    var width = 20 + cols.length * (W + GX) - GX, height = 20 + Math.max.apply(null, cols.map(function (c) { return c.length; })) * (H + GY) - GY;
+    var svg = s('svg', { width: width, height: height, viewBox: '0 0 ' + width + ' ' + height, id: 'dag', role: 'img' });
+    svg.appendChild(s('defs', {}, [s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto' },
+      [s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#667' })])]));
+    d.graph.forEach(function (t) {
+      t.deps.forEach(function (dep) {
+        var a = pos[dep], b = pos[t.id];
+        var x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
+        svg.appendChild(s('path', { d: 'M' + x1 + ',' + y1 + ' C' + (x1 + GX / 2) + ',' + y1 + ' ' + (x2 - GX / 2) + ',' + y2 + ' ' + x2 + ',' + y2,
+          fill: 'none', stroke: '#667', 'stroke-width': 1.5, 'marker-end': 'url(#arrow)' }));
+      });
+    });
+    d.graph.forEach(function (t) {
+      var p = pos[t.id], st = stateOf(d, t.id);
+      var g = s('g', { class: 'dag-node', 'data-task': t.id, 'data-state': st }, [
+        s('title', { text: t.id + ': ' + st + ' — ' + t.description }),
+        s('rect', { x: p.x, y: p.y, width: W, height: H, rx: 6, fill: STATE_COLOURS[st] || '#ccc', stroke: '#334', 'stroke-width': 1 }),
+        s('text', { x: p.x + W / 2, y: p.y + 18, 'text-anchor': 'middle', fill: st === 'not_run' || st === 'queued' ? '#223' : '#fff', 'font-weight': 600, text: t.id }),
+        s('text', { x: p.x + W / 2, y: p.y + 34, 'text-anchor': 'middle', fill: st === 'not_run' || st === 'queued' ? '#223' : '#fff', text: st.replace('_', ' ') }),
+      ]);
+      svg.appendChild(g);
+    });
+    return h('div', { class: 'dag' }, [svg]);
+  }
+  // The timeline: one bar per attempt from its start to its end, on the run's time axis.
+  function drawTimeline(d) {
+    var rows = d.attempts.filter(function (a) { return a.startedAt; });
+    if (rows.length === 0) return h('p', { class: 'muted', text: 'no task attempts recorded' });
+    var t0 = Math.min.apply(null, rows.map(function (a) { return Date.parse(a.startedAt); }));
+    var t1 = Math.max.apply(null, rows.map(function (a) { return a.finishedAt ? Date.parse(a.finishedAt) : Date.now(); }));
+    var span = Math.max(1, t1 - t0), L = 190, W = 760, RH = 22;
+    var svg = s('svg', { width: L + W + 90, height: rows.length * RH + 28, id: 'timeline' });
+    rows.forEach(function (a, i) {
+      var x = L + (Date.parse(a.startedAt) - t0) / span * W;
+      var end = a.finishedAt ? Date.parse(a.finishedAt) : Date.now();
+      var w = Math.max(2, (end - Date.parse(a.startedAt)) / span * W);
+      svg.appendChild(s('text', { x: 4, y: i * RH + 15, text: a.task + (a.attempt > 1 ? ' #' + a.attempt : '') }));
+      svg.appendChild(s('rect', { x: x, y: i * RH + 4, width: w, height: RH - 8, rx: 3, fill: STATE_COLOURS[a.state] || '#ccc' },
+        [s('title', { text: a.task + ' #' + a.attempt + ' ' + a.state + ' ' + ms(a.ms) })]));
+      svg.appendChild(s('text', { x: x + w + 4, y: i * RH + 15, fill: '#555', text: ms(a.ms) }));
+    });
+    svg.appendChild(s('text', { x: L, y: rows.length * RH + 20, fill: '#555', text: '0' }));
+    svg.appendChild(s('text', { x: L + W, y: rows.length * RH + 20, fill: '#555', 'text-anchor': 'end', text: ms(span) }));
+    return h('div', { class: 'dag' }, [svg]);
+  }
+  function rowsCell(t) {
+    return t.rowsIn === null && t.rowsOut === null ? '' : n(t.rowsIn) + ' → ' + n(t.rowsOut);
+  }
   function runPage(id) {
-    get('/api/runs/' + encodeURIComponent(id)).then(function (d) {
+    Promise.all([get('/api/runs/' + encodeURIComponent(id)), get('/api/runs/' + encodeURIComponent(id) + '/logs')]).then(function (res) {
+      var d = res[0], logs = res[1].lines;
       var r = d.run;
-      main.replaceChildren(
+      var logBox = h('pre', { class: 'logs', id: 'logs' });
+      var taskSelect = h('select', { name: 'task', id: 'log-task' }, [h('option', { value: '', text: 'all tasks' })].concat(
+        d.graph.map(function (t) { return h('option', { value: t.id, text: t.id }); })));
+      function showLogs() {
+        var want = taskSelect.value;
+        var lines = logs.filter(function (l) { return !want || l.task === want; });
+        logBox.textContent = lines.length === 0 ? 'no log lines' : lines.map(function (l) {
+          return l.at.slice(11, 23) + '  ' + (l.task + '#' + l.attempt + '                ').slice(0, 18) + ' ' + l.line;
+        }).join('\n');
+      }
+      taskSelect.addEventListener('change', showLogs);
+      showLogs();
+      var failed = d.tasks.filter(function (t) { return t.errorMessage; });
+      setMain(
         h('h1', null, ['Run #' + r.runId + ' ', pill(r.status)]),
         h('section', { class: 'card' }, [h('dl', { class: 'kv' }, [
           h('dt', { text: 'started' }), h('dd', { text: dash(r.startedAt) }),
           h('dt', { text: 'finished' }), h('dd', { text: dash(r.finishedAt) }),
-          h('dt', { text: 'duration' }), h('dd', { text: ms(r.durationMs) }),
+          h('dt', { text: 'duration' }), h('dd', { text: ms(r.ms) }),
           h('dt', { text: 'trigger' }), h('dd', { text: dash(r.triggeredBy) + (r.externalId ? ' (' + r.externalId + ')' : '') }),
           h('dt', { text: 'input' }), h('dd', { text: r.input }),
+          h('dt', { text: 'parameters' }), h('dd', { text: r.parameters ? JSON.stringify(r.parameters) : '—' }),
           h('dt', { text: 'message' }), h('dd', { id: 'run-message', text: dash(r.message) }),
           h('dt', { text: 'quarantined' }), h('dd', null, [h('a', { href: '/quarantine?run=' + r.runId, text: n(d.quarantined) + ' records' })]),
         ])]),
+        failed.length ? h('section', { class: 'card', id: 'run-errors' }, [h('h2', { text: 'Errors' })].concat(failed.map(function (t) {
+          return h('p', { class: 'error', text: t.task + ' (attempt ' + t.attempt + '): ' + (t.errorClass || 'Error') + ': ' + t.errorMessage });
+        }))) : null,
+        h('section', { class: 'card' }, [h('h2', { text: 'Tasks' }), d.graph.length ? drawDag(d) : null, table([
+          { h: 'task', v: function (t) { return t.task; } },
+          { h: 'state', v: function (t) { return pill(t.state); } },
+          { h: 'tries', v: function (t) { return t.attempts; }, num: true },
+          { h: 'took', v: function (t) { return ms(t.ms); }, num: true },
+          { h: 'rows in → out', v: rowsCell, num: true },
+          { h: 'bytes', v: function (t) { return n(t.bytes); }, num: true },
+          { h: 'worker', v: function (t) { return t.worker; } },
+          { h: 'detail', v: function (t) { return t.errorMessage ? (t.errorClass || 'Error') + ': ' + t.errorMessage : t.detail; } },
+        ], d.tasks, { id: 'tasks', empty: 'no task history: this run predates it' })]),
+        h('section', { class: 'card' }, [h('h2', { text: 'Timeline (every attempt)' }), drawTimeline(d), table([
+          { h: 'task', v: function (a) { return a.task; } },
+          { h: 'attempt', v: function (a) { return a.attempt; }, num: true },
+          { h: 'state', v: function (a) { return pill(a.state); } },
+          { h: 'started', v: function (a) { return a.startedAt; } },
+          { h: 'took', v: function (a) { return ms(a.ms); }, num: true },
+          { h: 'rows in → out', v: rowsCell, num: true },
+          { h: 'error', v: function (a) { return a.errorMessage ? (a.errorClass || 'Error') + ': ' + a.errorMessage : ''; } },
+        ], d.attempts, { id: 'attempts' })]),
+        h('section', { class: 'card' }, [h('h2', { text: 'Log lines' }), h('form', { class: 'filters' }, [h('label', null, ['task', taskSelect])]), logBox]),
         h('section', { class: 'card' }, [h('h2', { text: 'Input files' }), table([
           { h: 'file', v: function (f) { return f.fileName; } },
           { h: 'role', v: function (f) { return f.role; } },

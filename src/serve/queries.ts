@@ -1,7 +1,8 @@
 // The server's read queries over the run tables (schema `movalytics`): status, runs, checks, quarantine. Every value
 // is bound as a parameter or is an integer the route validated; nothing here writes.
 import { checkStatus, type ReportCheck } from '../report/model.js';
-import { isoUtc } from '../stages/answers/compute.js';
+import { planPipeline } from '../dag/pipeline-graph.js';
+import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../redact.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 
@@ -13,10 +14,6 @@ export function num(v: Row[string] | undefined): number | null {
 export function str(v: Row[string] | undefined): string | null {
   return v === null || v === undefined ? null : String(v);
 }
-function time(v: Row[string] | undefined): string | null {
-  const s = str(v);
-  return s === null ? null : isoUtc(s);
-}
 
 /** Whether the warehouse has `movalytics.<table>`. */
 export async function hasMetaTable(wh: Warehouse, table: string): Promise<boolean> {
@@ -27,74 +24,34 @@ export async function hasMetaTable(wh: Warehouse, table: string): Promise<boolea
   return rows.length > 0;
 }
 
-/** One run as the run table records it (times ISO 8601 UTC; the input location redacted). */
-export interface RunSummary {
-  runId: number;
-  status: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** finishedAt − startedAt in ms; null while running. */
-  durationMs: number | null;
-  triggeredBy: string | null;
-  externalId: string | null;
-  input: string;
-  message: string | null;
+/** A run as `movalytics runs --json` shows it, with its input location redacted (it may be a URL with a secret). */
+export function redactRun(r: RunInfo): RunInfo {
+  return { ...r, input: redactLocation(r.input) };
 }
 
-const RUN_COLUMNS = `run_id, status, CAST(started_at AS VARCHAR) AS started_at, CAST(finished_at AS VARCHAR) AS finished_at,
-  triggered_by, external_id, input, message`;
-
-function toRun(r: Row): RunSummary {
-  const startedAt = time(r.started_at);
-  const finishedAt = time(r.finished_at);
-  return {
-    runId: num(r.run_id) ?? 0,
-    status: str(r.status) ?? '',
-    startedAt,
-    finishedAt,
-    durationMs:
-      startedAt !== null && finishedAt !== null ? Date.parse(finishedAt) - Date.parse(startedAt) : null,
-    triggeredBy: str(r.triggered_by),
-    externalId: str(r.external_id),
-    input: redactLocation(str(r.input) ?? ''),
-    message: str(r.message),
-  };
-}
-
-/** Runs, newest first (at most `limit`). */
-export async function listRuns(wh: Warehouse, limit = 200): Promise<RunSummary[]> {
-  if (!(await hasMetaTable(wh, 'run'))) return [];
-  const rows = await wh.query(
-    `SELECT ${RUN_COLUMNS} FROM movalytics.run ORDER BY run_id DESC LIMIT ${Math.trunc(limit)}`,
-  );
-  return rows.map(toRun);
-}
-
-export async function getRun(wh: Warehouse, runId: number): Promise<RunSummary | null> {
-  if (!(await hasMetaTable(wh, 'run'))) return null;
-  const [r] = await wh.query(`SELECT ${RUN_COLUMNS} FROM movalytics.run WHERE run_id = $1`, [runId]);
-  return r === undefined ? null : toRun(r);
+async function runById(wh: Warehouse, sql: string): Promise<RunInfo | null> {
+  const [r] = await wh.query(sql);
+  const id = num(r?.id);
+  if (id === null) return null;
+  const run = await getRun(wh, String(id));
+  return run === null ? null : redactRun(run);
 }
 
 /** The header's facts: the latest run of any status and the latest successful one (what the answers show). */
 export interface ServeStatus {
   warehouse: { kind: string; displayName: string };
-  latestRun: RunSummary | null;
-  lastSuccess: RunSummary | null;
+  latestRun: RunInfo | null;
+  lastSuccess: RunInfo | null;
   /** CPI series in movies.cpi with their first and last month 'YYYY-MM' (the dashboard's base-month and splice). */
   cpiSeries: { series: string; from: string; to: string }[];
 }
 
 export async function readStatus(wh: Warehouse): Promise<ServeStatus> {
   const haveRun = await hasMetaTable(wh, 'run');
-  const latest = haveRun
-    ? await wh.query(`SELECT ${RUN_COLUMNS} FROM movalytics.run ORDER BY run_id DESC LIMIT 1`)
-    : [];
+  const latest = haveRun ? await runById(wh, `SELECT max(run_id) AS id FROM movalytics.run`) : null;
   const success = haveRun
-    ? await wh.query(
-        `SELECT ${RUN_COLUMNS} FROM movalytics.run WHERE status = 'success' ORDER BY run_id DESC LIMIT 1`,
-      )
-    : [];
+    ? await runById(wh, `SELECT max(run_id) AS id FROM movalytics.run WHERE status = 'success'`)
+    : null;
   const cpiTable = await wh.query(
     `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movies' AND table_name = 'cpi'`,
   );
@@ -107,8 +64,8 @@ export async function readStatus(wh: Warehouse): Promise<ServeStatus> {
         );
   return {
     warehouse: { kind: wh.kind, displayName: wh.displayName },
-    latestRun: latest[0] === undefined ? null : toRun(latest[0]),
-    lastSuccess: success[0] === undefined ? null : toRun(success[0]),
+    latestRun: latest,
+    lastSuccess: success,
     cpiSeries: cpi.map((c) => ({
       series: str(c.series_id) ?? '',
       from: (str(c.first) ?? '').slice(0, 7),
@@ -117,9 +74,11 @@ export async function readStatus(wh: Warehouse): Promise<ServeStatus> {
   };
 }
 
-/** A run's files (manifest), reconciliation and quarantine count: the run page without the task history. */
-export interface RunDetail {
-  run: RunSummary;
+/** The run page: `movalytics runs show --json` (run, latest attempt per task, every attempt) plus the graph it ran,
+ * its input files (manifest), reconciliation, quarantine count and quality checks. */
+export interface RunPage extends RunDetail {
+  /** The pipeline's tasks and their dependencies, in topological order (for drawing the DAG). */
+  graph: { id: string; deps: string[]; description: string }[];
   files: {
     fileName: string;
     role: string;
@@ -141,9 +100,10 @@ export interface RunDetail {
   checks: ReportCheck[];
 }
 
-export async function readRunDetail(wh: Warehouse, runId: number): Promise<RunDetail | null> {
-  const run = await getRun(wh, runId);
-  if (run === null) return null;
+export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage | null> {
+  const plan = planPipeline();
+  const detail = await showRun(wh, String(runId), plan.order);
+  if (detail === null || detail.run.runId !== runId) return null;
   const files = (
     await wh.query(
       `SELECT file_name, role, action, bytes, sha256, data_lines, note FROM movalytics.manifest
@@ -174,7 +134,18 @@ export async function readRunDetail(wh: Warehouse, runId: number): Promise<RunDe
     recordsMerged: num(x.records_merged),
   }));
   const [q] = await wh.query(`SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = $1`, [runId]);
-  return { run, files, reconciliation, quarantined: num(q?.n) ?? 0, checks: await readChecks(wh, runId) };
+  return {
+    ...detail,
+    run: redactRun(detail.run),
+    graph: plan.order.map((id) => {
+      const t = plan.tasks.get(id)!;
+      return { id, deps: [...t.deps], description: t.description };
+    }),
+    files,
+    reconciliation,
+    quarantined: num(q?.n) ?? 0,
+    checks: await readChecks(wh, runId),
+  };
 }
 
 /** A run's quality checks, failures first (the report's order and shape). */

@@ -17,14 +17,9 @@ import {
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import { readMovieLineage } from './lineage.js';
 import { PAGE_ROUTES, STATIC_FILES, pageHtml } from './pages.js';
-import {
-  latestCheckedRun,
-  listRuns,
-  readChecks,
-  readQuarantine,
-  readRunDetail,
-  readStatus,
-} from './queries.js';
+import { planPipeline } from '../dag/pipeline-graph.js';
+import { getRun, listRuns, runLogs } from '../pipeline/run-history.js';
+import { latestCheckedRun, readChecks, readQuarantine, readRunPage, readStatus, redactRun } from './queries.js';
 import type { WarehouseAccess } from './warehouse-access.js';
 
 export interface ServeAppOptions {
@@ -225,15 +220,28 @@ export function createServeApp(opts: ServeAppOptions): Hono {
   app.get('/api/runs', (c) => {
     onlyParams(c.req.query(), ['limit']);
     const limit = intParam('limit', c.req.query('limit'), { min: 1, max: 10_000 }) ?? 200;
-    return cachedRead(c, async (wh) => ({ runs: await listRuns(wh, limit) }));
+    return cachedRead(c, async (wh) => ({ runs: (await listRuns(wh, { limit })).map(redactRun) }));
   });
   app.get('/api/runs/:id', (c) => {
     onlyParams(c.req.query(), []);
     const id = intParam('run id', c.req.param('id'))!;
     return cachedRead(c, async (wh) => {
-      const detail = await readRunDetail(wh, id);
+      const detail = await readRunPage(wh, id);
       if (detail === null) throw new HttpError(404, `run ${id} not found`);
       return detail;
+    });
+  });
+  app.get('/api/runs/:id/logs', (c) => {
+    onlyParams(c.req.query(), ['task']);
+    const id = intParam('run id', c.req.param('id'))!;
+    const task = c.req.query('task');
+    const tasks = planPipeline().order;
+    if (task !== undefined && task !== '' && !tasks.includes(task))
+      throw new HttpError(400, `unknown task ${JSON.stringify(task)}: use one of ${tasks.join(', ')}`);
+    return cachedRead(c, async (wh) => {
+      const run = await getRun(wh, String(id));
+      if (run === null) throw new HttpError(404, `run ${id} not found`);
+      return { runId: id, lines: await runLogs(wh, id, task === '' ? undefined : task) };
     });
   });
   app.get('/api/checks', (c) => {

@@ -226,6 +226,7 @@ function readOnlyView(inner: Warehouse, displayName: string, onClose: () => void
     transaction: (fn) => inner.transaction(fn),
     bulkLoadCsv: () => refuse('bulkLoadCsv'),
     bulkLoadNdjson: () => refuse('bulkLoadNdjson'),
+    openSession: () => refuse('openSession'),
     close: async () => {
       onClose();
       await inner.close();
