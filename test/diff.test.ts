@@ -46,9 +46,16 @@ describe('movalytics diff', () => {
     const d = JSON.parse(r.stdout) as RunDiff;
     expect([d.a.runId, d.b.runId]).toEqual([1, 2]);
     const added = d.files.find((f) => f.fileName === 'ratings_more.csv')!;
-    expect(added).toMatchObject({ change: 'added', role: 'ratings', a: null, b: { rows: 250, loadedInRun: 2 } });
+    expect(added).toMatchObject({
+      change: 'added',
+      role: 'ratings',
+      a: null,
+      b: { rows: 250, loadedInRun: 2 },
+    });
     expect(added.b!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(d.files.filter((f) => f.change !== 'unchanged').map((f) => f.fileName)).toEqual(['ratings_more.csv']);
+    expect(d.files.filter((f) => f.change !== 'unchanged').map((f) => f.fileName)).toEqual([
+      'ratings_more.csv',
+    ]);
     const rating = d.tables.find((t) => t.table === 'movies.rating')!;
     expect(rating.delta).toBe(250);
     expect(d.tables.find((t) => t.table === 'movies.movie')!.delta).toBe(0);
@@ -77,7 +84,10 @@ describe('movalytics diff', () => {
     const cases: [string[], RegExp][] = [
       [['diff', '1', '9'], /^movalytics: RUN_B: run 9 not found in .* \(published runs: 1, 2\)\n$/],
       [['diff', 'x'], /^movalytics: RUN_A "x" is not a run id \(a number\)\n$/],
-      [['diff', '--format', 'html'], /^movalytics: unknown --format "html": use one of table, json, markdown\n$/],
+      [
+        ['diff', '--format', 'html'],
+        /^movalytics: unknown --format "html": use one of table, json, markdown\n$/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const r = await runCli([...argv, '--warehouse', warehouse]);
@@ -96,7 +106,10 @@ describe('movalytics diff', () => {
     const other = join(dir, 'norecord');
     mkdirSync(other);
     await publish(other, data, join(other, 'w.duckdb'), false);
-    writeFileSync(join(data, 'ratings_more.csv'), 'userId,movieId,rating,timestamp\r\n1,1,1.0,1600000000\r\n');
+    writeFileSync(
+      join(data, 'ratings_more.csv'),
+      'userId,movieId,rating,timestamp\r\n1,1,1.0,1600000000\r\n',
+    );
     await publish(other, data, join(other, 'w.duckdb'), false);
     const r = await runCli(['diff', '--format', 'json', '--warehouse', join(other, 'w.duckdb')]);
     expect(r.code).toBe(0);
@@ -122,7 +135,15 @@ describe('diffAnswers (pure)', () => {
         ...base,
         params: { top: 3 },
         generatedAt: String(Math.random()),
-        q1: { meanRating: 3, top: top.map(([rank, movieId, wr]) => ({ rank, movieId, title: `m${movieId}`, weightedRating: wr })) },
+        q1: {
+          meanRating: 3,
+          top: top.map(([rank, movieId, wr]) => ({
+            rank,
+            movieId,
+            title: `m${movieId}`,
+            weightedRating: wr,
+          })),
+        },
         q3,
       }) as unknown as Answers;
     const a = mk([

@@ -3,6 +3,8 @@
 // JSON, its guards (token, read-only, bad parameters, static paths), its coexistence with a `movalytics run` that
 // holds the DuckDB file, and every page in headless Chromium: no console error, chart numbers equal to the CLI's,
 // a parameter change redrawn with the CLI's numbers, the diff page, the drill-down to a movies_metadata.csv line.
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any --
+   the API's JSON bodies are checked by shape assertions (toEqual/toMatchObject), not by static types */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,10 @@ const CHROMIUM = '/usr/bin/chromium';
 function haveChromium(): boolean {
   if (existsSync(CHROMIUM)) return true;
   const ci = process.env.CI;
-  if ((ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') || process.env.MOVALYTICS_REQUIRE_REAL_DATA === '1')
+  if (
+    (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') ||
+    process.env.MOVALYTICS_REQUIRE_REAL_DATA === '1'
+  )
     throw new Error(`serve.test.ts: ${CHROMIUM} is missing: apt-get install -y chromium`);
   console.warn(`NOTICE: serve.test.ts: ${CHROMIUM} is missing — the headless-browser checks are SKIPPED`);
   return false;
@@ -58,7 +63,11 @@ function withoutGeneratedAt(a: Answers): Omit<Answers, 'generatedAt'> {
   return rest;
 }
 
-async function getJson(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function getJson(
+  base: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(new URL(path, base), { redirect: 'manual', ...init });
   const text = await res.text();
   let body: unknown = text;
@@ -138,7 +147,18 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     const p = await getJson(base, `/api/answers${q}`);
     expect(p.status).toBe(200);
     expect(withoutGeneratedAt(p.body as Answers)).toEqual(
-      await cli(['--top', '5', '--min-votes', '20', '--alpha', '0.1', '--cpi-base', '2010-01', '--cpi-splice', 'CPIAUCNS']),
+      await cli([
+        '--top',
+        '5',
+        '--min-votes',
+        '20',
+        '--alpha',
+        '0.1',
+        '--cpi-base',
+        '2010-01',
+        '--cpi-splice',
+        'CPIAUCNS',
+      ]),
     );
     expect((p.body as Answers).q1.top).toHaveLength(5);
     const q1 = await getJson(base, '/api/answers/q1?top=3');
@@ -147,7 +167,9 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     const r1 = await access.exclusive('the test’s CLI', () =>
       runCli(['answers', 'q1', '--format', 'json', '--top', '3', '--warehouse', warehouse]),
     );
-    expect(withoutGeneratedAt(q1.body as Answers)).toEqual(withoutGeneratedAt(JSON.parse(r1.stdout) as Answers));
+    expect(withoutGeneratedAt(q1.body as Answers)).toEqual(
+      withoutGeneratedAt(JSON.parse(r1.stdout) as Answers),
+    );
   });
 
   it('every endpoint answers with its documented shape', async () => {
@@ -155,7 +177,10 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     expect(status.warehouse).toEqual({ kind: 'duckdb', displayName: warehouse });
     expect(status.latestRun).toMatchObject({ runId: 2, status: 'success', triggeredBy: 'manual' });
     expect(status.lastSuccess.runId).toBe(2);
-    expect(status.cpiSeries.map((c: { series: string }) => c.series)).toEqual(['CPIAUCNS', 'CUSR0000SS62031']);
+    expect(status.cpiSeries.map((c: { series: string }) => c.series)).toEqual([
+      'CPIAUCNS',
+      'CUSR0000SS62031',
+    ]);
 
     const runs = (await getJson(base, '/api/runs')).body.runs;
     expect(runs.map((r: { runId: number }) => r.runId)).toEqual([2, 1]);
@@ -180,12 +205,19 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       role: 'ratings',
       dataLines: 400,
     });
-    expect(run.reconciliation.find((f: { fileName: string }) => f.fileName === 'ratings_update.csv')).toMatchObject({
+    expect(
+      run.reconciliation.find((f: { fileName: string }) => f.fileName === 'ratings_update.csv'),
+    ).toMatchObject({
       recordsRead: 400,
       rowsLoaded: 400,
     });
     expect(run.checks.length).toBeGreaterThan(5);
-    expect(run.graph.map((t: { id: string }) => t.id)).toEqual(['stage.files', 'clean.movies', 'load.bulk', 'publish']);
+    expect(run.graph.map((t: { id: string }) => t.id)).toEqual([
+      'stage.files',
+      'clean.movies',
+      'load.bulk',
+      'publish',
+    ]);
     expect(run.tasks.map((t: { task: string; state: string }) => [t.task, t.state])).toEqual(
       run.graph.map((t: { id: string }) => [t.id, 'success']),
     );
@@ -233,8 +265,12 @@ describe('movalytics serve over a DuckDB warehouse', () => {
   it('filters and pages quarantined records', async () => {
     const all = (await getJson(base, '/api/quarantine?pageSize=500')).body;
     const reason = String(all.rows[0].reason).split(' ').slice(0, 2).join(' ').toUpperCase();
-    const filtered = (await getJson(base, `/api/quarantine?pageSize=500&reason=${encodeURIComponent(reason)}`)).body;
-    const want = all.rows.filter((r: { reason: string }) => r.reason.toLowerCase().includes(reason.toLowerCase()));
+    const filtered = (
+      await getJson(base, `/api/quarantine?pageSize=500&reason=${encodeURIComponent(reason)}`)
+    ).body;
+    const want = all.rows.filter((r: { reason: string }) =>
+      r.reason.toLowerCase().includes(reason.toLowerCase()),
+    );
     expect(filtered.total).toBe(want.length);
     expect(filtered.rows).toEqual(want);
     const none = (await getJson(base, '/api/quarantine?file=links.csv')).body;
@@ -280,7 +316,16 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       expect(r.status).toBe(405);
       expect(r.headers.get('allow')).toBe('GET, HEAD');
     }
-    for (const path of ['/api/status', '/api/answers', '/api/runs', '/api/runs/1', '/api/runs/1/logs', '/api/checks', '/api/quarantine', '/api/diff'])
+    for (const path of [
+      '/api/status',
+      '/api/answers',
+      '/api/runs',
+      '/api/runs/1',
+      '/api/runs/1/logs',
+      '/api/checks',
+      '/api/quarantine',
+      '/api/diff',
+    ])
       expect((await getJson(base, path)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(sha256File(warehouse)).toBe(before);
@@ -314,8 +359,20 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     // A real run in another process that holds the file for 4 s after staging (it finds nothing new to load).
     const child = spawn(
       process.execPath,
-      [join(repoRoot, 'dist/cli/bin.js'), 'run', '--input', data, '--warehouse', warehouse, '--staging', join(dir, 'staging')],
-      { env: { ...process.env, MOVALYTICS_FAILPOINT: 'sleep-after:stage.files:4000' }, stdio: ['ignore', 'ignore', 'pipe'] },
+      [
+        join(repoRoot, 'dist/cli/bin.js'),
+        'run',
+        '--input',
+        data,
+        '--warehouse',
+        warehouse,
+        '--staging',
+        join(dir, 'staging'),
+      ],
+      {
+        env: { ...process.env, MOVALYTICS_FAILPOINT: 'sleep-after:stage.files:4000' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -352,7 +409,16 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(
         process.execPath,
-        [join(repoRoot, 'dist/cli/bin.js'), 'run', '--input', data, '--warehouse', warehouse, '--staging', join(dir, 'staging')],
+        [
+          join(repoRoot, 'dist/cli/bin.js'),
+          'run',
+          '--input',
+          data,
+          '--warehouse',
+          warehouse,
+          '--staging',
+          join(dir, 'staging'),
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -373,7 +439,9 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     });
 
     /** Opens a page, waits for it to draw, and returns it with every console error, page error and foreign request. */
-    async function open(path: string): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
+    async function open(
+      path: string,
+    ): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
       const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
@@ -423,8 +491,12 @@ describe('movalytics serve over a DuckDB warehouse', () => {
           await close();
         }
       }
-      if (process.env.MOVALYTICS_SERVE_SHOTS) for (const f of ['dashboard', 'runs', 'run', 'checks', 'quarantine', 'diff', 'lineage'])
-        writeFileSync(join(process.env.MOVALYTICS_SERVE_SHOTS, `${f}.png`), readFileSync(join(shots, `${f}.png`)));
+      if (process.env.MOVALYTICS_SERVE_SHOTS)
+        for (const f of ['dashboard', 'runs', 'run', 'checks', 'quarantine', 'diff', 'lineage'])
+          writeFileSync(
+            join(process.env.MOVALYTICS_SERVE_SHOTS, `${f}.png`),
+            readFileSync(join(shots, `${f}.png`)),
+          );
     });
 
     it('the dashboard charts show the CLI’s numbers, and a parameter change redraws them with the CLI’s numbers for it', async () => {
@@ -435,7 +507,9 @@ describe('movalytics serve over a DuckDB warehouse', () => {
         expect((await chartData(page, 'chart-q2')).data).toEqual(a.q2.genres.map((g) => g.ratings));
         expect((await chartData(page, 'chart-q3')).data).toEqual(a.q3.byMonth.map((g) => g.meanRevenue));
         expect((await chartData(page, 'chart-q4')).data).toEqual(a.q4.genres.map((g) => g.realRevenue));
-        expect(await page.textContent('#status')).toMatch(/last run #\d+\s*(success|unchanged).*data from run #2/);
+        expect(await page.textContent('#status')).toMatch(
+          /last run #\d+\s*(success|unchanged).*data from run #2/,
+        );
 
         const render = Number(await page.getAttribute('html', 'data-render'));
         await page.fill('input[name=top]', '4');
@@ -448,7 +522,16 @@ describe('movalytics serve over a DuckDB warehouse', () => {
            document.documentElement.getAttribute('data-state') === 'ready' &&
            new URLSearchParams(location.search).get('cpiSplice') === 'CPIAUCNS'`,
         );
-        const b = await cli(['--top', '4', '--min-votes', '15', '--cpi-base', '2005-06', '--cpi-splice', 'CPIAUCNS']);
+        const b = await cli([
+          '--top',
+          '4',
+          '--min-votes',
+          '15',
+          '--cpi-base',
+          '2005-06',
+          '--cpi-splice',
+          'CPIAUCNS',
+        ]);
         expect((await chartData(page, 'chart-q1')).data).toEqual(b.q1.top.map((m) => m.weightedRating));
         expect(await page.locator('#q1-rows tbody tr').count()).toBe(4);
         expect((await chartData(page, 'chart-q4')).data).toEqual(b.q4.genres.map((g) => g.realRevenue));
@@ -479,7 +562,9 @@ describe('movalytics serve over a DuckDB warehouse', () => {
         const q1 = await page.innerText('#diff-q1');
         expect(q1).toContain(topMovie.title ?? '');
         expect(q1).toMatch(/left|▼/);
-        expect(Number(/\((\d+)\)/.exec(await page.innerText('h2:has-text("Every changed figure")'))?.[1])).toBeGreaterThan(0);
+        expect(
+          Number(/\((\d+)\)/.exec(await page.innerText('h2:has-text("Every changed figure")'))?.[1]),
+        ).toBeGreaterThan(0);
         expect(problems).toEqual([]);
       } finally {
         await close();
@@ -530,9 +615,17 @@ describe('the pipeline monitor after a failed run', () => {
     const warehouse = join(dir, 'w.duckdb');
     await generateDataset({ out: data, movies: 150, ratings: 1_500, seed: 6 });
     await publish(dir, data, warehouse);
-    writeFileSync(join(data, 'ratings_more.csv'), 'userId,movieId,rating,timestamp\r\n777777,1,4.0,1600000000\r\n');
-    const config = loadConfig({ cwd: dir, overrides: { input: data, warehouse, staging: join(dir, 'staging') } });
-    await expect(runPipeline(config, { failAfter: 'load.bulk' })).rejects.toThrow(/simulated failure after load\.bulk/);
+    writeFileSync(
+      join(data, 'ratings_more.csv'),
+      'userId,movieId,rating,timestamp\r\n777777,1,4.0,1600000000\r\n',
+    );
+    const config = loadConfig({
+      cwd: dir,
+      overrides: { input: data, warehouse, staging: join(dir, 'staging') },
+    });
+    await expect(runPipeline(config, { failAfter: 'load.bulk' })).rejects.toThrow(
+      /simulated failure after load\.bulk/,
+    );
     server = await startServer({
       access: new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } }),
       host: '127.0.0.1',
@@ -547,41 +640,57 @@ describe('the pipeline monitor after a failed run', () => {
     const d = (await getJson(server.url, '/api/runs/2')).body;
     expect(d.run.status).toBe('failed');
     const byTask = Object.fromEntries(d.tasks.map((t: { task: string }) => [t.task, t]));
-    expect(byTask['load.bulk']).toMatchObject({ state: 'failed', errorMessage: 'simulated failure after load.bulk' });
+    expect(byTask['load.bulk']).toMatchObject({
+      state: 'failed',
+      errorMessage: 'simulated failure after load.bulk',
+    });
     expect(byTask.publish.state).toMatch(/^(upstream_failed|skipped)$/);
     const logs = (await getJson(server.url, '/api/runs/2/logs?task=load.bulk')).body.lines;
     expect(logs.map((l: { line: string }) => l.line).join('\n')).toMatch(/load\.bulk/);
   });
 
-  it.skipIf(!browserOk)('the run page draws the DAG coloured by state, the error, the timeline and the log lines', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
+  it.skipIf(!browserOk)(
+    'the run page draws the DAG coloured by state, the error, the timeline and the log lines',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu'],
       });
-      page.on('pageerror', (e) => problems.push(e.message));
-      await page.goto(new URL('/runs/2', server.url).href);
-      await page.waitForSelector('html[data-state="ready"]');
-      expect(await page.getAttribute('#dag g[data-task="load.bulk"]', 'data-state')).toBe('failed');
-      expect(await page.getAttribute('#dag g[data-task="publish"]', 'data-state')).toMatch(/^(upstream_failed|skipped)$/);
-      expect(await page.getAttribute('#dag g[data-task="stage.files"]', 'data-state')).toBe('success');
-      const fill = await page.getAttribute('#dag g[data-task="load.bulk"] rect', 'fill');
-      expect(fill).not.toBe(await page.getAttribute('#dag g[data-task="stage.files"] rect', 'fill'));
-      expect(await page.innerText('#run-errors')).toContain('load.bulk (attempt 1): TaskError: simulated failure after load.bulk');
-      expect(await page.locator('#timeline rect').count()).toBeGreaterThanOrEqual(2);
-      await page.selectOption('#log-task', 'load.bulk');
-      expect(await page.innerText('#logs')).toMatch(/load\.bulk#1/);
-      expect(await page.innerText('#logs')).not.toMatch(/stage\.files#1/);
-      await page.screenshot({ path: join(dir, 'run-failed.png'), fullPage: true });
-      if (process.env.MOVALYTICS_SERVE_SHOTS)
-        writeFileSync(join(process.env.MOVALYTICS_SERVE_SHOTS, 'run-failed.png'), readFileSync(join(dir, 'run-failed.png')));
-      expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+        const problems: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') problems.push(m.text());
+        });
+        page.on('pageerror', (e) => problems.push(e.message));
+        await page.goto(new URL('/runs/2', server.url).href);
+        await page.waitForSelector('html[data-state="ready"]');
+        expect(await page.getAttribute('#dag g[data-task="load.bulk"]', 'data-state')).toBe('failed');
+        expect(await page.getAttribute('#dag g[data-task="publish"]', 'data-state')).toMatch(
+          /^(upstream_failed|skipped)$/,
+        );
+        expect(await page.getAttribute('#dag g[data-task="stage.files"]', 'data-state')).toBe('success');
+        const fill = await page.getAttribute('#dag g[data-task="load.bulk"] rect', 'fill');
+        expect(fill).not.toBe(await page.getAttribute('#dag g[data-task="stage.files"] rect', 'fill'));
+        expect(await page.innerText('#run-errors')).toContain(
+          'load.bulk (attempt 1): TaskError: simulated failure after load.bulk',
+        );
+        expect(await page.locator('#timeline rect').count()).toBeGreaterThanOrEqual(2);
+        await page.selectOption('#log-task', 'load.bulk');
+        expect(await page.innerText('#logs')).toMatch(/load\.bulk#1/);
+        expect(await page.innerText('#logs')).not.toMatch(/stage\.files#1/);
+        await page.screenshot({ path: join(dir, 'run-failed.png'), fullPage: true });
+        if (process.env.MOVALYTICS_SERVE_SHOTS)
+          writeFileSync(
+            join(process.env.MOVALYTICS_SERVE_SHOTS, 'run-failed.png'),
+            readFileSync(join(dir, 'run-failed.png')),
+          );
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
 
 describe('the token', () => {
@@ -611,7 +720,9 @@ describe('the token', () => {
       expect({ path, status: r.status }).toEqual({ path, status: 401 });
       expect(JSON.stringify(r.body)).not.toContain(token);
     }
-    const wrong = await getJson(server.url, '/api/status', { headers: { Authorization: 'Bearer s3cret-token-valuf' } });
+    const wrong = await getJson(server.url, '/api/status', {
+      headers: { Authorization: 'Bearer s3cret-token-valuf' },
+    });
     expect(wrong.status).toBe(401);
     const short = await getJson(server.url, '/api/status', { headers: { Authorization: 'Bearer s3cret' } });
     expect(short.status).toBe(401);
@@ -643,7 +754,9 @@ describe('the CLI', () => {
     try {
       const host = await runCli(['serve', '--host', '0.0.0.0', '--warehouse', join(dir, 'w.duckdb')]);
       expect(host.code).toBe(2);
-      expect(host.stderr).toMatch(/^movalytics: --host 0\.0\.0\.0 is reachable from other machines: set a token/);
+      expect(host.stderr).toMatch(
+        /^movalytics: --host 0\.0\.0\.0 is reachable from other machines: set a token/,
+      );
       const port = await runCli(['serve', '--port', 'http', '--warehouse', join(dir, 'w.duckdb')]);
       expect(port.code).toBe(2);
       expect(port.stderr).toMatch(/--port "http" is not a port number/);
@@ -660,10 +773,14 @@ describe('the CLI', () => {
     const warehouse = join(dir, 'w.duckdb');
     await generateDataset({ out: join(dir, 'data'), movies: 120, ratings: 800, seed: 4 });
     await publish(dir, join(dir, 'data'), warehouse);
-    const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/bin.js'), 'serve', '--port', '0', '--warehouse', warehouse], {
-      env: { ...process.env, MOVALYTICS_TOKEN: 'env-token-123456' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'dist/cli/bin.js'), 'serve', '--port', '0', '--warehouse', warehouse],
+      {
+        env: { ...process.env, MOVALYTICS_TOKEN: 'env-token-123456' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -675,7 +792,9 @@ describe('the CLI', () => {
       });
       child.on('close', () => reject(new Error(`serve exited: ${err}`)));
     });
-    const r = await fetch(new URL('/api/status', url), { headers: { Authorization: 'Bearer env-token-123456' } });
+    const r = await fetch(new URL('/api/status', url), {
+      headers: { Authorization: 'Bearer env-token-123456' },
+    });
     expect(r.status).toBe(200);
     expect((await fetch(new URL('/api/status', url))).status).toBe(401);
     const code = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -140,7 +140,8 @@ async function readRun(wh: Warehouse, runId: number): Promise<DiffRun | null> {
 }
 
 function parseRunRef(text: string, which: string): number {
-  if (!/^\d{1,9}$/.test(text)) throw new UsageError(`${which} ${JSON.stringify(text)} is not a run id (a number)`);
+  if (!/^\d{1,9}$/.test(text))
+    throw new UsageError(`${which} ${JSON.stringify(text)} is not a run id (a number)`);
   return Number(text);
 }
 
@@ -171,7 +172,8 @@ export async function resolveDiffRuns(
   else if (refA !== undefined) b = published[published.length - 1] ?? -1;
   else {
     const last = published[published.length - 1];
-    if (last === undefined) throw new UsageError(`warehouse ${wh.displayName} has no published run to compare`);
+    if (last === undefined)
+      throw new UsageError(`warehouse ${wh.displayName} has no published run to compare`);
     b = last;
   }
   let a: number;
@@ -261,7 +263,11 @@ function flatten(value: unknown, path: string, out: Map<string, Leaf>): void {
         key !== undefined && item !== null && typeof item === 'object'
           ? (item as Record<string, unknown>)[key]
           : undefined;
-      flatten(item, id === undefined ? `${path}[${i}]` : `${path}[${key}=${String(id)}]`, out);
+      flatten(
+        item,
+        typeof id === 'number' || typeof id === 'string' ? `${path}[${key}=${id}]` : `${path}[${i}]`,
+        out,
+      );
     });
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {

@@ -16,5 +16,11 @@ export {
   type AnswersDiff,
   type Q3TestDiff,
 } from './diff.js';
-export { recordRunAnswers, readRunAnswers, modelTableRows, RUN_ANSWERS_DDL, type RecordedRun } from './run-answers.js';
+export {
+  recordRunAnswers,
+  readRunAnswers,
+  modelTableRows,
+  RUN_ANSWERS_DDL,
+  type RecordedRun,
+} from './run-answers.js';
 export { renderDiff, DIFF_FORMATS, type DiffFormat } from './render.js';

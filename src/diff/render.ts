@@ -67,7 +67,13 @@ function sections(d: RunDiff): Section[] {
     });
   const ans = d.answers;
   if (ans === null) {
-    out.push({ title: 'Answers', notes: [d.answersNote ?? 'not recorded'], headers: [], numeric: [], rows: [] });
+    out.push({
+      title: 'Answers',
+      notes: [d.answersNote ?? 'not recorded'],
+      headers: [],
+      numeric: [],
+      rows: [],
+    });
     return out;
   }
   const notes = ans.paramsEqual
@@ -95,7 +101,9 @@ function sections(d: RunDiff): Section[] {
   const q3 = ans.q3;
   out.push({
     title: 'Q3 release month / quarter vs revenue (Kruskal–Wallis)',
-    notes: [q3.verdictChanged ? `verdict: ${q3.verdictA} → ${q3.verdictB}` : `verdict unchanged: ${q3.verdictB}`],
+    notes: [
+      q3.verdictChanged ? `verdict: ${q3.verdictA} → ${q3.verdictB}` : `verdict unchanged: ${q3.verdictB}`,
+    ],
     headers: ['test', 'H', 'p-value', 'significant'],
     numeric: [false, false, false, false],
     rows: (
@@ -122,7 +130,8 @@ function sections(d: RunDiff): Section[] {
 }
 
 function title(d: RunDiff): string {
-  const when = (r: RunDiff['a']): string => `run ${r.runId} (${r.status}, ${r.finishedAt ?? r.startedAt ?? '—'})`;
+  const when = (r: RunDiff['a']): string =>
+    `run ${r.runId} (${r.status}, ${r.finishedAt ?? r.startedAt ?? '—'})`;
   return `What changed: ${when(d.a)} → ${when(d.b)}`;
 }
 

@@ -106,7 +106,8 @@ async function findMetadataRecord(
   staging: string | null,
 ): Promise<SourceRecord> {
   const base = { ...file, line: null, raw: null };
-  if (staging === null) return { ...base, note: 'no staging location configured: the raw record is not available' };
+  if (staging === null)
+    return { ...base, note: 'no staging location configured: the raw record is not available' };
   let path: string;
   try {
     const area = await StagingArea.open(staging);

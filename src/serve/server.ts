@@ -19,7 +19,14 @@ import { readMovieLineage } from './lineage.js';
 import { PAGE_ROUTES, STATIC_FILES, pageHtml } from './pages.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
 import { getRun, listRuns, runLogs } from '../pipeline/run-history.js';
-import { latestCheckedRun, readChecks, readQuarantine, readRunPage, readStatus, redactRun } from './queries.js';
+import {
+  latestCheckedRun,
+  readChecks,
+  readQuarantine,
+  readRunPage,
+  readStatus,
+  redactRun,
+} from './queries.js';
 import type { WarehouseAccess } from './warehouse-access.js';
 
 export interface ServeAppOptions {
@@ -64,9 +71,14 @@ function cookieToken(header: string | undefined): string | null {
 }
 
 /** An integer query/path parameter, or a 400 naming it. */
-function intParam(name: string, text: string | undefined, opts: { min?: number; max?: number } = {}): number | null {
+function intParam(
+  name: string,
+  text: string | undefined,
+  opts: { min?: number; max?: number } = {},
+): number | null {
   if (text === undefined || text === '') return null;
-  if (!/^\d{1,9}$/.test(text)) throw new HttpError(400, `parameter ${name} ${JSON.stringify(text)} is not a whole number`);
+  if (!/^\d{1,9}$/.test(text))
+    throw new HttpError(400, `parameter ${name} ${JSON.stringify(text)} is not a whole number`);
   const n = Number(text);
   if (opts.min !== undefined && n < opts.min)
     throw new HttpError(400, `parameter ${name} ${JSON.stringify(text)} must be at least ${opts.min}`);
@@ -87,11 +99,12 @@ export function answerParamsFromQuery(query: Record<string, string>): AnswerPara
     if (v.trim() === '') continue;
     if (NUMERIC.has(k)) {
       const n = Number(v);
-      if (!Number.isFinite(n)) throw new HttpError(400, `parameter ${k} ${JSON.stringify(v)} is not a number`);
+      if (!Number.isFinite(n))
+        throw new HttpError(400, `parameter ${k} ${JSON.stringify(v)} is not a number`);
       out[k] = n;
     } else out[k] = v;
   }
-  return out as AnswerParamsInput;
+  return out;
 }
 
 function onlyParams(query: Record<string, string>, allowed: readonly string[]): void {
@@ -138,20 +151,24 @@ export function createServeApp(opts: ServeAppOptions): Hono {
         // A link with ?token= opens the UI once: the cookie carries it from then on, the URL loses it.
         const url = new URL(c.req.url);
         url.searchParams.delete('token');
-        c.header(
-          'Set-Cookie',
-          `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
-        );
+        c.header('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
         return c.redirect(`${url.pathname}${url.search}`, 303);
       }
       c.header('WWW-Authenticate', 'Bearer realm="movalytics"');
-      return c.json({ error: 'a token is required: send Authorization: Bearer <token>, or open the page with ?token=' }, 401);
+      return c.json(
+        { error: 'a token is required: send Authorization: Bearer <token>, or open the page with ?token=' },
+        401,
+      );
     }
     return next();
   });
 
   /** Runs a read, cached by the warehouse version; while a run holds the warehouse, the last answer, marked stale. */
-  async function cachedRead(c: Context, compute: (wh: Warehouse) => Promise<unknown>, text = false): Promise<Response> {
+  async function cachedRead(
+    c: Context,
+    compute: (wh: Warehouse) => Promise<unknown>,
+    text = false,
+  ): Promise<Response> {
     const url = new URL(c.req.url);
     url.searchParams.delete('token');
     url.searchParams.sort();
@@ -190,12 +207,15 @@ export function createServeApp(opts: ServeAppOptions): Hono {
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json({ error: err.message }, err.status);
     if (err instanceof UsageError) return c.json({ error: err.message }, 400);
-    if (err instanceof WarehouseError && err.exitCode === EXIT.usage) return c.json({ error: err.message }, 503);
+    if (err instanceof WarehouseError && err.exitCode === EXIT.usage)
+      return c.json({ error: err.message }, 503);
     if (err instanceof MovalyticsError) {
       log(`movalytics serve: ${c.req.method} ${c.req.path}: ${err.message}`);
       return c.json({ error: err.message }, 500);
     }
-    log(`movalytics serve: internal error on ${c.req.method} ${c.req.path} (a bug — please report it): ${err.stack ?? messageOf(err)}`);
+    log(
+      `movalytics serve: internal error on ${c.req.method} ${c.req.path} (a bug — please report it): ${err.stack ?? messageOf(err)}`,
+    );
     return c.json({ error: 'internal error (logged by the server)' }, 500);
   });
 

@@ -206,11 +206,14 @@ async function openServerReadOnly(loc: WarehouseLocation): Promise<Warehouse> {
 function readOnlyView(inner: Warehouse, displayName: string, onClose: () => void): Warehouse {
   const rename = (err: unknown): never => {
     if (err instanceof WarehouseError && inner.displayName !== displayName)
-      throw new WarehouseError(err.message.split(`warehouse ${inner.displayName}`).join(`warehouse ${displayName}`), {
-        cause: err.cause,
-        sqlState: err.sqlState,
-        exitCode: err.exitCode,
-      });
+      throw new WarehouseError(
+        err.message.split(`warehouse ${inner.displayName}`).join(`warehouse ${displayName}`),
+        {
+          cause: err.cause,
+          sqlState: err.sqlState,
+          exitCode: err.exitCode,
+        },
+      );
     throw err;
   };
   const refuse = (what: string): Promise<never> =>

@@ -28,7 +28,9 @@ export function registerDiff(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .action(async (runA: string | undefined, runB: string | undefined, opts: DiffOptions) => {
       if (!(DIFF_FORMATS as readonly string[]).includes(opts.format))
-        throw new UsageError(`unknown --format ${JSON.stringify(opts.format)}: use one of ${DIFF_FORMATS.join(', ')}`);
+        throw new UsageError(
+          `unknown --format ${JSON.stringify(opts.format)}: use one of ${DIFF_FORMATS.join(', ')}`,
+        );
       const config = loadConfig({
         configPath: opts.config,
         overrides: opts.warehouse === undefined ? {} : { warehouse: opts.warehouse },

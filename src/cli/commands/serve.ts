@@ -25,14 +25,19 @@ export function isLoopbackHost(host: string): boolean {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve the dashboard, run monitor, diff and lineage pages (and their JSON API) over the warehouse, read-only')
+    .description(
+      'serve the dashboard, run monitor, diff and lineage pages (and their JSON API) over the warehouse, read-only',
+    )
     .option('-p, --port <port>', 'TCP port (0: any free port)', '8080')
     .option('--host <host>', 'address to listen on; anything but loopback needs --token', '127.0.0.1')
     .option(
       '-w, --warehouse <location>',
       'a DuckDB file (default ./movalytics.duckdb, or the config file’s) or postgres://user@host/db',
     )
-    .option('--staging <location>', 'staging area, for lineage down to the raw input records (default: the config’s)')
+    .option(
+      '--staging <location>',
+      'staging area, for lineage down to the raw input records (default: the config’s)',
+    )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--token <token>', 'require this token on every request (default: $MOVALYTICS_TOKEN)')
     .action(async (opts: ServeOptions) => {
