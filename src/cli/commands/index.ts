@@ -12,6 +12,8 @@ import { registerRuns } from './runs.js';
 import { registerSchedule } from './schedule.js';
 import { registerWorker } from './worker.js';
 import { registerSql } from './sql.js';
+import { registerServe } from './serve.js';
+import { registerDiff } from './diff.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -28,4 +30,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerSchedule,
   registerWorker,
   registerSql,
+  registerServe,
+  registerDiff,
 ];

@@ -1,0 +1,83 @@
+// `movalytics serve`: the dashboard, run monitor, diff and lineage pages and their JSON API over the warehouse,
+// read-only, on 127.0.0.1 by default. Any other host needs a token (--token or MOVALYTICS_TOKEN); a token is never
+// printed. Runs until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { UsageError } from '../../errors.js';
+import { startServer } from '../../serve/server.js';
+import { WarehouseAccess } from '../../serve/warehouse-access.js';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  warehouse?: string;
+  staging?: string;
+  config?: string;
+  token?: string;
+}
+
+/** Hosts that only this machine can reach: no token needed there. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'serve the dashboard, run monitor, diff and lineage pages (and their JSON API) over the warehouse, read-only',
+    )
+    .option('-p, --port <port>', 'TCP port (0: any free port)', '8080')
+    .option('--host <host>', 'address to listen on; anything but loopback needs --token', '127.0.0.1')
+    .option(
+      '-w, --warehouse <location>',
+      'a DuckDB file (default ./movalytics.duckdb, or the config file’s) or postgres://user@host/db',
+    )
+    .option(
+      '--staging <location>',
+      'staging area, for lineage down to the raw input records (default: the config’s)',
+    )
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .option('--token <token>', 'require this token on every request (default: $MOVALYTICS_TOKEN)')
+    .action(async (opts: ServeOptions) => {
+      if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65535)
+        throw new UsageError(`--port ${JSON.stringify(opts.port)} is not a port number (0–65535)`);
+      const envToken = process.env.MOVALYTICS_TOKEN;
+      const token = opts.token ?? (envToken === undefined || envToken === '' ? null : envToken);
+      if (token !== null && token.length < 8)
+        throw new UsageError('the token (--token or MOVALYTICS_TOKEN) must be at least 8 characters');
+      if (!isLoopbackHost(opts.host) && token === null)
+        throw new UsageError(
+          `--host ${opts.host} is reachable from other machines: set a token with --token or MOVALYTICS_TOKEN (or keep the default 127.0.0.1)`,
+        );
+      const config = loadConfig({
+        configPath: opts.config,
+        overrides: { warehouse: opts.warehouse, staging: opts.staging },
+      });
+      const access = new WarehouseAccess({ location: config.warehouse });
+      if (!access.exists())
+        throw new UsageError(`warehouse ${access.displayName} not found: run \`movalytics run\` first`);
+      const server = await startServer({
+        access,
+        host: opts.host,
+        port: Number(opts.port),
+        token,
+        staging: config.staging,
+        answerDefaults: config.answers,
+      });
+      process.stdout.write(
+        `movalytics serve: ${server.url} (warehouse ${access.displayName}, read-only${token === null ? '' : '; token required'}) — Ctrl-C stops it\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

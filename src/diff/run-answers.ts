@@ -1,0 +1,71 @@
+// What a published run answered, kept per run: the model is overwritten by the next run, so a diff between two runs
+// can only compare answers (and table sizes) recorded at publish time. Table movalytics.run_answers.
+import { MODEL_TABLES } from '../model/schema.js';
+import type { Answers } from '../stages/answers/index.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+
+type Db = Pick<Warehouse, 'query' | 'exec'>;
+
+/** DDL of the table (idempotent). VARCHAR without a length: Redshift will need VARCHAR(MAX) here. */
+export const RUN_ANSWERS_DDL = `CREATE TABLE IF NOT EXISTS movalytics.run_answers (
+  run_id INTEGER NOT NULL PRIMARY KEY,
+  recorded_at TIMESTAMP NOT NULL,          -- UTC
+  answers VARCHAR NOT NULL,                -- the Answers JSON (schemaVersion 1) the run published
+  table_rows VARCHAR NOT NULL              -- {"movies.movie": n, …}: row counts of the model tables after the publish
+)`;
+
+/** Row counts of the model tables, by schema-qualified name. */
+export async function modelTableRows(wh: Db): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of MODEL_TABLES) {
+    const [r] = await wh.query<{ n: number | string }>(`SELECT count(*) AS n FROM movies.${t.name}`);
+    out[`movies.${t.name}`] = Number(r?.n ?? 0);
+  }
+  return out;
+}
+
+/**
+ * Records what run `runId` published: its answers (as computed with the configured parameters) and the model's
+ * table sizes. Call it inside the publish transaction, after the marts are refreshed, so a run's recorded answers
+ * exist exactly when its model does. Idempotent (a repeated publish replaces the row).
+ */
+export async function recordRunAnswers(wh: Db, runId: number, answers: Answers): Promise<void> {
+  await wh.exec(RUN_ANSWERS_DDL);
+  const rows = await modelTableRows(wh);
+  const id = Math.trunc(runId);
+  await wh.exec(`DELETE FROM movalytics.run_answers WHERE run_id = ${id}`);
+  await wh.query(
+    `INSERT INTO movalytics.run_answers (run_id, recorded_at, answers, table_rows) VALUES ($1, CAST($2 AS TIMESTAMP), $3, $4)`,
+    [
+      id,
+      new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      // Inside the publish the run is not finished yet: the answers describe this run, not the previous one.
+      JSON.stringify({ ...answers, run: { runId: id, finishedAt: null } }),
+      JSON.stringify(rows),
+    ],
+  );
+}
+
+export interface RecordedRun {
+  runId: number;
+  answers: Answers;
+  tableRows: Record<string, number>;
+}
+
+/** The answers and table sizes run `runId` recorded, or null (an older run, or one that published nothing). */
+export async function readRunAnswers(wh: Db, runId: number): Promise<RecordedRun | null> {
+  const [t] = await wh.query(
+    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run_answers'`,
+  );
+  if (t === undefined) return null;
+  const [r] = await wh.query<{ answers: string; table_rows: string }>(
+    `SELECT answers, table_rows FROM movalytics.run_answers WHERE run_id = $1`,
+    [Math.trunc(runId)],
+  );
+  if (r === undefined) return null;
+  return {
+    runId,
+    answers: JSON.parse(r.answers) as Answers,
+    tableRows: JSON.parse(r.table_rows) as Record<string, number>,
+  };
+}

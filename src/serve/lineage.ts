@@ -1,0 +1,160 @@
+// Lineage of one movie, for the drill-down from a Q1 row: its model row and genres, its links.csv rows, its rating
+// counts, and its movies_metadata.csv record (file, line, raw text) read back from the staged raw copy the last
+// load of that file used (content-addressed by sha256, so it is exactly what was loaded).
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { messageOf } from '../errors.js';
+import { StagingArea } from '../stages/stage/staging-area.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { hasMetaTable, num, str } from './queries.js';
+
+export interface SourceRecord {
+  fileName: string;
+  sha256: string;
+  /** The run whose load used this copy of the file. */
+  loadedRunId: number;
+  /** 1-based physical line where the record starts (the header is line 1). */
+  line: number | null;
+  raw: string | null;
+  /** Why the record could not be shown (no staging configured, the copy was cleaned up …); null when shown. */
+  note: string | null;
+}
+
+export interface MovieLineage {
+  movieId: number;
+  movie: Record<string, string | number | boolean | null>;
+  genres: { genreId: number; name: string }[];
+  /** links.csv rows that map MovieLens ids to this TMDB id. */
+  links: { movielensId: number; imdbId: string | null; ratings: number }[];
+  /** Ratings that reach the movie (through its links), the count Q1 uses as v. */
+  mappedRatings: number;
+  /**
+   * Ratings per input file: not recorded (movies.rating has no file id yet); null until it has. The files that
+   * loaded ratings are listed with their rows in `ratingFiles`.
+   */
+  ratingsByFile: null;
+  ratingFiles: { fileName: string; loadedRunId: number; rowsLoaded: number | null }[];
+  metadata: SourceRecord | null;
+}
+
+/** The lineage of TMDB movie `movieId`, or null when the model has no such movie. */
+export async function readMovieLineage(
+  wh: Warehouse,
+  movieId: number,
+  staging: string | null,
+): Promise<MovieLineage | null> {
+  const [movie] = await wh.query(`SELECT * FROM movies.movie WHERE movie_id = $1`, [movieId]);
+  if (movie === undefined) return null;
+  const genres = await wh.query(
+    `SELECT g.genre_id, g.name FROM movies.movie_genre mg JOIN movies.genre g ON g.genre_id = mg.genre_id
+     WHERE mg.movie_id = $1 ORDER BY g.name`,
+    [movieId],
+  );
+  const links = await wh.query(
+    `SELECT l.movielens_id, l.imdb_id,
+            (SELECT count(*) FROM movies.rating r WHERE r.movielens_id = l.movielens_id) AS ratings
+     FROM movies.movie_link l WHERE l.tmdb_id = $1 ORDER BY l.movielens_id`,
+    [movieId],
+  );
+  const haveState = await hasMetaTable(wh, 'file_state');
+  const files = haveState
+    ? await wh.query(
+        `SELECT f.file_name, f.role, f.sha256, f.loaded_run_id, rc.rows_loaded
+         FROM movalytics.file_state f
+         LEFT JOIN movalytics.reconciliation rc ON rc.run_id = f.loaded_run_id AND rc.file_name = f.file_name
+         WHERE f.role IN ('movies_metadata', 'ratings') ORDER BY f.file_name`,
+      )
+    : [];
+  const meta = files.find((f) => f.role === 'movies_metadata');
+  return {
+    movieId,
+    movie,
+    genres: genres.map((g) => ({ genreId: num(g.genre_id) ?? 0, name: str(g.name) ?? '' })),
+    links: links.map((l) => ({
+      movielensId: num(l.movielens_id) ?? 0,
+      imdbId: str(l.imdb_id),
+      ratings: num(l.ratings) ?? 0,
+    })),
+    mappedRatings: links.reduce((s, l) => s + (num(l.ratings) ?? 0), 0),
+    ratingsByFile: null,
+    ratingFiles: files
+      .filter((f) => f.role === 'ratings')
+      .map((f) => ({
+        fileName: str(f.file_name) ?? '',
+        loadedRunId: num(f.loaded_run_id) ?? 0,
+        rowsLoaded: num(f.rows_loaded),
+      })),
+    metadata:
+      meta === undefined
+        ? null
+        : await findMetadataRecord(
+            {
+              fileName: str(meta.file_name) ?? '',
+              sha256: str(meta.sha256) ?? '',
+              loadedRunId: num(meta.loaded_run_id) ?? 0,
+            },
+            movieId,
+            staging,
+          ),
+  };
+}
+
+/** Scans the staged copy of movies_metadata.csv for the record whose `id` is `movieId`. */
+async function findMetadataRecord(
+  file: { fileName: string; sha256: string; loadedRunId: number },
+  movieId: number,
+  staging: string | null,
+): Promise<SourceRecord> {
+  const base = { ...file, line: null, raw: null };
+  if (staging === null)
+    return { ...base, note: 'no staging location configured: the raw record is not available' };
+  let path: string;
+  try {
+    const area = await StagingArea.open(staging);
+    try {
+      path = await area.localFile(`raw/${file.sha256}`);
+    } finally {
+      await area.close();
+    }
+  } catch (err) {
+    return { ...base, note: `the staged copy raw/${file.sha256} cannot be read: ${messageOf(err)}` };
+  }
+  const want = String(movieId);
+  try {
+    const parser = createReadStream(path).pipe(
+      parse({
+        bom: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+        info: true,
+        raw: true,
+      }),
+    );
+    let idIndex = -1;
+    for await (const chunk of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+      raw: string;
+    }>) {
+      if (idIndex < 0) {
+        idIndex = chunk.record.indexOf('id');
+        if (idIndex < 0) return { ...base, note: `${file.fileName} has no id column` };
+        continue;
+      }
+      if (chunk.record[idIndex]?.trim() !== want) continue;
+      parser.destroy();
+      const raw = chunk.raw.replace(/^(?:\r?\n)+/, '').replace(/\r?\n$/, '');
+      return {
+        ...base,
+        line: chunk.info.lines - (raw.match(/\n/g)?.length ?? 0),
+        raw,
+        note: null,
+      };
+    }
+  } catch (err) {
+    return { ...base, note: `the staged copy of ${file.fileName} cannot be read: ${messageOf(err)}` };
+  }
+  return { ...base, note: `no record with id ${movieId} in ${file.fileName}` };
+}

@@ -1,0 +1,253 @@
+// The server's read queries over the run tables (schema `movalytics`): status, runs, checks, quarantine. Every value
+// is bound as a parameter or is an integer the route validated; nothing here writes.
+import { checkStatus, type ReportCheck } from '../report/model.js';
+import { planPipeline } from '../dag/pipeline-graph.js';
+import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
+import { redactLocation } from '../redact.js';
+import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
+
+export function num(v: Row[string] | undefined): number | null {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+export function str(v: Row[string] | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+/** Whether the warehouse has `movalytics.<table>`. */
+export async function hasMetaTable(wh: Warehouse, table: string): Promise<boolean> {
+  const rows = await wh.query(
+    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = $1`,
+    [table],
+  );
+  return rows.length > 0;
+}
+
+/** A run as `movalytics runs --json` shows it, with its input location redacted (it may be a URL with a secret). */
+export function redactRun(r: RunInfo): RunInfo {
+  return { ...r, input: redactLocation(r.input) };
+}
+
+async function runById(wh: Warehouse, sql: string): Promise<RunInfo | null> {
+  const [r] = await wh.query(sql);
+  const id = num(r?.id);
+  if (id === null) return null;
+  const run = await getRun(wh, String(id));
+  return run === null ? null : redactRun(run);
+}
+
+/** The header's facts: the latest run of any status and the latest successful one (what the answers show). */
+export interface ServeStatus {
+  warehouse: { kind: string; displayName: string };
+  latestRun: RunInfo | null;
+  lastSuccess: RunInfo | null;
+  /** CPI series in movies.cpi with their first and last month 'YYYY-MM' (the dashboard's base-month and splice). */
+  cpiSeries: { series: string; from: string; to: string }[];
+}
+
+export async function readStatus(wh: Warehouse): Promise<ServeStatus> {
+  const haveRun = await hasMetaTable(wh, 'run');
+  const latest = haveRun ? await runById(wh, `SELECT max(run_id) AS id FROM movalytics.run`) : null;
+  const success = haveRun
+    ? await runById(wh, `SELECT max(run_id) AS id FROM movalytics.run WHERE status = 'success'`)
+    : null;
+  const cpiTable = await wh.query(
+    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movies' AND table_name = 'cpi'`,
+  );
+  const cpi =
+    cpiTable.length === 0
+      ? []
+      : await wh.query(
+          `SELECT series_id, CAST(min(month) AS VARCHAR) AS first, CAST(max(month) AS VARCHAR) AS last
+           FROM movies.cpi WHERE value IS NOT NULL GROUP BY series_id ORDER BY series_id`,
+        );
+  return {
+    warehouse: { kind: wh.kind, displayName: wh.displayName },
+    latestRun: latest,
+    lastSuccess: success,
+    cpiSeries: cpi.map((c) => ({
+      series: str(c.series_id) ?? '',
+      from: (str(c.first) ?? '').slice(0, 7),
+      to: (str(c.last) ?? '').slice(0, 7),
+    })),
+  };
+}
+
+/** The run page: `movalytics runs show --json` (run, latest attempt per task, every attempt) plus the graph it ran,
+ * its input files (manifest), reconciliation, quarantine count and quality checks. */
+export interface RunPage extends RunDetail {
+  /** The pipeline's tasks and their dependencies, in topological order (for drawing the DAG). */
+  graph: { id: string; deps: string[]; description: string }[];
+  files: {
+    fileName: string;
+    role: string;
+    action: string;
+    bytes: number | null;
+    sha256: string | null;
+    dataLines: number | null;
+    note: string | null;
+  }[];
+  reconciliation: {
+    fileName: string;
+    recordsRead: number | null;
+    rowsLoaded: number | null;
+    rowsQuarantined: number | null;
+    duplicatesCollapsed: number | null;
+    recordsMerged: number | null;
+  }[];
+  quarantined: number;
+  checks: ReportCheck[];
+}
+
+export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage | null> {
+  const plan = planPipeline();
+  const detail = await showRun(wh, String(runId), plan.order);
+  if (detail === null || detail.run.runId !== runId) return null;
+  const files = (
+    await wh.query(
+      `SELECT file_name, role, action, bytes, sha256, data_lines, note FROM movalytics.manifest
+       WHERE run_id = $1 ORDER BY file_name`,
+      [runId],
+    )
+  ).map((f) => ({
+    fileName: str(f.file_name) ?? '',
+    role: str(f.role) ?? '',
+    action: str(f.action) ?? '',
+    bytes: num(f.bytes),
+    sha256: str(f.sha256),
+    dataLines: num(f.data_lines),
+    note: str(f.note),
+  }));
+  const reconciliation = (
+    await wh.query(
+      `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged
+       FROM movalytics.reconciliation WHERE run_id = $1 ORDER BY file_name`,
+      [runId],
+    )
+  ).map((x) => ({
+    fileName: str(x.file_name) ?? '',
+    recordsRead: num(x.records_read),
+    rowsLoaded: num(x.rows_loaded),
+    rowsQuarantined: num(x.rows_quarantined),
+    duplicatesCollapsed: num(x.duplicates_collapsed),
+    recordsMerged: num(x.records_merged),
+  }));
+  const [q] = await wh.query(`SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = $1`, [runId]);
+  return {
+    ...detail,
+    run: redactRun(detail.run),
+    graph: plan.order.map((id) => {
+      const t = plan.tasks.get(id)!;
+      return { id, deps: [...t.deps], description: t.description };
+    }),
+    files,
+    reconciliation,
+    quarantined: num(q?.n) ?? 0,
+    checks: await readChecks(wh, runId),
+  };
+}
+
+/** A run's quality checks, failures first (the report's order and shape). */
+export async function readChecks(wh: Warehouse, runId: number): Promise<ReportCheck[]> {
+  const rows = await wh.query(
+    `SELECT check_name, severity, passed, observed, expected, carried_from_run
+     FROM movalytics.check_result WHERE run_id = $1
+     ORDER BY passed, CASE severity WHEN 'error' THEN 0 ELSE 1 END, check_name`,
+    [runId],
+  );
+  return rows.map((c) => {
+    const passed = c.passed === true;
+    const severity = str(c.severity) ?? '';
+    return {
+      name: str(c.check_name) ?? '',
+      severity,
+      passed,
+      status: checkStatus(passed, severity),
+      observed: str(c.observed),
+      expected: str(c.expected),
+      carriedFromRun: num(c.carried_from_run),
+    };
+  });
+}
+
+/** The run whose checks a page shows by default: the latest run that recorded any. */
+export async function latestCheckedRun(wh: Warehouse): Promise<number | null> {
+  if (!(await hasMetaTable(wh, 'check_result'))) return null;
+  const [r] = await wh.query(`SELECT max(run_id) AS id FROM movalytics.check_result`);
+  return num(r?.id);
+}
+
+export interface QuarantineFilter {
+  runId: number | null;
+  file: string | null;
+  /** Case-insensitive substring of the reason. */
+  reason: string | null;
+  page: number;
+  pageSize: number;
+}
+
+export interface QuarantineRow {
+  runId: number;
+  file: string;
+  recordNumber: number | null;
+  lineNumber: number | null;
+  reason: string;
+  raw: string | null;
+}
+
+export interface QuarantinePage {
+  filter: QuarantineFilter;
+  /** Rows matching the filter. */
+  total: number;
+  rows: QuarantineRow[];
+  /** Every file and run with quarantined records (for the filter's choices), with counts. */
+  files: { file: string; count: number }[];
+  runs: { runId: number; count: number }[];
+}
+
+export async function readQuarantine(wh: Warehouse, f: QuarantineFilter): Promise<QuarantinePage> {
+  if (!(await hasMetaTable(wh, 'quarantine'))) return { filter: f, total: 0, rows: [], files: [], runs: [] };
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (f.runId !== null) {
+    params.push(f.runId);
+    where.push(`run_id = $${params.length}`);
+  }
+  if (f.file !== null) {
+    params.push(f.file);
+    where.push(`source_file = $${params.length}`);
+  }
+  if (f.reason !== null) {
+    params.push(f.reason.toLowerCase());
+    where.push(`strpos(lower(reason), $${params.length}) > 0`);
+  }
+  const w = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const [t] = await wh.query(`SELECT count(*) AS n FROM movalytics.quarantine ${w}`, params);
+  const rows = await wh.query(
+    `SELECT run_id, source_file, record_number, line_number, reason, raw FROM movalytics.quarantine ${w}
+     ORDER BY run_id DESC, source_file, line_number, record_number
+     LIMIT ${Math.trunc(f.pageSize)} OFFSET ${Math.trunc((f.page - 1) * f.pageSize)}`,
+    params,
+  );
+  const files = await wh.query(
+    `SELECT source_file, count(*) AS n FROM movalytics.quarantine GROUP BY source_file ORDER BY source_file`,
+  );
+  const runs = await wh.query(
+    `SELECT run_id, count(*) AS n FROM movalytics.quarantine GROUP BY run_id ORDER BY run_id DESC`,
+  );
+  return {
+    filter: f,
+    total: num(t?.n) ?? 0,
+    rows: rows.map((r) => ({
+      runId: num(r.run_id) ?? 0,
+      file: str(r.source_file) ?? '',
+      recordNumber: num(r.record_number),
+      lineNumber: num(r.line_number),
+      reason: str(r.reason) ?? '',
+      raw: str(r.raw),
+    })),
+    files: files.map((x) => ({ file: str(x.source_file) ?? '', count: num(x.n) ?? 0 })),
+    runs: runs.map((x) => ({ runId: num(x.run_id) ?? 0, count: num(x.n) ?? 0 })),
+  };
+}
