@@ -808,6 +808,52 @@ describe('the CLI', () => {
   });
 });
 
+describe('serve --schedule', () => {
+  const dir = tempDir('serve-schedule');
+
+  it('runs the pipeline on the schedule in the same process, serves its runs, and drains on SIGTERM', async () => {
+    await generateDataset({ out: join(dir, 'data'), movies: 120, ratings: 800, seed: 9 });
+    const warehouse = join(dir, 'sched.duckdb'); // does not exist yet: the first scheduled run creates it
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'dist/cli/bin.js'),
+        'serve',
+        '--port',
+        '0',
+        '--warehouse',
+        warehouse,
+        '--staging',
+        join(dir, 'staging'),
+        '--schedule',
+        '* * * * * *',
+        '--input',
+        join(dir, 'data'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ran = new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/schedule: run \d+ success/.test(err)) resolve();
+      });
+      child.on('close', () => reject(new Error(`serve exited: ${err}`)));
+    });
+    await ran;
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]!;
+    const runs = (await (await fetch(new URL('/api/runs', url))).json()) as {
+      runs: { runId: number; status: string; triggeredBy: string }[];
+    };
+    expect(runs.runs.find((r) => r.status === 'success')).toMatchObject({ triggeredBy: 'schedule' });
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGTERM');
+    expect(await code).toBe(0);
+  });
+});
+
 describe.each(engines.filter((e) => e.name === 'postgres'))('movalytics serve over $name', (engine) => {
   const dir = tempDir('serve-pg');
   let server: RunningServer;

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { FinalState } from '../dag/graph.js';
 import type { DagEvent } from '../dag/runner.js';
 import type { Row, SqlValue } from '../warehouse/warehouse.js';
+import { redactLocation } from '../redact.js';
 import { hasRunTables } from './run-store.js';
 
 type Db = {
@@ -275,7 +276,7 @@ function toRunInfo(r: RunRowDb): RunInfo {
     startedAt,
     finishedAt,
     ms: finishedAt === null ? null : Date.parse(finishedAt) - Date.parse(startedAt),
-    input: r.input,
+    input: redactLocation(r.input),
     message: r.message,
     packageId: r.package_id,
     parameters,

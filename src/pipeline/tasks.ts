@@ -3,8 +3,9 @@
 // (at-least-once delivery), with the same effect. A task whose output is already in the package returns it as is.
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
-import { CheckFailedError } from '../errors.js';
-import { refreshMarts } from '../stages/answers/index.js';
+import { CheckFailedError, MovalyticsError } from '../errors.js';
+import { computeAnswers, refreshMarts } from '../stages/answers/index.js';
+import { recordRunAnswers } from '../diff/run-answers.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
 import {
@@ -137,6 +138,17 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
       }
       // Marts publish with the model they summarise, in the same transaction.
       await ctx.step('answers.marts', () => refreshMarts(wh));
+      // What this run answered, kept with it (the model is overwritten by the next run): `movalytics diff` compares
+      // runs by these. Answer parameters that do not fit this data cost only this record, never the publish.
+      try {
+        await recordRunAnswers(wh, runId, await computeAnswers(wh, ctx.config.answers));
+      } catch (err) {
+        if (!(err instanceof MovalyticsError)) throw err;
+        ctx.emit({
+          type: 'run.warning',
+          message: `the run's answers were not recorded for diff: ${err.message}`,
+        });
+      }
       await runs.recordReconciliation(wh, runId, reports);
       await runs.recordFileState(wh, runId, toLoad);
       await runs.recordManifest(wh, runId, files);

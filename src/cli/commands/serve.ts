@@ -6,6 +6,10 @@ import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
 import { startServer } from '../../serve/server.js';
 import { WarehouseAccess } from '../../serve/warehouse-access.js';
+import { runPipeline } from '../../pipeline/run-pipeline.js';
+import { checkCron, recordSkippedTicks, startSchedule } from '../../pipeline/scheduler.js';
+import { createProgress } from '../progress.js';
+import { executorOf } from './run.js';
 
 interface ServeOptions {
   port: string;
@@ -14,6 +18,9 @@ interface ServeOptions {
   staging?: string;
   config?: string;
   token?: string;
+  schedule?: string;
+  tz?: string;
+  input?: string;
 }
 
 /** Hosts that only this machine can reach: no token needed there. */
@@ -40,6 +47,12 @@ export function registerServe(program: Command): void {
     )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--token <token>', 'require this token on every request (default: $MOVALYTICS_TOKEN)')
+    .option(
+      '--schedule <cron>',
+      'also run the pipeline on this cron schedule, in this process (so a DuckDB file has one writer); see `movalytics schedule`',
+    )
+    .option('--tz <zone>', 'with --schedule: IANA time zone of the expression')
+    .option('-i, --input <dir|zip>', 'with --schedule: the input the runs read (default ./data/raw)')
     .action(async (opts: ServeOptions) => {
       if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65535)
         throw new UsageError(`--port ${JSON.stringify(opts.port)} is not a port number (0–65535)`);
@@ -51,12 +64,15 @@ export function registerServe(program: Command): void {
         throw new UsageError(
           `--host ${opts.host} is reachable from other machines: set a token with --token or MOVALYTICS_TOKEN (or keep the default 127.0.0.1)`,
         );
+      if (opts.schedule === undefined && (opts.tz !== undefined || opts.input !== undefined))
+        throw new UsageError('--tz and --input go with --schedule');
+      if (opts.schedule !== undefined) checkCron(opts.schedule, opts.tz);
       const config = loadConfig({
         configPath: opts.config,
-        overrides: { warehouse: opts.warehouse, staging: opts.staging },
+        overrides: { warehouse: opts.warehouse, staging: opts.staging, input: opts.input },
       });
       const access = new WarehouseAccess({ location: config.warehouse });
-      if (!access.exists())
+      if (!access.exists() && opts.schedule === undefined)
         throw new UsageError(`warehouse ${access.displayName} not found: run \`movalytics run\` first`);
       const server = await startServer({
         access,
@@ -69,6 +85,34 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         `movalytics serve: ${server.url} (warehouse ${access.displayName}, read-only${token === null ? '' : '; token required'}) — Ctrl-C stops it\n`,
       );
+      const say = (line: string): void => void process.stderr.write(line + '\n');
+      const cron = opts.schedule;
+      // The scheduler's runs take the warehouse from the server while they write (it answers from its cache).
+      const schedule =
+        cron === undefined
+          ? null
+          : startSchedule({
+              cron,
+              timezone: opts.tz,
+              log: say,
+              run: (signal) =>
+                access.exclusive('movalytics serve --schedule', async () => {
+                  const progress = createProgress('plain');
+                  try {
+                    return await runPipeline(config, {
+                      executor: executorOf(config),
+                      trigger: 'schedule',
+                      parameters: { cron, ...(opts.tz ? { tz: opts.tz } : {}) },
+                      signal,
+                      listener: progress.listener,
+                    });
+                  } finally {
+                    await progress.done();
+                  }
+                }),
+              recordSkips: (skips) =>
+                access.exclusive('movalytics serve --schedule', () => recordSkippedTicks(config, skips)),
+            });
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -78,6 +122,8 @@ export function registerServe(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      // A scheduled run drains first (running tasks finish), then the server closes.
+      await schedule?.stop();
       await server.close();
     });
 }
