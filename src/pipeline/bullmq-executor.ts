@@ -8,6 +8,7 @@
 //
 // Not a BullMQ flow: a diamond of dependencies in one flow hangs silently (measured with 6.7.0), and the runner
 // already knows the order; one job per task attempt is all that is needed.
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../config/config.js';
@@ -27,7 +28,14 @@ import { TASK_IDS, type RunOutcome, type TaskId } from './dag-tasks.js';
 import { errorInfo } from '../dag/runner.js';
 import { runTask, type TaskRunResult } from './run-task.js';
 
-export const QUEUE_NAME = 'movalytics';
+/**
+ * The BullMQ queue of one warehouse: `movalytics-<hash of its location>`. Workers of different warehouses can share a
+ * Redis without ever taking each other's jobs; the check in the worker stays as a second line of defence.
+ */
+export function queueName(config: Config): string {
+  const id = createHash('sha256').update(describeLocation(config.warehouse)).digest('hex').slice(0, 12);
+  return `movalytics-${id}`;
+}
 
 /** Locks of 5 s: a job whose worker died is noticed in seconds, not the default ~30–60 s (measured: 6.8 s vs 51.7 s). */
 const LOCK_MS = 5_000;
@@ -179,8 +187,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** The task queue at `url`, once Redis answers; an unreachable one is a one-line error after 5 s, not a hang. */
-export async function openQueue(url: string): Promise<Queue<TaskJobData, TaskJobResult>> {
-  const queue = new Queue<TaskJobData, TaskJobResult>(QUEUE_NAME, { connection: queueConnection(url) });
+export async function openQueue(url: string, config: Config): Promise<Queue<TaskJobData, TaskJobResult>> {
+  const queue = new Queue<TaskJobData, TaskJobResult>(queueName(config), { connection: queueConnection(url) });
   queue.on('error', () => undefined); // reconnects are ioredis's business; a lost job is noticed by its poll
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -225,7 +233,7 @@ export function startWorker(opts: {
   const me = `${hostname()}:${process.pid}`;
   const mine = describeLocation(opts.config.warehouse);
   const worker = new Worker<TaskJobData, TaskJobResult>(
-    QUEUE_NAME,
+    queueName(opts.config),
     async (job) => {
       const d = job.data;
       if (d.warehouse !== mine || d.staging !== opts.config.staging)

@@ -126,7 +126,7 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
   let queue: Awaited<ReturnType<typeof openQueue>> | null = null;
   let closeStaging = (): Promise<void> => Promise.resolve();
   try {
-    if (distributed) queue = await openQueue(distributed.queue);
+    if (distributed) queue = await openQueue(distributed.queue, config);
     await w.transaction(async () => {
       await migrateModel(w);
       for (const ddl of modelDdl()) await w.exec(ddl);
