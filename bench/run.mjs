@@ -56,6 +56,17 @@ async function writeIncrement(ratingsCsv, out, total) {
   return lines.length - 1;
 }
 
+const executorArg = process.argv.indexOf('--executor');
+if (executorArg >= 0 && process.argv[executorArg + 1] === 'bullmq') {
+  // The queue's overhead (npm run bench -- --executor bullmq [--ratings N]); see bench/bullmq.mjs.
+  const { benchBullmq, smallInput } = await import('./bullmq.mjs');
+  const r = process.argv.indexOf('--ratings');
+  mkdirSync(work, { recursive: true });
+  const small = r >= 0 ? smallInput(here, Number(process.argv[r + 1])) : null;
+  const full = small === null ? (await ensureFullDataset({ log: (m) => console.error(m) })).dir : null;
+  await benchBullmq({ here, input: small ?? full, work });
+  process.exit(0);
+}
 const {
   dir,
   truth,

@@ -72,11 +72,18 @@ describe('warehouse URLs', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('reserves redshift:// with a clear "not yet supported" usage error', async () => {
-    const r = await runCli(['answers', '--warehouse', 'redshift://etl:s3cret@example.invalid:5439/dev']);
-    expect(r.code).toBe(EXIT.usage);
-    expect(r.stderr).toMatch(/Redshift is not yet supported/);
-    expect(r.stderr).not.toContain('s3cret');
+  it('asks for what a redshift:// warehouse lacks in one line, without its password', async () => {
+    const saved = process.env.MOVALYTICS_REDSHIFT_IAM_ROLE;
+    delete process.env.MOVALYTICS_REDSHIFT_IAM_ROLE;
+    try {
+      const r = await runCli(['answers', '--warehouse', 'redshift://etl:s3cret@example.invalid:5439/dev']);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.stderr).toMatch(/Redshift needs an IAM role to COPY from S3: add \?iam_role=arn:aws:iam::/);
+      expect(r.stderr).not.toContain('s3cret');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      if (saved !== undefined) process.env.MOVALYTICS_REDSHIFT_IAM_ROLE = saved;
+    }
   });
 
   it('refuses an unknown scheme', async () => {

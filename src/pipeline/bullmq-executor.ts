@@ -188,7 +188,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** The task queue at `url`, once Redis answers; an unreachable one is a one-line error after 5 s, not a hang. */
 export async function openQueue(url: string, config: Config): Promise<Queue<TaskJobData, TaskJobResult>> {
-  const queue = new Queue<TaskJobData, TaskJobResult>(queueName(config), { connection: queueConnection(url) });
+  const queue = new Queue<TaskJobData, TaskJobResult>(queueName(config), {
+    connection: queueConnection(url),
+  });
   queue.on('error', () => undefined); // reconnects are ioredis's business; a lost job is noticed by its poll
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -105,7 +105,8 @@ export class StagingArea {
     try {
       return await readFile(path.join(this.root, ...key.split('/')), 'utf8');
     } catch (err) {
-      if (errno(err) === 'ENOENT') return null;
+      // Not there — also when a part of the path is a file (nothing can be under it); writing there says why.
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
       throw err;
     }
   }

@@ -1,0 +1,137 @@
+// `npm run bench -- --executor bullmq [--ratings N]`: the queue's overhead. The same cold run into a fresh PostgreSQL
+// database with S3 staging (fauxqs, in this process), three ways: in-process, on 1 worker, on 2 workers (BullMQ on
+// the Redis at 127.0.0.1:6379). Reports each wall time and the overhead against in-process (target ≤ 10% at 1
+// worker). Full scale by default (the cached full dataset); `--ratings N` generates a smaller one instead.
+// Writes bench/results-bullmq.json.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+const ADMIN = process.env.MOVALYTICS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const QUEUE = 'redis://127.0.0.1:6379/14';
+const TARGET_OVERHEAD = 0.1;
+
+const psql = (url, sql) =>
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
+const withDb = (db) => {
+  const u = new URL(ADMIN);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+
+function cli(bin, args, env) {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d.toString()));
+  const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
+  return { child, done, stderr: () => err };
+}
+
+export async function benchBullmq({ here, input, work }) {
+  const repo = join(here, '..');
+  const bin = join(repo, 'dist/cli/bin.js');
+  const { buildApp } = await import('fauxqs');
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const app = buildApp({ logger: false });
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  const creds = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds });
+  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  s3.destroy();
+  const env = (name) => ({
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    MOVALYTICS_CACHE_DIR: join(work, `cache-${name}`),
+  });
+
+  const results = {};
+  try {
+    for (const [mode, workers] of [
+      ['in-process', 0],
+      ['bullmq-1', 1],
+      ['bullmq-2', 2],
+    ]) {
+      const db = `movalytics_bench_${mode.replace('-', '_')}`;
+      psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      psql(ADMIN, `CREATE DATABASE ${db}`);
+      const wh = withDb(db);
+      const where = ['-w', wh, '--staging', `s3://bench/${mode}`];
+      const ws = [];
+      for (let i = 0; i < workers; i++) {
+        const w = cli(bin, ['worker', '--queue', QUEUE, ...where], env(`${mode}-w${i}`));
+        ws.push(w);
+      }
+      for (const w of ws)
+        for (let t = 0; !/waiting for jobs/.test(w.stderr()); t++) {
+          if (t > 300) throw new Error(`worker did not start: ${w.stderr()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      console.error(`measuring ${mode} …`);
+      const t0 = performance.now();
+      const run = cli(
+        bin,
+        ['run', '-i', input, ...where, ...(workers > 0 ? ['--executor', 'bullmq', '--queue', QUEUE] : [])],
+        env(`${mode}-submit`),
+      );
+      const r = await run.done;
+      const ms = Math.round(performance.now() - t0);
+      for (const w of ws) w.child.kill('SIGTERM');
+      await Promise.all(ws.map((w) => w.done));
+      if (r.code !== 0) throw new Error(`${mode} run failed (${r.code}): ${r.err}`);
+      results[mode] = { ms };
+      psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    }
+  } finally {
+    await app.close();
+  }
+  const base = results['in-process'].ms;
+  for (const m of ['bullmq-1', 'bullmq-2'])
+    results[m].overhead = Math.round(((results[m].ms - base) / base) * 1000) / 1000;
+  const out = {
+    measuredAt: new Date().toISOString(),
+    cpus: cpus().length,
+    input,
+    results,
+    targetOverheadAt1Worker: TARGET_OVERHEAD,
+  };
+  writeFileSync(join(here, 'results-bullmq.json'), JSON.stringify(out, null, 2) + '\n');
+  for (const [m, r] of Object.entries(results))
+    console.log(
+      `${m.padEnd(12)} ${(r.ms / 1000).toFixed(2).padStart(8)} s${r.overhead === undefined ? '' : `  overhead ${(r.overhead * 100).toFixed(1)}%${m === 'bullmq-1' ? ` (target ≤ ${TARGET_OVERHEAD * 100}%${r.overhead <= TARGET_OVERHEAD ? ', met' : ', MISSED'})` : ''}`}`,
+    );
+  console.log('written: bench/results-bullmq.json');
+}
+
+/** A smaller generated input for `--ratings N` (cached per N). */
+export function smallInput(here, ratings) {
+  const dir = join(here, 'data', `bullmq-${ratings}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync(
+      process.execPath,
+      [
+        join(here, '..', 'dist/cli/bin.js'),
+        'generate',
+        '--out',
+        dir,
+        '--ratings',
+        String(ratings),
+        '--movies',
+        '45466',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}
