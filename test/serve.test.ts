@@ -6,6 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any --
    the API's JSON bodies are checked by shape assertions (toEqual/toMatchObject), not by static types */
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -329,6 +330,25 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       expect((await getJson(base, path)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(sha256File(warehouse)).toBe(before);
+  });
+
+  it('without a token, answers only to a loopback Host (no DNS rebinding)', async () => {
+    const status = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const u = new URL('/api/status', server.url);
+        const req = httpRequest(
+          { host: u.hostname, port: u.port, path: u.pathname, headers: { Host: host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('evil.example:8080')).toBe(403);
+    expect(await status(`localhost:${new URL(server.url).port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${new URL(server.url).port}`)).toBe(200);
   });
 
   it('serves only its own static files: path traversal is refused', async () => {

@@ -121,6 +121,14 @@ interface Cached {
   body: string;
 }
 
+/** Whether a Host header names this machine's loopback (localhost, 127.x.x.x or [::1], any port). */
+export function loopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  const h = name.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
 /** Builds the app (exported for tests that want it without a socket; `startServer` listens). */
 export function createServeApp(opts: ServeAppOptions): Hono {
   const { access } = opts;
@@ -140,6 +148,14 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       c.header('Allow', 'GET, HEAD');
       return c.json({ error: `method ${c.req.method} not allowed: the server is read-only` }, 405);
+    }
+    if (token === null && !loopbackHost(c.req.header('host'))) {
+      // No token means loopback only; a page on another site that resolves its own name to 127.0.0.1 (DNS
+      // rebinding) still sends its own name as Host, and is refused here.
+      return c.json(
+        { error: 'this server answers only to localhost / 127.0.0.1 without a token: use that address' },
+        403,
+      );
     }
     if (token !== null) {
       const auth = c.req.header('authorization');
