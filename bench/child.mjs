@@ -1,5 +1,5 @@
 // One measured step of the benchmark, in its own process so its peak RSS is its own. Prints one JSON line.
-// Usage: node bench/child.mjs floor <ratings.csv> <db> | run <input> <warehouse> <staging> [concurrency] | answers <warehouse>
+// Usage: node bench/child.mjs floor <ratings.csv> <db> | run <input> <warehouse> <staging> [concurrency] | answers <warehouse> | serve <warehouse> <staging>
 // (<warehouse>: a DuckDB path or a postgres:// URL)
 import { rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -64,6 +64,71 @@ if (mode === 'floor') {
   }
   await wh.close();
   extra = { warmMedianMs: warm };
+} else if (mode === 'serve') {
+  // `movalytics serve` over the warehouse: each API endpoint's cold time and warm median of 7, and the dashboard's
+  // first contentful paint in headless Chromium (cold server, then warm).
+  const [warehouse, staging] = args;
+  const { startServer } = await import(new URL('serve/server.js', dist).href);
+  const { WarehouseAccess } = await import(new URL('serve/warehouse-access.js', dist).href);
+  const { parseWarehouseLocation } = await import(new URL('warehouse/location.js', dist).href);
+  const server = await startServer({
+    access: new WarehouseAccess({ location: parseWarehouseLocation(warehouse).location }),
+    host: '127.0.0.1',
+    port: 0,
+    staging,
+  });
+  const paths = [
+    '/api/status',
+    '/api/answers',
+    '/api/answers?top=20&quantile=0.9',
+    '/api/runs',
+    '/api/runs/1',
+    '/api/runs/1/logs',
+    '/api/checks',
+    '/api/quarantine',
+    '/api/diff',
+  ];
+  const api = {};
+  for (const p of paths) {
+    const get = async () => {
+      const s = performance.now();
+      const r = await fetch(new URL(p, server.url));
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`${p}: HTTP ${r.status}`);
+      return performance.now() - s;
+    };
+    const cold = await get();
+    const times = [];
+    for (let i = 0; i < 7; i++) times.push(await get());
+    times.sort((x, y) => x - y);
+    api[p] = { coldMs: Math.round(cold), warmMs: Math.round(times[3] * 10) / 10 };
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const paint = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const page = await browser.newPage();
+      await page.goto(server.url, { waitUntil: 'load' });
+      const fcp = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const e = performance.getEntriesByName('first-contentful-paint')[0];
+            if (e) return resolve(e.startTime);
+            new PerformanceObserver((l) => resolve(l.getEntries()[0].startTime)).observe({
+              type: 'paint',
+              buffered: true,
+            });
+          }),
+      );
+      paint.push(Math.round(fcp));
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  extra = { api, firstContentfulPaintMs: { cold: paint[0], warm: paint[1] } };
 } else {
   console.error(`unknown mode ${mode}`);
   process.exit(2);

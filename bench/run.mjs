@@ -22,7 +22,15 @@ import { ensureFullDataset } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, 'data', 'work');
-const TARGETS = { cold: 2.0, rerun: 0.3, incremental: 0.5, rssMiB: 2048, answerMs: 50 };
+const TARGETS = {
+  cold: 2.0,
+  rerun: 0.3,
+  incremental: 0.5,
+  rssMiB: 2048,
+  answerMs: 50,
+  apiMs: 100,
+  paintMs: 1000,
+};
 
 function step(...args) {
   const out = execFileSync(process.execPath, [join(here, 'child.mjs'), ...args], {
@@ -120,6 +128,8 @@ console.error('measuring (e) run after a CPI-only change …');
 const cpiOnly = step('run', input, warehouse, staging);
 console.error('measuring answers (warm median of 7) …');
 const answers = step('answers', warehouse);
+console.error('measuring serve: API cold/warm and first paint …');
+const serve = step('serve', warehouse, staging);
 
 const ratio = (x) => Math.round((x.ms / floor.ms) * 100) / 100;
 const results = {
@@ -146,6 +156,7 @@ const results = {
   },
   cpiOnly: { ...cpiOnly, checkQualityMs: cpiOnly.tasks['check.quality'] ?? null },
   answers: { ...answers, targetMs: TARGETS.answerMs },
+  serve: { ...serve, targetApiWarmMs: TARGETS.apiMs, targetFirstPaintMs: TARGETS.paintMs },
   peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB, cpiOnly.maxRssMiB),
   targetRssMiB: TARGETS.rssMiB,
 };
@@ -178,5 +189,10 @@ console.log(
 console.log(
   `answers warm median (ms): ${JSON.stringify(answers.warmMedianMs)} (target < ${TARGETS.answerMs} ms each)`,
 );
+const apiWorst = Math.max(...Object.values(serve.api).map((a) => a.warmMs));
+console.log(
+  `serve: API warm median worst ${apiWorst} ms (target ≤ ${TARGETS.apiMs} ms${apiWorst <= TARGETS.apiMs ? ', met' : ', MISSED'}); first contentful paint ${serve.firstContentfulPaintMs.cold} ms cold, ${serve.firstContentfulPaintMs.warm} ms warm (target ≤ ${TARGETS.paintMs} ms)`,
+);
+console.log(`    api: ${JSON.stringify(serve.api)}`);
 console.log(`peak RSS of a run: ${results.peakRssMiB} MiB (target ≤ ${TARGETS.rssMiB} MiB)`);
 console.log(`written: bench/results.json`);

@@ -1,4 +1,5 @@
 // Text tables fitted to a width: wrapping of text cells, numbers kept whole, money signs, width measured in code points.
+import { progressMode } from './progress.js';
 import { describe, expect, it } from 'vitest';
 import {
   displayWidth,
@@ -121,5 +122,17 @@ describe('terminalWidth', () => {
       if (saved === undefined) delete process.env.COLUMNS;
       else process.env.COLUMNS = saved;
     }
+  });
+});
+
+describe('progressMode', () => {
+  it('draws the task list only on a sized, interactive, non-CI terminal', () => {
+    const tty = { isTTY: true, columns: 120 };
+    expect(progressMode(false, tty, {})).toBe('tty');
+    expect(progressMode(true, tty, {})).toBe('json');
+    expect(progressMode(false, tty, { CI: 'true' })).toBe('plain');
+    expect(progressMode(false, tty, { TERM: 'dumb' })).toBe('plain');
+    expect(progressMode(false, { isTTY: true, columns: 0 }, {})).toBe('plain');
+    expect(progressMode(false, { isTTY: false, columns: 120 }, {})).toBe('plain');
   });
 });

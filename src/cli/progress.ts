@@ -19,12 +19,14 @@ const isTaskId = (name: string): boolean => (TASK_IDS as readonly string[]).incl
 /** The progress mode for a command: JSON when asked, the task list on an interactive terminal, else plain lines. */
 export function progressMode(
   json: boolean,
-  stream: { isTTY?: boolean } = process.stderr,
+  stream: { isTTY?: boolean; columns?: number } = process.stderr,
   env: NodeJS.ProcessEnv = process.env,
 ): ProgressMode {
   if (json) return 'json';
   const dumb = env.TERM === 'dumb' || env.CI === 'true' || env.CI === '1';
-  return stream.isTTY === true && !dumb ? 'tty' : 'plain';
+  // A terminal that reports no width (some pseudo-terminals) cannot hold a redrawn list: plain lines there.
+  const sized = (stream.columns ?? 0) >= 40;
+  return stream.isTTY === true && sized && !dumb ? 'tty' : 'plain';
 }
 
 /** One event as a plain stderr line, or null for events plain mode does not show. */
