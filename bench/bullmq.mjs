@@ -64,7 +64,11 @@ export async function benchBullmq({ here, input, work }) {
       const where = ['-w', wh, '--staging', `s3://bench/${mode}`];
       const ws = [];
       for (let i = 0; i < workers; i++) {
-        const w = cli(bin, ['worker', '--queue', QUEUE, ...where], env(`${mode}-w${i}`));
+        const w = cli(
+          bin,
+          ['worker', '--queue', QUEUE, '--concurrency', '2', ...where],
+          env(`${mode}-w${i}`),
+        );
         ws.push(w);
       }
       for (const w of ws)

@@ -9,7 +9,7 @@ import { EXIT } from '../src/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { openStore } from '../src/storage/index.js';
-import { duckDbFingerprint, MODEL_TABLES, repoRoot, tempDir } from './helpers.js';
+import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './helpers.js';
 import { readFileSync } from 'node:fs';
 import { KAGGLE_FILES } from '../src/generate/index.js';
 import { buildZip, startBlobServer, startFred, startKaggleApi } from './sources-servers.js';
@@ -185,6 +185,14 @@ describe('staging in S3', () => {
     const first = await run();
     expect(first.code, first.stderr).toBe(EXIT.ok);
     expect(await fingerprint(join(root, 'kaggle.duckdb'))).toEqual(local);
+    // The downloads were tasks of the run (under its lock), recorded with the others.
+    const shown = await runCli(['runs', 'show', '1', '--json', '-w', join(root, 'kaggle.duckdb')]);
+    const tasks = (JSON.parse(shown.stdout) as { tasks: { task: string; state: string }[] }).tasks;
+    expect(tasks.map((t) => [t.task, t.state]).slice(0, 3)).toEqual([
+      ['extract.movielens', 'success'],
+      ['extract.fred', 'success'],
+      ['stage.files', 'success'],
+    ]);
     // The storage host never saw the Kaggle credential.
     expect(blob.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
     const store = await openStore('s3://movalytics/kaggle-staging');

@@ -54,6 +54,8 @@ export type TaskOverrides = Readonly<
 export interface PipelineGraphOptions {
   /** Cron expression or Airflow preset; default null (run by hand). */
   schedule?: string | null;
+  /** Fetch the input first: extract.movielens and extract.fred in front of stage.files (`--source kaggle`). */
+  extract?: boolean;
   /** From the config's `dag.tasks`. */
   overrides?: TaskOverrides;
 }
@@ -198,9 +200,21 @@ export function currentPipelineGraph(opts: PipelineGraphOptions = {}): DagSpec {
       },
     ],
     tasks: [
+      ...(opts.extract === true
+        ? [
+            task(
+              'extract.movielens',
+              [],
+              NETWORK,
+              60 * MINUTE,
+              'fetch The Movies Dataset from Kaggle into the input folder (resumable, verified, skipped when unchanged)',
+            ),
+            task('extract.fred', [], NETWORK, 10 * MINUTE, 'fetch the FRED CPI series into the input folder'),
+          ]
+        : []),
       task(
         stage,
-        [],
+        opts.extract === true ? ['extract.movielens', 'extract.fred'] : [],
         STORE,
         30 * MINUTE,
         'verify the input files and stage new or changed ones into the run’s load package',

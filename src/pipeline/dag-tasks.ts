@@ -7,6 +7,17 @@ import type { TaskContext as DagTaskContext, TaskFn, TaskOutput } from '../dag/r
 import type { Config } from '../config/config.js';
 import type { FileState, StagedFile } from '../stages/stage/stage-files.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import {
+  fetchFredSeries,
+  fetchKaggleDataset,
+  formatKaggleRef,
+  parseKaggleRef,
+  parseSeriesId,
+  resolveKaggleCredentials,
+  sourceSettingsFromEnv,
+  type SourceEvent,
+  type SourceSettings,
+} from '../sources/index.js';
 import type { PipelineListener, StepName } from './events.js';
 import { PACKAGE_FILES, type LoadPackage } from './load-package.js';
 import {
@@ -21,6 +32,16 @@ import {
 /** The tasks of the pipeline's DAG, in order (see src/dag/pipeline-graph.ts for their dependencies). */
 export const TASK_IDS = ['stage.files', 'clean.movies', 'load.bulk', 'publish'] as const;
 export type TaskId = (typeof TASK_IDS)[number];
+/** The extract tasks a run adds in front of stage.files when it fetches its input (`--source kaggle`). */
+export const EXTRACT_IDS = ['extract.movielens', 'extract.fred'] as const;
+export type ExtractId = (typeof EXTRACT_IDS)[number];
+
+/** Where a run fetches its input from (`--source kaggle`): the Kaggle dataset, the FRED series, the folder. */
+export interface RunSource {
+  kaggle: string;
+  fred: readonly string[];
+  dir: string;
+}
 
 /** What a run's tasks share: the run, its package, the open warehouse (run lock held), and the event sink. */
 export interface RunScope {
@@ -34,6 +55,80 @@ export interface RunScope {
   previous: ReadonlyMap<string, FileState>;
   /** Testing hook: throw right after this step (inside the publish transaction for its steps). */
   failAfter?: StepName;
+}
+
+/**
+ * The extract tasks: fetch the Kaggle dataset and the FRED series into the input folder (downloads resume, are
+ * verified, and are skipped when unchanged — the sources' own HTTP policy retries the network). Progress goes to the
+ * task's log and progress events.
+ */
+export function extractTaskFns(source: RunSource): Record<ExtractId, TaskFn> {
+  const listen =
+    (dag: DagTaskContext) =>
+    (e: SourceEvent): void => {
+      switch (e.type) {
+        case 'download.start':
+          dag.log(
+            `${e.file} ← ${e.url}${e.resumeFrom > 0 ? ` (resuming at ${fmt(e.resumeFrom)} bytes)` : ''}`,
+          );
+          return;
+        case 'download.progress':
+          dag.progress({ done: e.bytes, ...(e.total !== null ? { total: e.total } : {}), unit: 'bytes' });
+          return;
+        case 'download.retry':
+          dag.log(`${e.file}: ${e.reason} — retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s`);
+          return;
+        case 'download.restart':
+          dag.log(`${e.file}: ${e.reason} — starting over`);
+          return;
+        case 'file.end':
+          dag.log(
+            `${e.file} ${e.action === 'unchanged' ? 'is up to date' : 'downloaded'} (${fmt(e.bytes)} bytes)`,
+          );
+          return;
+        case 'unpack.end':
+          dag.log(`${e.file}: ${e.skipped ? 'already unpacked' : 'unpacked'} ${e.files.length} CSV file(s)`);
+          return;
+      }
+    };
+  const settings = (): SourceSettings => sourceSettingsFromEnv(process.env);
+  return {
+    'extract.movielens': async (dag) => {
+      const dataset = parseKaggleRef(source.kaggle);
+      const s = settings();
+      const r = await fetchKaggleDataset({
+        dataset,
+        dir: source.dir,
+        credentials: resolveKaggleCredentials(process.env),
+        apiBase: s.kaggleApi,
+        policy: s.policy,
+        onEvent: listen(dag),
+      });
+      return {
+        detail: `${formatKaggleRef(dataset)}: ${r.action === 'unchanged' ? 'up to date' : 'downloaded'}, ${r.files.length} CSV files`,
+        counts: { bytes: r.bytes },
+      };
+    },
+    'extract.fred': async (dag) => {
+      const s = settings();
+      let bytes = 0;
+      const done: string[] = [];
+      for (const id of source.fred) {
+        const r = await fetchFredSeries({
+          series: parseSeriesId(id),
+          dir: source.dir,
+          fredUrl: s.fredUrl,
+          apiUrl: s.fredApiUrl,
+          ...(s.fredApiKey !== undefined ? { apiKey: s.fredApiKey } : {}),
+          policy: s.policy,
+          onEvent: listen(dag),
+        });
+        bytes += r.bytes;
+        done.push(`${id} ${r.action === 'unchanged' ? 'up to date' : 'downloaded'}`);
+      }
+      return { detail: done.join(', '), counts: { bytes } };
+    },
+  };
 }
 
 export type PublishOutcome = PublishResult | (Omit<PublishResult, 'status'> & { status: 'unchanged' });

@@ -15,7 +15,8 @@ import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import { describeLocation, discardNewWarehouse, openWarehouse, warehouseExists } from '../warehouse/open.js';
 import { WarehouseLockedError, type Warehouse, type WarehouseSession } from '../warehouse/warehouse.js';
 import { bullmqTaskFns, checkDistributable, openQueue } from './bullmq-executor.js';
-import { pipelineTaskFns, type RunOutcome } from './dag-tasks.js';
+import { extractTaskFns, pipelineTaskFns, type RunOutcome, type RunSource } from './dag-tasks.js';
+import path from 'node:path';
 import type { PipelineListener, RunStatus, StepName } from './events.js';
 import { LoadPackage } from './load-package.js';
 import { closeAbandonedAttempts, HistoryRecorder, taskStates } from './run-history.js';
@@ -54,6 +55,11 @@ export interface RunOptions {
   trigger?: runs.Trigger;
   /** What the run was asked to do, kept with the run (shown by `runs show`). */
   parameters?: Record<string, unknown>;
+  /**
+   * Fetch the input first (`--source kaggle`): extract tasks download the dataset and the FRED series into the input
+   * folder inside the run, under its lock. They run in this process with any executor.
+   */
+  source?: { kaggle: string; fred: readonly string[] };
   /** Where the tasks run: in this process (default), or as BullMQ jobs for `movalytics worker` processes. */
   executor?: { kind: 'in-process' } | { kind: 'bullmq'; queue: string };
   /** When another run holds the warehouse: wait for it (true) or fail at once with who holds it (default). */
@@ -113,7 +119,12 @@ export async function openForRun(config: Config, wait: boolean, emit: PipelineLi
  * and messages stay those of the cause). Bad input on a new warehouse removes the file again. The run holds the
  * warehouse's run lock from before staging to the end.
  */
-export async function runPipeline(config: Config, opts: RunOptions = {}): Promise<RunSummary> {
+export async function runPipeline(given: Config, opts: RunOptions = {}): Promise<RunSummary> {
+  // With a source to fetch, the input is the folder the extract tasks fill (a zip path names its folder).
+  const config: Config =
+    opts.source === undefined || !given.input.toLowerCase().endsWith('.zip')
+      ? given
+      : { ...given, input: path.dirname(given.input) };
   const emit: PipelineListener = opts.listener ?? (() => undefined);
   const started = Date.now();
   const distributed = opts.executor?.kind === 'bullmq' ? opts.executor : null;
@@ -134,7 +145,14 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
     const staging = await StagingArea.open(config.staging);
     closeStaging = () => staging.close();
     session = await w.openSession();
-    const plan = planPipeline({ overrides: config.dag.tasks });
+    const source: RunSource | null =
+      opts.source === undefined
+        ? null
+        : {
+            ...opts.source,
+            dir: config.input,
+          };
+    const plan = planPipeline({ overrides: config.dag.tasks, extract: source !== null });
 
     const { runId, packageId, runStartedAt, previousStates } =
       opts.resume === undefined ? await startRun(w, config, opts) : await reopen(w, session, opts.resume);
@@ -162,13 +180,16 @@ export async function runPipeline(config: Config, opts: RunOptions = {}): Promis
             outcome,
           )
         : bullmqTaskFns({ queue, config, runId, outcome });
-    const dag = await runDag(plan, fns, {
+    const allFns = source === null ? fns : { ...extractTaskFns(source), ...fns };
+    const dag = await runDag(plan, allFns, {
       selection,
       concurrency: opts.concurrency ?? config.dag.concurrency,
       drain: opts.signal,
       listener: (e) => {
-        // On workers, each attempt is recorded by the worker that runs it; here only tasks that never started.
-        if (queue === null || (e.type === 'task.end' && e.attempts === 0)) recorder.listener(e);
+        // On workers, each attempt is recorded by the worker that runs it; here only tasks that never started, and
+        // the extract tasks (which always run here).
+        const local = 'task' in e && typeof e.task === 'string' && e.task.startsWith('extract.');
+        if (queue === null || local || (e.type === 'task.end' && e.attempts === 0)) recorder.listener(e);
         emit(e);
       },
     });

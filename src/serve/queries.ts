@@ -101,9 +101,11 @@ export interface RunPage extends RunDetail {
 }
 
 export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage | null> {
-  const plan = planPipeline();
-  const detail = await showRun(wh, String(runId), plan.order);
+  const full = planPipeline({ extract: true });
+  const detail = await showRun(wh, String(runId), full.order);
   if (detail === null || detail.run.runId !== runId) return null;
+  // The run's own graph: with the extract tasks when it fetched its input (`--source kaggle`).
+  const plan = detail.tasks.some((t) => t.task.startsWith('extract.')) ? full : planPipeline();
   const files = (
     await wh.query(
       `SELECT file_name, role, action, bytes, sha256, data_lines, note FROM movalytics.manifest

@@ -271,7 +271,7 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     onlyParams(c.req.query(), ['task']);
     const id = intParam('run id', c.req.param('id'))!;
     const task = c.req.query('task');
-    const tasks = planPipeline().order;
+    const tasks = planPipeline({ extract: true }).order;
     if (task !== undefined && task !== '' && !tasks.includes(task))
       throw new HttpError(400, `unknown task ${JSON.stringify(task)}: use one of ${tasks.join(', ')}`);
     return cachedRead(c, async (wh) => {

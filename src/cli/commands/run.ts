@@ -4,9 +4,8 @@ import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
-import path from 'node:path';
 import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../errors.js';
-import { extractSources } from './extract.js';
+import { parseKaggleRef, parseSeriesId } from '../../sources/index.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable, terminalWidth } from '../output.js';
 import { TASK_IDS } from '../../pipeline/dag-tasks.js';
@@ -93,8 +92,22 @@ export function renderRunSummary(s: RunSummary, width: number = terminalWidth())
 /** What `run` (and `demo`, `schedule`) ask of a run beyond the config. */
 export type RunRequest = Pick<
   RunOptions,
-  'wait' | 'resume' | 'only' | 'from' | 'concurrency' | 'trigger' | 'parameters' | 'signal' | 'executor'
+  | 'wait'
+  | 'resume'
+  | 'only'
+  | 'from'
+  | 'concurrency'
+  | 'trigger'
+  | 'parameters'
+  | 'signal'
+  | 'executor'
+  | 'source'
 > & { json?: boolean };
+
+/** The FRED series of `--fred` (repeatable, comma-separated), or the default. */
+function fredSeries(flags: RunFlags): string[] {
+  return (flags.fred ?? DEFAULT_FRED_SERIES).flatMap((x) => x.split(',')).filter((x) => x.trim() !== '');
+}
 
 /** The executor a config asks for: bullmq needs a queue. */
 export function executorOf(config: Config): RunOptions['executor'] {
@@ -212,10 +225,15 @@ export function runRequest(flags: RunFlags): RunRequest {
   const resume = flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
   if (flags.queue !== undefined && flags.executor === undefined)
     throw new UsageError('--queue goes with --executor bullmq');
+  const source =
+    flags.source === 'kaggle'
+      ? { kaggle: flags.kaggle ?? DEFAULT_KAGGLE_DATASET, fred: fredSeries(flags) }
+      : undefined;
   return {
     json: flags.json === true,
     wait: flags.wait === true,
     resume,
+    source,
     only,
     from,
     concurrency,
@@ -223,7 +241,7 @@ export function runRequest(flags: RunFlags): RunRequest {
       ...(only ? { only } : {}),
       ...(from ? { from } : {}),
       ...(concurrency ? { concurrency } : {}),
-      ...(flags.source && flags.source !== 'local' ? { source: flags.source } : {}),
+      ...(source ? { source: 'kaggle', ...source } : {}),
       ...(flags.verify ? { verify: true } : {}),
       ...(flags.executor ? { executor: flags.executor } : {}),
     },
@@ -301,15 +319,9 @@ export function registerRun(program: Command): void {
       if (flags.source !== 'local' && flags.source !== 'kaggle')
         throw new UsageError(`unknown --source ${JSON.stringify(flags.source)}: use local or kaggle`);
       if (flags.source === 'kaggle') {
-        const dir = config.input.toLowerCase().endsWith('.zip') ? path.dirname(config.input) : config.input;
-        await extractSources({
-          kaggle: flags.kaggle ?? DEFAULT_KAGGLE_DATASET,
-          fred: (flags.fred ?? DEFAULT_FRED_SERIES)
-            .flatMap((x) => x.split(','))
-            .filter((x) => x.trim() !== ''),
-          dir,
-        });
-        config.input = dir;
+        // Checked before anything starts: a misspelt name is a usage error, not a failed extract task.
+        parseKaggleRef(flags.kaggle ?? DEFAULT_KAGGLE_DATASET);
+        for (const id of fredSeries(flags)) parseSeriesId(id);
       } else if (flags.kaggle !== undefined || flags.fred !== undefined) {
         throw new UsageError('--kaggle and --fred go with --source kaggle');
       }

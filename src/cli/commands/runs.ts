@@ -126,7 +126,7 @@ export function registerRuns(program: Command): void {
       .argument('<run>', 'run number, or an orchestrator’s run id'),
   ).action(async (ref: string, _flags: RunsFlags, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunsFlags>();
-    const order = planPipeline().order;
+    const order = planPipeline({ extract: true }).order;
     const detail = await withWarehouse(flags, (wh) => showRun(wh, ref, order));
     if (detail === null) throw new UsageError(`run ${ref} does not exist (see \`movalytics runs\`)`);
     process.stdout.write(flags.json ? JSON.stringify(detail, null, 2) + '\n' : renderRunDetail(detail));
@@ -143,10 +143,9 @@ export function registerRuns(program: Command): void {
     const out = await withWarehouse(flags, async (wh) => {
       const detail = await showRun(wh, ref);
       if (detail === null) throw new UsageError(`run ${ref} does not exist (see \`movalytics runs\`)`);
-      if (task !== undefined && !planPipeline().order.includes(task))
-        throw new UsageError(
-          `unknown task ${JSON.stringify(task)}: use one of ${planPipeline().order.join(', ')}`,
-        );
+      const tasks = planPipeline({ extract: true }).order;
+      if (task !== undefined && !tasks.includes(task))
+        throw new UsageError(`unknown task ${JSON.stringify(task)}: use one of ${tasks.join(', ')}`);
       return { runId: detail.run.runId, lines: await runLogs(wh, detail.run.runId, task) };
     });
     if (flags.json) {
