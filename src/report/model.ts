@@ -134,11 +134,18 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
       carriedFromRun: num(c.carried_from_run),
     };
   });
-  const files = (
+  const files = await readRunFiles(wh, run.runId);
+  const reconciliation = await readRunReconciliation(wh, run.runId);
+  return { schemaVersion: 1, generatedAt: answers.generatedAt, answers, run, checks, files, reconciliation };
+}
+
+/** A run's manifest: every input file with its role, action, size, hash and line count. */
+export async function readRunFiles(wh: Pick<Warehouse, 'query'>, runId: number): Promise<ReportFile[]> {
+  return (
     await wh.query(
       `SELECT file_name, role, action, bytes, sha256, data_lines, note
        FROM ${META_SCHEMA}.manifest WHERE run_id = $1 ORDER BY file_name`,
-      id,
+      [runId],
     )
   ).map((f): ReportFile => ({
     fileName: str(f.file_name) ?? '',
@@ -149,11 +156,18 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
     dataLines: num(f.data_lines),
     note: str(f.note),
   }));
-  const reconciliation = (
+}
+
+/** A run's reconciliation: per file, read = loaded + quarantined + duplicates + merged. */
+export async function readRunReconciliation(
+  wh: Pick<Warehouse, 'query'>,
+  runId: number,
+): Promise<ReportReconciliation[]> {
+  return (
     await wh.query(
       `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged
        FROM ${META_SCHEMA}.reconciliation WHERE run_id = $1 ORDER BY file_name`,
-      id,
+      [runId],
     )
   ).map((x): ReportReconciliation => ({
     fileName: str(x.file_name) ?? '',
@@ -163,7 +177,6 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
     duplicatesCollapsed: num(x.duplicates_collapsed),
     recordsMerged: num(x.records_merged),
   }));
-  return { schemaVersion: 1, generatedAt: answers.generatedAt, answers, run, checks, files, reconciliation };
 }
 
 function mapNull<T, U>(v: T | null, f: (x: T) => U): U | null {

@@ -2,6 +2,7 @@
 // is bound as a parameter or is an integer the route validated; nothing here writes.
 import { checkStatus, type ReportCheck } from '../report/model.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
+import { readRunFiles, readRunReconciliation } from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../redact.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
@@ -106,35 +107,8 @@ export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage
   if (detail === null || detail.run.runId !== runId) return null;
   // The run's own graph: with the extract tasks when it fetched its input (`--source kaggle`).
   const plan = detail.tasks.some((t) => t.task.startsWith('extract.')) ? full : planPipeline();
-  const files = (
-    await wh.query(
-      `SELECT file_name, role, action, bytes, sha256, data_lines, note FROM movalytics.manifest
-       WHERE run_id = $1 ORDER BY file_name`,
-      [runId],
-    )
-  ).map((f) => ({
-    fileName: str(f.file_name) ?? '',
-    role: str(f.role) ?? '',
-    action: str(f.action) ?? '',
-    bytes: num(f.bytes),
-    sha256: str(f.sha256),
-    dataLines: num(f.data_lines),
-    note: str(f.note),
-  }));
-  const reconciliation = (
-    await wh.query(
-      `SELECT file_name, records_read, rows_loaded, rows_quarantined, duplicates_collapsed, records_merged
-       FROM movalytics.reconciliation WHERE run_id = $1 ORDER BY file_name`,
-      [runId],
-    )
-  ).map((x) => ({
-    fileName: str(x.file_name) ?? '',
-    recordsRead: num(x.records_read),
-    rowsLoaded: num(x.rows_loaded),
-    rowsQuarantined: num(x.rows_quarantined),
-    duplicatesCollapsed: num(x.duplicates_collapsed),
-    recordsMerged: num(x.records_merged),
-  }));
+  const files = await readRunFiles(wh, runId);
+  const reconciliation = await readRunReconciliation(wh, runId);
   const [q] = await wh.query(`SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = $1`, [runId]);
   return {
     ...detail,
