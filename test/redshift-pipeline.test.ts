@@ -83,6 +83,8 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
     expect(has(/^MERGE INTO movies\.rating\n/)).toBe(true);
     expect(has(/^CREATE TABLE marts\./)).toBe(true);
     expect(has(/^INSERT INTO movalytics\.check_result /)).toBe(true);
+    expect(has(/^CREATE TABLE IF NOT EXISTS movalytics\.run_answers \(\n {2}run_id INTEGER/)).toBe(true);
+    expect(has(/^INSERT INTO movalytics\.run_answers /)).toBe(true);
     expect(first.length).toBeGreaterThan(100);
   }, 120_000);
 
