@@ -140,6 +140,35 @@ function lintExpressions(ast: unknown): string[] {
   return out;
 }
 
+/**
+ * What the parser accepts but Redshift does not have, read from the text with string literals and comments blanked
+ * (docs/redshift.md, "Not used on Redshift"). Each pattern names the construct and what to use instead.
+ */
+const TEXT_RULES: readonly [RegExp, string][] = [
+  [/\barray_agg\s*\(/i, 'array_agg (no arrays on Redshift: ROW_NUMBER() OVER … = 1)'],
+  [/\bstring_agg\s*\(/i, 'string_agg (Redshift has LISTAGG)'],
+  [/\bconcat_ws\s*\(/i, 'concat_ws (not on Redshift: || with coalesce)'],
+  [/\bON\s+CONFLICT\b/i, 'ON CONFLICT (not on Redshift: MERGE)'],
+  [/\bADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\b/i, 'ADD COLUMN IF NOT EXISTS (not on Redshift)'],
+  [
+    /\bALTER\s+COLUMN\s+\S+\s+(?:DROP|SET)\s+NOT\s+NULL\b/i,
+    'ALTER COLUMN … DROP/SET NOT NULL (not on Redshift)',
+  ],
+  [
+    /\bto_timestamp\s*\(\s*[^,()]*(?:\([^()]*\)[^,()]*)*\)/i,
+    'to_timestamp(number) (Redshift takes only text and a format)',
+  ],
+  [/\bDELETE\s+FROM\s+[\w."]+\s+(?!USING\b|WHERE\b)\w+\s+USING\b/i, 'DELETE … USING with a target alias'],
+  [/\b(?:arg_min|arg_max|try_cast|epoch_us|make_timestamp|regexp_matches)\s*\(/i, 'a DuckDB function'],
+  [/\bCREATE\s+UNLOGGED\b/i, 'CREATE UNLOGGED TABLE (PostgreSQL only)'],
+  [/\bpg_(?:try_)?advisory/i, 'advisory locks (not on Redshift)'],
+];
+
+/** The text with string literals and comments blanked, for the text rules. */
+function code(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, '');
+}
+
 /** Problems of one statement: a parse error, or lint findings; empty when it passes. */
 export function redshiftProblems(sql: string): string[] {
   const r = parse(sql, Dialect.Redshift);
@@ -147,6 +176,8 @@ export function redshiftProblems(sql: string): string[] {
   const out: string[] = [];
   // The parser drops an empty SORTKEY() from the AST, so this one rule reads the text.
   if (/\bSORTKEY\s*\(\s*\)/i.test(sql)) out.push('CREATE TABLE: SORTKEY() names no column');
+  const c = code(sql);
+  for (const [re, what] of TEXT_RULES) if (re.test(c)) out.push(what);
   for (const stmt of r.ast as Node[]) {
     if (isNode(stmt.merge)) out.push(...lintMerge(stmt.merge));
     if (isNode(stmt.copy)) out.push(...lintCopy(stmt.copy));

@@ -3,7 +3,7 @@
 // Redshift dialect and passes lint rules for what that parser lets through; each rule is shown to reject a broken
 // statement. Plus the dialect's overrides and the redshift:// location.
 import { describe, expect, it } from 'vitest';
-import { META_TABLES, MODEL_VIEWS } from '../src/model/schema.js';
+import { META_TABLES, MODEL_VIEWS, modelDdl } from '../src/model/schema.js';
 import { parseWarehouseLocation } from '../src/warehouse/location.js';
 import { describeLocation } from '../src/warehouse/open.js';
 import {
@@ -19,6 +19,10 @@ import {
   type StagingName,
 } from '../src/warehouse/redshift/index.js';
 import { redshiftProblems } from './redshift-lint.js';
+import { REDSHIFT_CAPABILITIES } from '../src/warehouse/redshift/index.js';
+
+/** What modelDdl reads of a Redshift warehouse. */
+const rsWarehouseShape = { dialect: redshiftDialect, capabilities: REDSHIFT_CAPABILITIES };
 import { TEST_ROLE } from './redshift-run.js';
 
 const S3 = 's3://movalytics-example/staging';
@@ -158,6 +162,19 @@ describe('the lint rules reject what Redshift would', () => {
       'SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a), percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FROM t',
       /different ORDER BYs/,
     ],
+    ['array_agg', 'SELECT (array_agg(x ORDER BY y))[1] FROM t GROUP BY z', /array_agg/],
+    ['string_agg', 'SELECT string_agg(r, chr(30) ORDER BY r) FROM t', /string_agg/],
+    ['concat_ws', "SELECT concat_ws(',', a, b) FROM t", /concat_ws/],
+    ['ON CONFLICT', 'INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING', /ON CONFLICT/],
+    [
+      'ADD COLUMN IF NOT EXISTS',
+      'ALTER TABLE m.run ADD COLUMN IF NOT EXISTS x VARCHAR(9)',
+      /ADD COLUMN IF NOT EXISTS/,
+    ],
+    ['DROP NOT NULL', 'ALTER TABLE m.cpi ALTER COLUMN value DROP NOT NULL', /DROP\/SET NOT NULL/],
+    ['to_timestamp(number)', 'SELECT to_timestamp(floor(x)) FROM t', /to_timestamp/],
+    ['DELETE … USING with an alias', 'DELETE FROM m.rating r USING s n WHERE r.a = n.a', /target alias/],
+    ['a DuckDB function', 'SELECT arg_min(a, b) FROM t', /DuckDB/],
     [
       'MEDIAN beside another ORDER BY',
       'SELECT median(a), percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FROM t',
@@ -194,6 +211,19 @@ describe('the Redshift dialect', () => {
     );
     for (const s of stmts) expect(redshiftProblems(s), s).toEqual([]);
   });
+  it('sizes the metadata DDL and its migrations (a bare VARCHAR is 256 bytes there)', () => {
+    const ddl =
+      'CREATE TABLE IF NOT EXISTS m.t (\n  a VARCHAR NOT NULL,  -- why\n  b VARCHAR(12),\n  c INTEGER\n)';
+    const out = redshiftDialect.tableDdl(ddl);
+    expect(out).toBe(
+      'CREATE TABLE IF NOT EXISTS m.t (\n  a VARCHAR(65535) NOT NULL,\n  b VARCHAR(12),\n  c INTEGER\n)',
+    );
+    expect(redshiftProblems(out)).toEqual([]);
+    expect(redshiftProblems(ddl).join()).toMatch(/no size/);
+    for (const sql of modelDdl(rsWarehouseShape)) expect(redshiftProblems(sql), sql).toEqual([]);
+    expect(modelDdl(rsWarehouseShape).some((s) => s.includes('movies.movie'))).toBe(false);
+  });
+
   it('writes FILTER as CASE, epochs as intervals, VARCHAR sized', () => {
     expect(redshiftDialect.filteredAgg('count', '*', 'ok')).toBe('count(CASE WHEN ok THEN 1 END)');
     expect(redshiftDialect.filteredAgg('sum', 'r.n', 'ok')).toBe('sum(CASE WHEN ok THEN r.n END)');

@@ -6,7 +6,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 
-/** DDL of the table (idempotent). VARCHAR without a length: Redshift will need VARCHAR(MAX) here. */
+/** DDL of the table (idempotent), as written for the Postgres family: send it through `dialect.tableDdl`. */
 export const RUN_ANSWERS_DDL = `CREATE TABLE IF NOT EXISTS movalytics.run_answers (
   run_id INTEGER NOT NULL PRIMARY KEY,
   recorded_at TIMESTAMP NOT NULL,          -- UTC
@@ -29,8 +29,12 @@ export async function modelTableRows(wh: Db): Promise<Record<string, number>> {
  * table sizes. Call it inside the publish transaction, after the marts are refreshed, so a run's recorded answers
  * exist exactly when its model does. Idempotent (a repeated publish replaces the row).
  */
-export async function recordRunAnswers(wh: Db, runId: number, answers: Answers): Promise<void> {
-  await wh.exec(RUN_ANSWERS_DDL);
+export async function recordRunAnswers(
+  wh: Db & Pick<Warehouse, 'dialect'>,
+  runId: number,
+  answers: Answers,
+): Promise<void> {
+  await wh.exec(wh.dialect.tableDdl(RUN_ANSWERS_DDL));
   const rows = await modelTableRows(wh);
   const id = Math.trunc(runId);
   await wh.exec(`DELETE FROM movalytics.run_answers WHERE run_id = ${id}`);

@@ -216,14 +216,17 @@ export const META_TABLES: readonly string[] = [
  * - `movies.cpi.value` NOT NULL → nullable (a month the source marks missing is stored with a NULL value).
  * - `movalytics.run` without `package_id`, `triggered_by`, `external_id`, `parameters` → with them (NULL for older runs).
  */
-export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<void> {
+export async function migrateModel(wh: Pick<Warehouse, 'query' | 'exec' | 'dialect'>): Promise<void> {
   await migrateCpiKey(wh);
-  const [runTable] = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
+  // Columns are looked up rather than added IF NOT EXISTS: Redshift's ADD COLUMN has no IF NOT EXISTS.
+  const runColumns = await wh.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'movalytics' AND table_name = 'run'`,
   );
-  if (runTable)
+  const have = new Set(runColumns.map((c) => c.column_name));
+  if (have.size > 0)
     for (const column of ['package_id', 'triggered_by', 'external_id', 'parameters'])
-      await wh.exec(`ALTER TABLE movalytics.run ADD COLUMN IF NOT EXISTS ${column} VARCHAR`);
+      if (!have.has(column))
+        await wh.exec(`ALTER TABLE movalytics.run ADD COLUMN ${column} ${wh.dialect.typeName('VARCHAR')}`);
   const [value] = await wh.query<{ is_nullable: string }>(
     `SELECT is_nullable FROM information_schema.columns
      WHERE table_schema = 'movies' AND table_name = 'cpi' AND column_name = 'value'`,
@@ -247,13 +250,17 @@ async function migrateCpiKey(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<voi
   await wh.exec(`DROP TABLE movies.cpi__month_key`);
 }
 
-/** All DDL, in order, idempotent. */
-export function modelDdl(): string[] {
+/**
+ * All DDL, in order, idempotent, as `wh`'s engine takes it (the Postgres-family text when no warehouse is given). An
+ * engine that loads the model by its own plan (`bulkLoad: 's3-copy'`: its tables carry a physical design and
+ * VARCHARs sized from the data) gets only the schemas and the run metadata here; its load creates the model tables.
+ */
+export function modelDdl(wh?: Pick<Warehouse, 'dialect' | 'capabilities'>): string[] {
+  const byPlan = wh?.capabilities.bulkLoad === 's3-copy';
   return [
     `CREATE SCHEMA IF NOT EXISTS ${MODEL_SCHEMA}`,
     `CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA}`,
-    ...MODEL_TABLES.map((t) => t.ddl),
-    ...MODEL_VIEWS,
-    ...META_TABLES,
+    ...(byPlan ? [] : [...MODEL_TABLES.map((t) => t.ddl), ...MODEL_VIEWS]),
+    ...META_TABLES.map((t) => (wh === undefined ? t : wh.dialect.tableDdl(t))),
   ];
 }

@@ -140,7 +140,7 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
     if (distributed) queue = await openQueue(distributed.queue, config);
     await w.transaction(async () => {
       await migrateModel(w);
-      for (const ddl of modelDdl()) await w.exec(ddl);
+      for (const ddl of modelDdl(w)) await w.exec(ddl);
     });
     const staging = await StagingArea.open(config.staging);
     closeStaging = () => staging.close();

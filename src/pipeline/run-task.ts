@@ -69,7 +69,7 @@ export async function runTask(
     if (!worker)
       await wh.transaction(async () => {
         await migrateModel(wh);
-        for (const ddl of modelDdl()) await wh.exec(ddl);
+        for (const ddl of modelDdl(wh)) await wh.exec(ddl);
       });
     let run = await runs.findRun(wh, runRef);
     if (run === null && worker) throw new TaskError(`run ${runRef} does not exist in ${wh.displayName}`);

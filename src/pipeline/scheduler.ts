@@ -128,7 +128,7 @@ export async function recordSkippedTicks(config: Config, skips: readonly Skipped
     await wh.acquireRunLock?.({ wait: true });
     await wh.transaction(async () => {
       await migrateModel(wh);
-      for (const ddl of modelDdl()) await wh.exec(ddl);
+      for (const ddl of modelDdl(wh)) await wh.exec(ddl);
       for (const s of skips) {
         const runId = await runs.nextRunId(wh);
         await runs.insertSkippedRun(wh, {

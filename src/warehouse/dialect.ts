@@ -47,6 +47,14 @@ export class PostgresFamilyDialect {
     return type;
   }
 
+  /**
+   * A CREATE TABLE of the model's metadata (written with bare VARCHAR and `--` comments, model/schema.ts) as this
+   * engine should receive it. The Postgres family takes it as written.
+   */
+  tableDdl(ddl: string): string {
+    return ddl;
+  }
+
   /** Statements (run in order, inside one transaction) that upsert `source` into `target` by `key`. */
   upsert(spec: UpsertSpec, strategy: UpsertStrategy): string[] {
     const cols = spec.columns.join(', ');

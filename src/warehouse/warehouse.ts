@@ -60,6 +60,42 @@ export interface BulkCsvOptions {
   where?: string;
 }
 
+/** One run's model inputs, for an engine that loads the whole model by its own plan (`bulkLoad: 's3-copy'`). */
+export interface ModelPlanRequest {
+  runId: number;
+  /** The upper bound of a plausible rating time. */
+  runStartedAt: Date;
+  /** Ratings files in load order (a later file wins a tie on the timestamp). */
+  ratings: readonly { name: string; file: string }[];
+  links: { name: string; file: string } | null;
+  cpi: readonly { name: string; file: string; series: string }[];
+  /** The cleaned movies (newline-delimited JSON files). */
+  movies: { movies: string; genres: string; movieGenres: string } | null;
+  /** The model's views (recreated with the tables). */
+  views: readonly string[];
+}
+
+/** What the plan did with one input file: every record is in exactly one of rows/rejects, every row in one count. */
+export interface ModelPlanFile {
+  /** Records that parsed as the staging table's columns. */
+  rows: number;
+  /** Records that did not (the caller quarantines them). */
+  rejects: BulkReject[];
+  /** Rows that broke a value rule: quarantined by the plan. */
+  invalid: number;
+  /** Rows written to the model (one per key); the rest of the valid rows were duplicates. */
+  loaded: number;
+}
+
+export interface ModelPlanResult {
+  /** By input file name (ratings, links, CPI; the movies are accounted for by the clean task). */
+  files: Record<string, ModelPlanFile>;
+  /** A table with exactly the rating rows written (user_id, movielens_id, rating, rated_at …), or null when none. */
+  ratingsWritten: string | null;
+  /** Whether movies.rating was empty before: every rating is new. */
+  ratingsCold: boolean;
+}
+
 /** A second session on a warehouse: plain statements that commit on their own. */
 export interface WarehouseSession {
   exec(sql: string): Promise<void>;
@@ -96,6 +132,12 @@ export interface Warehouse {
    * (typed read_csv, store_rejects); PostgreSQL COPYs it as text into staging and types it with safe casts.
    */
   bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult>;
+  /**
+   * Engines whose files reach them only through object storage (`bulkLoad: 's3-copy'`) load the model by their own
+   * plan — the statements `movalytics sql` prints — inside the caller's transaction: model DDL, COPY into staging,
+   * quarantine of rows that break a value rule, de-duplicate, MERGE.
+   */
+  loadModelPlan?(req: ModelPlanRequest): Promise<ModelPlanResult>;
   /** Bulk-loads a newline-delimited JSON file into a new table `table` with exactly `columns`. */
   bulkLoadNdjson(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<number>;
   /**

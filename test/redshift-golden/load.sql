@@ -4,13 +4,14 @@ CREATE TABLE staging.rating_in (
   user_id INTEGER,
   movielens_id INTEGER,
   rating DOUBLE PRECISION,
-  rated_epoch BIGINT
+  rated_epoch BIGINT,
+  file_no INTEGER
 )
 DISTSTYLE KEY
 DISTKEY(movielens_id)
 COMPOUND SORTKEY(movielens_id, user_id);
 
-COPY staging.rating_in (user_id, movielens_id, rating, rated_epoch)
+COPY staging.rating_in (user_id, movielens_id, rating, rated_epoch, file_no)
 FROM 's3://movalytics-example/staging/redshift/rating_in.manifest'
 IAM_ROLE 'arn:aws:iam::123456789012:role/movalytics-load'
 FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST;

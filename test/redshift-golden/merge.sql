@@ -7,9 +7,9 @@ DISTSTYLE KEY
 DISTKEY(movielens_id)
 COMPOUND SORTKEY(movielens_id, user_id)
 AS
-SELECT user_id, movielens_id, rating, rated_at FROM (
-  SELECT user_id, movielens_id, rating, TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS rated_at,
-         ROW_NUMBER() OVER (PARTITION BY user_id, movielens_id ORDER BY rated_epoch DESC, rating DESC) AS rn
+SELECT user_id, movielens_id, rating, rated_at, file_no FROM (
+  SELECT user_id, movielens_id, rating, TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS rated_at, file_no,
+         ROW_NUMBER() OVER (PARTITION BY user_id, movielens_id ORDER BY rated_epoch DESC, file_no DESC, rating DESC) AS rn
   FROM staging.rating_in
   WHERE user_id > 0 AND movielens_id > 0 AND rating BETWEEN 0.5 AND 5.0 AND rating * 2 = floor(rating * 2) AND rated_epoch BETWEEN 788918400 AND 1767225600
 ) d

@@ -92,6 +92,16 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, record_number, lin
     return n;
   }
 
+  /** Quarantines the records of `file` the engine could not read (the load-by-plan path). */
+  async quarantineRejectsOf(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
+    await this.quarantineRejects(file, rejects);
+  }
+
+  /** Quarantines what the clean task set aside from movies_metadata (the load-by-plan path). */
+  async quarantineCleaned(file: StagedFile, clean: CleanMovies): Promise<void> {
+    await this.quarantineRows(file.name, clean.quarantineFile);
+  }
+
   /** Quarantines the records the engine could not read as the declared columns. */
   private async quarantineRejects(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
     if (rejects.length === 0) return;
@@ -485,6 +495,7 @@ export interface LoadResult {
  * cleaned: the ratings (engine work) go first, so the JavaScript parse of movies_metadata overlaps with them.
  */
 export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadResult> {
+  if (wh.capabilities.bulkLoad === 's3-copy') return loadModelByPlan(wh, input);
   await wh.exec(`CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
   const loader = new Loader(wh, input);
   const toLoad = input.files.filter((f) => f.action === 'load');
@@ -514,6 +525,77 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
             note: `every key was grouped when load.bulk built the table in this run; the ${input.shadow.collapsed} duplicated rows it collapsed re-checked`,
           }
         : null,
+  };
+}
+
+/**
+ * The load on an engine that loads the model by its own plan (files reach it only through object storage): the
+ * engine runs the plan (`Warehouse.loadModelPlan`, the statements `movalytics sql` prints); here the records it
+ * refused are quarantined and every file is accounted for, as the other engines' load does.
+ */
+async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadResult> {
+  if (wh.loadModelPlan === undefined)
+    throw new Error(`${wh.displayName} loads by plan but has no loadModelPlan`);
+  const loader = new Loader(wh, input);
+  const toLoad = input.files.filter((f) => f.action === 'load');
+  const ratings = ratingsInLoadOrder(input.files);
+  const links = toLoad.find((f) => f.role === 'links') ?? null;
+  const cpi = toLoad.filter((f) => f.role === 'cpi');
+  const metadata = toLoad.find((f) => f.role === 'movies_metadata') ?? null;
+  const clean = metadata === null ? null : await input.movies;
+  if (metadata !== null && clean === null) throw new Error('movies_metadata staged for load but not cleaned');
+  const r = await wh.loadModelPlan({
+    runId: input.runId,
+    runStartedAt: input.runStartedAt ?? new Date(),
+    ratings: ratings.map((f) => ({ name: f.name, file: f.stagedPath! })),
+    links: links === null ? null : { name: links.name, file: links.stagedPath! },
+    cpi: cpi.map((f) => ({ name: f.name, file: f.stagedPath!, series: f.seriesId ?? 'unknown' })),
+    movies:
+      clean === null
+        ? null
+        : { movies: clean.moviesFile, genres: clean.genresFile, movieGenres: clean.movieGenresFile },
+    views: MODEL_VIEWS,
+  });
+  const reports: FileReport[] = [];
+  for (const f of [...ratings, ...(links === null ? [] : [links]), ...cpi]) {
+    const c = r.files[f.name];
+    if (c === undefined) throw new Error(`the load plan did not account for ${f.name}`);
+    await loader.quarantineRejectsOf(f, c.rejects);
+    reports.push({
+      fileName: f.name,
+      recordsRead: f.dataLines ?? c.rows + c.rejects.length,
+      rowsLoaded: c.loaded,
+      rowsQuarantined: c.rejects.length + c.invalid,
+      duplicatesCollapsed: c.rows - c.invalid - c.loaded,
+      recordsMerged: 0,
+    });
+  }
+  if (metadata !== null && clean !== null) {
+    await loader.quarantineCleaned(metadata, clean);
+    const s = clean.stats;
+    reports.push({
+      fileName: metadata.name,
+      recordsRead: s.recordsRead,
+      rowsLoaded: s.rowsLoaded,
+      rowsQuarantined: s.quarantined,
+      duplicatesCollapsed: s.duplicatesCollapsed,
+      recordsMerged: s.recordsMerged,
+    });
+  }
+  // Scopes for the checks: the rows this run wrote (an incremental file), none (no ratings file), or every row.
+  const written = r.ratingsWritten;
+  const scope = written === null ? null : r.ratingsCold ? null : written;
+  const none = { table: RATING_TOUCHED, note: 'no rating written by this run' };
+  if (written === null) {
+    await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
+    await wh.exec(
+      `CREATE TABLE ${RATING_TOUCHED} AS SELECT user_id, movielens_id, rating, rated_at FROM movies.rating WHERE 1 = 0`,
+    );
+  }
+  return {
+    reports,
+    ratingScope: written === null ? RATING_TOUCHED : scope,
+    ratingKeyScope: written === null ? none : null,
   };
 }
 
@@ -567,6 +649,8 @@ export async function buildRatingsShadow(
   files: readonly StagedFile[],
   runStartedAt: Date = new Date(),
 ): Promise<RatingsShadow | null> {
+  // An engine that loads by its own plan loads the first ratings file with the rest, inside the publish.
+  if (wh.capabilities.bulkLoad === 's3-copy') return null;
   const valid = ratingValid(runStartedAt);
   await wh.exec(
     `CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${SHADOW_RATING}; DROP TABLE IF EXISTS ${STAGING}.rating_invalid`,

@@ -55,4 +55,10 @@ describe('DuckDB dialect', () => {
       `SELECT count(*) AS n, md5(coalesce(string_agg(r, chr(30) ORDER BY md5(r), r), '')) AS checksum FROM (SELECT coalesce(CAST("a" AS VARCHAR), '\\N') || chr(31) || coalesce(regexp_replace(CAST("b" AS VARCHAR), '\\.0$', ''), '\\N') AS r FROM m.t) t`,
     );
   });
+
+  it('takes the metadata DDL as written (DuckDB has unbounded VARCHAR)', () => {
+    const ddl = 'CREATE TABLE IF NOT EXISTS m.t (\n  a VARCHAR NOT NULL, -- why\n  b INTEGER\n)';
+    expect(d.tableDdl(ddl)).toBe(ddl);
+    expect(d.typeName('VARCHAR')).toBe('VARCHAR');
+  });
 });

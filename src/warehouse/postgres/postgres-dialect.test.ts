@@ -52,4 +52,10 @@ describe('PostgreSQL dialect', () => {
       `SELECT count(*) AS n, md5(coalesce(string_agg(r, chr(30) ORDER BY md5(r), r), '')) AS checksum FROM (SELECT coalesce(CAST("b" AS VARCHAR), '\\N') AS r FROM m.t) t`,
     );
   });
+
+  it('takes the metadata DDL as written (PostgreSQL has unbounded VARCHAR)', () => {
+    const ddl = 'CREATE TABLE IF NOT EXISTS m.t (\n  a VARCHAR NOT NULL, -- why\n  b INTEGER\n)';
+    expect(d.tableDdl(ddl)).toBe(ddl);
+    expect(d.typeName('VARCHAR')).toBe('VARCHAR');
+  });
 });

@@ -6,6 +6,7 @@ export {
   redshiftToPostgresUrl,
   resolveIamRole,
   sha256Hex,
+  observeRedshiftStatements,
   type RedshiftOptions,
 } from './redshift-warehouse.js';
 export { RedshiftDialect, redshiftDialect } from './redshift-dialect.js';

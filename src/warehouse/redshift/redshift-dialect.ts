@@ -2,7 +2,7 @@
 // The physical design, COPY and the MERGE load plan are in redshift-plan.ts.
 import { PostgresFamilyDialect, type UpsertSpec, type UpsertStrategy } from '../dialect.js';
 import type { ColumnType } from '../warehouse.js';
-import { REDSHIFT_MAX_VARCHAR, plainMerge } from './redshift-plan.js';
+import { REDSHIFT_MAX_VARCHAR, metaTableSql, plainMerge } from './redshift-plan.js';
 
 /** A plain (optionally schema-qualified) table name: what Redshift's MERGE accepts as its source. */
 const PLAIN_TABLE = /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/;
@@ -14,6 +14,11 @@ export class RedshiftDialect extends PostgresFamilyDialect {
   /** A bare VARCHAR is VARCHAR(256) on Redshift (bytes): staging text takes the widest instead. */
   override typeName(type: ColumnType): string {
     return type === 'VARCHAR' ? `VARCHAR(${REDSHIFT_MAX_VARCHAR})` : type;
+  }
+
+  /** A bare VARCHAR is VARCHAR(256) on Redshift: metadata text columns take the widest (the tables are tiny). */
+  override tableDdl(ddl: string): string {
+    return metaTableSql(ddl);
   }
 
   /**

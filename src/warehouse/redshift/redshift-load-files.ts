@@ -79,6 +79,10 @@ export class PartWriter {
   private readonly files: string[] = [];
   private readonly sha256: string[] = [];
   private rows = 0;
+  /** Records written so far. */
+  get rowCount(): number {
+    return this.rows;
+  }
   readonly rejects: BulkReject[] = [];
   readonly maxBytes: Record<string, number> = {};
   private readonly header: string;

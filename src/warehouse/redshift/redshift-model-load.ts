@@ -2,7 +2,7 @@
 // checked and written as CSV parts for its staging table, with the byte length of the longest value of every
 // VARCHAR column (model and staging) for the DDL.
 import path from 'node:path';
-import type { ColumnSpec } from '../warehouse.js';
+import type { BulkReject, ColumnSpec } from '../warehouse.js';
 import { PartWriter, readCsvInto, readNdjsonInto, type LoadParts } from './redshift-load-files.js';
 import { RS_STAGING, type StagingName, type VarcharBytes } from './redshift-plan.js';
 
@@ -21,6 +21,8 @@ export interface ModelLoadFiles {
 export interface ModelLoad {
   parts: Partial<Record<StagingName, LoadParts>>;
   bytes: VarcharBytes;
+  /** Per input file (its path): records written to the parts and records refused (with their line). */
+  byFile: Map<string, { rows: number; rejects: BulkReject[] }>;
 }
 
 /** Staging VARCHAR columns → the model column they fill (its size follows the same data). */
@@ -48,19 +50,26 @@ export async function prepareModelLoad(
   const writer = (name: StagingName): PartWriter =>
     new PartWriter(columnsOf(name), path.join(dir, name), name, partBytes);
   const parts: Partial<Record<StagingName, LoadParts>> = {};
+  const byFile = new Map<string, { rows: number; rejects: BulkReject[] }>();
+  const read = async (file: string, w: PartWriter, map?: (f: string[]) => string[]): Promise<void> => {
+    const [rows, rejects] = [w.rowCount, w.rejects.length];
+    await readCsvInto(file, w, map);
+    byFile.set(file, { rows: w.rowCount - rows, rejects: w.rejects.slice(rejects) });
+  };
   if (files.ratings && files.ratings.length > 0) {
     const w = writer('rating_in');
-    for (const f of files.ratings) await readCsvInto(f, w);
+    // file_no: the file's place in the load order, so a later file wins a tie on the timestamp.
+    for (const [i, f] of files.ratings.entries()) await read(f, w, (r) => [...r, String(i + 1)]);
     parts.rating_in = w.finish();
   }
   if (files.links !== undefined) {
     const w = writer('link_in');
-    await readCsvInto(files.links, w);
+    await read(files.links, w);
     parts.link_in = w.finish();
   }
   if (files.cpi && files.cpi.length > 0) {
     const w = writer('cpi_in');
-    for (const c of files.cpi) await readCsvInto(c.file, w, (f) => [c.series, ...f]);
+    for (const c of files.cpi) await read(c.file, w, (f) => [c.series, ...f]);
     parts.cpi_in = w.finish();
   }
   if (files.movies !== undefined) {
@@ -83,5 +92,5 @@ export async function prepareModelLoad(
       if (model !== undefined) bytes[model] = Math.max(bytes[model] ?? 0, n);
     }
   }
-  return { parts, bytes };
+  return { parts, bytes, byFile };
 }

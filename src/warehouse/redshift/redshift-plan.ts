@@ -139,6 +139,8 @@ export const RS_STAGING: Readonly<Record<StagingName, RsTable>> = {
       { name: 'movielens_id', type: I },
       { name: 'rating', type: D },
       { name: 'rated_epoch', type: 'BIGINT' },
+      // Which ratings file of the run (1 = the first in load order): a later file wins a tie on the timestamp.
+      { name: 'file_no', type: I },
     ],
     primaryKey: [],
     dist: { style: 'KEY', key: 'movielens_id' },
@@ -393,9 +395,13 @@ export function ratingValidSql(runStartedAt: Date): string {
 
 const ratingCols = ['user_id', 'movielens_id', 'rating', 'rated_at'];
 
-/** Ratings: keep one row per key (later timestamp, then higher rating), drop those a stored rating is newer than, MERGE. */
+/**
+ * Ratings: keep one row per key (later timestamp, then the later file, then higher rating — as loading the files one
+ * after the other would), drop those a stored rating is newer than, MERGE. `file_no` stays in rating_new: the run
+ * counts each file's written rows from it.
+ */
 function mergeRatings(input: RedshiftLoadInput): string[] {
-  const n = 'staging.rating_new';
+  const n = RATING_NEW;
   return [
     `DROP TABLE IF EXISTS ${n}`,
     `CREATE TABLE ${n}
@@ -403,9 +409,9 @@ DISTSTYLE KEY
 DISTKEY(movielens_id)
 COMPOUND SORTKEY(movielens_id, user_id)
 AS
-SELECT user_id, movielens_id, rating, rated_at FROM (
-  SELECT user_id, movielens_id, rating, TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS rated_at,
-         ROW_NUMBER() OVER (PARTITION BY user_id, movielens_id ORDER BY rated_epoch DESC, rating DESC) AS rn
+SELECT user_id, movielens_id, rating, rated_at, file_no FROM (
+  SELECT user_id, movielens_id, rating, TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS rated_at, file_no,
+         ROW_NUMBER() OVER (PARTITION BY user_id, movielens_id ORDER BY rated_epoch DESC, file_no DESC, rating DESC) AS rn
   FROM staging.rating_in
   WHERE ${ratingValidSql(input.runStartedAt)}
 ) d
@@ -416,9 +422,14 @@ WHERE EXISTS (SELECT 1 FROM movies.rating WHERE movies.rating.user_id = ${n}.use
   ];
 }
 
+/** The tables the merge leaves in schema staging, one row per key written: the run counts its loads from them. */
+export const RATING_NEW = 'staging.rating_new';
+export const LINK_NEW = 'staging.link_new';
+export const CPI_NEW = 'staging.cpi_new';
+
 /** Links: positive movieIds; a movieId listed twice keeps the smallest tmdbId, then imdbId. */
 function mergeLinks(): string[] {
-  const n = 'staging.link_new';
+  const n = LINK_NEW;
   return [
     `DROP TABLE IF EXISTS ${n}`,
     `CREATE TABLE ${n}
@@ -428,7 +439,7 @@ SELECT movielens_id, imdb_id, tmdb_id FROM (
   SELECT movielens_id, imdb_id, tmdb_id,
          ROW_NUMBER() OVER (PARTITION BY movielens_id ORDER BY tmdb_id ASC NULLS LAST, imdb_id ASC NULLS LAST) AS rn
   FROM staging.link_in
-  WHERE movielens_id > 0
+  WHERE ${LINK_VALID}
 ) d
 WHERE rn = 1`,
     plainMerge('movies.movie_link', n, ['movielens_id', 'imdb_id', 'tmdb_id'], ['movielens_id']),
@@ -436,12 +447,20 @@ WHERE rn = 1`,
 }
 
 /** CPI: first-of-month dates; "." or empty is a month without a value; a month listed twice keeps its smallest. */
+const CPI_MISSING = `trim(coalesce(value, '')) IN ('', '.')`;
+const CPI_IS_DATE = `date ~ '^[0-9]{4}-(0[1-9]|1[0-2])-01$'`;
+// CASE, not AND: Redshift may evaluate a WHERE in any order, and a cast of text that is not a number fails.
+const CPI_IS_POSITIVE = `CASE WHEN value ~ '^[0-9]+([.][0-9]+)?$' THEN CAST(value AS DOUBLE PRECISION) > 0 ELSE false END`;
+/** The value rules of an incoming CPI row (staging.cpi_in). */
+export const CPI_VALID = `${CPI_IS_DATE} AND (${CPI_MISSING} OR ${CPI_IS_POSITIVE})`;
+/** The value rule of an incoming link row (staging.link_in). */
+export const LINK_VALID = 'movielens_id > 0';
+
 function mergeCpi(): string[] {
-  const n = 'staging.cpi_new';
-  const missing = `trim(coalesce(value, '')) IN ('', '.')`;
-  const isDate = `date ~ '^[0-9]{4}-(0[1-9]|1[0-2])-01$'`;
-  // CASE, not AND: Redshift may evaluate a WHERE in any order, and a cast of text that is not a number fails.
-  const isPositive = `CASE WHEN value ~ '^[0-9]+([.][0-9]+)?$' THEN CAST(value AS DOUBLE PRECISION) > 0 ELSE false END`;
+  const n = CPI_NEW;
+  const missing = CPI_MISSING;
+  const isDate = CPI_IS_DATE;
+  const isPositive = CPI_IS_POSITIVE;
   return [
     `DROP TABLE IF EXISTS ${n}`,
     `CREATE TABLE ${n}
@@ -476,17 +495,102 @@ FROM movies.movie WHERE release_date IS NOT NULL`,
   ];
 }
 
-/** Everything that publishes, in one transaction: the de-duplicated staging tables merged into the model. */
+/**
+ * Everything that publishes, in one transaction: the de-duplicated staging tables merged into the model. A run sends
+ * the statements between BEGIN and COMMIT inside its publish transaction, whose COMMIT follows the checks.
+ */
 export function mergeStatements(input: RedshiftLoadInput): string[] {
+  return ['BEGIN', ...mergeBody(input), 'COMMIT'];
+}
+
+/** The merge without its BEGIN and COMMIT: what a run sends inside its publish transaction. */
+export function mergeBody(input: RedshiftLoadInput): string[] {
   const has = (n: StagingName): boolean => input.objects[n] !== undefined;
   return [
-    'BEGIN',
     ...(has('rating_in') ? mergeRatings(input) : []),
     ...(has('link_in') ? mergeLinks() : []),
     ...(has('cpi_in') ? mergeCpi() : []),
     ...(has('movie_in') ? mergeMovies() : []),
-    'COMMIT',
   ];
+}
+
+/** The model's tables (physical design, sized from `bytes`) and views: what a run creates before its first load. */
+export function modelDdlStatements(bytes: VarcharBytes, views: readonly string[]): string[] {
+  return [
+    'CREATE SCHEMA IF NOT EXISTS movies',
+    'CREATE SCHEMA IF NOT EXISTS staging',
+    ...RS_MODEL.map((t) => createTableSql(t, bytes)),
+    ...views,
+  ];
+}
+
+/** Where a run's quarantined rows came from: the file names of its inputs, per staging table. */
+export interface QuarantineSources {
+  /** Ratings file names by file_no - 1. */
+  ratings: readonly string[];
+  links?: string;
+  /** CPI file names by series id. */
+  cpi: Readonly<Record<string, string>>;
+}
+
+const QUARANTINE_INSERT =
+  'INSERT INTO movalytics.quarantine (run_id, source_file, record_number, line_number, reason, raw)';
+
+/** `CASE e WHEN k THEN 'v' … END` (NULL when none matches). */
+function caseOf(expr: string, map: readonly (readonly [string, string])[]): string {
+  if (map.length === 0) return 'CAST(NULL AS VARCHAR(256))';
+  return `CASE ${expr} ${map.map(([k, v]) => `WHEN ${k} THEN ${quote(v)}`).join(' ')} END`;
+}
+
+/**
+ * The rows of this run's staging tables that break a value rule, into movalytics.quarantine with a reason (the merge
+ * leaves them out). Sent between the load and the merge; they name the run, so `movalytics sql` does not print them.
+ */
+export function quarantineStatements(
+  input: RedshiftLoadInput,
+  runId: number,
+  from: QuarantineSources,
+): string[] {
+  const id = Math.trunc(runId);
+  const out: string[] = [];
+  const text = (e: string): string => `coalesce(CAST(${e} AS VARCHAR(64)), '')`;
+  if (input.objects.rating_in !== undefined) {
+    const last = Math.floor(input.runStartedAt.getTime() / 1000);
+    const source = caseOf(
+      'file_no',
+      from.ratings.map((n, i) => [String(i + 1), n] as const),
+    );
+    out.push(`${QUARANTINE_INSERT}
+SELECT ${id}, ${source}, NULL, NULL,
+  CASE WHEN user_id IS NULL THEN 'userId is empty' WHEN movielens_id IS NULL THEN 'movieId is empty'
+    WHEN rating IS NULL THEN 'rating is empty' WHEN rated_epoch IS NULL THEN 'timestamp is empty'
+    WHEN user_id <= 0 OR movielens_id <= 0 THEN 'userId/movieId must be positive'
+    WHEN rated_epoch < ${FIRST_RATING_EPOCH} THEN 'timestamp ' || CAST(rated_epoch AS VARCHAR(32)) || ' is before 1995-01-01, the first MovieLens rating'
+    WHEN rated_epoch > ${last} THEN 'timestamp ' || CAST(rated_epoch AS VARCHAR(32)) || ' is after this run started'
+    ELSE 'rating ' || CAST(rating AS VARCHAR(32)) || ' is not one of 0.5, 1.0 … 5.0' END || ' — row quarantined',
+  ${text('user_id')} || ',' || ${text('movielens_id')} || ',' || ${text('rating')} || ',' || ${text('rated_epoch')}
+FROM staging.rating_in
+WHERE NOT coalesce(${ratingValidSql(input.runStartedAt)}, false)`);
+  }
+  if (input.objects.link_in !== undefined && from.links !== undefined)
+    out.push(`${QUARANTINE_INSERT}
+SELECT ${id}, ${quote(from.links)}, NULL, NULL,
+  'movieId ' || coalesce('"' || CAST(movielens_id AS VARCHAR(32)) || '"', 'is empty') || ' is not a positive id — row quarantined',
+  ${text('movielens_id')} || ',' || coalesce(imdb_id, '') || ',' || ${text('tmdb_id')}
+FROM staging.link_in
+WHERE NOT coalesce(${LINK_VALID}, false)`);
+  if (input.objects.cpi_in !== undefined)
+    out.push(`${QUARANTINE_INSERT}
+SELECT ${id}, ${caseOf(
+      'series_id',
+      Object.entries(from.cpi).map(([k, v]) => [quote(k), v] as const),
+    )}, NULL, NULL,
+  CASE WHEN NOT coalesce(${CPI_IS_DATE}, false) THEN 'date ' || coalesce('"' || date || '"', 'is empty') || ' is not the first day of a month (YYYY-MM-01)'
+    ELSE 'value ' || coalesce('"' || value || '"', 'is empty') || ' is not a positive number (nor FRED''s "." for a missing month)' END || ' — row quarantined',
+  coalesce(date, '') || ',' || coalesce(value, '')
+FROM staging.cpi_in
+WHERE NOT coalesce(${CPI_VALID}, false)`);
+  return out;
 }
 
 /** The answer marts as a run builds them (the same SQL on every engine; Redshift-legal as written). */

@@ -16,19 +16,43 @@ import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
 import { PostgresWarehouse, connect } from '../postgres/postgres-warehouse.js';
 import { IAM_ROLE_RE } from '../location.js';
-import type { BulkCsvOptions, BulkLoadResult, Capabilities, ColumnSpec } from '../warehouse.js';
+import type {
+  BulkCsvOptions,
+  BulkLoadResult,
+  Capabilities,
+  ColumnSpec,
+  ModelPlanFile,
+  ModelPlanRequest,
+  ModelPlanResult,
+  Row,
+  SqlValue,
+  WarehouseSession,
+} from '../warehouse.js';
 import { WarehouseLockedError } from '../warehouse.js';
 import { redshiftDialect } from './redshift-dialect.js';
 import { toRedshiftError } from './redshift-errors.js';
 import { PartWriter, readCsvInto, readNdjsonInto, type LoadParts } from './redshift-load-files.js';
+import { prepareModelLoad } from './redshift-model-load.js';
 import {
+  CPI_NEW,
+  CPI_VALID,
+  LINK_NEW,
+  LINK_VALID,
+  RATING_NEW,
   copySql,
   createTableSql,
   loadObjectFor,
+  loadStatements,
+  mergeBody,
+  modelDdlStatements,
   parseCopy,
+  quarantineStatements,
+  ratingValidSql,
   stripPhysical,
   type LoadObject,
+  type RedshiftLoadInput,
   type RsTable,
+  type StagingName,
 } from './redshift-plan.js';
 
 export const REDSHIFT_CAPABILITIES: Capabilities = {
@@ -63,9 +87,9 @@ export function describeRedshiftUrl(url: string): string {
 }
 
 /** The libpq URL for a redshift:// one: same user, host and database, port 5439 by default, iam_role removed. */
-export function redshiftToPostgresUrl(url: string): string {
+export function redshiftToPostgresUrl(url: string, keepPort = false): string {
   const u = new URL(url.replace(/^redshift:/i, 'postgres:'));
-  if (u.port === '') u.port = '5439';
+  if (u.port === '' && !keepPort) u.port = '5439';
   u.searchParams.delete('iam_role');
   return u.toString();
 }
@@ -86,6 +110,26 @@ export function resolveIamRole(explicit: string | undefined, env: NodeJS.Process
 
 let tableCounter = 0;
 
+/** Test hook: sees every statement a Redshift warehouse (or one of its sessions) sends, as Redshift text. */
+let observer: ((sql: string) => void) | null = null;
+
+/**
+ * Tests only (the parse gate): `fn` receives every statement any RedshiftWarehouse and its sessions send from now on,
+ * as Redshift would receive it (before a PostgreSQL stand-in strips physical attributes or replaces COPY). Returns
+ * the function that stops observing.
+ */
+export function observeRedshiftStatements(fn: (sql: string) => void): () => void {
+  observer = fn;
+  return () => {
+    if (observer === fn) observer = null;
+  };
+}
+
+/** `MOVALYTICS_REDSHIFT_EMULATE=postgres` (tests only): a redshift:// location runs on the PostgreSQL it names. */
+function emulateFromEnv(env: NodeJS.ProcessEnv): 'postgres' | undefined {
+  return env.MOVALYTICS_REDSHIFT_EMULATE === 'postgres' ? 'postgres' : undefined;
+}
+
 /** sha256 of a text, hex. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -96,6 +140,10 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly capabilities = REDSHIFT_CAPABILITIES;
   override readonly dialect = redshiftDialect;
   private lockToken: string | null = null;
+  /** Size of the CSV parts a load writes (tests make it small, to exercise manifests of several parts). */
+  partBytes: number | undefined = process.env.MOVALYTICS_REDSHIFT_PART_BYTES
+    ? Number(process.env.MOVALYTICS_REDSHIFT_PART_BYTES)
+    : undefined;
   private store: Store | null = null;
 
   protected constructor(
@@ -108,9 +156,10 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   static async openRedshift(opts: RedshiftOptions): Promise<RedshiftWarehouse> {
-    const emulate = opts.emulate ?? null;
+    const emulate = opts.emulate ?? emulateFromEnv(process.env) ?? null;
     const iamRole = resolveIamRole(opts.iamRole, process.env);
-    const url = emulate ? opts.url : redshiftToPostgresUrl(opts.url);
+    const url =
+      emulate && !/^redshift:/i.test(opts.url) ? opts.url : redshiftToPostgresUrl(opts.url, emulate !== null);
     const display = emulate
       ? `${describeRedshiftUrl(opts.url)} (PostgreSQL stand-in)`
       : describeRedshiftUrl(opts.url);
@@ -126,11 +175,37 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     return connect(this.url, this.displayName, this.opts.emulate ? undefined : REDSHIFT_SESSION_SQL);
   }
 
+  override async exec(sql: string): Promise<void> {
+    observer?.(sql);
+    return super.exec(this.opts.emulate ? stripPhysical(sql) : sql);
+  }
+
+  override async query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    observer?.(sql);
+    return super.query<T>(sql, params);
+  }
+
+  override async openSession(): Promise<WarehouseSession> {
+    const s = await super.openSession();
+    return {
+      exec: (sql) => {
+        observer?.(sql);
+        return s.exec(sql);
+      },
+      query: <T extends Row = Row>(sql: string, params?: readonly SqlValue[]) => {
+        observer?.(sql);
+        return s.query<T>(sql, params);
+      },
+      close: () => s.close(),
+    };
+  }
+
   /** Runs a statement of a plan: on the PostgreSQL stand-in, without physical attributes and COPY from the parts. */
   async execPlan(sql: string, localParts?: ReadonlyMap<string, readonly string[]>): Promise<void> {
     if (!this.opts.emulate) return this.exec(sql);
     const copy = parseCopy(sql);
-    if (copy === null) return this.exec(stripPhysical(sql));
+    if (copy === null) return this.exec(sql);
+    observer?.(sql);
     const files = localParts?.get(copy.manifestUrl);
     if (files === undefined) throw new Error(`no local parts for ${copy.manifestUrl}`);
     for (const f of files) await this.copyStdin(copy.table, copy.columns, f);
@@ -164,6 +239,109 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       copySql(table, obj.manifestUrl, { iamRole: this.opts.iamRole }),
       new Map([[obj.manifestUrl, parts.files]]),
     );
+  }
+
+  /**
+   * The model load of a run, by the plan `movalytics sql` prints: the model DDL (VARCHARs sized from this run's
+   * files), COPY of every input into staging, the rows that break a value rule into quarantine, then de-duplicate and
+   * MERGE — all in the caller's transaction. Counts per file come from the staging tables.
+   */
+  async loadModelPlan(req: ModelPlanRequest): Promise<ModelPlanResult> {
+    return this.withScratch(async (dir) => {
+      const load = await prepareModelLoad(
+        {
+          ratings: req.ratings.map((r) => r.file),
+          ...(req.links === null ? {} : { links: req.links.file }),
+          cpi: req.cpi.map((c) => ({ file: c.file, series: c.series })),
+          ...(req.movies === null ? {} : { movies: req.movies }),
+        },
+        dir,
+        this.partBytes,
+      );
+      const objects: Partial<Record<StagingName, LoadObject>> = {};
+      const local = new Map<string, readonly string[]>();
+      for (const [name, parts] of Object.entries(load.parts) as [
+        StagingName,
+        (typeof load.parts)[StagingName],
+      ][]) {
+        if (parts === undefined) continue;
+        const obj = await this.uploadParts(parts);
+        objects[name] = obj;
+        local.set(obj.manifestUrl, parts.files);
+      }
+      const input: RedshiftLoadInput = {
+        objects,
+        bytes: load.bytes,
+        auth: { iamRole: this.opts.iamRole },
+        runStartedAt: req.runStartedAt,
+      };
+      for (const sql of modelDdlStatements(load.bytes, req.views)) await this.execPlan(sql);
+      for (const sql of loadStatements(input)) await this.execPlan(sql, local);
+      const series = Object.fromEntries(req.cpi.map((c) => [c.series, c.name]));
+      for (const sql of quarantineStatements(input, req.runId, {
+        ratings: req.ratings.map((r) => r.name),
+        ...(req.links === null ? {} : { links: req.links.name }),
+        cpi: series,
+      }))
+        await this.execPlan(sql);
+
+      const files: Record<string, ModelPlanFile> = {};
+      const entry = (name: string, file: string): ModelPlanFile => {
+        const f = load.byFile.get(file);
+        files[name] ??= { rows: f?.rows ?? 0, rejects: f?.rejects ?? [], invalid: 0, loaded: 0 };
+        return files[name];
+      };
+      const counts = async (sql: string): Promise<Map<string, number>> =>
+        new Map(
+          (await this.query<{ k: string | number; n: number }>(sql)).map((r) => [String(r.k), Number(r.n)]),
+        );
+      req.ratings.forEach((r) => entry(r.name, r.file));
+      if (req.links !== null) entry(req.links.name, req.links.file);
+      for (const c of req.cpi) entry(c.name, c.file);
+
+      let ratingsCold = false;
+      if (objects.rating_in !== undefined) {
+        const invalid = await counts(
+          `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in WHERE NOT coalesce(${ratingValidSql(req.runStartedAt)}, false) GROUP BY file_no`,
+        );
+        req.ratings.forEach((r, i) => (entry(r.name, r.file).invalid = invalid.get(String(i + 1)) ?? 0));
+        const [any] = await this.query(`SELECT 1 AS one FROM movies.rating LIMIT 1`);
+        ratingsCold = any === undefined;
+      }
+      if (objects.link_in !== undefined && req.links !== null) {
+        const invalid = await counts(
+          `SELECT 0 AS k, COUNT(*) AS n FROM staging.link_in WHERE NOT coalesce(${LINK_VALID}, false)`,
+        );
+        entry(req.links.name, req.links.file).invalid = invalid.get('0') ?? 0;
+      }
+      if (objects.cpi_in !== undefined) {
+        const invalid = await counts(
+          `SELECT series_id AS k, COUNT(*) AS n FROM staging.cpi_in WHERE NOT coalesce(${CPI_VALID}, false) GROUP BY series_id`,
+        );
+        for (const c of req.cpi) entry(c.name, c.file).invalid = invalid.get(c.series) ?? 0;
+      }
+
+      for (const sql of mergeBody(input)) await this.execPlan(sql);
+
+      if (objects.rating_in !== undefined) {
+        const loaded = await counts(`SELECT file_no AS k, COUNT(*) AS n FROM ${RATING_NEW} GROUP BY file_no`);
+        req.ratings.forEach((r, i) => (entry(r.name, r.file).loaded = loaded.get(String(i + 1)) ?? 0));
+      }
+      if (objects.link_in !== undefined && req.links !== null)
+        entry(req.links.name, req.links.file).loaded =
+          (await counts(`SELECT 0 AS k, COUNT(*) AS n FROM ${LINK_NEW}`)).get('0') ?? 0;
+      if (objects.cpi_in !== undefined) {
+        const loaded = await counts(
+          `SELECT series_id AS k, COUNT(*) AS n FROM ${CPI_NEW} GROUP BY series_id`,
+        );
+        for (const c of req.cpi) entry(c.name, c.file).loaded = loaded.get(c.series) ?? 0;
+      }
+      return {
+        files,
+        ratingsWritten: objects.rating_in === undefined ? null : RATING_NEW,
+        ratingsCold,
+      };
+    });
   }
 
   override async bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult> {
@@ -219,6 +397,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     await this.execPlan(createTableSql(table, bytes, false));
     await this.copyParts(table, parts);
     const sql = write(name);
+    observer?.(sql);
     const res = await this.run(sql, (c) => c.query(sql));
     await this.exec(`DROP TABLE ${name}`);
     return { rowsLoaded: res.rowCount ?? 0, rejects: parts.rejects };

@@ -1,0 +1,237 @@
+// `movalytics run` against Redshift, checked offline: whole pipeline runs (a first load, an unchanged re-run, an
+// incremental file, a --resume, a check_failed run) against the Redshift warehouse on the PostgreSQL stand-in
+// (MOVALYTICS_REDSHIFT_EMULATE=postgres), capturing every statement the warehouse and its history session send. Each
+// passes the parse gate (@polyglot-sql/sdk's Redshift dialect + test/redshift-lint.ts); the model equals DuckDB's on
+// the same input and the four answers agree; the load and merge statements are what `movalytics sql` prints.
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { generateDataset } from '../src/generate/index.js';
+import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
+import { observeRedshiftStatements } from '../src/warehouse/redshift/index.js';
+import { checksums, engines, query, withWarehouse, type Engine } from './engines.js';
+import { runCli, tempDir } from './helpers.js';
+import { redshiftProblems } from './redshift-lint.js';
+import { TEST_ROLE } from './redshift-run.js';
+
+const pg: Engine | undefined = engines.find((e) => e.name === 'postgres');
+const duck = engines.find((e) => e.name === 'duckdb')!;
+
+/** The redshift:// location of a PostgreSQL test database (the stand-in runs on it). */
+function redshiftUrlOf(pgUrl: string): string {
+  const u = new URL(pgUrl);
+  return `redshift://${u.username}@${u.hostname}:${u.port || '5432'}${u.pathname}?iam_role=${encodeURIComponent(TEST_ROLE)}`;
+}
+
+describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL stand-in)', () => {
+  const root = tempDir('redshift-pipeline');
+  const data = join(root, 'data');
+  const sent: string[] = [];
+  let stop: () => void = () => undefined;
+  let pgUrl: string;
+  let duckWh: string;
+  const before = process.env.MOVALYTICS_REDSHIFT_EMULATE;
+
+  beforeAll(async () => {
+    await generateDataset({ out: data, movies: 200, ratings: 8_000, seed: 31 });
+    process.env.MOVALYTICS_REDSHIFT_EMULATE = 'postgres';
+    stop = observeRedshiftStatements((sql) => sent.push(sql));
+    pgUrl = await pg!.fresh(root);
+    duckWh = await duck.fresh(root);
+  }, 60_000);
+  afterAll(() => {
+    stop();
+    if (before === undefined) delete process.env.MOVALYTICS_REDSHIFT_EMULATE;
+    else process.env.MOVALYTICS_REDSHIFT_EMULATE = before;
+  });
+
+  const configFor = (input: string, warehouse: string) =>
+    loadConfig({ cwd: root, overrides: { input, warehouse, staging: join(root, 'staging') } });
+  /** Everything sent since `from` that fails the gate, with why. */
+  const gate = (from: number): string[] =>
+    sent
+      .slice(from)
+      .map((sql) => [sql, redshiftProblems(sql)] as const)
+      .filter(([, p]) => p.length > 0)
+      .map(([sql, p]) => `${p.join('; ')}\n  ${sql.slice(0, 400)}`);
+  /** Runs the pipeline on Redshift and on DuckDB with the same input; returns the Redshift run and its statements. */
+  async function both(
+    input: string,
+    opts: Parameters<typeof runPipeline>[1] = {},
+  ): Promise<{ status: string; statements: string[] }> {
+    const from = sent.length;
+    const r = await runPipeline(configFor(input, redshiftUrlOf(pgUrl)), opts);
+    const statements = sent.slice(from);
+    if (opts.resume === undefined) await runPipeline(configFor(input, duckWh));
+    return { status: r.status, statements };
+  }
+
+  let first: string[] = [];
+
+  it('a first run sends only Redshift-legal SQL, through the warehouse and its history session', async () => {
+    const r = await both(data);
+    expect(r.status).toBe('success');
+    first = r.statements;
+    expect(gate(0)).toEqual([]);
+    // The run's own statements are all there: run store, history, the plan, checks, marts.
+    const has = (re: RegExp): boolean => first.some((s) => re.test(s));
+    expect(has(/^INSERT INTO movalytics\.run \(/)).toBe(true);
+    expect(has(/^INSERT INTO movalytics\.task_run /)).toBe(true);
+    expect(has(/^COPY staging\.rating_in /)).toBe(true);
+    expect(has(/^MERGE INTO movies\.rating\n/)).toBe(true);
+    expect(has(/^CREATE TABLE marts\./)).toBe(true);
+    expect(has(/^INSERT INTO movalytics\.check_result /)).toBe(true);
+    expect(has(/^CREATE TABLE IF NOT EXISTS movalytics\.run_answers \(\n {2}run_id INTEGER/)).toBe(true);
+    expect(has(/^INSERT INTO movalytics\.run_answers /)).toBe(true);
+    expect(first.length).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('builds the same model as DuckDB and gives the same four answers', async () => {
+    expect(await checksums(pgUrl)).toEqual(await checksums(duckWh));
+    const from = sent.length;
+    const rs: Answers = await withWarehouse(redshiftUrlOf(pgUrl), (w) => computeAnswers(w));
+    const dk: Answers = await withWarehouse(duckWh, (w) => computeAnswers(w));
+    expectSameAnswers(dk, rs);
+    expect(sent.length).toBeGreaterThan(from + 10);
+    expect(gate(from)).toEqual([]);
+  }, 60_000);
+
+  it('sends exactly the load and merge statements `movalytics sql` prints for the same input', async () => {
+    const out = await runCli([
+      'sql',
+      '--warehouse',
+      redshiftUrlOf(pgUrl),
+      '--input',
+      data,
+      '--staging',
+      's3://emulated',
+    ]);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const printed = splitPrinted(out.stdout);
+    const expected = [...printed.load!, ...printed.merge!.slice(1, -1)].map(normalise);
+    // The run sends them in this order; between them only its quarantine INSERTs and counting SELECTs.
+    const i = first.findIndex((s) => s === printed.load![0]);
+    expect(i).toBeGreaterThan(0);
+    const run = first
+      .slice(i)
+      .filter((s) => !/^(INSERT INTO movalytics\.quarantine|SELECT )/.test(s))
+      .slice(0, expected.length)
+      .map(normalise);
+    expect(run).toEqual(expected);
+    // The model tables the run created are the DDL `movalytics sql` prints.
+    const created = first.filter((s) => s.startsWith('CREATE TABLE IF NOT EXISTS movies.'));
+    expect(created).toHaveLength(7);
+    for (const c of created) expect(printed.ddl).toContain(c);
+  }, 60_000);
+
+  it('an unchanged re-run touches no model table and stays legal', async () => {
+    const from = sent.length;
+    const r = await both(data);
+    expect(r.status).toBe('unchanged');
+    expect(r.statements.some((s) => /^(MERGE|COPY)/.test(s))).toBe(false);
+    expect(gate(from)).toEqual([]);
+  }, 60_000);
+
+  it('an incremental file that fails after load.model, then --resume: same model as DuckDB', async () => {
+    const inc = join(root, 'inc');
+    copyDir(data, inc);
+    writeFileSync(
+      join(inc, 'ratings_more.csv'),
+      [
+        'userId,movieId,rating,timestamp',
+        '77777,1,4.0,1600000000',
+        '77777,1,3.0,1600000005',
+        '1,1,9.0,1600000000',
+      ]
+        .join('\r\n')
+        .concat('\r\n'),
+    );
+    const from = sent.length;
+    await expect(
+      runPipeline(configFor(inc, redshiftUrlOf(pgUrl)), { failAfter: 'load.model' }),
+    ).rejects.toThrow();
+    const resumed = await both(inc, { resume: true });
+    expect(resumed.status).toBe('success');
+    await runPipeline(configFor(inc, duckWh));
+    expect(gate(from)).toEqual([]);
+    expect(await checksums(pgUrl)).toEqual(await checksums(duckWh));
+    // The invalid rating was quarantined with a reason, and the file is accounted for.
+    const [q] = await query<{ n: number }>(
+      pgUrl,
+      `SELECT count(*) AS n FROM movalytics.quarantine WHERE source_file = 'ratings_more.csv' AND reason LIKE 'rating 9 %'`,
+    );
+    expect(Number(q!.n)).toBe(1);
+    const rec = await query<Record<string, number>>(
+      pgUrl,
+      `SELECT records_read, rows_loaded, rows_quarantined, duplicates_collapsed FROM movalytics.reconciliation WHERE file_name = 'ratings_more.csv' ORDER BY run_id DESC LIMIT 1`,
+    );
+    expect(rec[0]).toEqual({ records_read: 3, rows_loaded: 1, rows_quarantined: 1, duplicates_collapsed: 1 });
+  }, 120_000);
+
+  it('a run whose checks fail publishes nothing and stays legal', async () => {
+    const bad = join(root, 'bad');
+    copyDir(data, bad);
+    // A CPI month years after the series ends: the months between are missing, cpi.months_contiguous fails.
+    writeFileSync(join(bad, 'CPIAUCNS.csv'), 'observation_date,CPIAUCNS\n2040-01-01,500.5\n');
+    const before = await checksums(pgUrl);
+    const from = sent.length;
+    const r = await runPipeline(configFor(bad, redshiftUrlOf(pgUrl)));
+    expect(r.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual(['cpi.months_contiguous']);
+    expect(r.status).toBe('check_failed');
+    expect(gate(from)).toEqual([]);
+    expect(await checksums(pgUrl)).toEqual(before);
+  }, 60_000);
+});
+
+function copyDir(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(from)) if (f.endsWith('.csv')) copyFileSync(join(from, f), join(to, f));
+}
+
+/** `movalytics sql` output → statements by kind. */
+function splitPrinted(out: string): Record<string, string[]> {
+  const by: Record<string, string[]> = {};
+  let kind = '';
+  for (const chunk of out.split(/;\n\n|;\n$/)) {
+    let s = chunk;
+    const m = /^-- (\w+)\n/.exec(s);
+    if (m) {
+      kind = m[1]!;
+      s = s.slice(m[0].length);
+    }
+    if (s.trim() !== '') (by[kind] ??= []).push(s);
+  }
+  return by;
+}
+
+/** The rating time bound is the run's start: `movalytics sql` uses its own now. */
+function normalise(sql: string): string {
+  return sql.replace(/rated_epoch BETWEEN (\d+) AND \d+/g, 'rated_epoch BETWEEN $1 AND <run start>');
+}
+
+/** Integers exactly, floats to 1e-9 relative (as the conformance suite compares engines); provenance not compared. */
+function expectSameAnswers(a: unknown, b: unknown, path = 'answers'): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isInteger(a) && Number.isInteger(b)) expect(b, path).toBe(a);
+    else expect(Math.abs(a - b), path).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(a), Math.abs(b)));
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    expect(b.length, path).toBe(a.length);
+    a.forEach((x, i) => expectSameAnswers(x, b[i], `${path}[${i}]`));
+    return;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    expect(Object.keys(b).sort(), path).toEqual(ka);
+    for (const k of ka) {
+      if (['generatedAt', 'warehouse', 'run'].includes(k)) continue;
+      expectSameAnswers((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    }
+    return;
+  }
+  expect(b, path).toEqual(a);
+}
