@@ -1,19 +1,26 @@
 // The warehouses integration suites run against: DuckDB always, PostgreSQL when the server answers (a NOTICE and a
 // skip when it does not; MOVALYTICS_REQUIRE_SERVICES=1 turns the skip into a failure). Each test gets a fresh
 // warehouse of its own: a DuckDB file in its temp folder, or a database created for it and dropped after the file.
-import { join } from 'node:path';
+// `withRedshift` adds Redshift on the PostgreSQL stand-in (MOVALYTICS_REDSHIFT_EMULATE=postgres), staging in S3.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { openWarehouse } from '../src/warehouse/open.js';
 import { parseWarehouseLocation, type WarehouseLocation } from '../src/warehouse/location.js';
 import type { ColumnSpec, ColumnType, Row, Warehouse } from '../src/warehouse/warehouse.js';
+import { TEST_ROLE } from './redshift-run.js';
+import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
 
 export const PG_URL = process.env.MOVALYTICS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface Engine {
-  readonly name: 'duckdb' | 'postgres';
+  readonly name: 'duckdb' | 'postgres' | 'redshift';
   /** A new, empty warehouse for one test: the `--warehouse` text. `dir` is the test's temp folder. */
   fresh(dir: string): Promise<string>;
+  /** The `--staging` text for the test whose temp folder is `dir`: a folder in it, or (Redshift) an S3 prefix. */
+  staging(dir: string): string;
 }
 
 /** Whether the PostgreSQL server answers; without it, a NOTICE (or, when required, an error). */
@@ -56,9 +63,12 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+const localStaging = (dir: string): string => join(dir, 'staging');
+
 const duckdb: Engine = {
   name: 'duckdb',
   fresh: (dir) => Promise.resolve(join(dir, 'w.duckdb')),
+  staging: localStaging,
 };
 
 const created: string[] = [];
@@ -75,10 +85,74 @@ const postgres: Engine = {
     created.push(db);
     return urlFor(db);
   },
+  staging: localStaging,
 };
 
-/** The engines reachable here, DuckDB first. */
-export const engines: readonly Engine[] = (await postgresReachable()) ? [duckdb, postgres] : [duckdb];
+/** The redshift:// location of a PostgreSQL test database: the stand-in runs on it. */
+export function redshiftUrlOf(pgUrl: string): string {
+  const u = new URL(pgUrl);
+  return `redshift://${u.username}@${u.hostname}:${u.port || '5432'}${u.pathname}?iam_role=${encodeURIComponent(TEST_ROLE)}`;
+}
+
+const S3_BUCKET = 'movalytics-redshift';
+/**
+ * What the Redshift stand-in needs in this process (and in the CLI processes a test spawns, which inherit
+ * process.env): MOVALYTICS_REDSHIFT_EMULATE, an S3 server for the staging area (fauxqs on 127.0.0.1) with the AWS_*
+ * variables that reach it, and a local cache folder of its own. Set up by the first `fresh`, undone after the file.
+ */
+let redshiftEnv: Promise<void> | null = null;
+const savedEnv: Record<string, string | undefined> = {};
+let s3Server: RunningServer | null = null;
+let cacheDir: string | null = null;
+function setUpRedshiftEnv(): Promise<void> {
+  redshiftEnv ??= (async () => {
+    s3Server = await startFauxqs();
+    await createBucket(s3Server.endpoint, S3_BUCKET);
+    cacheDir = mkdtempSync(join(tmpdir(), 'movalytics-redshift-cache-'));
+    const env: Record<string, string> = {
+      MOVALYTICS_REDSHIFT_EMULATE: 'postgres',
+      AWS_ENDPOINT_URL_S3: s3Server.endpoint,
+      AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      MOVALYTICS_CACHE_DIR: cacheDir,
+    };
+    for (const [k, v] of Object.entries(env)) {
+      savedEnv[k] = process.env[k];
+      process.env[k] = v;
+    }
+  })();
+  return redshiftEnv;
+}
+afterAll(async () => {
+  if (redshiftEnv === null) return;
+  await redshiftEnv.catch(() => undefined);
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await s3Server?.close();
+  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
+  redshiftEnv = null;
+});
+const redshift: Engine = {
+  name: 'redshift',
+  fresh: async (dir) => {
+    await setUpRedshiftEnv();
+    return redshiftUrlOf(await postgres.fresh(dir));
+  },
+  // One prefix per test (its temp folder's unique name): a staging area of its own, as a folder is for the others.
+  staging: (dir) => `s3://${S3_BUCKET}/${basename(dir)}`,
+};
+
+const pgReachable = await postgresReachable();
+/** The engines reachable here, DuckDB first: the native ones, which every integration suite runs on. */
+export const engines: readonly Engine[] = pgReachable ? [duckdb, postgres] : [duckdb];
+/**
+ * `engines` and, when PostgreSQL answers, Redshift on the PostgreSQL stand-in (the suites that opt in: the
+ * conformance suite). Its location is redshift://…?iam_role=…, its staging an S3 prefix.
+ */
+export const withRedshift: readonly Engine[] = pgReachable ? [duckdb, postgres, redshift] : [duckdb];
 
 /** The parsed location of a `--warehouse` text (for opening it directly in a test). */
 export function locationOf(text: string): WarehouseLocation {

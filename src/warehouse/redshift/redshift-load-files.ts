@@ -98,12 +98,15 @@ export class PartWriter {
     for (const c of columns) if (c.type === 'VARCHAR') this.maxBytes[c.name] = 0;
   }
 
-  /** Adds a record of text fields read from a file (line and raw text for a reject). */
-  addText(fields: readonly string[], line: number, raw: string): void {
+  /**
+   * Adds a record of text fields read from a file (line and raw text for a reject). `added` of the fields are not
+   * the file's (a file number, a series id): a column-count reason counts only the file's own.
+   */
+  addText(fields: readonly string[], line: number, raw: string, added = 0): void {
     if (fields.length !== this.columns.length) {
       this.rejects.push({
         line,
-        reason: `Expected Number of Columns: ${this.columns.length} Found: ${fields.length}`,
+        reason: `Expected Number of Columns: ${this.columns.length - added} Found: ${fields.length - added}`,
         raw,
       });
       return;
@@ -160,12 +163,17 @@ export class PartWriter {
   }
 }
 
-/** Reads a CSV file with a header (any line ends, quoted newlines) into a PartWriter, record by record. */
+/**
+ * Reads a CSV file with a header (any line ends, quoted newlines) into a PartWriter, record by record, with the
+ * fields of `extra` put before and after each record's own.
+ */
 export async function readCsvInto(
   file: string,
   w: PartWriter,
-  map?: (f: string[]) => string[],
+  extra: { before?: readonly string[]; after?: readonly string[] } = {},
 ): Promise<void> {
+  const before = extra.before ?? [];
+  const after = extra.after ?? [];
   const parser = createReadStream(file).pipe(
     parseCsv({
       from_line: 2,
@@ -181,7 +189,12 @@ export async function readCsvInto(
     info: { lines: number };
     raw: string;
   }>) {
-    w.addText(map ? map(rec.record) : rec.record, rec.info.lines, rec.raw.replace(/\r?\n$/, ''));
+    w.addText(
+      [...before, ...rec.record, ...after],
+      rec.info.lines,
+      rec.raw.replace(/\r?\n$/, ''),
+      before.length + after.length,
+    );
   }
 }
 

@@ -51,15 +51,19 @@ export async function prepareModelLoad(
     new PartWriter(columnsOf(name), path.join(dir, name), name, partBytes);
   const parts: Partial<Record<StagingName, LoadParts>> = {};
   const byFile = new Map<string, { rows: number; rejects: BulkReject[] }>();
-  const read = async (file: string, w: PartWriter, map?: (f: string[]) => string[]): Promise<void> => {
+  const read = async (
+    file: string,
+    w: PartWriter,
+    extra?: Parameters<typeof readCsvInto>[2],
+  ): Promise<void> => {
     const [rows, rejects] = [w.rowCount, w.rejects.length];
-    await readCsvInto(file, w, map);
+    await readCsvInto(file, w, extra);
     byFile.set(file, { rows: w.rowCount - rows, rejects: w.rejects.slice(rejects) });
   };
   if (files.ratings && files.ratings.length > 0) {
     const w = writer('rating_in');
     // file_no: the file's place in the load order, so a later file wins a tie on the timestamp.
-    for (const [i, f] of files.ratings.entries()) await read(f, w, (r) => [...r, String(i + 1)]);
+    for (const [i, f] of files.ratings.entries()) await read(f, w, { after: [String(i + 1)] });
     parts.rating_in = w.finish();
   }
   if (files.links !== undefined) {
@@ -69,7 +73,7 @@ export async function prepareModelLoad(
   }
   if (files.cpi && files.cpi.length > 0) {
     const w = writer('cpi_in');
-    for (const c of files.cpi) await read(c.file, w, (f) => [c.series, ...f]);
+    for (const c of files.cpi) await read(c.file, w, { before: [c.series] });
     parts.cpi_in = w.finish();
   }
   if (files.movies !== undefined) {
