@@ -153,18 +153,18 @@ export function bullmqTaskFns(opts: {
       for (;;) {
         if (ctx.signal.aborted) throw ctx.signal.reason as Error;
         await sleep(POLL_MS, ctx.signal);
+        // One read of the job's hash: its state, result and times come from the same snapshot (reading the state
+        // separately could see `completed` while the snapshot still has no return value).
         const job = await Job.fromId<TaskJobData, TaskJobResult>(opts.queue, jobId);
         if (job === undefined) throw new JobLostError(jobId);
-        const state = await job.getState();
-        if (state === 'active' && !seenActive) {
+        if (job.processedOn !== undefined && !seenActive) {
           seenActive = true;
           ctx.log(`job ${jobId} started on a worker`);
         }
-        if (state === 'failed')
-          throw new TaskError(`job ${jobId} failed on the queue: ${job.failedReason ?? 'no reason given'}`, {
-            retryable: true,
-          });
-        if (state !== 'completed') continue;
+        if (job.finishedOn === undefined) continue;
+        if (job.failedReason !== undefined && job.failedReason !== '' && !job.returnvalue)
+          throw new TaskError(`job ${jobId} failed on the queue: ${job.failedReason}`, { retryable: true });
+        if (!job.returnvalue) continue; // finished but its result not visible yet: read again
         const r = job.returnvalue;
         if (!r.ok) {
           const e = r.error;
