@@ -113,13 +113,20 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
       files: [],
       reconciliation: [],
     };
-  const id = [run.runId];
-  const checks = (
+  const checks = await readRunChecks(wh, run.runId);
+  const files = await readRunFiles(wh, run.runId);
+  const reconciliation = await readRunReconciliation(wh, run.runId);
+  return { schemaVersion: 1, generatedAt: answers.generatedAt, answers, run, checks, files, reconciliation };
+}
+
+/** A run's quality checks, failures first. */
+export async function readRunChecks(wh: Pick<Warehouse, 'query'>, runId: number): Promise<ReportCheck[]> {
+  return (
     await wh.query(
       `SELECT check_name, severity, passed, observed, expected, carried_from_run
        FROM ${META_SCHEMA}.check_result WHERE run_id = $1
        ORDER BY passed, CASE severity WHEN 'error' THEN 0 ELSE 1 END, check_name`,
-      id,
+      [runId],
     )
   ).map((c): ReportCheck => {
     const passed = c.passed === true;
@@ -134,9 +141,6 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
       carriedFromRun: num(c.carried_from_run),
     };
   });
-  const files = await readRunFiles(wh, run.runId);
-  const reconciliation = await readRunReconciliation(wh, run.runId);
-  return { schemaVersion: 1, generatedAt: answers.generatedAt, answers, run, checks, files, reconciliation };
 }
 
 /** A run's manifest: every input file with its role, action, size, hash and line count. */

@@ -1,8 +1,7 @@
 // The server's read queries over the run tables (schema `movalytics`): status, runs, checks, quarantine. Every value
 // is bound as a parameter or is an integer the route validated; nothing here writes.
-import { checkStatus, type ReportCheck } from '../report/model.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
-import { readRunFiles, readRunReconciliation } from '../report/model.js';
+import { readRunChecks, readRunFiles, readRunReconciliation, type ReportCheck } from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../redact.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
@@ -120,31 +119,8 @@ export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage
     files,
     reconciliation,
     quarantined: num(q?.n) ?? 0,
-    checks: await readChecks(wh, runId),
+    checks: await readRunChecks(wh, runId),
   };
-}
-
-/** A run's quality checks, failures first (the report's order and shape). */
-export async function readChecks(wh: Warehouse, runId: number): Promise<ReportCheck[]> {
-  const rows = await wh.query(
-    `SELECT check_name, severity, passed, observed, expected, carried_from_run
-     FROM movalytics.check_result WHERE run_id = $1
-     ORDER BY passed, CASE severity WHEN 'error' THEN 0 ELSE 1 END, check_name`,
-    [runId],
-  );
-  return rows.map((c) => {
-    const passed = c.passed === true;
-    const severity = str(c.severity) ?? '';
-    return {
-      name: str(c.check_name) ?? '',
-      severity,
-      passed,
-      status: checkStatus(passed, severity),
-      observed: str(c.observed),
-      expected: str(c.expected),
-      carriedFromRun: num(c.carried_from_run),
-    };
-  });
 }
 
 /** The run whose checks a page shows by default: the latest run that recorded any. */

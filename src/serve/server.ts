@@ -18,15 +18,9 @@ import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js'
 import { readMovieLineage } from './lineage.js';
 import { PAGE_ROUTES, STATIC_FILES, pageHtml } from './pages.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
+import { readRunChecks } from '../report/model.js';
 import { getRun, listRuns, runLogs } from '../pipeline/run-history.js';
-import {
-  latestCheckedRun,
-  readChecks,
-  readQuarantine,
-  readRunPage,
-  readStatus,
-  redactRun,
-} from './queries.js';
+import { latestCheckedRun, readQuarantine, readRunPage, readStatus, redactRun } from './queries.js';
 import type { WarehouseAccess } from './warehouse-access.js';
 
 export interface ServeAppOptions {
@@ -285,7 +279,7 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     const run = intParam('run', c.req.query('run'));
     return cachedRead(c, async (wh) => {
       const runId = run ?? (await latestCheckedRun(wh));
-      return { runId, checks: runId === null ? [] : await readChecks(wh, runId) };
+      return { runId, checks: runId === null ? [] : await readRunChecks(wh, runId) };
     });
   });
   app.get('/api/quarantine', (c) => {

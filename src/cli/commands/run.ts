@@ -123,16 +123,18 @@ export function executorOf(config: Config): RunOptions['executor'] {
  * Stops a run gracefully on the first SIGINT/SIGTERM (running tasks finish, nothing new starts; the run ends
  * `interrupted`), and at once on the second. Returns the signal to pass to the run and a function that unhooks.
  */
-export function gracefulStop(say: (line: string) => void): { signal: AbortSignal; release(): void } {
+export function gracefulStop(
+  say: (line: string) => void,
+  who = 'movalytics',
+  what = 'letting the running task(s) finish, starting nothing new',
+): { signal: AbortSignal; release(): void } {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (ac.signal.aborted) {
-      say(`movalytics: ${sig} again — stopping now; the warehouse keeps its last published state`);
+      say(`${who}: ${sig} again — stopping now; the warehouse keeps its last published state`);
       process.exit(EXIT.interrupted);
     }
-    say(
-      `movalytics: ${sig} — letting the running task(s) finish, starting nothing new (send it again to stop now)`,
-    );
+    say(`${who}: ${sig} — ${what} (send it again to stop now)`);
     ac.abort();
   };
   process.on('SIGINT', onSignal);

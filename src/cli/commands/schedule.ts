@@ -1,10 +1,9 @@
 // `movalytics schedule --cron EXPR [--tz ZONE]`: runs the pipeline on a schedule in the foreground until stopped.
 import type { Command } from 'commander';
-import { EXIT } from '../../errors.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { checkCron, recordSkippedTicks, startSchedule } from '../../pipeline/scheduler.js';
 import { createProgress, progressMode } from '../progress.js';
-import { configFromFlags, executorOf, runRequest, type RunFlags } from './run.js';
+import { configFromFlags, executorOf, gracefulStop, runRequest, type RunFlags } from './run.js';
 
 interface ScheduleFlags extends RunFlags {
   cron: string;
@@ -61,26 +60,10 @@ export function registerSchedule(program: Command): void {
         },
         recordSkips: (skips) => recordSkippedTicks(config, skips),
       });
-      await new Promise<void>((resolve) => {
-        let signalled = false;
-        const onSignal = (sig: NodeJS.Signals): void => {
-          if (signalled) {
-            say(`schedule: ${sig} again — stopping now; the warehouse keeps its last published state`);
-            process.exit(EXIT.interrupted);
-          }
-          signalled = true;
-          say(
-            `schedule: ${sig} — no new runs; letting the running task(s) finish (send it again to stop now)`,
-          );
-          void schedule.stop().then(() => {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-            say('schedule: stopped');
-            resolve();
-          });
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const stop = gracefulStop(say, 'schedule', 'no new runs; letting the running task(s) finish');
+      await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+      await schedule.stop();
+      stop.release();
+      say('schedule: stopped');
     });
 }

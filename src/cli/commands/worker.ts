@@ -1,10 +1,10 @@
 // `movalytics worker --queue redis://…`: runs the pipeline's task jobs from the queue, on any number of machines.
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { startWorker } from '../../pipeline/bullmq-executor.js';
 import { redactLocation } from '../../redact.js';
 import { describeLocation } from '../../warehouse/open.js';
-import { configFromFlags, type RunFlags } from './run.js';
+import { configFromFlags, gracefulStop, type RunFlags } from './run.js';
 
 interface WorkerFlags extends RunFlags {
   concurrency?: string;
@@ -36,21 +36,10 @@ export function registerWorker(program: Command): void {
       say(
         `worker: waiting for jobs on ${redactLocation(queue)} (warehouse ${describeLocation(config.warehouse)}, staging ${redactLocation(config.staging)})`,
       );
-      await new Promise<void>((resolve) => {
-        let signalled = false;
-        const onSignal = (sig: NodeJS.Signals): void => {
-          if (signalled) process.exit(EXIT.interrupted);
-          signalled = true;
-          say(
-            `worker: ${sig} — finishing the running job(s), taking no new ones (send it again to stop now)`,
-          );
-          void handle.close().then(() => {
-            say('worker: stopped');
-            resolve();
-          });
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const stop = gracefulStop(say, 'worker', 'finishing the running job(s), taking no new ones');
+      await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+      await handle.close();
+      stop.release();
+      say('worker: stopped');
     });
 }
