@@ -88,8 +88,20 @@ export async function benchBullmq({ here, input, work }) {
       for (const w of ws) w.child.kill('SIGTERM');
       await Promise.all(ws.map((w) => w.done));
       if (r.code !== 0) throw new Error(`${mode} run failed (${r.code}): ${r.err}`);
-      results[mode] = { ms };
-      psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      // Where the time went: each task's wall time and the steps it logged, from the run history.
+      const tasks = Object.fromEntries(
+        psql(
+          wh,
+          `SELECT task, round(sum(ms))::bigint, string_agg(DISTINCT coalesce(worker, ''), ',') FROM movalytics.task_run WHERE attempt > 0 GROUP BY task ORDER BY min(started_at)`,
+        )
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('|'))
+          .map(([task, taskMs]) => [task, Number(taskMs)]),
+      );
+      results[mode] = { ms, tasks };
+      if (!process.argv.includes('--keep')) psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     }
   } finally {
     await app.close();
@@ -105,10 +117,16 @@ export async function benchBullmq({ here, input, work }) {
     targetOverheadAt1Worker: TARGET_OVERHEAD,
   };
   writeFileSync(join(here, 'results-bullmq.json'), JSON.stringify(out, null, 2) + '\n');
-  for (const [m, r] of Object.entries(results))
+  for (const [m, r] of Object.entries(results)) {
     console.log(
       `${m.padEnd(12)} ${(r.ms / 1000).toFixed(2).padStart(8)} s${r.overhead === undefined ? '' : `  overhead ${(r.overhead * 100).toFixed(1)}%${m === 'bullmq-1' ? ` (target ≤ ${TARGET_OVERHEAD * 100}%${r.overhead <= TARGET_OVERHEAD ? ', met' : ', MISSED'})` : ''}`}`,
     );
+    console.log(
+      `${''.padEnd(12)} ${Object.entries(r.tasks)
+        .map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)} s`)
+        .join(', ')}`,
+    );
+  }
   console.log('written: bench/results-bullmq.json');
 }
 

@@ -10,7 +10,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { openStore } from '../src/storage/index.js';
 import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './helpers.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { KAGGLE_FILES } from '../src/generate/index.js';
 import { buildZip, startBlobServer, startFred, startKaggleApi } from './sources-servers.js';
 import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
@@ -125,6 +125,24 @@ describe('staging in S3', () => {
       expect(r.code, `${task}: ${r.stderr}`).toBe(EXIT.ok);
     }
     expect(await fingerprint(join(root, 'tasks.duckdb'))).toEqual(local);
+    // The publish fetched only what it reads: not movies_metadata (the clean files carry it) and not the ratings
+    // file load.bulk built the shadow from — on a real cluster that would be a second download of the largest file.
+    const cached = (task: string): string[] => {
+      const base = join(root, `cache-${task}`);
+      const [id] = readdirSync(base);
+      const raw = join(base, id!, 'raw');
+      return existsSync(raw) ? readdirSync(raw) : [];
+    };
+    const stagedDir = join(root, 'cache-stage.files', readdirSync(join(root, 'cache-stage.files'))[0]!, 'runs');
+    const manifest = JSON.parse(
+      readFileSync(join(stagedDir, readdirSync(stagedDir)[0]!, 'manifest.json'), 'utf8'),
+    ) as { files: { name: string; role: string; staged: string | null; sha256: string }[] };
+    const sha = (name: string): string => manifest.files.find((f) => f.name === name)!.sha256;
+    const published = cached('publish');
+    expect(published).toContain(sha('links.csv'));
+    expect(published).not.toContain(sha('ratings.csv'));
+    expect(published).not.toContain(sha('movies_metadata.csv'));
+    expect(cached('load.bulk')).toEqual([sha('ratings.csv')]);
   }, 120_000);
 
   it('run --source kaggle --staging s3://… fetches, stages and loads; a second run downloads and uploads nothing', async () => {

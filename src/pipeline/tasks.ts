@@ -97,10 +97,16 @@ export interface PublishResult {
  */
 export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
   const { wh, runId } = ctx;
-  const files = await ctx.pkg.stagedFiles();
+  const shadow = (await ctx.pkg.readBulk()) ?? null;
+  // Only the files this task reads are fetched to this machine: movies_metadata reaches the model through the clean
+  // task's files, and the ratings file load.bulk built the shadow from is in the warehouse already (on a worker
+  // that did not stage it, fetching it again would cost a download of the largest file for nothing).
+  const files = await ctx.pkg.stagedFiles(
+    (f) =>
+      f.role !== 'movies_metadata' && !(shadow !== null && f.role === 'ratings' && f.name === shadow.fileName),
+  );
   const toLoad = files.filter((f) => f.action === 'load');
   const clean = await ctx.pkg.readClean();
-  const shadow = (await ctx.pkg.readBulk()) ?? null;
   await mkdir(ctx.pkg.cleanDir, { recursive: true }); // CSV rejects are written there (locally) for the engine
   let reports: FileReport[] = [];
   let checks: CheckResult[] = [];
