@@ -67,6 +67,19 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
       });
     });
 
+    it('gives movies.rating the columns of the model, every one NOT NULL (the bulk build creates it AS SELECT)', async () => {
+      const cols = await query<{ column_name: string; data_type: string; is_nullable: string }>(
+        wh,
+        `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'movies' AND table_name = 'rating' ORDER BY ordinal_position`,
+      );
+      expect(cols.map((c) => [c.column_name, c.data_type.toLowerCase().split(' ')[0], c.is_nullable])).toEqual([
+        ['user_id', 'integer', 'NO'],
+        ['movielens_id', 'integer', 'NO'],
+        ['rating', 'double', 'NO'],
+        ['rated_at', 'timestamp', 'NO'],
+      ]);
+    });
+
     it('ignores the Kaggle decoys (ratings_small, links_small) and records why', async () => {
       const decoys = summary.files.filter((f) => /_small\.csv$/.test(f.name));
       expect(decoys.map((f) => [f.name, f.action])).toEqual(
@@ -139,6 +152,8 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
     const wh = await engine.fresh(dir);
     const run = await runPipeline(configFor(engine, dir, input, wh));
     expect(run.status).toBe('success');
+    // The appended lines break the MovieLens order: the duplicate below is found by grouping every key.
+    expect(run.files.find((f) => f.name === 'ratings.csv')!.keyOrder).toBeNull();
     const rows = await query<{ source_file: string; reason: string; line_number: number | null }>(
       wh,
       `SELECT source_file, reason, line_number FROM movalytics.quarantine ORDER BY source_file, reason`,
@@ -168,6 +183,48 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
       `SELECT max(rating) AS rating, count(*) AS n FROM movies.rating WHERE user_id = ${spot.userId} AND movielens_id = ${spot.movieId}`,
     );
     expect(kept).toEqual({ rating: 0.5, n: 1 });
+  });
+
+  it('a cold ratings file in MovieLens order: its adjacent duplicates are found from the order, later time wins', async () => {
+    const dir = tempDir(`ordered-${engine.name}`);
+    const input = join(dir, 'in');
+    copyDir(data, input);
+    const [a, b] = truth.ratings.spotChecks.filter((x) => x.mapped);
+    const lines = readFileSync(join(input, 'ratings.csv'), 'utf8').split('\r\n');
+    const at = (x: typeof a): number => lines.findIndex((l) => l.startsWith(`${x!.userId},${x!.movieId},`));
+    // A later duplicate of a (wins), and an invalid repeat of b (quarantined: b stays a single row).
+    lines.splice(at(a) + 1, 0, `${a!.userId},${a!.movieId},0.5,${a!.timestamp + 1}`);
+    lines.splice(at(b) + 1, 0, `${b!.userId},${b!.movieId},7.0,${b!.timestamp + 1}`);
+    writeFileSync(join(input, 'ratings.csv'), lines.join('\r\n'));
+    const wh = await engine.fresh(dir);
+    const run = await runPipeline(configFor(engine, dir, input, wh));
+    expect(run.status).toBe('success');
+    const key = (x: typeof a): [number, number] => [x!.userId, x!.movieId];
+    expect(run.files.find((f) => f.name === 'ratings.csv')!.keyOrder).toEqual({
+      sorted: true,
+      duplicateKeys: [key(a), key(b)].sort((x, y) => x[0] - y[0] || x[1] - y[1]),
+    });
+    expect(run.reports.find((r) => r.fileName === 'ratings.csv')).toMatchObject({
+      rowsQuarantined: 1,
+      duplicatesCollapsed: 1,
+      rowsLoaded: truth.ratings.count,
+    });
+    const kept = await query(
+      wh,
+      `SELECT user_id, rating, count(*) AS n FROM movies.rating WHERE (user_id = ${a!.userId} AND movielens_id = ${a!.movieId}) OR (user_id = ${b!.userId} AND movielens_id = ${b!.movieId}) GROUP BY user_id, rating ORDER BY user_id`,
+    );
+    expect(kept).toEqual(
+      [
+        { user_id: a!.userId, rating: 0.5, n: 1 },
+        { user_id: b!.userId, rating: Number(b!.rating), n: 1 },
+      ].sort((x, y) => x.user_id - y.user_id),
+    );
+    const checks = await query<{ check_name: string; passed: boolean }>(
+      wh,
+      `SELECT check_name, passed FROM movalytics.check_result WHERE check_name LIKE 'key_unique%'`,
+    );
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((c) => c.passed)).toBe(true);
   });
 
   it('loads a new ratings file incrementally: the later timestamp wins', async () => {

@@ -74,6 +74,7 @@ export class LoadPackage {
         dataLines: f.dataLines,
         note: f.note,
         ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
+        ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
       });
     }
     return out;

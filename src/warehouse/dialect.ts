@@ -55,6 +55,14 @@ export class PostgresFamilyDialect {
     return ddl;
   }
 
+  /**
+   * Statements that declare `columns` of `table` NOT NULL (after a CREATE TABLE AS, which declares none). One ALTER
+   * with every column: PostgreSQL checks them all in one scan of the table.
+   */
+  setNotNull(table: string, columns: readonly string[]): string[] {
+    return [`ALTER TABLE ${table} ${columns.map((c) => `ALTER COLUMN ${c} SET NOT NULL`).join(', ')}`];
+  }
+
   /** Statements (run in order, inside one transaction) that upsert `source` into `target` by `key`. */
   upsert(spec: UpsertSpec, strategy: UpsertStrategy): string[] {
     const cols = spec.columns.join(', ');

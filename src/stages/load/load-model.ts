@@ -434,9 +434,14 @@ const RATING_CSV_COLUMNS: readonly ColumnSpec[] = [
   { name: 'rating', type: 'DOUBLE PRECISION' },
   { name: 'timestamp', type: 'BIGINT' },
 ];
-/** CSV columns → model columns; the epoch seconds become a TIMESTAMP (UTC, no time zone). */
+/** movies.rating's columns, in its DDL's order (all NOT NULL). */
+const RATING_MODEL_COLUMNS = ['user_id', 'movielens_id', 'rating', 'rated_at'] as const;
+/**
+ * CSV columns → model columns, typed as movies.rating declares them (a CREATE TABLE AS takes its types from here);
+ * the epoch seconds become a TIMESTAMP (UTC, no time zone).
+ */
 function ratingSelect(d: SqlDialect): string {
-  return `"userId" AS user_id, "movieId" AS movielens_id, "rating" AS rating, ${d.timestampFromEpochSeconds('"timestamp"')} AS rated_at`;
+  return `CAST("userId" AS INTEGER) AS user_id, CAST("movieId" AS INTEGER) AS movielens_id, CAST("rating" AS ${d.typeName('DOUBLE PRECISION')}) AS rating, CAST(${d.timestampFromEpochSeconds('"timestamp"')} AS TIMESTAMP) AS rated_at`;
 }
 /** The first MovieLens rating is from 1995-01-09; nothing can be rated after the run that loads it started. */
 const FIRST_RATING_DAY = '1995-01-01';
@@ -456,6 +461,37 @@ function ratingTimeBounds(runStartedAt: Date): {
     },
     last: { sql: `TIMESTAMP '${lastText}'`, text: `${lastText} UTC`, epoch: lastEpoch },
   };
+}
+
+/**
+ * The duplicated keys of the shadow table when only `candidates` can repeat (the file's verified order): their rows
+ * are counted among those loaded (a repeated line may have been rejected), with no scan at all when there are none.
+ */
+async function duplicatesOfKeys(
+  wh: Warehouse,
+  dups: string,
+  candidates: readonly (readonly [number, number])[],
+): Promise<void> {
+  const d = wh.dialect;
+  await wh.exec(
+    `CREATE TABLE ${dups} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL, n ${d.typeName('BIGINT')} NOT NULL)`,
+  );
+  if (candidates.length === 0) return;
+  const keys = `${STAGING}.rating_dup_candidates`;
+  await wh.exec(
+    `DROP TABLE IF EXISTS ${keys}; CREATE TABLE ${keys} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL)`,
+  );
+  for (let i = 0; i < candidates.length; i += 1000) {
+    const rows = candidates
+      .slice(i, i + 1000)
+      .map(([u, m]) => `(${Math.trunc(u)}, ${Math.trunc(m)})`)
+      .join(', ');
+    await wh.exec(`INSERT INTO ${keys} (user_id, movielens_id) VALUES ${rows}`);
+  }
+  await wh.exec(`INSERT INTO ${dups} (user_id, movielens_id, n)
+SELECT r.user_id, r.movielens_id, count(*) FROM ${SHADOW_RATING} r JOIN ${keys} k USING (user_id, movielens_id)
+GROUP BY r.user_id, r.movielens_id HAVING count(*) > 1`);
+  await wh.exec(`DROP TABLE ${keys}`);
 }
 
 /** The value rules of a rating row, over the CSV's columns. */
@@ -659,19 +695,17 @@ export async function buildRatingsShadow(
   if (!file) return null;
   const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
   if (existing !== 0) return null;
-  const ratingDdl = MODEL_TABLES.find((t) => t.name === 'rating')!.ddl.replace(
-    'IF NOT EXISTS movies.rating ',
-    `${SHADOW_RATING} `,
-  );
-  await wh.exec(ratingDdl);
+  // CREATE TABLE AS, then NOT NULL: PostgreSQL writes a new table in bulk (measured at full scale: 20 s + 3.5 s for
+  // the NOT NULL scan, against 30.5 s for an INSERT into the table created from its DDL).
   const { rowsLoaded, rejects } = await wh.bulkLoadCsv({
     file: file.stagedPath!,
     columns: RATING_CSV_COLUMNS,
     target: SHADOW_RATING,
-    mode: 'append',
+    mode: 'create',
     select: ratingSelect(wh.dialect),
     where: valid,
   });
+  for (const sql of wh.dialect.setNotNull(SHADOW_RATING, RATING_MODEL_COLUMNS)) await wh.exec(sql);
   let invalidTable: string | null = null;
   // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
   if (file.dataLines !== null && file.dataLines - rejects.length - rowsLoaded > 0) {
@@ -685,9 +719,14 @@ export async function buildRatingsShadow(
       where: `NOT coalesce(${valid}, false)`,
     });
   }
-  // Duplicated (user, movie) pairs inside the file: keep one row per pair.
+  // Duplicated (user, movie) pairs inside the file: keep one row per pair. When stage.files verified the file's
+  // MovieLens order, only the keys it saw repeat can be duplicated (counted among the rows loaded); otherwise every
+  // key is grouped.
   const dups = `${STAGING}.rating_dup_keys`;
-  await wh.exec(`DROP TABLE IF EXISTS ${dups}; CREATE TABLE ${dups} AS
+  await wh.exec(`DROP TABLE IF EXISTS ${dups}`);
+  if (file.keyOrder) await duplicatesOfKeys(wh, dups, file.keyOrder.duplicateKeys);
+  else
+    await wh.exec(`CREATE TABLE ${dups} AS
 SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_id, movielens_id HAVING count(*) > 1`);
   const collapsed = await count(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
   if (collapsed > 0) {

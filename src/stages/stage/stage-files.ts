@@ -14,6 +14,7 @@ import {
   cpiSeriesIgnoredReason,
   type FileRole,
 } from './input-layout.js';
+import { KeyOrderScanner, type KeyOrder } from './key-order.js';
 import type { StagingArea } from './staging-area.js';
 import { readUnpackListing, unpackZip, type IgnoredEntry } from './unzip.js';
 
@@ -44,6 +45,8 @@ export interface StagedFile {
   note: string | null;
   /** For CPI: the series id in the header. */
   seriesId?: string;
+  /** For a staged ratings file: its (userId, movieId) order as verified while staging, null when it broke it. */
+  keyOrder?: KeyOrder | null;
 }
 
 /** The load package's manifest (runs/<package_id>/manifest.json): what later tasks read instead of memory. */
@@ -64,6 +67,7 @@ export interface ManifestFile {
   dataLines: number | null;
   note: string | null;
   seriesId?: string;
+  keyOrder?: KeyOrder | null;
   /** Where the file came from (a path, or a URL for extracted sources). */
   source: string;
   /** The staged copy relative to the staging root (raw/<sha256>), for action 'load'. */
@@ -143,9 +147,16 @@ async function validateShape(c: Candidate, role: FileRole): Promise<string | und
   return series;
 }
 
-/** Streams a file once: its sha256 and the non-empty data lines after the header. */
-export async function digestFile(src: string): Promise<{ sha256: string; dataLines: number }> {
+/**
+ * Streams a file once: its sha256 and the non-empty data lines after the header — and, with `keyOrder`, whether its
+ * first two fields (a ratings file's userId, movieId) are in order, with the keys that repeat.
+ */
+export async function digestFile(
+  src: string,
+  opts: { keyOrder?: boolean } = {},
+): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null }> {
   const hash = createHash('sha256');
+  const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
   const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   let lines = 0;
@@ -156,6 +167,7 @@ export async function digestFile(src: string): Promise<{ sha256: string; dataLin
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       hash.update(chunk);
+      keys?.push(chunk);
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(10, start);
@@ -172,7 +184,11 @@ export async function digestFile(src: string): Promise<{ sha256: string; dataLin
   } finally {
     await fh.close();
   }
-  return { sha256: hash.digest('hex'), dataLines: Math.max(0, lines - 1) };
+  return {
+    sha256: hash.digest('hex'),
+    dataLines: Math.max(0, lines - 1),
+    ...(keys === null ? {} : { keyOrder: keys.end() }),
+  };
 }
 
 /**
@@ -182,7 +198,8 @@ export async function digestFile(src: string): Promise<{ sha256: string; dataLin
 async function stageCopy(
   staging: StagingArea,
   src: string,
-): Promise<{ sha256: string; dataLines: number; stagedPath: string }> {
+  role: FileRole,
+): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null; stagedPath: string }> {
   let tmp: string;
   try {
     tmp = await staging.copyToTemp(src);
@@ -195,7 +212,7 @@ async function stageCopy(
     });
   }
   try {
-    const digest = await digestFile(tmp);
+    const digest = await digestFile(tmp, { keyOrder: role === 'ratings' });
     return { ...digest, stagedPath: await staging.publishRaw(tmp, digest.sha256) };
   } catch (err) {
     await rm(tmp, { force: true });
@@ -346,13 +363,14 @@ export async function stageInputs(opts: {
         continue;
       }
     }
-    const { sha256, dataLines, stagedPath } = await stageCopy(staging, c.path);
+    const { sha256, dataLines, keyOrder, stagedPath } = await stageCopy(staging, c.path, role);
     files.push({
       ...base,
       action: 'load',
       stagedPath,
       sha256,
       dataLines,
+      ...(keyOrder === undefined ? {} : { keyOrder }),
       note: prev ? 'changed since last load' : 'new',
     });
   }
@@ -370,6 +388,7 @@ export async function stageInputs(opts: {
       dataLines: f.dataLines,
       note: f.note,
       ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
+      ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
       source: f.sourcePath,
       staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),

@@ -7,6 +7,12 @@ describe('DuckDB dialect', () => {
     expect(d.quoteIdent('a"b')).toBe('"a""b"');
     expect(d.quoteLiteral("it's \\ ok")).toBe("'it''s \\ ok'");
   });
+  it('declares columns NOT NULL one ALTER at a time (one action per ALTER in DuckDB)', () => {
+    expect(d.setNotNull('s.t', ['a', 'b'])).toEqual([
+      'ALTER TABLE s.t ALTER COLUMN a SET NOT NULL',
+      'ALTER TABLE s.t ALTER COLUMN b SET NOT NULL',
+    ]);
+  });
   it('upserts with ON CONFLICT, MERGE or DELETE + INSERT', () => {
     const spec = { target: 'm.t', source: 's.t', columns: ['k', 'v'], key: ['k'] };
     expect(d.upsert(spec, 'on-conflict')).toEqual([

@@ -3,6 +3,11 @@ import type { ColumnType } from '../warehouse.js';
 import { PostgresFamilyDialect } from '../dialect.js';
 
 export class DuckDbDialect extends PostgresFamilyDialect {
+  /** DuckDB's ALTER TABLE takes one action per statement. */
+  override setNotNull(table: string, columns: readonly string[]): string[] {
+    return columns.map((c) => `ALTER TABLE ${table} ALTER COLUMN ${c} SET NOT NULL`);
+  }
+
   /** Native arg_min over a tuple: one pass, several times faster than sorting an array per group. */
   override argMin(value: string, orderBy: readonly string[]): string {
     return `arg_min(${value}, ${orderBy.length === 1 ? orderBy[0]! : `(${orderBy.join(', ')})`})`;

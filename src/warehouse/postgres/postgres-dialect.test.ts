@@ -7,6 +7,11 @@ describe('PostgreSQL dialect', () => {
     expect(d.quoteIdent('a"b')).toBe('"a""b"');
     expect(d.quoteLiteral("it's \\ ok")).toBe("'it''s \\ ok'");
   });
+  it('declares columns NOT NULL in one ALTER (one scan of the table)', () => {
+    expect(d.setNotNull('s.t', ['a', 'b'])).toEqual([
+      'ALTER TABLE s.t ALTER COLUMN a SET NOT NULL, ALTER COLUMN b SET NOT NULL',
+    ]);
+  });
   it('upserts with ON CONFLICT, MERGE or DELETE + INSERT', () => {
     const spec = { target: 'm.t', source: '(SELECT 1 AS k, 2 AS v)', columns: ['k', 'v'], key: ['k'] };
     expect(d.upsert(spec, 'on-conflict')).toEqual([

@@ -37,6 +37,13 @@ export class RedshiftDialect extends PostgresFamilyDialect {
     ];
   }
 
+  /** Redshift cannot add NOT NULL to an existing column: its tables are created with their DDL (redshift-plan.ts). */
+  override setNotNull(table: string, columns: readonly string[]): string[] {
+    throw new Error(
+      `Redshift cannot ALTER COLUMN … SET NOT NULL (${table}: ${columns.join(', ')}): create the table from its DDL instead`,
+    );
+  }
+
   /** No FILTER clause on Redshift aggregates: a CASE inside the aggregate says the same. */
   override filteredAgg(
     agg: 'sum' | 'count' | 'min' | 'max' | 'avg',
