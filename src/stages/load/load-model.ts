@@ -2,7 +2,7 @@
 // (loaded, quarantined with a reason, or collapsed as a duplicate). The caller runs it inside one transaction.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL_TABLES, MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
+import { MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
 import type { KeyScope } from '../check/checks.js';
 import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
 import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
