@@ -437,7 +437,7 @@ describe('answers over the hand-built fixture', () => {
       await wh.query('SELECT * FROM marts.rating_totals'),
     ];
     const viaMask = await read();
-    for (const sql of martDdl(1000)) await wh.exec(sql);
+    for (const sql of martDdl(1000, wh.dialect)) await wh.exec(sql);
     expect(await read()).toEqual(viaMask);
     const tables = await wh.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'`,

@@ -63,6 +63,14 @@ export class PostgresFamilyDialect {
     return [`ALTER TABLE ${table} ${columns.map((c) => `ALTER COLUMN ${c} SET NOT NULL`).join(', ')}`];
   }
 
+  /**
+   * Statements that refresh the planner's statistics of a table just bulk-written. PostgreSQL plans the 26M-row
+   * marts and checks serially (no parallel workers) on a table it has no statistics for.
+   */
+  analyze(table: string): string[] {
+    return [`ANALYZE ${table}`];
+  }
+
   /** Statements (run in order, inside one transaction) that upsert `source` into `target` by `key`. */
   upsert(spec: UpsertSpec, strategy: UpsertStrategy): string[] {
     const cols = spec.columns.join(', ');

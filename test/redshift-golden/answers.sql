@@ -10,6 +10,8 @@ DROP TABLE IF EXISTS marts.revenue_movie;
 
 DROP TABLE IF EXISTS marts.user_genre_mask_scratch;
 
+DROP TABLE IF EXISTS marts.link_genre_mask_scratch;
+
 CREATE TABLE marts.movie_rating_stats AS
 SELECT m.movie_id,
        CAST(SUM(r.n) AS BIGINT) AS v,
@@ -20,20 +22,23 @@ JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
 JOIN movies.movie m ON m.movie_id = l.tmdb_id
 GROUP BY m.movie_id;
 
-CREATE TABLE marts.user_genre_mask_scratch AS
+CREATE TABLE marts.link_genre_mask_scratch AS
 WITH gb AS (SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre),
 movie_mask AS (
   SELECT mg.movie_id, CAST(SUM(CAST(1 AS BIGINT) << gb.bit) AS BIGINT) AS mask
   FROM movies.movie_genre mg JOIN gb ON gb.genre_id = mg.genre_id
-  GROUP BY mg.movie_id),
-link_mask AS (
-  SELECT l.movielens_id, COALESCE(mm.mask, 0) AS mask
-  FROM movies.movie_link l
-  JOIN movies.movie m ON m.movie_id = l.tmdb_id
-  LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id)
+  GROUP BY mg.movie_id)
+SELECT l.movielens_id, COALESCE(mm.mask, 0) AS mask
+FROM movies.movie_link l
+JOIN movies.movie m ON m.movie_id = l.tmdb_id
+LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id;
+
+CREATE TABLE marts.user_genre_mask_scratch AS
 SELECT r.user_id, BIT_OR(lm.mask) AS mask
-FROM movies.rating r JOIN link_mask lm ON lm.movielens_id = r.movielens_id
+FROM movies.rating r JOIN marts.link_genre_mask_scratch lm ON lm.movielens_id = r.movielens_id
 GROUP BY r.user_id;
+
+DROP TABLE marts.link_genre_mask_scratch;
 
 CREATE TABLE marts.genre_rating_stats AS
 WITH gb AS (SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre),

@@ -7,6 +7,9 @@ describe('DuckDB dialect', () => {
     expect(d.quoteIdent('a"b')).toBe('"a""b"');
     expect(d.quoteLiteral("it's \\ ok")).toBe("'it''s \\ ok'");
   });
+  it('needs no ANALYZE after a bulk write (statistics are kept as it writes)', () => {
+    expect(d.analyze('s.t')).toEqual([]);
+  });
   it('declares columns NOT NULL one ALTER at a time (one action per ALTER in DuckDB)', () => {
     expect(d.setNotNull('s.t', ['a', 'b'])).toEqual([
       'ALTER TABLE s.t ALTER COLUMN a SET NOT NULL',

@@ -3,6 +3,11 @@ import type { ColumnType } from '../warehouse.js';
 import { PostgresFamilyDialect } from '../dialect.js';
 
 export class DuckDbDialect extends PostgresFamilyDialect {
+  /** DuckDB keeps a table's statistics as it writes it; its ANALYZE would rescan the table for nothing. */
+  override analyze(_table: string): string[] {
+    return [];
+  }
+
   /** DuckDB's ALTER TABLE takes one action per statement. */
   override setNotNull(table: string, columns: readonly string[]): string[] {
     return columns.map((c) => `ALTER TABLE ${table} ALTER COLUMN ${c} SET NOT NULL`);

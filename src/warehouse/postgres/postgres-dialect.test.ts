@@ -7,6 +7,9 @@ describe('PostgreSQL dialect', () => {
     expect(d.quoteIdent('a"b')).toBe('"a""b"');
     expect(d.quoteLiteral("it's \\ ok")).toBe("'it''s \\ ok'");
   });
+  it('refreshes statistics with ANALYZE', () => {
+    expect(d.analyze('s.t')).toEqual(['ANALYZE s.t']);
+  });
   it('declares columns NOT NULL in one ALTER (one scan of the table)', () => {
     expect(d.setNotNull('s.t', ['a', 'b'])).toEqual([
       'ALTER TABLE s.t ALTER COLUMN a SET NOT NULL, ALTER COLUMN b SET NOT NULL',

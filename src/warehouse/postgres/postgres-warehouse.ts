@@ -393,7 +393,15 @@ export class PostgresWarehouse implements Warehouse {
   }
 }
 
-const SESSION_SQL = `SET client_min_messages = warning; SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'`;
+/** The least work_mem a session of ours works with (see SESSION_SQL). */
+export const MIN_WORK_MEM = '64MB';
+
+/**
+ * Each session: quiet notices, ISO dates, UTC — and at least 64 MB of work_mem. The server default (4 MB) makes the
+ * marts' per-user aggregate (270k groups over 26M ratings) spill ~700 MB to disk; a larger value the server, role or
+ * URL (`?options=-c work_mem=…`) sets is kept.
+ */
+const SESSION_SQL = `SET client_min_messages = warning; SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SELECT set_config('work_mem', '${MIN_WORK_MEM}', false) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('${MIN_WORK_MEM}')`;
 
 /** A connected session with this adapter's type parsers; transient connection failures are retried with backoff. */
 export async function connect(url: string, where: string, sessionSql = SESSION_SQL): Promise<pg.Client> {

@@ -37,6 +37,11 @@ export class RedshiftDialect extends PostgresFamilyDialect {
     ];
   }
 
+  /** Redshift analyzes new tables itself (automatic analyze); its plans here do not wait for it. */
+  override analyze(_table: string): string[] {
+    return [];
+  }
+
   /** Redshift cannot add NOT NULL to an existing column: its tables are created with their DDL (redshift-plan.ts). */
   override setNotNull(table: string, columns: readonly string[]): string[] {
     throw new Error(

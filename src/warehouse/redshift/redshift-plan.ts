@@ -1,6 +1,7 @@
 // The Redshift load plan for the full model, as pure SQL text: physical DDL, COPY from S3 manifests, staging →
 // de-duplicate → plain MERGE in one transaction, and the answer marts. docs/redshift.md explains every choice.
 import { martDdl } from '../../stages/answers/marts.js';
+import { redshiftDialect } from './redshift-dialect.js';
 import type { ColumnType } from '../warehouse.js';
 
 /** Redshift's widest VARCHAR, in bytes. */
@@ -596,7 +597,7 @@ WHERE NOT coalesce(${CPI_VALID}, false)`);
 
 /** The answer marts as a run builds them (the same SQL on every engine; Redshift-legal as written). */
 export function answerStatements(genreCount: number): string[] {
-  return martDdl(genreCount);
+  return martDdl(genreCount, redshiftDialect);
 }
 
 /**
