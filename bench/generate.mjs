@@ -42,8 +42,8 @@ export async function ensureFullDataset({
   dir = FULL_DIR,
   force = false,
   log = (m) => process.stderr.write(`${m}\n`),
+  options = FULL_OPTIONS,
 } = {}) {
-  const options = FULL_OPTIONS;
   if (!force && isCached(dir, options)) {
     log(`bench: reusing ${dir} (truth.json matches)`);
     // The figures of the generation that made the cache, when it recorded them.

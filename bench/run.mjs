@@ -75,6 +75,14 @@ if (executorArg >= 0 && process.argv[executorArg + 1] === 'bullmq') {
   await benchBullmq({ here, input: small ?? full, work });
   process.exit(0);
 }
+const scaleArg = process.argv.indexOf('--scale');
+if (scaleArg >= 0) {
+  // npm run bench -- --scale N: the DuckDB cold run on N× the ratings (generated once and cached), against the
+  // 1× cold run measured in the same bench: time ratio and the whole process's peak RSS. See bench/scale.mjs.
+  const { benchScale } = await import('./scale.mjs');
+  await benchScale({ here, work, step, scale: Number(process.argv[scaleArg + 1]) });
+  process.exit(0);
+}
 const {
   dir,
   truth,
