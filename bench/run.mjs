@@ -6,6 +6,7 @@
 // bench/results.json. Each step runs in its own process so its peak RSS is its own.
 import { execFileSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureFullDataset } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
 const work = join(here, 'data', 'work');
 const TARGETS = {
   cold: 2.0,
@@ -82,6 +84,13 @@ if (scaleArg >= 0) {
   const { benchScale } = await import('./scale.mjs');
   await benchScale({ here, work, step, scale: Number(process.argv[scaleArg + 1]) });
   process.exit(0);
+}
+if (!process.argv.includes('--warehouse') && !existsSync(CHROMIUM)) {
+  // The serve step measures the dashboard's first paint in Chromium: say so now, not after minutes of measuring.
+  console.error(
+    `bench: the serve step needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)`,
+  );
+  process.exit(2);
 }
 const {
   dir,
