@@ -72,7 +72,9 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
         wh,
         `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'movies' AND table_name = 'rating' ORDER BY ordinal_position`,
       );
-      expect(cols.map((c) => [c.column_name, c.data_type.toLowerCase().split(' ')[0], c.is_nullable])).toEqual([
+      expect(
+        cols.map((c) => [c.column_name, c.data_type.toLowerCase().split(' ')[0], c.is_nullable]),
+      ).toEqual([
         ['user_id', 'integer', 'NO'],
         ['movielens_id', 'integer', 'NO'],
         ['rating', 'double', 'NO'],

@@ -6,9 +6,9 @@ import { engines, PG_URL, query } from './engines.js';
 
 describe.runIf(engines.some((e) => e.name === 'postgres'))('a PostgreSQL session', () => {
   it(`raises work_mem to ${MIN_WORK_MEM} and uses UTC`, async () => {
-    expect(await query(PG_URL, `SELECT current_setting('work_mem') AS w, current_setting('TimeZone') AS tz`)).toEqual([
-      { w: MIN_WORK_MEM, tz: 'UTC' },
-    ]);
+    expect(
+      await query(PG_URL, `SELECT current_setting('work_mem') AS w, current_setting('TimeZone') AS tz`),
+    ).toEqual([{ w: MIN_WORK_MEM, tz: 'UTC' }]);
   });
 
   it('keeps a larger work_mem set in the URL', async () => {

@@ -194,7 +194,9 @@ describe('the lint rules reject what Redshift would', () => {
 
 describe('the Redshift dialect', () => {
   it('refuses SET NOT NULL, which Redshift lacks (its tables come from their DDL)', () => {
-    expect(() => redshiftDialect.setNotNull('s.t', ['a'])).toThrow(/cannot ALTER COLUMN … SET NOT NULL \(s\.t: a\)/);
+    expect(() => redshiftDialect.setNotNull('s.t', ['a'])).toThrow(
+      /cannot ALTER COLUMN … SET NOT NULL \(s\.t: a\)/,
+    );
   });
   it('materialises a subquery source, then merges plainly', () => {
     const stmts = redshiftDialect.upsert(

@@ -133,7 +133,12 @@ describe('staging in S3', () => {
       const raw = join(base, id!, 'raw');
       return existsSync(raw) ? readdirSync(raw) : [];
     };
-    const stagedDir = join(root, 'cache-stage.files', readdirSync(join(root, 'cache-stage.files'))[0]!, 'runs');
+    const stagedDir = join(
+      root,
+      'cache-stage.files',
+      readdirSync(join(root, 'cache-stage.files'))[0]!,
+      'runs',
+    );
     const manifest = JSON.parse(
       readFileSync(join(stagedDir, readdirSync(stagedDir)[0]!, 'manifest.json'), 'utf8'),
     ) as { files: { name: string; role: string; staged: string | null; sha256: string }[] };

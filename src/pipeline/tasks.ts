@@ -103,7 +103,8 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
   // that did not stage it, fetching it again would cost a download of the largest file for nothing).
   const files = await ctx.pkg.stagedFiles(
     (f) =>
-      f.role !== 'movies_metadata' && !(shadow !== null && f.role === 'ratings' && f.name === shadow.fileName),
+      f.role !== 'movies_metadata' &&
+      !(shadow !== null && f.role === 'ratings' && f.name === shadow.fileName),
   );
   const toLoad = files.filter((f) => f.action === 'load');
   const clean = await ctx.pkg.readClean();
