@@ -4,6 +4,8 @@
 // ratings; (e) a run where only a CPI file changed (no rating written: the rating checks must not rescan 26M rows);
 // and the warm time of each answer. Prints times, ratios to the floor and peak RSS; writes
 // bench/results.json. Each step runs in its own process so its peak RSS is its own.
+// Other modes: `-- --warehouse postgres` (bench/postgres.mjs), `-- --executor bullmq [--ratings N]`
+// (bench/bullmq.mjs), `-- --scale N` (bench/scale.mjs: N× the ratings against 1×).
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,

@@ -100,7 +100,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
         if (ks && (await scalar(wh, `SELECT count(*) AS n FROM ${ks.table}`)) === 0)
           return {
             passed: true,
-            observed: `0 duplicated keys (${ks.note}: none)`,
+            observed: `0 duplicated keys (${ks.note})`,
             expected: `(${keys}) unique`,
           };
         const source = ks
