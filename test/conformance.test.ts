@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { EXIT } from '../src/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
+import type { RatingSpotCheck as RatingSpot } from '../src/generate/truth.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { checksums, query, withRedshift as engines, withWarehouse, type Engine } from './engines.js';
@@ -235,7 +236,7 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
     copyDir(data, input);
     const wh = await engine.fresh(dir);
     await runPipeline(configFor(engine, dir, input, wh));
-    const s = truth.ratings.spotChecks.find((x) => x.mapped)!;
+    const [s, old] = truth.ratings.spotChecks.filter((x) => x.mapped) as [RatingSpot, RatingSpot];
     writeFileSync(
       join(input, 'ratings_2026-11.csv'),
       [
@@ -244,16 +245,30 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
         `${s.userId},${s.movieId},1.0,${s.timestamp + 5}`,
         `999999,${s.movieId},4.5,1600000000`,
         `999999,${s.movieId},3.0,1500000000`,
+        // Older than the stored rating of this pair: the stored one stays.
+        `${old.userId},${old.movieId},0.5,${old.timestamp - 10}`,
       ].join('\r\n') + '\r\n',
     );
     const run = await runPipeline(configFor(engine, dir, input, wh));
     expect(run.status).toBe('success');
     expect(run.files.filter((f) => f.action === 'load').map((f) => f.name)).toEqual(['ratings_2026-11.csv']);
     expect(run.reports.find((r) => r.fileName === 'ratings_2026-11.csv')).toMatchObject({
-      recordsRead: 4,
-      duplicatesCollapsed: 2,
+      recordsRead: 5,
+      duplicatesCollapsed: 3,
       rowsQuarantined: 0,
     });
+    expect(
+      await query(
+        wh,
+        `SELECT rating, rated_at, count(*) AS n FROM movies.rating WHERE user_id = ${old.userId} AND movielens_id = ${old.movieId} GROUP BY rating, rated_at`,
+      ),
+    ).toEqual([
+      {
+        rating: Number(old.rating),
+        rated_at: new Date(old.timestamp * 1000).toISOString().replace('T', ' ').slice(0, 19),
+        n: 1,
+      },
+    ]);
     const rows = await query(
       wh,
       `SELECT user_id, rating, rated_at FROM movies.rating WHERE (user_id = ${s.userId} AND movielens_id = ${s.movieId}) OR user_id = 999999 ORDER BY user_id`,

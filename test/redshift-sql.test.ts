@@ -193,6 +193,10 @@ describe('the lint rules reject what Redshift would', () => {
 });
 
 describe('the Redshift dialect', () => {
+  it('has no row id to delete by (its loads merge by key)', () => {
+    expect(() => redshiftDialect.rowId('r')).toThrow(/no row id/);
+    expect(() => redshiftDialect.deleteByRowIds('m.t', 'SELECT 1')).toThrow(/no row id/);
+  });
   it('refuses SET NOT NULL, which Redshift lacks (its tables come from their DDL)', () => {
     expect(() => redshiftDialect.setNotNull('s.t', ['a'])).toThrow(
       /cannot ALTER COLUMN … SET NOT NULL \(s\.t: a\)/,

@@ -63,6 +63,16 @@ export class PostgresFamilyDialect {
     return [`ALTER TABLE ${table} ${columns.map((c) => `ALTER COLUMN ${c} SET NOT NULL`).join(', ')}`];
   }
 
+  /** The physical row id of `alias`'s row, stable for the rest of the transaction: PostgreSQL's ctid. */
+  rowId(alias: string): string {
+    return `${alias}.ctid`;
+  }
+
+  /** Deletes the rows of `table` whose row ids (`rowId`) `select` returns, without scanning the table. */
+  deleteByRowIds(table: string, select: string): string {
+    return `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(${select}))`;
+  }
+
   /**
    * Statements that refresh the planner's statistics of a table just bulk-written. PostgreSQL plans the 26M-row
    * marts and checks serially (no parallel workers) on a table it has no statistics for.

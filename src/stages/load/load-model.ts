@@ -371,12 +371,25 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     const valid = rows - bad;
     await wh.exec(`DROP TABLE IF EXISTS ${fresh}`);
     await wh.exec(`CREATE TABLE ${fresh} AS ${dedupeSql(this.d, raw)}`);
+    // One pass over movies.rating: the stored versions of the incoming keys, with their row ids. (Two joins with the
+    // 26M-row table — one to drop stale incoming rows, one to delete the replaced stored rows — took ~25 s on
+    // PostgreSQL; this pass and a delete by row id take ~10 s.)
+    const stored = `${STAGING}.rating_stored`;
+    await wh.exec(`DROP TABLE IF EXISTS ${stored}`);
+    await wh.exec(`CREATE TABLE ${stored} AS
+SELECT ${this.d.rowId('r')} AS rid, r.user_id, r.movielens_id, r.rated_at
+FROM movies.rating r JOIN ${fresh} n ON r.user_id = n.user_id AND r.movielens_id = n.movielens_id`);
     // A stored rating newer than the incoming one wins: the incoming one is counted as collapsed.
-    await wh.exec(`DELETE FROM ${fresh} n USING movies.rating r
-WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id AND r.rated_at > n.rated_at`);
+    await wh.exec(`DELETE FROM ${fresh} n USING ${stored} s
+WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at > n.rated_at`);
+    // The stored rows the incoming ones replace.
     await wh.exec(
-      `DELETE FROM movies.rating r USING ${fresh} n WHERE r.user_id = n.user_id AND r.movielens_id = n.movielens_id`,
+      this.d.deleteByRowIds(
+        'movies.rating',
+        `SELECT s.rid FROM ${stored} s JOIN ${fresh} n ON s.user_id = n.user_id AND s.movielens_id = n.movielens_id`,
+      ),
     );
+    await wh.exec(`DROP TABLE ${stored}`);
     await wh.exec(
       `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
     );

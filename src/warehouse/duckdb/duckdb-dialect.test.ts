@@ -7,6 +7,12 @@ describe('DuckDB dialect', () => {
     expect(d.quoteIdent('a"b')).toBe('"a""b"');
     expect(d.quoteLiteral("it's \\ ok")).toBe("'it''s \\ ok'");
   });
+  it('deletes by rowid', () => {
+    expect(d.rowId('r')).toBe('r.rowid');
+    expect(d.deleteByRowIds('m.t', 'SELECT rid FROM s')).toBe(
+      'DELETE FROM m.t WHERE rowid IN (SELECT rid FROM s)',
+    );
+  });
   it('needs no ANALYZE after a bulk write (statistics are kept as it writes)', () => {
     expect(d.analyze('s.t')).toEqual([]);
   });

@@ -3,6 +3,15 @@ import type { ColumnType } from '../warehouse.js';
 import { PostgresFamilyDialect } from '../dialect.js';
 
 export class DuckDbDialect extends PostgresFamilyDialect {
+  /** DuckDB's row id. */
+  override rowId(alias: string): string {
+    return `${alias}.rowid`;
+  }
+
+  override deleteByRowIds(table: string, select: string): string {
+    return `DELETE FROM ${table} WHERE rowid IN (${select})`;
+  }
+
   /** DuckDB keeps a table's statistics as it writes it; its ANALYZE would rescan the table for nothing. */
   override analyze(_table: string): string[] {
     return [];

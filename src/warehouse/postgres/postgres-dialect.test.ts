@@ -7,6 +7,12 @@ describe('PostgreSQL dialect', () => {
     expect(d.quoteIdent('a"b')).toBe('"a""b"');
     expect(d.quoteLiteral("it's \\ ok")).toBe("'it''s \\ ok'");
   });
+  it('deletes by ctid, without scanning the table', () => {
+    expect(d.rowId('r')).toBe('r.ctid');
+    expect(d.deleteByRowIds('m.t', 'SELECT rid FROM s')).toBe(
+      'DELETE FROM m.t WHERE ctid = ANY(ARRAY(SELECT rid FROM s))',
+    );
+  });
   it('refreshes statistics with ANALYZE', () => {
     expect(d.analyze('s.t')).toEqual(['ANALYZE s.t']);
   });

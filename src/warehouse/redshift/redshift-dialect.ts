@@ -37,6 +37,15 @@ export class RedshiftDialect extends PostgresFamilyDialect {
     ];
   }
 
+  /** Redshift has no row id a statement can use; its loads go through the plan's MERGE (redshift-plan.ts). */
+  override rowId(alias: string): string {
+    throw new Error(`Redshift has no row id (${alias}): its loads merge by key`);
+  }
+
+  override deleteByRowIds(table: string, select: string): string {
+    throw new Error(`Redshift has no row id (${table}, ${select}): its loads merge by key`);
+  }
+
   /** Redshift analyzes new tables itself (automatic analyze); its plans here do not wait for it. */
   override analyze(_table: string): string[] {
     return [];
