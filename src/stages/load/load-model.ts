@@ -756,7 +756,8 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
     await wh.exec(`DROP TABLE ${keep}`);
   }
   for (const sql of wh.dialect.analyze(SHADOW_RATING)) await wh.exec(sql);
-  // Kept for the checks: every key was grouped here, so uniqueness is left to check only for the keys fixed above.
+  // Kept for the checks: every key was grouped here (or its order verified), so uniqueness is left to check only for
+  // the keys fixed above.
   return {
     fileName: file.name,
     rowsRead: rowsLoaded,

@@ -17,8 +17,42 @@ const MAGIC_OFFSET = 8;
  * A 0-byte file is refused too, with the fix: DuckDB itself will not open it, and deleting a user's file (even an
  * empty one, e.g. from `touch` or `mktemp`) is not ours to do.
  */
-export async function assertDuckDbFile(file: string): Promise<void> {
+export async function assertDuckDbFile(file: string, opts: { settleMs?: number } = {}): Promise<void> {
   if (file === ':memory:') return;
+  // A file another run is creating this instant is empty, or has no header yet, for a few milliseconds: a file
+  // modified in the last few seconds is looked at again for a while before it is called "not DuckDB" (then DuckDB's
+  // own lock says who holds it). A user's stray file is older and is refused at once.
+  const settleMs = opts.settleMs ?? SETTLE_MS;
+  const until = Date.now() + settleMs;
+  for (;;) {
+    try {
+      await sniff(file);
+      return;
+    } catch (err) {
+      if (!(err instanceof NotDuckDb) || Date.now() >= until || !(await recentlyModified(file))) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** How long a just-modified file that is not (yet) a DuckDB database is given to become one. */
+export const SETTLE_MS = 3_000;
+
+/** The refusal of an empty or headerless file: the only ones a file being created can show. */
+class NotDuckDb extends WarehouseError {
+  override readonly name = 'WarehouseError';
+}
+
+/** Whether `file` was modified in the last 10 s (or is gone): it may be a database still being created. */
+export async function recentlyModified(file: string): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(file)).mtimeMs < 10_000;
+  } catch {
+    return true; // gone again: look once more (the next look passes a missing path)
+  }
+}
+
+async function sniff(file: string): Promise<void> {
   let size: number;
   try {
     const s = await stat(file);
@@ -34,7 +68,7 @@ export async function assertDuckDbFile(file: string): Promise<void> {
     return;
   }
   if (size === 0)
-    throw new WarehouseError(
+    throw new NotDuckDb(
       `warehouse ${file} is an empty file (0 bytes), not a DuckDB database — delete it or point --warehouse at a new path`,
       { exitCode: EXIT.usage },
     );
@@ -48,7 +82,7 @@ export async function assertDuckDbFile(file: string): Promise<void> {
     await fh.close();
   }
   if (bytesRead < head.length || !head.subarray(MAGIC_OFFSET).equals(MAGIC))
-    throw new WarehouseError(
+    throw new NotDuckDb(
       `warehouse ${file} exists but is not a DuckDB database file (no "DUCK" header) — it would not be written to; point --warehouse at a .duckdb file or a new path`,
       { exitCode: EXIT.usage },
     );

@@ -12,8 +12,9 @@ import {
   type Warehouse,
   type WarehouseSession,
 } from '../warehouse.js';
+import { EXIT, WarehouseError } from '../../errors.js';
 import { toWarehouseError } from './duckdb-errors.js';
-import { assertDuckDbFile } from './duckdb-file.js';
+import { assertDuckDbFile, recentlyModified, SETTLE_MS } from './duckdb-file.js';
 import { removeLockInfo, writeLockInfo } from './duckdb-lock.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 
@@ -87,9 +88,26 @@ export class DuckDbWarehouse implements Warehouse {
     this.displayName = path;
   }
 
-  /** Opens (creating if needed) the DuckDB file at `opts.path`. */
+  /**
+   * Opens (creating if needed) the DuckDB file at `opts.path`. A file another process is creating this instant can
+   * look "not a valid DuckDB database" for a moment: a just-modified file is tried again for a few seconds, until
+   * it opens or DuckDB's lock names the process that holds it.
+   */
   static async open(opts: DuckDbOptions): Promise<DuckDbWarehouse> {
     await assertDuckDbFile(opts.path);
+    const until = Date.now() + SETTLE_MS;
+    for (;;) {
+      try {
+        return await DuckDbWarehouse.openOnce(opts);
+      } catch (err) {
+        const unreadable = err instanceof WarehouseError && err.exitCode === EXIT.usage;
+        if (!unreadable || Date.now() >= until || !(await recentlyModified(opts.path))) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private static async openOnce(opts: DuckDbOptions): Promise<DuckDbWarehouse> {
     const config: Record<string, string> = {
       memory_limit: opts.memoryLimit ?? '1.5GB',
       // Bulk loads do not need input order; letting DuckDB drop it saves memory and time.
