@@ -22,21 +22,37 @@ export async function assertDuckDbFile(file: string, opts: { settleMs?: number }
   // A file another run is creating this instant is empty, or has no header yet, for a few milliseconds: a file
   // modified in the last few seconds is looked at again for a while before it is called "not DuckDB" (then DuckDB's
   // own lock says who holds it). A user's stray file is older and is refused at once.
-  const settleMs = opts.settleMs ?? SETTLE_MS;
+  await whileBeingCreated(
+    file,
+    () => sniff(file),
+    (err) => err instanceof NotDuckDb,
+    opts.settleMs,
+  );
+}
+
+/**
+ * Runs `attempt`, and again every 50 ms while it fails with an error `isTransient` accepts, `file` was modified in
+ * the last few seconds, and `settleMs` has not passed: a database another process is creating this instant.
+ */
+export async function whileBeingCreated<T>(
+  file: string,
+  attempt: () => Promise<T>,
+  isTransient: (err: unknown) => boolean,
+  settleMs: number = SETTLE_MS,
+): Promise<T> {
   const until = Date.now() + settleMs;
   for (;;) {
     try {
-      await sniff(file);
-      return;
+      return await attempt();
     } catch (err) {
-      if (!(err instanceof NotDuckDb) || Date.now() >= until || !(await recentlyModified(file))) throw err;
+      if (!isTransient(err) || Date.now() >= until || !(await recentlyModified(file))) throw err;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
 
 /** How long a just-modified file that is not (yet) a DuckDB database is given to become one. */
-export const SETTLE_MS = 3_000;
+const SETTLE_MS = 3_000;
 
 /** The refusal of an empty or headerless file: the only ones a file being created can show. */
 class NotDuckDb extends WarehouseError {
@@ -44,7 +60,7 @@ class NotDuckDb extends WarehouseError {
 }
 
 /** Whether `file` was modified in the last 10 s (or is gone): it may be a database still being created. */
-export async function recentlyModified(file: string): Promise<boolean> {
+async function recentlyModified(file: string): Promise<boolean> {
   try {
     return Date.now() - (await stat(file)).mtimeMs < 10_000;
   } catch {

@@ -14,7 +14,7 @@ import {
 } from '../warehouse.js';
 import { EXIT, WarehouseError } from '../../errors.js';
 import { toWarehouseError } from './duckdb-errors.js';
-import { assertDuckDbFile, recentlyModified, SETTLE_MS } from './duckdb-file.js';
+import { assertDuckDbFile, whileBeingCreated } from './duckdb-file.js';
 import { removeLockInfo, writeLockInfo } from './duckdb-lock.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 
@@ -95,16 +95,11 @@ export class DuckDbWarehouse implements Warehouse {
    */
   static async open(opts: DuckDbOptions): Promise<DuckDbWarehouse> {
     await assertDuckDbFile(opts.path);
-    const until = Date.now() + SETTLE_MS;
-    for (;;) {
-      try {
-        return await DuckDbWarehouse.openOnce(opts);
-      } catch (err) {
-        const unreadable = err instanceof WarehouseError && err.exitCode === EXIT.usage;
-        if (!unreadable || Date.now() >= until || !(await recentlyModified(opts.path))) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    return whileBeingCreated(
+      opts.path,
+      () => DuckDbWarehouse.openOnce(opts),
+      (err) => err instanceof WarehouseError && err.exitCode === EXIT.usage,
+    );
   }
 
   private static async openOnce(opts: DuckDbOptions): Promise<DuckDbWarehouse> {
