@@ -1,7 +1,7 @@
 // Public library API of movalytics. Anything not exported here is internal.
-export * from './errors.js';
+export * from './core/errors.js';
 export { loadConfig, configSchema, type Config, type ConfigInput } from './config/config.js';
-export { redactLocation } from './redact.js';
+export { redactLocation } from './core/redact.js';
 export { runPipeline, type RunSummary, type RunOptions } from './pipeline/run-pipeline.js';
 export type { PipelineEvent, PipelineListener, RunStatus, StepName } from './pipeline/events.js';
 export { generateDataset, type GenerateOptions, type Truth } from './generate/index.js';

@@ -8,7 +8,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync, wri
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import type { RatingSpotCheck as RatingSpot } from '../src/generate/truth.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import { py } from '../src/dag/airflow.js';
 import type { DagJson } from '../src/dag/render.js';
 import { generateDataset } from '../src/generate/index.js';

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPipeline } from '../src/dag/pipeline-graph.js';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import { repoRoot, runCli } from './helpers.js';
 
 const golden = (name: string): string => join(repoRoot, 'test', 'dag-golden', name);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import type { PipelineEvent } from '../src/pipeline/events.js';
 import type { RunDetail, RunInfo } from '../src/pipeline/run-history.js';

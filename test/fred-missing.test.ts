@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import type { Answers } from '../src/stages/answers/index.js';
 import { queryDuckDb, runCli, tempDir } from './helpers.js';

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import { KAGGLE_FILES, generateDataset } from '../src/generate/index.js';
 import { MOVIES_METADATA_HEADER } from '../src/stages/load/movies-metadata.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';

@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
-import { EXIT, InputError, TaskError } from '../src/errors.js';
+import { EXIT, InputError, TaskError } from '../src/core/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { stageInputs } from '../src/stages/stage/stage-files.js';

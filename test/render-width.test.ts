@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderRunSummary } from '../src/cli/commands/run.js';
-import { displayWidth } from '../src/cli/output.js';
+import { displayWidth } from '../src/core/format.js';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline, type RunSummary } from '../src/pipeline/run-pipeline.js';

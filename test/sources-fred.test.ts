@@ -3,7 +3,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../src/errors.js';
+import { EXIT } from '../src/core/errors.js';
 import {
   checkFredCsv,
   ExtractError,

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, InputError } from '../src/errors.js';
+import { EXIT, InputError } from '../src/core/errors.js';
 import { generateDataset, KAGGLE_FILES as ALL_KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
 import { classifyFile } from '../src/stages/stage/input-layout.js';
 

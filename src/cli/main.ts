@@ -1,7 +1,7 @@
 // The movalytics command line: parses argv, dispatches to a command, maps errors to exit codes.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, MovalyticsError, fromFsError, userFsCode } from '../errors.js';
+import { EXIT, MovalyticsError, fromFsError, userFsCode } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
 
 const require = createRequire(import.meta.url);

@@ -3,7 +3,7 @@
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { PipelineEvent } from '../pipeline/events.js';
 import { TASK_IDS } from '../pipeline/dag-tasks.js';
-import { redactLocation } from '../redact.js';
+import { redactLocation } from '../core/redact.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'none';
 

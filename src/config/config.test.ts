@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, EXIT } from '../errors.js';
+import { ConfigError, EXIT } from '../core/errors.js';
 import { describeLocation } from '../warehouse/open.js';
 import { loadConfig } from './config.js';
 

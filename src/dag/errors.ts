@@ -1,6 +1,6 @@
 // Errors of the DAG layer: a graph that cannot be planned (cycle, unknown dependency, bad selection), and the two
 // ways the runner ends an attempt itself (timeout, cancellation).
-import { EXIT, MovalyticsError } from '../errors.js';
+import { EXIT, MovalyticsError } from '../core/errors.js';
 
 /** A graph or a selection that cannot be planned. The message names the task(s) and the fix. */
 export class DagError extends MovalyticsError {

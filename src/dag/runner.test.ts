@@ -2,7 +2,7 @@
 // retries with backoff for retryable errors only, timeouts via AbortSignal, skipped dependants, the concurrency bound,
 // publish boundaries (commit, rollback, failed commit) and cancellation.
 import { describe, expect, it } from 'vitest';
-import { InputError, WarehouseError } from '../errors.js';
+import { InputError, WarehouseError } from '../core/errors.js';
 import { DagCancelledError, TaskTimeoutError } from './errors.js';
 import { planDag, selectResume, type DagPlan, type DagSpec, type TaskSpec } from './graph.js';
 import { planPipeline } from './pipeline-graph.js';

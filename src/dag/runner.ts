@@ -3,7 +3,7 @@
 // skips the dependants of a failure; commits publish boundaries as one unit. Returns a state per task, never throws
 // for a task failure (like Kysely's Migrator).
 import { performance } from 'node:perf_hooks';
-import { MovalyticsError } from '../errors.js';
+import { MovalyticsError } from '../core/errors.js';
 import { DagCancelledError, DagError, TaskTimeoutError } from './errors.js';
 import type { DagPlan, FinalState, TaskSpec } from './graph.js';
 

@@ -1,6 +1,6 @@
 // What changed between two runs: per input file (bytes, sha256, rows), per model table (rows), per answer (rank
 // moves in Q1/Q2/Q4, the Q3 verdict and p-values, and every figure old → new). One JSON shape for the CLI and serve.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Answers } from '../stages/answers/index.js';
 import { isoUtc } from '../stages/answers/compute.js';
 import type { Row, Warehouse } from '../warehouse/warehouse.js';

@@ -1,5 +1,5 @@
 // Renders a RunDiff for `movalytics diff`: aligned tables (fitted to the width), JSON (the API's shape), or Markdown.
-import { formatNumber, renderTable, type Column } from '../cli/output.js';
+import { formatNumber, renderTable, type Column } from '../core/format.js';
 import type { FigureChange, FileDiff, RankMove, RunDiff, TableDiff } from './diff.js';
 
 export const DIFF_FORMATS = ['table', 'json', 'markdown'] as const;

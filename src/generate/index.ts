@@ -2,7 +2,7 @@
 // plus the FRED CPI file and truth.json listing every planted fact. Same seed → byte-identical files.
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { ByteWriter } from './byte-writer.js';
 import {
   buildCatalog,

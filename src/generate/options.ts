@@ -1,5 +1,5 @@
 // Options of `generateDataset` and their validation; every problem is a one-line UsageError naming the flag.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { DEFAULT_FRED_UNTIL } from './cpi.js';
 
 /** Full scale of The Movies Dataset, and the ratios the generator scales by. */

@@ -21,8 +21,8 @@ import {
   UsageError,
   type ErrorCode,
   type ExitCode,
-} from '../errors.js';
-import { redactLocation } from '../redact.js';
+} from '../core/errors.js';
+import { redactLocation } from '../core/redact.js';
 import { describeLocation } from '../warehouse/open.js';
 import { TASK_IDS, type RunOutcome, type TaskId } from './dag-tasks.js';
 import { errorInfo } from '../dag/runner.js';

@@ -2,7 +2,7 @@
 // its attempt's context (signal, log, progress). The same functions run in-process (`movalytics run`), one at a time
 // (`movalytics task`, Airflow) and on workers. Each is idempotent: output already in the load package (a resumed run,
 // an at-least-once redelivery) is reused, and says so in its detail.
-import { CheckFailedError, TaskError } from '../errors.js';
+import { CheckFailedError, TaskError } from '../core/errors.js';
 import type { TaskContext as DagTaskContext, TaskFn, TaskOutput } from '../dag/runner.js';
 import type { Config } from '../config/config.js';
 import type { FileState, StagedFile } from '../stages/stage/stage-files.js';

@@ -2,7 +2,7 @@
 // task can run in another process — or again — reading its inputs by run id instead of from memory (dlt's load
 // packages). Each task's output file doubles as its completion marker.
 import path from 'node:path';
-import { TaskError } from '../errors.js';
+import { TaskError } from '../core/errors.js';
 import type { CleanMovies } from '../stages/load/clean-movies.js';
 import type { RatingsShadow } from '../stages/load/load-model.js';
 import type { ManifestFile, PackageManifest, StagedFile } from '../stages/stage/stage-files.js';

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { FinalState } from '../dag/graph.js';
 import type { DagEvent } from '../dag/runner.js';
 import type { Row, SqlValue } from '../warehouse/warehouse.js';
-import { redactLocation } from '../redact.js';
+import { redactLocation } from '../core/redact.js';
 import { hasRunTables } from './run-store.js';
 
 type Db = {

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
 import { selectAll, selectFrom, selectOnly, selectResume, type DagPlan } from '../dag/graph.js';
 import { runDag, type DagResult, type TaskResult } from '../dag/runner.js';
-import { UsageError, TaskError } from '../errors.js';
+import { UsageError, TaskError } from '../core/errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
 import type { CheckResult } from '../stages/check/checks.js';
 import type { FileReport } from '../stages/load/load-model.js';

@@ -7,7 +7,7 @@ import type { Config } from '../config/config.js';
 import { planDag } from '../dag/graph.js';
 import { planPipeline } from '../dag/pipeline-graph.js';
 import { runDag, type TaskOutput } from '../dag/runner.js';
-import { TaskError, UsageError } from '../errors.js';
+import { TaskError, UsageError } from '../core/errors.js';
 import { migrateModel, modelDdl } from '../model/schema.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import type { WarehouseSession } from '../warehouse/warehouse.js';

@@ -4,7 +4,7 @@
 // (nothing new starts; the run ends `interrupted`) and resolves when it has.
 import { Cron } from 'croner';
 import type { Config } from '../config/config.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { openWarehouse } from '../warehouse/open.js';
 import { WarehouseLockedError } from '../warehouse/warehouse.js';
 import { migrateModel, modelDdl } from '../model/schema.js';

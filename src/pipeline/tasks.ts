@@ -3,7 +3,7 @@
 // (at-least-once delivery), with the same effect. A task whose output is already in the package returns it as is.
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
-import { CheckFailedError, MovalyticsError } from '../errors.js';
+import { CheckFailedError, MovalyticsError } from '../core/errors.js';
 import { computeAnswers, refreshMarts } from '../stages/answers/index.js';
 import { recordRunAnswers } from '../diff/run-answers.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';

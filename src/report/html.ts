@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { formatNumber } from '../cli/output.js';
+import { formatNumber } from '../core/format.js';
 import { spliceLabel, type CpiSplice, type Q3Group, type Q3Test } from '../stages/answers/index.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 import type { ReportModel } from './model.js';

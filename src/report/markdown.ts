@@ -1,6 +1,6 @@
 // Renders the report model as Markdown: the answers (renderAnswers' markdown, headings moved one level down), then
 // the quality checks and the lineage of the latest run as pipe tables. No charts.
-import { formatNumber } from '../cli/output.js';
+import { formatNumber } from '../core/format.js';
 import { renderAnswers } from '../stages/answers/index.js';
 import type { ReportModel } from './model.js';
 

@@ -2,7 +2,7 @@
 // warehouse. Pure data (JSON-safe), so the HTML page can carry it whole as a JSON island.
 import { computeAnswers, type AnswerParamsInput, type Answers } from '../stages/answers/index.js';
 import { isoUtc } from '../stages/answers/compute.js';
-import { redactLocation } from '../redact.js';
+import { redactLocation } from '../core/redact.js';
 import { META_SCHEMA } from '../model/schema.js';
 import type { Row, Warehouse } from '../warehouse/warehouse.js';
 

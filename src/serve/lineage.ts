@@ -3,7 +3,7 @@
 // load of that file used (content-addressed by sha256, so it is exactly what was loaded).
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../core/errors.js';
 import { StagingArea } from '../stages/stage/staging-area.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { hasMetaTable, num, str } from './queries.js';

@@ -3,7 +3,7 @@
 import { planPipeline } from '../dag/pipeline-graph.js';
 import { readRunChecks, readRunFiles, readRunReconciliation, type ReportCheck } from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
-import { redactLocation } from '../redact.js';
+import { redactLocation } from '../core/redact.js';
 import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 
 export function num(v: Row[string] | undefined): number | null {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { computeRunDiff } from '../diff/index.js';
-import { EXIT, MovalyticsError, UsageError, WarehouseError, messageOf } from '../errors.js';
+import { EXIT, MovalyticsError, UsageError, WarehouseError, messageOf } from '../core/errors.js';
 import {
   QUESTIONS,
   computeAnswers,

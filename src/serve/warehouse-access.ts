@@ -3,7 +3,7 @@
 // short idle time, so `movalytics run` can take it in between. While a run holds the file, reads fail with
 // WarehouseLockedError and the server answers from its last cached responses (see server.ts). docs/serve.md.
 import { stat } from 'node:fs/promises';
-import { WarehouseError } from '../errors.js';
+import { WarehouseError } from '../core/errors.js';
 import { toWarehouseError } from '../warehouse/duckdb/duckdb-errors.js';
 import { removeLockInfo, writeLockInfo } from '../warehouse/duckdb/duckdb-lock.js';
 import type { WarehouseLocation } from '../warehouse/location.js';

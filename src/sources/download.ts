@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../core/errors.js';
 import { ExtractError } from './errors.js';
 import type { SourceListener } from './events.js';
 import {

@@ -1,6 +1,6 @@
 // ExtractError: a source that could not be fetched. Lives here until src/errors.ts grows an extract subclass
 // (another helper is editing errors.ts); the code is 'extract' either way.
-import { EXIT, MovalyticsError, type ExitCode } from '../errors.js';
+import { EXIT, MovalyticsError, type ExitCode } from '../core/errors.js';
 
 /**
  * A download or conversion that failed. `retryable` is true for what may pass on a later attempt (network,

@@ -3,7 +3,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { downloadToFile, hashFile, type CachedValidators } from './download.js';
 import { ExtractError } from './errors.js';
 import type { FetchAction, SourceListener } from './events.js';

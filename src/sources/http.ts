@@ -6,7 +6,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../core/errors.js';
 import { ExtractError } from './errors.js';
 import { redactLocation, redactSecrets } from './redact.js';
 

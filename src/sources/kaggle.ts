@@ -2,7 +2,7 @@
 // the storage host followed without them, the zip kept as <slug>.zip and its CSVs unpacked beside it.
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { unpackZip } from '../stages/stage/unzip.js';
 import { downloadToFile, hashFile, type CachedValidators } from './download.js';
 import type { FetchAction, SourceListener } from './events.js';

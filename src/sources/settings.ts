@@ -1,6 +1,6 @@
 // The sources' settings from environment variables: endpoints (tests point them at local servers), the FRED API
 // key, and the HTTP policy's numbers. The CLI passes process.env; the library never reads it.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { DEFAULT_FRED_API_URL, DEFAULT_FRED_URL } from './fred.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';
 import { DEFAULT_KAGGLE_API } from './kaggle.js';

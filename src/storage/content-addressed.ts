@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../core/errors.js';
 import type { PutFileOptions, Store } from './store.js';
 import { StorageError } from './storage-errors.js';
 

@@ -15,7 +15,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../core/errors.js';
 import { tempNameFor } from './atomic-file.js';
 import { TEMP_MARKER, validateKey, validatePrefix } from './keys.js';
 import { verifyFile } from './verify-sha256.js';

@@ -15,7 +15,7 @@ import {
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../core/errors.js';
 import { writeStreamAtomically } from './atomic-file.js';
 import { checkRange, compareKeys } from './file-store.js';
 import { validateKey, validatePrefix } from './keys.js';

@@ -1,6 +1,6 @@
 // StorageError: every failure of a store, sorted once into a reason a caller can branch on, with a one-line
 // message that names the location (bucket + endpoint, or folder) and never a credential.
-import { EXIT, MovalyticsError, type ExitCode } from '../errors.js';
+import { EXIT, MovalyticsError, type ExitCode } from '../core/errors.js';
 
 export const STORAGE_ERROR_REASONS = [
   /** The location string is not a folder, file: or s3:// URL, or it carries credentials. */

@@ -1,7 +1,7 @@
 // Where a warehouse is, as data: parsed once from the `--warehouse` text (a DuckDB path or a database URL).
 // Pure: no I/O. The opener (open.ts) turns a location into a connection.
 import { z } from 'zod';
-import { isLibpqConnectionString, redactLocation } from '../redact.js';
+import { isLibpqConnectionString, redactLocation } from '../core/redact.js';
 
 /** Default parallel COPY streams for a large file into PostgreSQL (3 measured fastest on 2 cores). */
 export const DEFAULT_PG_LOAD_STREAMS = 3;

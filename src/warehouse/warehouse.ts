@@ -1,6 +1,6 @@
 // The warehouse seam: one interface every engine implements (DuckDB, PostgreSQL; Redshift later).
 // Stages talk only to this interface, write SQL through its `dialect` and branch on `capabilities`, never on a name.
-import { WarehouseError } from '../errors.js';
+import { WarehouseError } from '../core/errors.js';
 import type { PostgresFamilyDialect } from './dialect.js';
 
 /** A value bound to a statement parameter ($1, $2 …). */

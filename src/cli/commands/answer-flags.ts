@@ -2,7 +2,7 @@
 // warehouse for reading without ever creating it.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import type { AnswerParamsInput } from '../../stages/answers/index.js';
 import type { WarehouseLocation } from '../../warehouse/location.js';
 import { describeLocation, openWarehouse, warehouseExists } from '../../warehouse/open.js';

@@ -1,7 +1,7 @@
 // `movalytics answers [q1|q2|q3|q4|all]`: reads the warehouse marts and prints the four answers.
 import type { Command } from 'commander';
-import { terminalWidth } from '../output.js';
-import { UsageError } from '../../errors.js';
+import { terminalWidth } from '../terminal.js';
+import { UsageError } from '../../core/errors.js';
 import {
   ANSWER_FORMATS,
   QUESTIONS,

@@ -1,6 +1,6 @@
 // `movalytics dag`: prints the pipeline's graph as a table, JSON, Mermaid, Graphviz DOT or an Airflow DAG file.
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { loadConfig } from '../../config/config.js';
 import { renderAirflow } from '../../dag/airflow.js';
 import { PIPELINE_GRAPHS, planPipeline, type PipelineGraphName } from '../../dag/pipeline-graph.js';
@@ -12,7 +12,8 @@ import {
   taskRows,
   type DagFormat,
 } from '../../dag/render.js';
-import { renderTable, terminalWidth } from '../output.js';
+import { renderTable } from '../../core/format.js';
+import { terminalWidth } from '../terminal.js';
 
 interface DagFlags {
   format: string;

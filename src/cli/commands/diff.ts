@@ -1,9 +1,9 @@
 // `movalytics diff [RUN_A] [RUN_B]`: what changed between two runs — input files, model tables, answers.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { DIFF_FORMATS, computeRunDiff, renderDiff, type DiffFormat } from '../../diff/index.js';
-import { terminalWidth } from '../output.js';
+import { terminalWidth } from '../terminal.js';
 import { openExistingWarehouse } from './answer-flags.js';
 
 interface DiffOptions {

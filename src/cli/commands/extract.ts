@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig } from '../../config/config.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import {
   fetchFredSeries,
   fetchKaggleDataset,
@@ -16,7 +16,7 @@ import {
   type SourceEvent,
   type SourceKind,
 } from '../../sources/index.js';
-import { formatNumber, renderTable } from '../output.js';
+import { formatNumber, renderTable } from '../../core/format.js';
 
 interface ExtractFlags {
   kaggle?: string;

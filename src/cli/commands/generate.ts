@@ -1,7 +1,7 @@
 // `movalytics generate`: writes a deterministic, full-layout copy of The Movies Dataset (with its real defects)
 // plus the FRED CPI file and truth.json. Summary to stdout, progress to stderr.
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import {
   DEFAULT_MOVIES,
   DEFAULT_RATINGS,
@@ -12,7 +12,8 @@ import {
   parseIntFlag,
 } from '../../generate/index.js';
 import type { FredHeader } from '../../generate/options.js';
-import { renderTable, terminalWidth } from '../output.js';
+import { renderTable } from '../../core/format.js';
+import { terminalWidth } from '../terminal.js';
 
 interface GenerateFlags {
   out?: string;

@@ -1,7 +1,7 @@
 // `movalytics report`: writes one self-contained HTML page (or Markdown) of the answers, checks and lineage.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UsageError, messageOf } from '../../errors.js';
+import { UsageError, messageOf } from '../../core/errors.js';
 import {
   REPORT_FORMATS,
   buildReport,

@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
-import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../errors.js';
+import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../core/errors.js';
 import { parseKaggleRef, parseSeriesId } from '../../sources/index.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
-import { renderTable, terminalWidth } from '../output.js';
+import { renderTable } from '../../core/format.js';
+import { terminalWidth } from '../terminal.js';
 import { TASK_IDS } from '../../pipeline/dag-tasks.js';
 
 export interface RunFlags {

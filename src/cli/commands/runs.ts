@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { planPipeline } from '../../dag/pipeline-graph.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { listRuns, runLogs, showRun, type RunDetail, type RunInfo } from '../../pipeline/run-history.js';
-import { redactLocation } from '../../redact.js';
+import { redactLocation } from '../../core/redact.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
-import { renderTable, terminalWidth } from '../output.js';
+import { renderTable } from '../../core/format.js';
+import { terminalWidth } from '../terminal.js';
 import { openExistingWarehouse } from './answer-flags.js';
 
 interface RunsFlags {

@@ -3,7 +3,7 @@
 // printed. Runs until SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { startServer } from '../../serve/server.js';
 import { WarehouseAccess } from '../../serve/warehouse-access.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';

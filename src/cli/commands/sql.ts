@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
 import { CPI_HEADER_RE, classifyFile } from '../../stages/stage/input-layout.js';

@@ -1,5 +1,5 @@
 // Computes the four answers from the marts (and the small movie/genre/cpi tables) with SQL over the model.
-import { UsageError, WarehouseError, EXIT } from '../../errors.js';
+import { UsageError, WarehouseError, EXIT } from '../../core/errors.js';
 import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 import type { Row, Warehouse } from '../../warehouse/warehouse.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';

@@ -1,6 +1,6 @@
 // Unit tests for answer parameters (the engine-specific quantile SQL is tested with each dialect).
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { parseAnswerParams } from './params.js';
 
 describe('parseAnswerParams', () => {

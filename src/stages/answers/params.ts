@@ -1,6 +1,6 @@
 // Answer parameters: one zod schema with the documented defaults; the CLI flags map onto these names.
 import { z } from 'zod';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 
 export const QUESTIONS = ['q1', 'q2', 'q3', 'q4'] as const;
 export type Question = (typeof QUESTIONS)[number];

@@ -6,7 +6,7 @@ import {
   renderTable,
   wrapParagraph,
   type Column,
-} from '../../cli/output.js';
+} from '../../core/format.js';
 import type { AnswerFormat, Question } from './params.js';
 import type { Answers, CpiSplice, Q1Movie, Q2Genre, Q3Group, Q4Genre } from './types.js';
 

@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fromFsError } from '../../errors.js';
+import { fromFsError } from '../../core/errors.js';
 import { parseMoviesMetadata, type MoviesParseResult } from './movies-metadata.js';
 
 export interface CleanMovies {

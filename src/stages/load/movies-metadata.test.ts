@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { cleanMovies } from './clean-movies.js';
 import { MOVIES_METADATA_HEADER, Utf8Scanner, parseMoviesMetadata } from './movies-metadata.js';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, fromFsError } from '../../errors.js';
+import { InputError, fromFsError } from '../../core/errors.js';
 import {
   CPI_HEADER_RE,
   CPI_SERIES_ID,

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT, EnvironmentError, InputError } from '../../errors.js';
+import { EXIT, EnvironmentError, InputError } from '../../core/errors.js';
 import { declareSize, renameEntry, zipOf } from '../../../test/zip-craft.js';
 import { humanBytes, readUnpackListing, unpackZip } from './unzip.js';
 

@@ -1,5 +1,5 @@
 // Sorts DuckDB driver errors, once, into user-facing WarehouseErrors: a held file lock, a corrupt file, or a SQL failure.
-import { EXIT, WarehouseError, messageOf } from '../../errors.js';
+import { EXIT, WarehouseError, messageOf } from '../../core/errors.js';
 import { WarehouseLockedError } from '../warehouse.js';
 import { describeHolder } from './duckdb-lock.js';
 

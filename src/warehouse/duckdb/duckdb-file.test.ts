@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT, WarehouseError } from '../../errors.js';
+import { EXIT, WarehouseError } from '../../core/errors.js';
 import { assertDuckDbFile } from './duckdb-file.js';
 import { DuckDbWarehouse } from './duckdb-warehouse.js';
 

@@ -1,7 +1,7 @@
 // Sniffs a warehouse path before DuckDB sees it: an existing file must be a DuckDB database ("DUCK" at byte 8).
 // Needed because DuckDB 1.5 ATTACHes a *.csv (or *.parquet, *.json) as a throw-away in-memory catalog of views.
 import { open, stat } from 'node:fs/promises';
-import { EXIT, WarehouseError } from '../../errors.js';
+import { EXIT, WarehouseError } from '../../core/errors.js';
 
 /** DuckDB's storage header: an 8-byte checksum, then the magic bytes. */
 const MAGIC = Buffer.from('DUCK', 'ascii');

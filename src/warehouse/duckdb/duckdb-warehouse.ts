@@ -12,7 +12,7 @@ import {
   type Warehouse,
   type WarehouseSession,
 } from '../warehouse.js';
-import { EXIT, WarehouseError } from '../../errors.js';
+import { EXIT, WarehouseError } from '../../core/errors.js';
 import { toWarehouseError } from './duckdb-errors.js';
 import { assertDuckDbFile, whileBeingCreated } from './duckdb-file.js';
 import { removeLockInfo, writeLockInfo } from './duckdb-lock.js';

@@ -1,6 +1,6 @@
 // Sorting PostgreSQL driver errors: transient vs permanent, SQLSTATE kept, one line, the warehouse named.
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../errors.js';
+import { EXIT } from '../../core/errors.js';
 import { isDataError, isTransient, toWarehouseError } from './postgres-errors.js';
 import { describePostgresUrl } from './postgres-warehouse.js';
 

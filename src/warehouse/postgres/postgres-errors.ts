@@ -1,6 +1,6 @@
 // Sorts PostgreSQL driver errors, once, into WarehouseErrors: transient (retry with backoff) or permanent, with the
 // SQLSTATE kept and a one-line message naming the warehouse (never its password).
-import { EXIT, WarehouseError, messageOf } from '../../errors.js';
+import { EXIT, WarehouseError, messageOf } from '../../core/errors.js';
 
 /** SQLSTATEs worth retrying: serialization failure, deadlock, connection failures, server shutting down, too busy. */
 const TRANSIENT_SQLSTATES = new Set([

@@ -1,6 +1,6 @@
 // Sorting Redshift driver errors: the PostgreSQL sorting (same wire protocol, same SQLSTATEs), plus the fix for a
 // failed COPY, which Redshift reports as an internal error pointing at its load-error tables.
-import type { WarehouseError } from '../../errors.js';
+import type { WarehouseError } from '../../core/errors.js';
 import { toWarehouseError } from '../postgres/postgres-errors.js';
 
 /** Wraps a driver error: one line naming the warehouse (never its password), with the fix where there is one. */

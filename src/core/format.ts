@@ -1,5 +1,6 @@
-// Rendering for the CLI: aligned text tables for humans, with thousands separators, fitted to the terminal width
-// (long text cells word-wrap inside their column; numbers never wrap). Only the CLI writes to stdout.
+// Pure text formatting shared by every app (CLI, report, serve, diff): numbers and money with thousands separators,
+// word wrapping, and aligned text tables fitted to a given width (long text cells wrap inside their column; numbers
+// never wrap). No I/O: the CLI decides the width (cli/terminal.ts) and writes the result.
 
 export type Align = 'left' | 'right';
 export interface Column<Row> {
@@ -12,21 +13,11 @@ export interface Column<Row> {
   wrap?: boolean;
 }
 
-/** Table width when stdout is not a terminal (a pipe, a file, CI logs). */
+/** Table width when none is given (and when stdout is not a terminal: a pipe, a file, CI logs). */
 export const DEFAULT_WIDTH = 100;
 /** Narrowest a wrapped text column gets, so a squeezed table still reads as words. */
 const MIN_WRAP_WIDTH = 8;
 const GAP = '  ';
-
-/**
- * The width tables should fit: the terminal's columns when stdout is a TTY, else $COLUMNS when set, else 100.
- * JSON output is never fitted.
- */
-export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
-  if (stream.isTTY && stream.columns !== undefined && stream.columns > 0) return stream.columns;
-  const env = Number(process.env.COLUMNS);
-  return Number.isInteger(env) && env >= 20 ? env : DEFAULT_WIDTH;
-}
 
 /** Display width in columns: code points (the table characters and the text here are all single-width). */
 export function displayWidth(s: string): number {
