@@ -1,6 +1,8 @@
-// ESLint flat config: typescript-eslint's type-aware rules, so floating promises and `any` are caught.
+// ESLint flat config: typescript-eslint's type-aware rules, so floating promises and `any` are caught; and the
+// layers of src/ (eslint.layers.js: which folder may import which).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/data/', '**/*.js', '**/*.mjs'] },
@@ -18,4 +20,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerConfigs,
 );

@@ -2,13 +2,16 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, MovalyticsError, fromFsError, userFsCode } from '../core/errors.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, commandNameOf } from './commands/index.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
-/** Builds the program; exported so tests can drive it without spawning a process. */
-export function buildProgram(): Command {
+/**
+ * Builds the program for `argv`: the command it names is loaded in full (its options, its action); every other
+ * command is listed by name and summary only, so nothing it imports is loaded. Exported for tests.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('movalytics')
     .description(
       'The Movies Dataset + FRED CPI → a clean, checked warehouse that answers four business questions.',
@@ -20,13 +23,17 @@ export function buildProgram(): Command {
       outputError: (str, write) =>
         write(`movalytics: ${str.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`),
     });
-  for (const register of COMMANDS) register(program);
+  const wanted = commandNameOf(argv);
+  for (const c of COMMANDS) {
+    if (c.name === wanted) (await c.load())(program);
+    else program.command(`${c.name}${c.args ? ` ${c.args}` : ''}`).summary(c.summary);
+  }
   return program;
 }
 
 /** Runs the CLI and returns the exit code; never throws for a user mistake. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);

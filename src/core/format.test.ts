@@ -1,13 +1,6 @@
 // Text tables fitted to a width: wrapping of text cells, numbers kept whole, money signs, width measured in code points.
 import { describe, expect, it } from 'vitest';
-import {
-  displayWidth,
-  formatMoney,
-  renderTable,
-  wrapParagraph,
-  wrapWords,
-  type Column,
-} from './format.js';
+import { displayWidth, formatMoney, renderTable, wrapParagraph, wrapWords, type Column } from './format.js';
 
 interface Row {
   name: string;

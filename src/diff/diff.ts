@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import type { Answers } from '../stages/answers/index.js';
 import { isoUtc } from '../stages/answers/compute.js';
 import type { Row, Warehouse } from '../warehouse/warehouse.js';
-import { readRunAnswers } from './run-answers.js';
+import { readRunAnswers } from '../stages/answers/run-answers.js';
 
 type Leaf = string | number | boolean | null;
 

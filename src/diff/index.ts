@@ -22,5 +22,5 @@ export {
   modelTableRows,
   RUN_ANSWERS_DDL,
   type RecordedRun,
-} from './run-answers.js';
+} from '../stages/answers/run-answers.js';
 export { renderDiff, DIFF_FORMATS, type DiffFormat } from './render.js';

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { CheckFailedError, MovalyticsError } from '../core/errors.js';
 import { computeAnswers, refreshMarts } from '../stages/answers/index.js';
-import { recordRunAnswers } from '../diff/run-answers.js';
+import { recordRunAnswers } from '../stages/answers/run-answers.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
 import {

@@ -3,7 +3,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { unpackZip } from '../stages/stage/unzip.js';
+import { unpackZip } from './unzip.js';
 import { downloadToFile, hashFile, type CachedValidators } from './download.js';
 import type { FetchAction, SourceListener } from './events.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';

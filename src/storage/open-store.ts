@@ -1,8 +1,7 @@
 // openStore: the one opener. A location string picks the backend; the AWS environment fills in what the
-// options leave out.
+// options leave out. The S3 backend (and the AWS SDK behind it) is loaded only when a location is s3://.
 import { FileStore } from './file-store.js';
 import { parseLocation, redactUrl } from './location.js';
-import { S3Store } from './s3-store.js';
 import { DEFAULT_STAGING, type Store, type StoreOptions } from './store.js';
 import { StorageError } from './storage-errors.js';
 
@@ -23,6 +22,7 @@ export async function openStore(location: string = DEFAULT_STAGING, opts: StoreO
       if (endpoint !== undefined) checkEndpoint(endpoint);
       const region =
         nonEmpty(s3.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1';
+      const { S3Store } = await import('./s3-store.js');
       return new S3Store(loc, { ...s3, endpoint, region }).open(s3.verifyBucket ?? true);
     }
     default: {

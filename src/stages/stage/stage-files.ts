@@ -16,7 +16,7 @@ import {
 } from './input-layout.js';
 import { KeyOrderScanner, type KeyOrder } from './key-order.js';
 import type { StagingArea } from './staging-area.js';
-import { readUnpackListing, unpackZip, type IgnoredEntry } from './unzip.js';
+import { readUnpackListing, unpackZip, type IgnoredEntry } from '../../sources/unzip.js';
 
 /** What the warehouse remembers of a file it loaded. */
 export interface FileState {

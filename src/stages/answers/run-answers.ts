@@ -1,8 +1,8 @@
 // What a published run answered, kept per run: the model is overwritten by the next run, so a diff between two runs
 // can only compare answers (and table sizes) recorded at publish time. Table movalytics.run_answers.
-import { MODEL_TABLES } from '../model/schema.js';
-import type { Answers } from '../stages/answers/index.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import { MODEL_TABLES } from '../../model/schema.js';
+import type { Answers } from './index.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 

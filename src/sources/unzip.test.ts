@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT, EnvironmentError, InputError } from '../../core/errors.js';
-import { declareSize, renameEntry, zipOf } from '../../../test/zip-craft.js';
+import { EXIT, EnvironmentError, InputError } from '../core/errors.js';
+import { declareSize, renameEntry, zipOf } from '../../test/zip-craft.js';
 import { humanBytes, readUnpackListing, unpackZip } from './unzip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'movalytics-unzip-'));

@@ -5,8 +5,8 @@ import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { EnvironmentError, InputError, fromFsError, messageOf } from '../../core/errors.js';
-import { classifyFile } from './input-layout.js';
+import { EnvironmentError, InputError, fromFsError, messageOf } from '../core/errors.js';
+import { classifyFile } from '../stages/stage/input-layout.js';
 
 /** An entry of the zip that was not extracted, and why (the stage lists it in the manifest as ignored). */
 export interface IgnoredEntry {
