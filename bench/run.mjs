@@ -4,7 +4,8 @@
 // ratings; (e) a run where only a CPI file changed (no rating written: the rating checks must not rescan 26M rows);
 // and the warm time of each answer. Prints times, ratios to the floor and peak RSS; writes
 // bench/results.json. Each step runs in its own process so its peak RSS is its own.
-// Other modes: `-- --warehouse postgres` (bench/postgres.mjs), `-- --executor bullmq [--ratings N]`
+// (f) the CLI's start-up against bare node (bench/startup.mjs). Other modes: `-- --startup` (that step alone),
+// `-- --warehouse postgres` (bench/postgres.mjs), `-- --executor bullmq [--ratings N]`
 // (bench/bullmq.mjs), `-- --scale N` (bench/scale.mjs: N× the ratings against 1×).
 import { execFileSync } from 'node:child_process';
 import {
@@ -22,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ensureFullDataset } from './generate.mjs';
+import { measureStartup, startupLines } from './startup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -77,6 +79,12 @@ if (executorArg >= 0 && process.argv[executorArg + 1] === 'bullmq') {
   const small = r >= 0 ? smallInput(here, Number(process.argv[r + 1])) : null;
   const full = small === null ? (await ensureFullDataset({ log: (m) => console.error(m) })).dir : null;
   await benchBullmq({ here, input: small ?? full, work });
+  process.exit(0);
+}
+if (process.argv.includes('--startup')) {
+  // npm run bench -- --startup: the CLI's start-up against bare node, alone (no dataset needed).
+  const s = measureStartup();
+  for (const line of startupLines(s)) console.log(line);
   process.exit(0);
 }
 const scaleArg = process.argv.indexOf('--scale');
@@ -147,6 +155,8 @@ console.error('measuring (e) run after a CPI-only change …');
 const cpiOnly = step('run', input, warehouse, staging);
 console.error('measuring answers (warm median of 7) …');
 const answers = step('answers', warehouse);
+console.error('measuring the CLI start-up (median of 9, against bare node) …');
+const startup = measureStartup({ warehouse });
 console.error('measuring serve: API cold/warm and first paint …');
 const serve = step('serve', warehouse, staging);
 
@@ -175,6 +185,7 @@ const results = {
   },
   cpiOnly: { ...cpiOnly, checkQualityMs: cpiOnly.tasks['check.quality'] ?? null },
   answers: { ...answers, targetMs: TARGETS.answerMs },
+  startup,
   serve: { ...serve, targetApiWarmMs: TARGETS.apiMs, targetFirstPaintMs: TARGETS.paintMs },
   peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB, cpiOnly.maxRssMiB),
   targetRssMiB: TARGETS.rssMiB,
@@ -208,6 +219,7 @@ console.log(
 console.log(
   `answers warm median (ms): ${JSON.stringify(answers.warmMedianMs)} (target < ${TARGETS.answerMs} ms each)`,
 );
+for (const line of startupLines(startup)) console.log(line);
 const apiWorst = Math.max(...Object.values(serve.api).map((a) => a.warmMs));
 console.log(
   `serve: API warm median worst ${apiWorst} ms (target ≤ ${TARGETS.apiMs} ms${apiWorst <= TARGETS.apiMs ? ', met' : ', MISSED'}); first contentful paint ${serve.firstContentfulPaintMs.cold} ms cold, ${serve.firstContentfulPaintMs.warm} ms warm (target ≤ ${TARGETS.paintMs} ms)`,
