@@ -8,7 +8,7 @@ export const LAYERS = {
   core: [],
   model: ['core'],
   storage: ['core'],
-  sources: ['core'],
+  sources: ['core', 'model'],
   dag: ['core'],
   generate: ['core'],
   // engines: the seam (interface, dialect, opener) and its engines, private to it

@@ -157,6 +157,13 @@ function metadataRecord(id: number, title: Buffer): Buffer {
   return Buffer.concat([...parts, Buffer.from('\r\n')]);
 }
 
+/** A config file setting maxLineBytes to 1 MiB (the default, 64 MiB, would make the cases slow to build). */
+function lineLimitConfig(c: CaseDir): string {
+  const file = join(c.dir, 'movalytics.config.json');
+  writeFileSync(file, JSON.stringify({ maxLineBytes: 1024 * 1024 }));
+  return file;
+}
+
 interface Case {
   item: string;
   name: string;
@@ -293,6 +300,36 @@ const CASES: Case[] = [
       }),
     code: EXIT.usage,
     message: /unsafe entry path \/tmp\/evil\.csv — the archive is not a Kaggle download/,
+  },
+  {
+    // Issue 22, bug 4: a zip whose ratings.csv is one huge line stops while unpacking, naming file, line and limit.
+    item: '22.4',
+    name: 'zip whose ratings.csv is one line longer than maxLineBytes',
+    setup: async (c) => {
+      const line = `userId,movieId,rating,timestamp\r\n${'9'.repeat(3 * 1024 * 1024)}\r\n`;
+      return [
+        ...c.args({ input: writeZip(c, await kaggleZip(c, { 'ratings.csv': line })) }),
+        '--config',
+        lineLimitConfig(c),
+      ];
+    },
+    code: EXIT.usage,
+    message: /the-movies-dataset\.zip!ratings\.csv line 2 is longer than 1,048,576 bytes — .*"maxLineBytes"/,
+    then: (c) => {
+      // Nothing of the failed unpack is left behind in staging.
+      expect(filesUnder(c.staging).filter((f) => f.endsWith('.csv'))).toEqual([]);
+      return Promise.resolve();
+    },
+  },
+  {
+    item: '22.4',
+    name: 'a loose links.csv with a line longer than maxLineBytes',
+    setup: (c) => {
+      appendFileSync(join(c.input, 'links.csv'), `1,${'0'.repeat(2 * 1024 * 1024)},5\r\n`);
+      return Promise.resolve([...c.args(), '--config', lineLimitConfig(c)]);
+    },
+    code: EXIT.usage,
+    message: /links\.csv line \d+ is longer than 1,048,576 bytes/,
   },
   {
     item: '6',

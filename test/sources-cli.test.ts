@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/config.js';
 import { EXIT } from '../src/core/errors.js';
 import { CPI_FILE } from '../src/generate/cpi.js';
 import { generateDataset, KAGGLE_FILES as ALL_KAGGLE_FILES, ZIP_FILE } from '../src/generate/index.js';
-import { classifyFile } from '../src/stages/stage/input-layout.js';
+import { classifyFile } from '../src/sources/input-layout.js';
 
 /** The archive's CSVs the layout uses: the unpack extracts only these (the others are listed as ignored). */
 const KAGGLE_FILES = ALL_KAGGLE_FILES.filter((f) => classifyFile(f).role !== 'ignored');

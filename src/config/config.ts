@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../core/line-length.js';
 import {
   parseWarehouseLocation,
   warehouseLocationSchema,
@@ -35,6 +36,8 @@ export const configSchema = z
     mappedShareWarn: z.number().min(0).max(1).default(0.9),
     /** Always hash every input, even when size and mtime match the last load. */
     verify: z.boolean().default(false),
+    /** The longest input line accepted, in bytes: a longer one stops the run at once, naming file and line. */
+    maxLineBytes: z.number().int().min(1024).default(DEFAULT_MAX_LINE_BYTES),
     /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */
     duckdbMemoryLimit: z
       .string()

@@ -48,6 +48,7 @@ export async function stageTask(
         packageId: ctx.pkg.packageId,
         previous,
         verify: ctx.config.verify,
+        maxLineBytes: ctx.config.maxLineBytes,
       }),
     (r) =>
       `${r.files.filter((f) => f.action === 'load').length} to load, ${r.files.filter((f) => f.action === 'unchanged').length} unchanged, ${r.files.filter((f) => f.action === 'ignored').length} ignored`,

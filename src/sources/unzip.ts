@@ -3,10 +3,12 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { EnvironmentError, InputError, fromFsError, messageOf } from '../core/errors.js';
-import { classifyFile } from '../stages/stage/input-layout.js';
+import { LineLengthLimit } from '../core/line-length.js';
+import { classifyFile } from './input-layout.js';
 
 /** An entry of the zip that was not extracted, and why (the stage lists it in the manifest as ignored). */
 export interface IgnoredEntry {
@@ -25,6 +27,8 @@ export interface UnpackResult {
 export interface UnpackOptions {
   /** Free bytes on the staging disk; injectable for tests. Default: statfs of `dest`. */
   freeBytes?: (dir: string) => Promise<number>;
+  /** The longest line an extracted CSV may have (default DEFAULT_MAX_LINE_BYTES): a longer one stops the unpack. */
+  maxLineBytes?: number;
 }
 
 async function statfsFree(dir: string): Promise<number> {
@@ -203,7 +207,18 @@ async function extract(
   for (const entry of wanted) {
     const name = path.basename(entry.fileName);
     const stream = await openEntry(zip, entry);
-    await pipeline(stream, createWriteStream(path.join(dest, name)));
+    const limit = new LineLengthLimit(`${zipPath}!${name}`, opts.maxLineBytes);
+    const guard = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        try {
+          limit.push(chunk);
+          done(null, chunk);
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+    });
+    await pipeline(stream, guard, createWriteStream(path.join(dest, name)));
     extracted.push(name);
   }
   return { extracted, ignored };

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
-import { CPI_HEADER_RE, classifyFile } from '../../stages/stage/input-layout.js';
+import { CPI_HEADER_RE, classifyFile } from '../../sources/input-layout.js';
 import {
   STATEMENT_KINDS,
   loadObjectFor,

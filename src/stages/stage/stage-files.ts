@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, fromFsError } from '../../core/errors.js';
+import { DEFAULT_MAX_LINE_BYTES, LineLengthLimit } from '../../core/line-length.js';
 import {
   CPI_HEADER_RE,
   CPI_SERIES_ID,
@@ -13,7 +14,7 @@ import {
   classifyFile,
   cpiSeriesIgnoredReason,
   type FileRole,
-} from './input-layout.js';
+} from '../../sources/input-layout.js';
 import { KeyOrderScanner, type KeyOrder } from './key-order.js';
 import type { StagingArea } from './staging-area.js';
 import { readUnpackListing, unpackZip, type IgnoredEntry } from '../../sources/unzip.js';
@@ -153,7 +154,7 @@ async function validateShape(c: Candidate, role: FileRole): Promise<string | und
  */
 export async function digestFile(
   src: string,
-  opts: { keyOrder?: boolean } = {},
+  opts: { keyOrder?: boolean; lineLimit?: LineLengthLimit } = {},
 ): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null }> {
   const hash = createHash('sha256');
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
@@ -166,6 +167,7 @@ export async function digestFile(
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
+      opts.lineLimit?.push(chunk);
       hash.update(chunk);
       keys?.push(chunk);
       let start = 0;
@@ -199,6 +201,7 @@ async function stageCopy(
   staging: StagingArea,
   src: string,
   role: FileRole,
+  maxLineBytes: number,
 ): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null; stagedPath: string }> {
   let tmp: string;
   try {
@@ -212,10 +215,14 @@ async function stageCopy(
     });
   }
   try {
-    const digest = await digestFile(tmp, { keyOrder: role === 'ratings' });
+    const digest = await digestFile(tmp, {
+      keyOrder: role === 'ratings',
+      lineLimit: new LineLengthLimit(src, maxLineBytes),
+    });
     return { ...digest, stagedPath: await staging.publishRaw(tmp, digest.sha256) };
   } catch (err) {
     await rm(tmp, { force: true });
+    if (err instanceof InputError) throw err;
     throw fromFsError(err, {
       action: 'write the staging area',
       path: staging.rawDir,
@@ -237,7 +244,10 @@ export async function stageInputs(opts: {
   packageId: string;
   previous: ReadonlyMap<string, FileState>;
   verify?: boolean;
+  /** The longest input line accepted (default DEFAULT_MAX_LINE_BYTES). */
+  maxLineBytes?: number;
 }): Promise<StageResult> {
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const { input, staging, previous } = opts;
   let inputStat;
   try {
@@ -253,7 +263,7 @@ export async function stageInputs(opts: {
   if (inputStat.isDirectory()) {
     candidates = await listCsvFiles(input);
   } else if (input.toLowerCase().endsWith('.zip')) {
-    const unpacked = await staging.unpacked(input, (dest) => unpackZip(input, dest));
+    const unpacked = await staging.unpacked(input, (dest) => unpackZip(input, dest, { maxLineBytes }));
     unpackedDir = unpacked;
     // Entries the layout does not use were not extracted; the manifest still lists them and why.
     zipIgnored = (await readUnpackListing(unpacked)).ignored;
@@ -363,7 +373,7 @@ export async function stageInputs(opts: {
         continue;
       }
     }
-    const { sha256, dataLines, keyOrder, stagedPath } = await stageCopy(staging, c.path, role);
+    const { sha256, dataLines, keyOrder, stagedPath } = await stageCopy(staging, c.path, role, maxLineBytes);
     files.push({
       ...base,
       action: 'load',

@@ -3,7 +3,7 @@
 export const FILE_ROLES = ['movies_metadata', 'links', 'ratings', 'cpi', 'ignored'] as const;
 export type FileRole = (typeof FILE_ROLES)[number];
 
-import { OPTIONAL_CPI_SERIES, PRIMARY_CPI_SERIES } from '../../model/schema.js';
+import { OPTIONAL_CPI_SERIES, PRIMARY_CPI_SERIES } from '../model/schema.js';
 
 /** The required FRED series (movie admission). */
 export const CPI_SERIES_ID = PRIMARY_CPI_SERIES;
