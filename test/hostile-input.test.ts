@@ -332,6 +332,33 @@ const CASES: Case[] = [
     message: /links\.csv line \d+ is longer than 1,048,576 bytes/,
   },
   {
+    // Issue 22, bug 3: one huge movies_metadata record is quarantined, and the publish reads the quarantine back.
+    item: '22.3',
+    name: 'a 20 MiB movies_metadata.csv record is quarantined with its raw text cut',
+    setup: (c) => {
+      appendFileSync(join(c.input, 'movies_metadata.csv'), `False,"${'x'.repeat(20 * 1024 * 1024)}",3\n`);
+      return Promise.resolve(c.args());
+    },
+    code: EXIT.ok,
+    message: /movies_metadata\.csv/,
+    then: async (c) => {
+      const wh = await DuckDbWarehouse.open({ path: c.warehouse });
+      try {
+        const rows = await wh.query<{ reason: string; n: number; raw: string }>(
+          `SELECT reason, length(raw) AS n, raw FROM movalytics.quarantine
+           WHERE source_file = 'movies_metadata.csv' AND length(raw) > 60000`,
+        );
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.reason).toMatch(/has 3 fields, expected 24/);
+        expect(rows[0]!.n).toBeLessThan(70_000);
+        expect(rows[0]!.raw).toMatch(/ … \[cut: the record is 20,971,5\d\d bytes, sha256 [0-9a-f]{64}\]$/);
+      } finally {
+        await wh.close();
+      }
+      await reconciliationHolds(c.warehouse);
+    },
+  },
+  {
     item: '6',
     name: 'zip whose ratings.csv inflates past its declared size',
     setup: async (c) => c.args({ input: writeZip(c, declareSize(await kaggleZip(c), 'ratings.csv', 4096)) }),

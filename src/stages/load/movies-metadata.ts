@@ -4,6 +4,7 @@
 // This file is parsed in JavaScript (csv-parse), not DuckDB: the list columns are Python literals that need a real
 // parser, and the three records split by an unquoted line break must be seen record by record to be stitched.
 // It is 45k records; the 26M ratings never pass through JavaScript.
+import { boundText } from '../../core/bounded-text.js';
 import { parse } from 'csv-parse';
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
@@ -280,7 +281,12 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
   const quarantineRecord = (r: RawRecord, reason: string): void => {
     if (r.badByte !== null)
       reason = `invalid UTF-8 at byte offset ${r.badByte} — the file must be UTF-8 (was it saved as Latin-1?); row quarantined`;
-    quarantine.push({ record_number: r.recordNumber, line_number: r.lineNumber, reason, raw: r.raw });
+    quarantine.push({
+      record_number: r.recordNumber,
+      line_number: r.lineNumber,
+      reason,
+      raw: boundText(r.raw),
+    });
   };
   const accept = (fields: string[], r: RawRecord, repaired: boolean): void => {
     // Never load text the decoder has patched with U+FFFD: the title would be silently wrong.
@@ -341,7 +347,7 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
       record_number: recordsRead,
       line_number: err.lines ?? 0,
       reason: `not valid CSV: ${err.message}`,
-      raw: err.raw ?? '',
+      raw: boundText(err.raw ?? ''),
     });
   });
   for await (const chunk of parser as AsyncIterable<{
