@@ -100,11 +100,11 @@ describe('movalytics dag --format airflow', () => {
     const read = JSON.parse(execFileSync(python, [script, file], { encoding: 'utf8' })) as ReadBack;
     const keep = (flag: string): string[] =>
       args.includes(flag) ? [flag, args[args.indexOf(flag) + 1]!] : [];
-    const json = await runCli(['dag', '--format', 'json', ...keep('--schedule'), ...keep('--graph')]);
+    const json = await runCli(['dag', '--format', 'json', ...keep('--schedule')]);
     return { file, read, json: JSON.parse(json.stdout) as DagJson };
   }
 
-  it.each([[[]], [['--schedule', '0 3 * * *']], [['--graph', 'target', '--schedule', '@daily']]])(
+  it.each([[[]], [['--schedule', '0 3 * * *']], [['--schedule', '@daily']]])(
     'declares exactly the tasks, edges, retries, timeouts and schedule of the JSON form (%j)',
     async (args) => {
       const { read, json } = await exportDag(args);
@@ -136,9 +136,9 @@ describe('movalytics dag --format airflow', () => {
 
   it('hands a hostile run id to the command as one unchanged argument', async () => {
     // printf stands in for movalytics on the worker: it prints each argument it receives on its own line.
-    const { read } = await exportDag(['--graph', 'target', '--command', String.raw`printf '%s\n'`]);
+    const { read } = await exportDag(['--command', String.raw`printf '%s\n'`]);
     const runId = `manual__2026-11-29T03:00:00+00:00'; touch "${dir}/pwned"; echo $(id) \`id\` "x`;
-    const task = read.tasks.find((t) => t.id === 'check.quality')!;
+    const task = read.tasks.find((t) => t.id === 'publish')!;
     // What Airflow does: render the templated env with Jinja (no shell escaping), then bash -c the command.
     const env = Object.fromEntries(
       Object.entries(task.env).map(([k, v]) => [
@@ -150,7 +150,7 @@ describe('movalytics dag --format airflow', () => {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });
-    expect(out.split('\n')).toEqual(['task', 'check.quality', '--run-id', runId, '']);
+    expect(out.split('\n')).toEqual(['task', 'publish', '--run-id', runId, '']);
   });
 
   it('writes Python string literals that Python reads back exactly', () => {

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planPipeline } from '../src/dag/pipeline-graph.js';
+import { planPipeline } from '../src/pipeline/tasks/index.js';
 import { EXIT } from '../src/core/errors.js';
 import { repoRoot, runCli } from './helpers.js';
 
@@ -11,23 +11,19 @@ const golden = (name: string): string => join(repoRoot, 'test', 'dag-golden', na
 
 describe('movalytics dag', () => {
   it.each([
-    ['current', 'mermaid', 'pipeline.mmd'],
-    ['current', 'dot', 'pipeline.dot'],
-    ['target', 'mermaid', 'pipeline-target.mmd'],
-    ['target', 'dot', 'pipeline-target.dot'],
-  ])('prints the %s graph as %s, equal to the golden file', async (graph, format, file) => {
-    const r = await runCli(['dag', '--graph', graph, '--format', format]);
+    ['mermaid', 'pipeline.mmd'],
+    ['dot', 'pipeline.dot'],
+  ])('prints the graph as %s, equal to the golden file', async (format, file) => {
+    const r = await runCli(['dag', '--format', format]);
     expect(r.code).toBe(EXIT.ok);
     expect(r.stderr).toBe('');
     if (process.env.MOVALYTICS_UPDATE_GOLDEN === '1') writeFileSync(golden(file), r.stdout);
     expect(r.stdout).toBe(readFileSync(golden(file), 'utf8'));
   });
 
-  it.each([
-    ['current', 'pipeline'],
-    ['target', 'pipeline-target'],
-  ] as const)('the golden renderings of the %s graph hold every task and edge', (graph, base) => {
-    const plan = planPipeline({ graph });
+  it('the golden renderings hold every task and edge', () => {
+    const base = 'pipeline';
+    const plan = planPipeline();
     const mmd = readFileSync(golden(`${base}.mmd`), 'utf8');
     const dot = readFileSync(golden(`${base}.dot`), 'utf8');
     for (const id of plan.order) {
@@ -43,7 +39,7 @@ describe('movalytics dag', () => {
 
   it('docs/dag.md shows the current graph', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'dag.md'), 'utf8');
-    for (const file of ['pipeline.mmd', 'pipeline-target.mmd'])
+    for (const file of ['pipeline.mmd'])
       expect(doc).toContain(`\`\`\`mermaid\n${readFileSync(golden(file), 'utf8')}\`\`\`\n`);
   });
 
@@ -51,22 +47,10 @@ describe('movalytics dag', () => {
     expect((await runCli(['dag'])).stdout).toMatch(
       /publish\s+clean\.movies, load\.bulk\s+2\s+90 min\s+publish/,
     );
-    // Wide enough that no cell wraps (at 100 columns the long dependency lists wrap onto continuation lines).
-    const columns = process.env.COLUMNS;
-    process.env.COLUMNS = '200';
-    let r;
-    try {
-      r = await runCli(['dag', '--graph', 'target']);
-    } finally {
-      if (columns === undefined) delete process.env.COLUMNS;
-      else process.env.COLUMNS = columns;
-    }
+    const r = await runCli(['dag']);
     expect(r.code).toBe(EXIT.ok);
     const rows = r.stdout.trim().split('\n').slice(2);
-    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(planPipeline({ graph: 'target' }).order);
-    expect(r.stdout).toMatch(
-      /check\.quality\s+upsert\.movie, upsert\.movie_link, upsert\.rating, upsert\.cpi\s+0\s+30 min\s+publish/,
-    );
+    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(planPipeline().order);
   });
 
   it('rejects an unknown format in one line with exit 2', async () => {

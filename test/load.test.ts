@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config/config.js';
 import { EXIT, InputError, TaskError } from '../src/core/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { withFailpoint } from '../src/core/test-hooks.js';
 import { stageInputs } from '../src/stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../src/stages/stage/staging-area.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
@@ -429,9 +430,9 @@ describe('run on generated data', () => {
       join(input, 'ratings_extra.csv'),
       'userId,movieId,rating,timestamp\r\n424242,1,4.0,1600000000\r\n',
     );
-    await expect(runPipeline(configFor(dir, input), { failAfter: 'load.model' })).rejects.toBeInstanceOf(
-      TaskError,
-    );
+    await expect(
+      withFailpoint('fail-after:load.model', () => runPipeline(configFor(dir, input))),
+    ).rejects.toBeInstanceOf(TaskError);
     expect(await checksums(join(dir, 'w.duckdb'))).toEqual(before);
     const [run] = await q<{ status: string }>(
       join(dir, 'w.duckdb'),
@@ -445,9 +446,9 @@ describe('run on generated data', () => {
 
   it('publishes nothing when a cold run fails after the bulk load, and the next run recovers', async () => {
     const dir = tempDir('failbulk');
-    await expect(runPipeline(configFor(dir, data), { failAfter: 'load.bulk' })).rejects.toBeInstanceOf(
-      TaskError,
-    );
+    await expect(
+      withFailpoint('fail-after:load.bulk', () => runPipeline(configFor(dir, data))),
+    ).rejects.toBeInstanceOf(TaskError);
     const sums = await checksums(join(dir, 'w.duckdb'));
     expect(Object.values(sums).every((s) => s.startsWith('0:'))).toBe(true);
     const again = await runPipeline(configFor(dir, data));

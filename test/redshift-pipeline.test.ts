@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { withFailpoint } from '../src/core/test-hooks.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { observeRedshiftStatements } from '../src/warehouse/redshift/index.js';
 import { checksums, engines, query, withWarehouse, type Engine } from './engines.js';
@@ -151,7 +152,7 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
     );
     const from = sent.length;
     await expect(
-      runPipeline(configFor(inc, redshiftUrlOf(pgUrl)), { failAfter: 'load.model' }),
+      withFailpoint('fail-after:load.model', () => runPipeline(configFor(inc, redshiftUrlOf(pgUrl)))),
     ).rejects.toThrow();
     const resumed = await both(inc, { resume: true });
     expect(resumed.status).toBe('success');

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/config.js';
 import { recordRunAnswers } from '../src/diff/index.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { withFailpoint } from '../src/core/test-hooks.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
 import { WarehouseAccess } from '../src/serve/warehouse-access.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
@@ -643,8 +644,8 @@ describe('the pipeline monitor after a failed run', () => {
       cwd: dir,
       overrides: { input: data, warehouse, staging: join(dir, 'staging') },
     });
-    await expect(runPipeline(config, { failAfter: 'load.bulk' })).rejects.toThrow(
-      /simulated failure after load\.bulk/,
+    await expect(withFailpoint('fail-after:load.bulk', () => runPipeline(config))).rejects.toThrow(
+      /simulated permanent failure after load\.bulk/,
     );
     server = await startServer({
       access: new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } }),
@@ -662,7 +663,7 @@ describe('the pipeline monitor after a failed run', () => {
     const byTask = Object.fromEntries(d.tasks.map((t: { task: string }) => [t.task, t]));
     expect(byTask['load.bulk']).toMatchObject({
       state: 'failed',
-      errorMessage: 'simulated failure after load.bulk',
+      errorMessage: 'simulated permanent failure after load.bulk',
     });
     expect(byTask.publish.state).toMatch(/^(upstream_failed|skipped)$/);
     const logs = (await getJson(server.url, '/api/runs/2/logs?task=load.bulk')).body.lines;
@@ -693,7 +694,7 @@ describe('the pipeline monitor after a failed run', () => {
         const fill = await page.getAttribute('#dag g[data-task="load.bulk"] rect', 'fill');
         expect(fill).not.toBe(await page.getAttribute('#dag g[data-task="stage.files"] rect', 'fill'));
         expect(await page.innerText('#run-errors')).toContain(
-          'load.bulk (attempt 1): TaskError: simulated failure after load.bulk',
+          'load.bulk (attempt 1): TaskError: simulated permanent failure after load.bulk',
         );
         expect(await page.locator('#timeline rect').count()).toBeGreaterThanOrEqual(2);
         await page.selectOption('#log-task', 'load.bulk');

@@ -2,7 +2,7 @@
 // when stderr is not a terminal (CI logs, pipes), and one JSON event per line with --json. stdout stays for results.
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { PipelineEvent } from '../pipeline/events.js';
-import { TASK_IDS } from '../pipeline/dag-tasks.js';
+import { TASK_IDS } from '../pipeline/tasks/index.js';
 import { redactLocation } from '../core/redact.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'none';
@@ -14,7 +14,7 @@ export interface Progress {
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const isTaskId = (name: string): boolean => (TASK_IDS as readonly string[]).includes(name);
+const isTaskId = (name: string): boolean => TASK_IDS.includes(name);
 
 /** The progress mode for a command: JSON when asked, the task list on an interactive terminal, else plain lines. */
 export function progressMode(

@@ -12,7 +12,6 @@ import {
   type DagSpec,
   type TaskSpec,
 } from './graph.js';
-import { currentPipelineGraph, pipelineGraph, planPipeline } from './pipeline-graph.js';
 
 const t = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({
   id,
@@ -169,54 +168,5 @@ describe('selection', () => {
 
   it('selectAll is the whole graph', () => {
     expect(selectAll(plan).tasks).toEqual(plan.order);
-  });
-});
-
-describe('the pipeline graph', () => {
-  const plan = planPipeline({ graph: 'target' });
-
-  it('follows create tables → staging loads in parallel → upserts → checks → marts → publish', () => {
-    const level = (id: string): number => plan.levels.findIndex((l) => l.includes(id));
-    expect(level('create.tables')).toBeLessThan(level('load.ratings'));
-    const loads = ['load.movies', 'load.links', 'load.ratings', 'load.cpi'];
-    // Parallel: no load depends on another load.
-    for (const l of loads) expect(plan.tasks.get(l)!.deps.filter((d) => loads.includes(d))).toEqual([]);
-    for (const u of ['upsert.movie', 'upsert.movie_link', 'upsert.rating', 'upsert.cpi'])
-      expect(plan.tasks.get('check.quality')!.deps).toContain(u);
-    expect(plan.order.indexOf('check.quality')).toBeLessThan(plan.order.indexOf('answers.marts'));
-    expect(plan.order.indexOf('answers.marts')).toBeLessThan(plan.order.indexOf('publish'));
-  });
-
-  it('validates input (every stage task) before the warehouse is touched', () => {
-    const stages = plan.order.filter((id) => id.startsWith('stage.'));
-    expect(stages.length).toBe(4);
-    expect([...plan.tasks.get('create.tables')!.deps].sort()).toEqual([...stages].sort());
-  });
-
-  it('puts upserts, checks, marts and publish in the publish boundary, nothing else', () => {
-    const inside = plan.order.filter((id) => plan.tasks.get(id)!.boundary === 'publish');
-    expect(inside).toEqual([
-      'upsert.movie',
-      'upsert.movie_link',
-      'upsert.rating',
-      'upsert.cpi',
-      'check.quality',
-      'answers.marts',
-      'publish',
-    ]);
-    for (const id of inside) expect(plan.tasks.get(id)!.retries).toBe(0);
-  });
-
-  it('takes a schedule and rejects a bad one', () => {
-    expect(planPipeline({ schedule: '@daily' }).spec.schedule).toBe('@daily');
-    expect(pipelineGraph().schedule).toBeNull();
-    expect(() => planPipeline({ schedule: 'every day' })).toThrow(DagError);
-  });
-
-  it('the current graph is the tasks `movalytics task` runs, with publish as the whole boundary', () => {
-    const current = planDag(currentPipelineGraph());
-    expect(current.levels).toEqual([['stage.files'], ['clean.movies', 'load.bulk'], ['publish']]);
-    expect(current.order.filter((id) => current.tasks.get(id)!.boundary === 'publish')).toEqual(['publish']);
-    expect(planPipeline().order).toEqual(current.order);
   });
 });

@@ -3,12 +3,8 @@
 // recorded in the run history once the warehouse is free. `stop()` lets a running run finish its running tasks
 // (nothing new starts; the run ends `interrupted`) and resolves when it has.
 import { Cron } from 'croner';
-import type { Config } from '../config/config.js';
 import { UsageError } from '../core/errors.js';
-import { openWarehouse } from '../warehouse/open.js';
 import { WarehouseLockedError } from '../warehouse/warehouse.js';
-import { migrateModel, modelDdl } from '../model/schema.js';
-import * as runs from './run-store.js';
 import type { RunSummary } from './run-pipeline.js';
 
 export interface ScheduleOptions {
@@ -119,27 +115,4 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
       await stopped;
     },
   };
-}
-
-/** Records skipped ticks as runs with status `skipped` (trigger `schedule`), so `movalytics runs` shows them. */
-export async function recordSkippedTicks(config: Config, skips: readonly SkippedTick[]): Promise<void> {
-  const wh = await openWarehouse(config.warehouse, { duckdbMemoryLimit: config.duckdbMemoryLimit });
-  try {
-    await wh.acquireRunLock?.({ wait: true });
-    await wh.transaction(async () => {
-      await migrateModel(wh);
-      for (const ddl of modelDdl(wh)) await wh.exec(ddl);
-      for (const s of skips) {
-        const runId = await runs.nextRunId(wh);
-        await runs.insertSkippedRun(wh, {
-          runId,
-          input: config.input,
-          at: s.at,
-          message: `tick skipped: ${s.reason}`,
-        });
-      }
-    });
-  } finally {
-    await wh.close();
-  }
 }

@@ -1,6 +1,6 @@
 // The server's read queries over the run tables (schema `movalytics`): status, runs, checks, quarantine. Every value
 // is bound as a parameter or is an integer the route validated; nothing here writes.
-import { planPipeline } from '../dag/pipeline-graph.js';
+import { planPipeline } from '../pipeline/tasks/index.js';
 import { readRunChecks, readRunFiles, readRunReconciliation, type ReportCheck } from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../core/redact.js';

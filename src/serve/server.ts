@@ -17,7 +17,7 @@ import {
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import { readMovieLineage } from './lineage.js';
 import { PAGE_ROUTES, STATIC_FILES, pageHtml } from './pages.js';
-import { planPipeline } from '../dag/pipeline-graph.js';
+import { planPipeline } from '../pipeline/tasks/index.js';
 import { readRunChecks } from '../report/model.js';
 import { getRun, listRuns, runLogs } from '../pipeline/run-history.js';
 import { latestCheckedRun, readQuarantine, readRunPage, readStatus, redactRun } from './queries.js';

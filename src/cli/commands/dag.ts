@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { loadConfig } from '../../config/config.js';
 import { renderAirflow } from '../../dag/airflow.js';
-import { PIPELINE_GRAPHS, planPipeline, type PipelineGraphName } from '../../dag/pipeline-graph.js';
 import {
   DAG_FORMATS,
   renderDot,
@@ -13,11 +12,11 @@ import {
   type DagFormat,
 } from '../../dag/render.js';
 import { renderTable } from '../../core/format.js';
+import { planPipeline } from '../../pipeline/tasks/index.js';
 import { terminalWidth } from '../terminal.js';
 
 interface DagFlags {
   format: string;
-  graph: string;
   schedule?: string;
   command?: string;
   concurrency?: string;
@@ -29,11 +28,6 @@ export function registerDag(program: Command): void {
     .command('dag')
     .description("print the pipeline's task graph (dependencies, retries, timeouts, publish boundary)")
     .option('--format <format>', DAG_FORMATS.join(' | '), 'text')
-    .option(
-      '--graph <graph>',
-      'current: the tasks `movalytics task` runs today | target: the finer graph they are being split into',
-      'current',
-    )
     .option(
       '--schedule <cron>',
       'schedule for the Airflow export: 5-field cron or @daily etc. (default: none)',
@@ -52,10 +46,6 @@ export function registerDag(program: Command): void {
         throw new UsageError(
           `unknown --format ${JSON.stringify(flags.format)}: use one of ${DAG_FORMATS.join(', ')}`,
         );
-      if (!(PIPELINE_GRAPHS as readonly string[]).includes(flags.graph))
-        throw new UsageError(
-          `unknown --graph ${JSON.stringify(flags.graph)}: use one of ${PIPELINE_GRAPHS.join(', ')}`,
-        );
       let concurrency: number | undefined;
       if (flags.concurrency !== undefined) {
         concurrency = Number(flags.concurrency);
@@ -68,7 +58,6 @@ export function registerDag(program: Command): void {
       const plan = planPipeline({
         overrides: config.dag.tasks,
         schedule: flags.schedule ?? null,
-        graph: flags.graph as PipelineGraphName,
       });
       const format = flags.format as DagFormat;
       process.stdout.write(render(format));

@@ -9,7 +9,7 @@ import { parseKaggleRef, parseSeriesId } from '../../sources/index.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
-import { TASK_IDS } from '../../pipeline/dag-tasks.js';
+import { TASK_IDS } from '../../pipeline/tasks/index.js';
 
 export interface RunFlags {
   input?: string;
@@ -223,7 +223,7 @@ export function runRequest(flags: RunFlags): RunRequest {
   const only = split(flags.only);
   const from = split(flags.from);
   for (const t of [...(only ?? []), ...(from ?? [])])
-    if (!(TASK_IDS as readonly string[]).includes(t))
+    if (!TASK_IDS.includes(t))
       throw new UsageError(`unknown task ${JSON.stringify(t)}: use one of ${TASK_IDS.join(', ')}`);
   const resume = flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
   if (flags.queue !== undefined && flags.executor === undefined)

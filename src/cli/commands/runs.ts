@@ -1,7 +1,7 @@
 // `movalytics runs`, `runs show ID`, `runs logs ID [TASK]`: the run history kept in the warehouse.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { planPipeline } from '../../dag/pipeline-graph.js';
+import { planPipeline } from '../../pipeline/tasks/index.js';
 import { UsageError } from '../../core/errors.js';
 import { listRuns, runLogs, showRun, type RunDetail, type RunInfo } from '../../pipeline/run-history.js';
 import { redactLocation } from '../../core/redact.js';

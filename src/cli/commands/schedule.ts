@@ -1,7 +1,8 @@
 // `movalytics schedule --cron EXPR [--tz ZONE]`: runs the pipeline on a schedule in the foreground until stopped.
 import type { Command } from 'commander';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
-import { checkCron, recordSkippedTicks, startSchedule } from '../../pipeline/scheduler.js';
+import { recordSkippedTicks } from '../../pipeline/run-session.js';
+import { checkCron, startSchedule } from '../../pipeline/scheduler.js';
 import { createProgress, progressMode } from '../progress.js';
 import { configFromFlags, executorOf, gracefulStop, runRequest, type RunFlags } from './run.js';
 

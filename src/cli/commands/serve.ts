@@ -7,7 +7,8 @@ import { UsageError } from '../../core/errors.js';
 import { startServer } from '../../serve/server.js';
 import { WarehouseAccess } from '../../serve/warehouse-access.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
-import { checkCron, recordSkippedTicks, startSchedule } from '../../pipeline/scheduler.js';
+import { recordSkippedTicks } from '../../pipeline/run-session.js';
+import { checkCron, startSchedule } from '../../pipeline/scheduler.js';
 import { createProgress } from '../progress.js';
 import { executorOf } from './run.js';
 

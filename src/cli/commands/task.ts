@@ -1,7 +1,8 @@
 // `movalytics task TASK --run-id ID`: runs one task of a run by itself (for Airflow and other orchestrators).
 import type { Command } from 'commander';
 import { CheckFailedError } from '../../core/errors.js';
-import { runTask, TASK_IDS } from '../../pipeline/run-task.js';
+import { runTask } from '../../pipeline/run-task.js';
+import { TASK_IDS } from '../../pipeline/tasks/index.js';
 import { progressLine } from '../progress.js';
 import { configFromFlags, type RunFlags } from './run.js';
 

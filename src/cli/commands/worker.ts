@@ -1,7 +1,7 @@
 // `movalytics worker --queue redis://…`: runs the pipeline's task jobs from the queue, on any number of machines.
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { startWorker } from '../../pipeline/bullmq-executor.js';
+import { startWorker } from '../../pipeline/executors/bullmq.js';
 import { redactLocation } from '../../core/redact.js';
 import { describeLocation } from '../../warehouse/open.js';
 import { configFromFlags, gracefulStop, type RunFlags } from './run.js';

@@ -1,8 +1,8 @@
 // The distributed executor: the DAG's tasks as BullMQ jobs on Redis, run by `movalytics worker` processes on any
 // number of machines. The submitting process keeps the runner (dependencies, skips, retries, timeouts) and the run
 // lock; each task becomes one job per attempt, with a fixed id `<runId>.<task>.<n>`, so a resubmission never
-// duplicates. A worker runs the job with `runTask(… forSubmitter)` — the same task functions as in-process — and
-// records its attempt in the warehouse. Outcomes travel back as job return values, but what a task did is kept in
+// duplicates. A worker runs the job with `runJoinedTask` — the same registry task as in-process, in a session that
+// joins the submitter's run — and records its attempt in the warehouse. Outcomes travel back as job return values, but what a task did is kept in
 // the warehouse and the load package, never only in Redis: a job that Redis lost (a restart without persistence) is a
 // retryable error, and the retried task finds its output already there.
 //
@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Config } from '../config/config.js';
-import type { TaskFn, TaskOutput } from '../dag/runner.js';
+import type { Config } from '../../config/config.js';
+import { errorInfo } from '../../dag/runner.js';
 import {
   EnvironmentError,
   EXIT,
@@ -21,12 +21,13 @@ import {
   UsageError,
   type ErrorCode,
   type ExitCode,
-} from '../core/errors.js';
-import { redactLocation } from '../core/redact.js';
-import { describeLocation } from '../warehouse/open.js';
-import { TASK_IDS, type RunOutcome, type TaskId } from './dag-tasks.js';
-import { errorInfo } from '../dag/runner.js';
-import { runTask, type TaskRunResult } from './run-task.js';
+} from '../../core/errors.js';
+import { redactLocation } from '../../core/redact.js';
+import { describeLocation } from '../../warehouse/open.js';
+import { runJoinedTask } from '../run-task.js';
+import { findTask } from '../tasks/index.js';
+import type { TaskReport } from '../tasks/task.js';
+import type { Executor } from './executor.js';
 
 /**
  * The BullMQ queue of one warehouse: `movalytics-<hash of its location>`. Workers of different warehouses can share a
@@ -37,6 +38,9 @@ export function queueName(config: Config): string {
   return `movalytics-${id}`;
 }
 
+/** The queue a run submits its task jobs to. */
+export type TaskQueue = Queue<TaskJobData, TaskJobResult>;
+
 /** Locks of 5 s: a job whose worker died is noticed in seconds, not the default ~30–60 s (measured: 6.8 s vs 51.7 s). */
 const LOCK_MS = 5_000;
 const POLL_MS = 200;
@@ -44,7 +48,7 @@ const POLL_MS = 200;
 /** What a job carries: which run and task, and where — no secret (workers use their own credentials). */
 export interface TaskJobData {
   runId: number;
-  task: TaskId;
+  task: string;
   /** The input folder or zip stage.files reads (it must be reachable from the workers). */
   input: string;
   /** The warehouse as describeLocation prints it (no password): a worker refuses a job for another warehouse. */
@@ -54,7 +58,7 @@ export interface TaskJobData {
 
 /** What a worker returns: the task's result, or its error as data (class, message, whether to retry, exit code). */
 export type TaskJobResult =
-  | { ok: true; worker: string; result: TaskRunResult }
+  | { ok: true; worker: string; report: TaskReport }
   | {
       ok: false;
       worker: string;
@@ -121,28 +125,34 @@ export class JobLostError extends TaskError {
   }
 }
 
-/** The submitting side: one TaskFn per task that enqueues a job and waits for its outcome. */
-export function bullmqTaskFns(opts: {
-  queue: Queue<TaskJobData, TaskJobResult>;
+/**
+ * The submitting side: each attempt of a task becomes a job, waited for by polling. Tasks that fetch the input (the
+ * extract tasks) run in this process through `local`: the input folder is this machine's.
+ */
+export function bullmqExecutor(opts: {
+  queue: TaskQueue;
   config: Config;
   runId: number;
-  outcome: RunOutcome;
-}): Record<TaskId, TaskFn> {
+  local: Executor;
+}): Executor {
   // Job ids are fixed per attempt of this submission: `<run>.<task>.<submission>.<attempt>`. A resumed run is a new
   // submission, so its attempt 1 never collides with a finished job of the earlier one still kept in Redis.
   const submission = Date.now().toString(36);
-  const data = (task: TaskId): TaskJobData => ({
+  const data = (task: string): TaskJobData => ({
     runId: opts.runId,
     task,
     input: opts.config.input,
     warehouse: describeLocation(opts.config.warehouse),
     staging: opts.config.staging,
   });
-  const fn =
-    (task: TaskId): TaskFn =>
-    async (ctx) => {
-      const jobId = `${opts.runId}.${task}.${submission}.${ctx.attempt}`;
-      await opts.queue.add(task, data(task), {
+  const remote = (id: string): boolean => findTask(id)?.extract !== true;
+  return {
+    recordsRemotely: remote,
+    close: () => opts.queue.close(),
+    async run(task, ctx) {
+      if (!remote(task.id)) return opts.local.run(task, ctx);
+      const jobId = `${opts.runId}.${task.id}.${submission}.${ctx.attempt}`;
+      await opts.queue.add(task.id, data(task.id), {
         jobId,
         attempts: 1,
         removeOnComplete: { age: 24 * 3600 },
@@ -166,17 +176,12 @@ export function bullmqTaskFns(opts: {
           throw new TaskError(`job ${jobId} failed on the queue: ${job.failedReason}`, { retryable: true });
         if (!job.returnvalue) continue; // finished but its result not visible yet: read again
         const r = job.returnvalue;
-        if (!r.ok) {
-          const e = r.error;
-          throw new RemoteTaskError(e.class, e.message, e);
-        }
-        ctx.log(`done on ${r.worker}: ${r.result.detail}`);
-        if (r.result.files) opts.outcome.files = r.result.files;
-        if (task === 'publish' && r.result.publish) opts.outcome.publish = r.result.publish;
-        return (r.result.output ?? { detail: r.result.detail }) satisfies TaskOutput;
+        if (!r.ok) throw new RemoteTaskError(r.error.class, r.error.message, r.error);
+        ctx.log(`done on ${r.worker}: ${r.report.detail ?? 'done'}`);
+        return r.report;
       }
-    };
-  return Object.fromEntries(TASK_IDS.map((t) => [t, fn(t)])) as Record<TaskId, TaskFn>;
+    },
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -252,11 +257,12 @@ export function startWorker(opts: {
         };
       opts.log(`worker ${me}: run ${d.runId} ${d.task} (job ${job.id ?? '?'}) …`);
       try {
-        const result = await runTask({ ...opts.config, input: d.input }, d.task, String(d.runId), {
-          forSubmitter: true,
-        });
-        opts.log(`worker ${me}: run ${d.runId} ${d.task} ${result.outcome}: ${result.detail}`);
-        return { ok: true, worker: me, result };
+        const t0 = Date.now();
+        const report = await runJoinedTask({ ...opts.config, input: d.input }, d.task, d.runId);
+        opts.log(
+          `worker ${me}: run ${d.runId} ${d.task}: ${report.detail ?? 'done'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+        );
+        return { ok: true, worker: me, report };
       } catch (err) {
         const info = errorInfo(err);
         opts.log(`worker ${me}: run ${d.runId} ${d.task} failed: ${info.message}`);

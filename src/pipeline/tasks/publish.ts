@@ -1,0 +1,168 @@
+// publish: load.model → check.quality → answers.marts in ONE transaction (write-audit-publish) — or, when no input
+// changed, the last published checks carried over with no model table touched. Failed error checks are a result
+// (`check_failed`, nothing published), never an exception: the CLI turns them into exit 3.
+import { mkdir } from 'node:fs/promises';
+import { MovalyticsError } from '../../core/errors.js';
+import { formatNumber as fmt } from '../../core/format.js';
+import { recordRunAnswers } from '../../stages/answers/run-answers.js';
+import { computeAnswers, refreshMarts } from '../../stages/answers/index.js';
+import { runChecks, type CheckResult } from '../../stages/check/checks.js';
+import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
+import type { StagedFile } from '../../stages/stage/stage-files.js';
+import { PACKAGE_FILES } from '../load-package.js';
+import * as runs from '../run-store.js';
+import { MINUTE, step, WAREHOUSE, type DoneProbe, type PipelineTask, type TaskContext } from './task.js';
+
+/** The boundary whose tasks publish together (one transaction). */
+export const PUBLISH_BOUNDARY = 'publish';
+
+/** What a run's publish did: its status, the files' reconciliation, the checks, the rows quarantined. */
+export interface PublishOutcome {
+  status: 'success' | 'unchanged' | 'check_failed';
+  reports: FileReport[];
+  checks: CheckResult[];
+  quarantined: number;
+}
+
+/** Statuses after which a run's publish (and the shadow it consumes) has nothing left to do. */
+const FINISHED = ['success', 'unchanged', 'check_failed'];
+
+/** Done once the run finished: a repeat of a published (or rejected) run changes nothing. */
+export async function finishedRun({ runId, runStatus }: DoneProbe): Promise<string | null> {
+  return Promise.resolve(FINISHED.includes(runStatus) ? `run ${runId} is already ${runStatus}` : null);
+}
+
+export const publish: PipelineTask = {
+  id: 'publish',
+  deps: ['clean.movies', 'load.bulk'],
+  description: 'load the model, run the checks, rebuild the marts and record the run — one transaction',
+  profile: { ...WAREHOUSE, timeoutMs: 90 * MINUTE },
+  boundary: PUBLISH_BOUNDARY,
+  reads: [PACKAGE_FILES.manifest, PACKAGE_FILES.clean, PACKAGE_FILES.bulk],
+  writes: [],
+  done: finishedRun,
+  async run(ctx) {
+    const staged = await ctx.pkg.stagedFiles(() => false);
+    const published = staged.some((f) => f.action === 'load')
+      ? await publishModel(ctx)
+      : await carryOver(ctx, staged);
+    const read = published.reports.reduce((a, r) => a + r.recordsRead, 0);
+    const loaded = published.reports.reduce((a, r) => a + r.rowsLoaded, 0);
+    return {
+      detail: summary(published, loaded),
+      counts: { rowsIn: read, rowsOut: loaded },
+      files: staged,
+      publish: published,
+    };
+  },
+};
+
+function summary(p: PublishOutcome, loaded: number): string {
+  switch (p.status) {
+    case 'unchanged':
+      return 'no input changed: checks carried over, no model table touched';
+    case 'check_failed': {
+      const failed = p.checks.filter((c) => c.severity === 'error' && !c.passed).map((c) => c.name);
+      return `${failed.length} data-quality check(s) failed (${failed.join(', ')}); nothing was published`;
+    }
+    case 'success':
+      return `${fmt(loaded)} rows published, ${fmt(p.quarantined)} quarantined, ${p.checks.length} checks passed`;
+  }
+}
+
+/** Thrown inside the transaction only to roll it back; it never leaves this module. */
+class Rollback extends Error {}
+
+/** load.model → check.quality → answers.marts → the run's records, committed only when every error check passed. */
+async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
+  const { wh, runId } = ctx;
+  const shadow = (await ctx.pkg.readBulk()) ?? null;
+  // Only the files this task reads are fetched to this machine: movies_metadata reaches the model through the clean
+  // task's files, and the ratings file load.bulk built the shadow from is in the warehouse already (on a worker
+  // that did not stage it, fetching it again would cost a download of the largest file for nothing).
+  const files = await ctx.pkg.stagedFiles(
+    (f) =>
+      f.role !== 'movies_metadata' &&
+      !(shadow !== null && f.role === 'ratings' && f.name === shadow.fileName),
+  );
+  const clean = await ctx.pkg.readClean();
+  await mkdir(ctx.pkg.cleanDir, { recursive: true }); // CSV rejects are written there (locally) for the engine
+  let reports: FileReport[] = [];
+  let checks: CheckResult[] = [];
+  let quarantined = 0;
+  try {
+    await wh.transaction(async () => {
+      // Idempotent: a repeated publish of the same run starts from a clean slate for its own rows.
+      await runs.clearRunRows(wh, runId);
+      const loaded = await step(ctx, 'load.model', () =>
+        loadModel(wh, {
+          runId,
+          files,
+          movies: Promise.resolve(clean),
+          cleanDir: ctx.pkg.cleanDir,
+          shadow,
+          runStartedAt: ctx.runStartedAt,
+        }),
+      );
+      reports = loaded.reports;
+      for (const report of reports) ctx.emit({ type: 'file.loaded', report });
+      checks = await step(ctx, 'check.quality', () =>
+        runChecks(wh, {
+          mappedShareWarn: ctx.config.mappedShareWarn,
+          reports,
+          ratingScope: loaded.ratingScope,
+          ratingKeyScope: loaded.ratingKeyScope,
+        }),
+      );
+      for (const result of checks) ctx.emit({ type: 'check.result', result });
+      if (checks.some((c) => c.severity === 'error' && !c.passed)) throw new Rollback();
+      // Marts publish with the model they summarise, in the same transaction.
+      await step(ctx, 'answers.marts', () => refreshMarts(wh));
+      await recordAnswers(ctx);
+      await runs.recordReconciliation(wh, runId, reports);
+      await runs.recordFileState(
+        wh,
+        runId,
+        files.filter((f) => f.action === 'load'),
+      );
+      await runs.recordManifest(wh, runId, files);
+      await runs.recordChecks(wh, runId, checks);
+      await dropLoadScratch(wh);
+      quarantined = await runs.countQuarantined(wh, runId);
+    });
+  } catch (err) {
+    // The transaction rolled back; keep what explains the failure.
+    await wh.transaction(() => runs.recordChecks(wh, runId, checks));
+    if (err instanceof Rollback) return { status: 'check_failed', reports, checks, quarantined: 0 };
+    throw err;
+  }
+  return { status: 'success', reports, checks, quarantined };
+}
+
+/**
+ * What this run answered, kept with it (the model is overwritten by the next run): `movalytics diff` compares runs by
+ * these. Answer parameters that do not fit this data cost only this record, never the publish.
+ */
+async function recordAnswers(ctx: TaskContext): Promise<void> {
+  try {
+    await recordRunAnswers(ctx.wh, ctx.runId, await computeAnswers(ctx.wh, ctx.config.answers));
+  } catch (err) {
+    if (!(err instanceof MovalyticsError)) throw err;
+    ctx.emit({
+      type: 'run.warning',
+      message: `the run's answers were not recorded for diff: ${err.message}`,
+    });
+  }
+}
+
+/** Nothing to load: carry the last published checks over and touch no model table. */
+async function carryOver(ctx: TaskContext, files: StagedFile[]): Promise<PublishOutcome> {
+  const carried = await runs.carryChecks(ctx.wh, ctx.runId);
+  for (const result of carried) ctx.emit({ type: 'check.result', result });
+  await ctx.wh.transaction(async () => {
+    await runs.clearRunRows(ctx.wh, ctx.runId);
+    await runs.recordManifest(ctx.wh, ctx.runId, files);
+    await runs.recordChecks(ctx.wh, ctx.runId, carried);
+  });
+  return { status: 'unchanged', reports: [], checks: carried, quarantined: 0 };
+}
