@@ -11,7 +11,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { withFailpoint } from '../src/core/test-hooks.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
-import { observeRedshiftStatements } from '../src/warehouse/redshift/index.js';
+import { observeRedshiftStatements } from '../src/core/test-hooks.js';
 import { checksums, engines, query, withWarehouse, type Engine } from './engines.js';
 import { runCli, tempDir } from './helpers.js';
 import { redshiftProblems } from './redshift-lint.js';

@@ -1,106 +1,17 @@
-// The warehouse model: DDL for schema `movies` (the normalised model) and `movalytics` (run metadata and lineage).
-// Written in the SQL the Postgres family shares (DuckDB, PostgreSQL, Redshift); docs/data-model.md documents it.
+// The warehouse DDL: schema `movies` (its tables generated from model/tables.ts) and `movalytics` (run metadata and
+// lineage), in the SQL the Postgres family shares (DuckDB, PostgreSQL, Redshift); docs/data-model.md documents it.
 
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { tableDdl } from './table-spec.js';
+import { MODEL_SCHEMA, MODEL_TABLES, modelTable } from './tables.js';
 
-export const MODEL_SCHEMA = 'movies';
+export { MODEL_SCHEMA, MODEL_TABLES };
 export const META_SCHEMA = 'movalytics';
 
 /** The CPI series the answers deflate with: FRED CUSR0000SS62031 (admission to movies, theaters and concerts). */
 export const PRIMARY_CPI_SERIES = 'CUSR0000SS62031';
 /** Other FRED series the model stores when their file is present (used only by `--cpi-splice`). */
 export const OPTIONAL_CPI_SERIES: readonly string[] = ['CPIAUCNS'];
-
-/** A model table and its key, as data: checks (NULL keys, uniqueness) are generated from this. */
-export interface ModelTable {
-  readonly name: string;
-  readonly key: readonly string[];
-  readonly ddl: string;
-}
-
-export const MODEL_TABLES: readonly ModelTable[] = [
-  {
-    name: 'movie',
-    key: ['movie_id'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.movie (
-  movie_id INTEGER NOT NULL PRIMARY KEY,  -- TMDB id (movies_metadata.id)
-  imdb_id VARCHAR,
-  title VARCHAR,
-  original_title VARCHAR,
-  original_language VARCHAR,
-  is_adult BOOLEAN,
-  status VARCHAR,
-  release_date DATE,
-  budget BIGINT,                           -- NULL when the source says 0 (unknown)
-  revenue BIGINT,                          -- NULL when the source says 0 (unknown)
-  runtime DOUBLE PRECISION,
-  popularity DOUBLE PRECISION,
-  vote_average DOUBLE PRECISION,
-  vote_count INTEGER
-)`,
-  },
-  {
-    name: 'genre',
-    key: ['genre_id'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.genre (
-  genre_id INTEGER NOT NULL PRIMARY KEY,
-  name VARCHAR NOT NULL
-)`,
-  },
-  {
-    name: 'movie_genre',
-    key: ['movie_id', 'genre_id'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.movie_genre (
-  movie_id INTEGER NOT NULL,
-  genre_id INTEGER NOT NULL,
-  PRIMARY KEY (movie_id, genre_id)
-)`,
-  },
-  {
-    name: 'movie_link',
-    key: ['movielens_id'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.movie_link (
-  movielens_id INTEGER NOT NULL PRIMARY KEY,
-  imdb_id VARCHAR,                         -- 7 digits with leading zeros, kept as text
-  tmdb_id INTEGER                          -- NULL when links.csv has none
-)`,
-  },
-  {
-    // No PRIMARY KEY in DuckDB: an ART index over 26M rows costs more memory than the 2 GiB budget;
-    // the upsert guarantees one row per (user_id, movielens_id) and a check verifies it.
-    name: 'rating',
-    key: ['user_id', 'movielens_id'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.rating (
-  user_id INTEGER NOT NULL,
-  movielens_id INTEGER NOT NULL,           -- MovieLens id: reaches a movie only through movie_link
-  rating DOUBLE PRECISION NOT NULL,
-  rated_at TIMESTAMP NOT NULL
-)`,
-  },
-  {
-    name: 'date',
-    key: ['date'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.date (
-  date DATE NOT NULL PRIMARY KEY,
-  day INTEGER NOT NULL,
-  week INTEGER NOT NULL,                   -- ISO week
-  month INTEGER NOT NULL,
-  quarter INTEGER NOT NULL,
-  year INTEGER NOT NULL
-)`,
-  },
-  {
-    // One row per FRED series and month: the primary series, and CPIAUCNS when loaded (for --cpi-splice).
-    name: 'cpi',
-    key: ['series_id', 'month'],
-    ddl: `CREATE TABLE IF NOT EXISTS movies.cpi (
-  month DATE NOT NULL,                     -- first day of the month
-  series_id VARCHAR NOT NULL,              -- the FRED series id from the file's header
-  value DOUBLE PRECISION,                  -- NULL: the source marks the month missing (FRED "."), e.g. 2025-10
-  PRIMARY KEY (series_id, month)
-)`,
-  },
-];
 
 /** The views of the model, by name (dropped and recreated around a swap of the tables they read). */
 export const MODEL_VIEW_NAMES: readonly string[] = ['movies.rating_mapped'];
@@ -243,7 +154,7 @@ async function migrateCpiKey(wh: Pick<Warehouse, 'query' | 'exec'>): Promise<voi
   );
   if (pk.length !== 1 || pk[0]!.column_name !== 'month') return;
   await wh.exec(`ALTER TABLE movies.cpi RENAME TO cpi__month_key`);
-  await wh.exec(MODEL_TABLES.find((t) => t.name === 'cpi')!.ddl);
+  await wh.exec(tableDdl(modelTable('cpi')));
   await wh.exec(
     `INSERT INTO movies.cpi (month, series_id, value) SELECT month, series_id, value FROM movies.cpi__month_key`,
   );
@@ -260,7 +171,7 @@ export function modelDdl(wh?: Pick<Warehouse, 'dialect' | 'capabilities'>): stri
   return [
     `CREATE SCHEMA IF NOT EXISTS ${MODEL_SCHEMA}`,
     `CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA}`,
-    ...(byPlan ? [] : [...MODEL_TABLES.map((t) => t.ddl), ...MODEL_VIEWS]),
+    ...(byPlan ? [] : [...MODEL_TABLES.map(tableDdl), ...MODEL_VIEWS]),
     ...META_TABLES.map((t) => (wh === undefined ? t : wh.dialect.tableDdl(t))),
   ];
 }

@@ -2,6 +2,7 @@
 // Stages talk only to this interface, write SQL through its `dialect` and branch on `capabilities`, never on a name.
 import { WarehouseError } from '../core/errors.js';
 import type { PostgresFamilyDialect } from './dialect.js';
+import type { ColumnSpec } from '../model/table-spec.js';
 
 /** A value bound to a statement parameter ($1, $2 …). */
 export type SqlValue = string | number | boolean | null | bigint;
@@ -23,20 +24,8 @@ export interface Capabilities {
   readonly transactionalDdl: boolean;
 }
 
-export const COLUMN_TYPES = [
-  'INTEGER',
-  'BIGINT',
-  'DOUBLE PRECISION',
-  'VARCHAR',
-  'DATE',
-  'BOOLEAN',
-  'TIMESTAMP',
-] as const;
-export type ColumnType = (typeof COLUMN_TYPES)[number];
-export interface ColumnSpec {
-  readonly name: string;
-  readonly type: ColumnType;
-}
+// Column and table specs are generic data defined with the model (model/table-spec.ts); the seam takes them as they are.
+export { COLUMN_TYPES, type ColumnSpec, type ColumnType, type DistStyle, type TableSpec } from '../model/table-spec.js';
 
 /** A source record the engine could not read as the declared columns. */
 export interface BulkReject {

@@ -3,6 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
+import { columnSpecs, qualifiedName } from '../../model/table-spec.js';
+import { INPUT_COLUMNS, modelColumns, modelTable, type ModelTableName } from '../../model/tables.js';
 import type { KeyScope } from '../check/checks.js';
 import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
 import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
@@ -34,22 +36,7 @@ export interface LoadInput {
 
 const STAGING = 'staging';
 
-const MOVIE_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'movie_id', type: 'INTEGER' },
-  { name: 'imdb_id', type: 'VARCHAR' },
-  { name: 'title', type: 'VARCHAR' },
-  { name: 'original_title', type: 'VARCHAR' },
-  { name: 'original_language', type: 'VARCHAR' },
-  { name: 'is_adult', type: 'BOOLEAN' },
-  { name: 'status', type: 'VARCHAR' },
-  { name: 'release_date', type: 'DATE' },
-  { name: 'budget', type: 'BIGINT' },
-  { name: 'revenue', type: 'BIGINT' },
-  { name: 'runtime', type: 'DOUBLE PRECISION' },
-  { name: 'popularity', type: 'DOUBLE PRECISION' },
-  { name: 'vote_average', type: 'DOUBLE PRECISION' },
-  { name: 'vote_count', type: 'INTEGER' },
-];
+const MOVIE_COLUMNS = columnSpecs(modelTable('movie'));
 const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'record_number', type: 'BIGINT' },
   { name: 'line_number', type: 'BIGINT' },
@@ -60,6 +47,12 @@ const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
 async function count(wh: Warehouse, sql: string): Promise<number> {
   const [row] = await wh.query<{ n: number | null }>(sql);
   return Number(row?.n ?? 0);
+}
+
+/** An upsert of every column of model table `name` by its key, from `source` (a table or a parenthesised query). */
+function modelUpsert(name: ModelTableName, source: string): UpsertSpec {
+  const t = modelTable(name);
+  return { target: qualifiedName(t), source, columns: t.columns.map((c) => c.name), key: t.key };
 }
 
 /** Upserts by key in whichever way the engine supports (ON CONFLICT, MERGE, or DELETE + INSERT). */
@@ -171,46 +164,25 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
     await wh.bulkLoadNdjson({
       file: clean.genresFile,
       table: `${STAGING}.genre`,
-      columns: [
-        { name: 'genre_id', type: 'INTEGER' },
-        { name: 'name', type: 'VARCHAR' },
-      ],
+      columns: columnSpecs(modelTable('genre')),
     });
     await wh.bulkLoadNdjson({
       file: clean.movieGenresFile,
       table: `${STAGING}.movie_genre`,
-      columns: [
-        { name: 'movie_id', type: 'INTEGER' },
-        { name: 'genre_id', type: 'INTEGER' },
-      ],
+      columns: columnSpecs(modelTable('movie_genre')),
     });
     await this.quarantineRows(file.name, clean.quarantineFile);
-    await upsert(wh, {
-      target: 'movies.movie',
-      source: `${STAGING}.movie`,
-      columns: MOVIE_COLUMNS.map((c) => c.name),
-      key: ['movie_id'],
-    });
-    await upsert(wh, {
-      target: 'movies.genre',
-      source: `${STAGING}.genre`,
-      columns: ['genre_id', 'name'],
-      key: ['genre_id'],
-    });
+    await upsert(wh, modelUpsert('movie', `${STAGING}.movie`));
+    await upsert(wh, modelUpsert('genre', `${STAGING}.genre`));
     // A movie's genres are replaced as a whole by the new file's list.
     await wh.exec(`DELETE FROM movies.movie_genre WHERE movie_id IN (SELECT movie_id FROM ${STAGING}.movie)`);
     await wh.exec(
       `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT movie_id, genre_id FROM ${STAGING}.movie_genre`,
     );
-    await upsert(wh, {
-      target: 'movies.date',
-      source: `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
+    await upsert(wh, modelUpsert('date', `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
   CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
   CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
-FROM movies.movie WHERE release_date IS NOT NULL)`,
-      columns: ['date', 'day', 'week', 'month', 'quarter', 'year'],
-      key: ['date'],
-    });
+FROM movies.movie WHERE release_date IS NOT NULL)`));
     const s = clean.stats;
     this.reports.push({
       fileName: file.name,
@@ -224,11 +196,7 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
 
   async links(file: StagedFile): Promise<void> {
     const t = `${STAGING}.links`;
-    const { rows, rejected } = await this.stageCsv(file, t, [
-      { name: 'movieId', type: 'INTEGER' },
-      { name: 'imdbId', type: 'VARCHAR' },
-      { name: 'tmdbId', type: 'INTEGER' },
-    ]);
+    const { rows, rejected } = await this.stageCsv(file, t, INPUT_COLUMNS.links);
     const bad = await this.quarantineWhere(
       file.name,
       t,
@@ -239,13 +207,14 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
     const valid = rows - bad;
     // Rule for a movieId listed twice: keep the row with the smallest tmdbId (then imdbId); the rest are counted.
     const order = ['"tmdbId"', '"imdbId"'];
-    await upsert(this.wh, {
-      target: 'movies.movie_link',
-      source: `(SELECT "movieId" AS movielens_id, ${this.d.argMin('"imdbId"', order)} AS imdb_id,
+    await upsert(
+      this.wh,
+      modelUpsert(
+        'movie_link',
+        `(SELECT "movieId" AS movielens_id, ${this.d.argMin('"imdbId"', order)} AS imdb_id,
   ${this.d.argMin('"tmdbId"', order)} AS tmdb_id FROM ${t} GROUP BY "movieId")`,
-      columns: ['movielens_id', 'imdb_id', 'tmdb_id'],
-      key: ['movielens_id'],
-    });
+      ),
+    );
     const distinct = await count(this.wh, `SELECT count(DISTINCT "movieId") AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
@@ -260,10 +229,7 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
 
   async cpi(file: StagedFile): Promise<void> {
     const t = `${STAGING}.cpi`;
-    const { rows, rejected } = await this.stageCsv(file, t, [
-      { name: 'date', type: 'VARCHAR' },
-      { name: 'value', type: 'VARCHAR' },
-    ]);
+    const { rows, rejected } = await this.stageCsv(file, t, INPUT_COLUMNS.cpi);
     const badDate = await this.quarantineWhere(
       file.name,
       t,
@@ -283,14 +249,15 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
     );
     const series = this.d.quoteLiteral(file.seriesId ?? 'unknown');
     // A month listed twice keeps its smallest value; a month with a value beats the same month marked missing.
-    await upsert(this.wh, {
-      target: 'movies.cpi',
-      source: `(SELECT CAST("date" AS DATE) AS month, ${series} AS series_id,
+    await upsert(
+      this.wh,
+      modelUpsert(
+        'cpi',
+        `(SELECT CAST("date" AS DATE) AS month, ${series} AS series_id,
   min(CAST(CASE WHEN ${missing} THEN NULL ELSE "value" END AS DOUBLE PRECISION)) AS value
 FROM ${t} GROUP BY CAST("date" AS DATE))`,
-      columns: ['month', 'series_id', 'value'],
-      key: ['series_id', 'month'],
-    });
+      ),
+    );
     const distinct = await count(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
@@ -441,14 +408,9 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
   }
 }
 
-const RATING_CSV_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'userId', type: 'INTEGER' },
-  { name: 'movieId', type: 'INTEGER' },
-  { name: 'rating', type: 'DOUBLE PRECISION' },
-  { name: 'timestamp', type: 'BIGINT' },
-];
+const RATING_CSV_COLUMNS = INPUT_COLUMNS.ratings;
 /** movies.rating's columns, in its DDL's order (all NOT NULL). */
-const RATING_MODEL_COLUMNS = ['user_id', 'movielens_id', 'rating', 'rated_at'] as const;
+const RATING_MODEL_COLUMNS = modelColumns('rating');
 /**
  * CSV columns → model columns, typed as movies.rating declares them (a CREATE TABLE AS takes its types from here);
  * the epoch seconds become a TIMESTAMP (UTC, no time zone).

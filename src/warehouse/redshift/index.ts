@@ -6,7 +6,6 @@ export {
   redshiftToPostgresUrl,
   resolveIamRole,
   sha256Hex,
-  observeRedshiftStatements,
   type RedshiftOptions,
 } from './redshift-warehouse.js';
 export { RedshiftDialect, redshiftDialect } from './redshift-dialect.js';

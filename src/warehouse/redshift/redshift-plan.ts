@@ -2,14 +2,12 @@
 // de-duplicate → plain MERGE in one transaction, and the answer marts. docs/redshift.md explains every choice.
 import { martDdl } from '../../stages/answers/marts.js';
 import { redshiftDialect } from './redshift-dialect.js';
-import type { ColumnType } from '../warehouse.js';
+import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
+import { columnSpecs } from '../../model/table-spec.js';
+import type { ColumnType, DistStyle, TableSpec } from '../warehouse.js';
 
 /** Redshift's widest VARCHAR, in bytes. */
 export const REDSHIFT_MAX_VARCHAR = 65535;
-
-/** How a table's rows are spread over the slices. */
-export type DistStyle =
-  { style: 'ALL' } | { style: 'KEY'; key: string } | { style: 'EVEN' } | { style: 'AUTO' };
 
 export interface RsColumn {
   readonly name: string;
@@ -17,7 +15,7 @@ export interface RsColumn {
   readonly notNull?: boolean;
 }
 
-/** A table of the model with its Redshift physical design. */
+/** A table with its Redshift physical design. */
 export interface RsTable {
   /** Schema-qualified. */
   readonly name: string;
@@ -31,105 +29,25 @@ const I = 'INTEGER' as const;
 const V = 'VARCHAR' as const;
 const D = 'DOUBLE PRECISION' as const;
 
-/**
- * The model on Redshift. The rating fact is distributed on movielens_id: every answer reaches a movie from a rating
- * through movie_link ON movielens_id, and the marts GROUP BY movielens_id first, so that grouping stays on the slice;
- * the incoming ratings are distributed the same way, so de-duplication and the MERGE join stay local too. The
- * dimensions are small (≤ 46k rows) and DISTSTYLE ALL: a copy on every node, so no join to them moves data.
- */
-export const RS_MODEL: readonly RsTable[] = [
-  {
-    name: 'movies.movie',
-    columns: [
-      { name: 'movie_id', type: I, notNull: true },
-      { name: 'imdb_id', type: V },
-      { name: 'title', type: V },
-      { name: 'original_title', type: V },
-      { name: 'original_language', type: V },
-      { name: 'is_adult', type: 'BOOLEAN' },
-      { name: 'status', type: V },
-      { name: 'release_date', type: 'DATE' },
-      { name: 'budget', type: 'BIGINT' },
-      { name: 'revenue', type: 'BIGINT' },
-      { name: 'runtime', type: D },
-      { name: 'popularity', type: D },
-      { name: 'vote_average', type: D },
-      { name: 'vote_count', type: I },
-    ],
-    primaryKey: ['movie_id'],
-    dist: { style: 'ALL' },
-    sortKey: ['release_date'],
-  },
-  {
-    name: 'movies.genre',
-    columns: [
-      { name: 'genre_id', type: I, notNull: true },
-      { name: 'name', type: V, notNull: true },
-    ],
-    primaryKey: ['genre_id'],
-    dist: { style: 'ALL' },
-    sortKey: ['genre_id'],
-  },
-  {
-    name: 'movies.movie_genre',
-    columns: [
-      { name: 'movie_id', type: I, notNull: true },
-      { name: 'genre_id', type: I, notNull: true },
-    ],
-    primaryKey: ['movie_id', 'genre_id'],
-    dist: { style: 'ALL' },
-    sortKey: ['genre_id', 'movie_id'],
-  },
-  {
-    name: 'movies.movie_link',
-    columns: [
-      { name: 'movielens_id', type: I, notNull: true },
-      { name: 'imdb_id', type: V },
-      { name: 'tmdb_id', type: I },
-    ],
-    primaryKey: ['movielens_id'],
-    dist: { style: 'ALL' },
-    sortKey: ['movielens_id'],
-  },
-  {
-    name: 'movies.rating',
-    columns: [
-      { name: 'user_id', type: I, notNull: true },
-      { name: 'movielens_id', type: I, notNull: true },
-      { name: 'rating', type: D, notNull: true },
-      { name: 'rated_at', type: 'TIMESTAMP', notNull: true },
-    ],
-    primaryKey: [],
-    dist: { style: 'KEY', key: 'movielens_id' },
-    sortKey: ['movielens_id', 'rated_at'],
-  },
-  {
-    // "date" quoted: a type name, which Redshift's grammar (and the parse gate) will not take as a bare identifier.
-    name: 'movies."date"',
-    columns: [
-      { name: '"date"', type: 'DATE', notNull: true },
-      { name: 'day', type: I, notNull: true },
-      { name: 'week', type: I, notNull: true },
-      { name: 'month', type: I, notNull: true },
-      { name: 'quarter', type: I, notNull: true },
-      { name: 'year', type: I, notNull: true },
-    ],
-    primaryKey: ['"date"'],
-    dist: { style: 'ALL' },
-    sortKey: ['"date"'],
-  },
-  {
-    name: 'movies.cpi',
-    columns: [
-      { name: 'month', type: 'DATE', notNull: true },
-      { name: 'series_id', type: V, notNull: true },
-      { name: 'value', type: D },
-    ],
-    primaryKey: ['series_id', 'month'],
-    dist: { style: 'ALL' },
-    sortKey: ['series_id', 'month'],
-  },
-];
+/** Names Redshift's grammar (and the parse gate) will not take bare: type names such as "date". */
+const QUOTED_NAMES = new Set(['date']);
+function rsIdent(name: string): string {
+  return QUOTED_NAMES.has(name) ? `"${name}"` : name;
+}
+
+/** A table spec as Redshift declares it: reserved names quoted, the key declared only when the spec declares it. */
+export function rsTable(t: TableSpec): RsTable {
+  return {
+    name: `${t.schema}.${rsIdent(t.name)}`,
+    columns: t.columns.map((c) => ({ name: rsIdent(c.name), type: c.type, notNull: c.notNull === true })),
+    primaryKey: t.declareKey ? t.key.map(rsIdent) : [],
+    dist: t.dist,
+    sortKey: t.sortKey.map(rsIdent),
+  };
+}
+
+/** The model on Redshift (model/tables.ts with its physical hints). */
+export const RS_MODEL: readonly RsTable[] = MODEL_TABLES.map(rsTable);
 
 /** The staging tables COPY fills, one per load file, typed as the file's columns (not the model's). */
 export const RS_STAGING: Readonly<Record<StagingName, RsTable>> = {
@@ -171,27 +89,21 @@ export const RS_STAGING: Readonly<Record<StagingName, RsTable>> = {
   },
   movie_in: {
     name: 'staging.movie_in',
-    columns: RS_MODEL[0]!.columns.map((c) => ({ name: c.name, type: c.type })),
+    columns: columnSpecs(modelTable('movie')),
     primaryKey: [],
     dist: { style: 'EVEN' },
     sortKey: [],
   },
   genre_in: {
     name: 'staging.genre_in',
-    columns: [
-      { name: 'genre_id', type: I },
-      { name: 'name', type: V },
-    ],
+    columns: columnSpecs(modelTable('genre')),
     primaryKey: [],
     dist: { style: 'EVEN' },
     sortKey: [],
   },
   movie_genre_in: {
     name: 'staging.movie_genre_in',
-    columns: [
-      { name: 'movie_id', type: I },
-      { name: 'genre_id', type: I },
-    ],
+    columns: columnSpecs(modelTable('movie_genre')),
     primaryKey: [],
     dist: { style: 'EVEN' },
     sortKey: [],
@@ -386,6 +298,13 @@ WHEN MATCHED THEN UPDATE SET ${set}
 WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `${source}.${c}`).join(', ')})`;
 }
 
+/** plainMerge into a model table, by its key, of every column of it. */
+function modelMerge(name: ModelTableName, source: string): string {
+  const t = rsTable(modelTable(name));
+  const key = modelTable(name).key.map(rsIdent);
+  return plainMerge(t.name, source, t.columns.map((c) => c.name), key);
+}
+
 const FIRST_RATING_EPOCH = Date.parse('1995-01-01T00:00:00Z') / 1000;
 
 /** The value rules of an incoming rating (the same as the other engines' load). */
@@ -394,7 +313,6 @@ export function ratingValidSql(runStartedAt: Date): string {
   return `user_id > 0 AND movielens_id > 0 AND rating BETWEEN 0.5 AND 5.0 AND rating * 2 = floor(rating * 2) AND rated_epoch BETWEEN ${FIRST_RATING_EPOCH} AND ${last}`;
 }
 
-const ratingCols = ['user_id', 'movielens_id', 'rating', 'rated_at'];
 
 /**
  * Ratings: keep one row per key (later timestamp, then the later file, then higher rating — as loading the files one
@@ -419,7 +337,7 @@ SELECT user_id, movielens_id, rating, rated_at, file_no FROM (
 WHERE rn = 1`,
     `DELETE FROM ${n}
 WHERE EXISTS (SELECT 1 FROM movies.rating WHERE movies.rating.user_id = ${n}.user_id AND movies.rating.movielens_id = ${n}.movielens_id AND movies.rating.rated_at > ${n}.rated_at)`,
-    plainMerge('movies.rating', n, ratingCols, ['user_id', 'movielens_id']),
+    modelMerge('rating', n),
   ];
 }
 
@@ -443,7 +361,7 @@ SELECT movielens_id, imdb_id, tmdb_id FROM (
   WHERE ${LINK_VALID}
 ) d
 WHERE rn = 1`,
-    plainMerge('movies.movie_link', n, ['movielens_id', 'imdb_id', 'tmdb_id'], ['movielens_id']),
+    modelMerge('movie_link', n),
   ];
 }
 
@@ -471,17 +389,16 @@ SELECT CAST(date AS DATE) AS month, series_id, min(CASE WHEN ${missing} THEN NUL
 FROM staging.cpi_in
 WHERE ${isDate} AND (${missing} OR ${isPositive})
 GROUP BY CAST(date AS DATE), series_id`,
-    plainMerge('movies.cpi', n, ['month', 'series_id', 'value'], ['series_id', 'month']),
+    modelMerge('cpi', n),
   ];
 }
 
 /** Movies, genres and their pairs (a movie's genres are replaced whole), then the release dates. */
 function mergeMovies(): string[] {
-  const movieCols = RS_MODEL[0]!.columns.map((c) => c.name);
   const d = 'staging.date_new';
   return [
-    plainMerge('movies.movie', 'staging.movie_in', movieCols, ['movie_id']),
-    plainMerge('movies.genre', 'staging.genre_in', ['genre_id', 'name'], ['genre_id']),
+    modelMerge('movie', 'staging.movie_in'),
+    modelMerge('genre', 'staging.genre_in'),
     `DELETE FROM movies.movie_genre WHERE movie_id IN (SELECT movie_id FROM staging.movie_in)`,
     `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT DISTINCT movie_id, genre_id FROM staging.movie_genre_in`,
     `DROP TABLE IF EXISTS ${d}`,
@@ -492,7 +409,7 @@ SELECT DISTINCT release_date AS "date", CAST(extract(day FROM release_date) AS I
   CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
   CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
 FROM movies.movie WHERE release_date IS NOT NULL`,
-    plainMerge('movies."date"', d, ['"date"', 'day', 'week', 'month', 'quarter', 'year'], ['"date"']),
+    modelMerge('date', d),
   ];
 }
 

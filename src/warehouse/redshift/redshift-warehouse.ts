@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConfigError } from '../../core/errors.js';
 import { redactLocation } from '../../core/redact.js';
+import { redshiftEmulation, redshiftPartBytes, reportRedshiftStatement } from '../../core/test-hooks.js';
 import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
 import { PostgresWarehouse, connect } from '../postgres/postgres-warehouse.js';
@@ -110,26 +111,6 @@ export function resolveIamRole(explicit: string | undefined, env: NodeJS.Process
 
 let tableCounter = 0;
 
-/** Test hook: sees every statement a Redshift warehouse (or one of its sessions) sends, as Redshift text. */
-let observer: ((sql: string) => void) | null = null;
-
-/**
- * Tests only (the parse gate): `fn` receives every statement any RedshiftWarehouse and its sessions send from now on,
- * as Redshift would receive it (before a PostgreSQL stand-in strips physical attributes or replaces COPY). Returns
- * the function that stops observing.
- */
-export function observeRedshiftStatements(fn: (sql: string) => void): () => void {
-  observer = fn;
-  return () => {
-    if (observer === fn) observer = null;
-  };
-}
-
-/** `MOVALYTICS_REDSHIFT_EMULATE=postgres` (tests only): a redshift:// location runs on the PostgreSQL it names. */
-function emulateFromEnv(env: NodeJS.ProcessEnv): 'postgres' | undefined {
-  return env.MOVALYTICS_REDSHIFT_EMULATE === 'postgres' ? 'postgres' : undefined;
-}
-
 /** sha256 of a text, hex. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -141,9 +122,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly dialect = redshiftDialect;
   private lockToken: string | null = null;
   /** Size of the CSV parts a load writes (tests make it small, to exercise manifests of several parts). */
-  partBytes: number | undefined = process.env.MOVALYTICS_REDSHIFT_PART_BYTES
-    ? Number(process.env.MOVALYTICS_REDSHIFT_PART_BYTES)
-    : undefined;
+  partBytes: number | undefined = redshiftPartBytes();
   private store: Store | null = null;
 
   protected constructor(
@@ -156,7 +135,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   static async openRedshift(opts: RedshiftOptions): Promise<RedshiftWarehouse> {
-    const emulate = opts.emulate ?? emulateFromEnv(process.env) ?? null;
+    const emulate = opts.emulate ?? redshiftEmulation() ?? null;
     const iamRole = resolveIamRole(opts.iamRole, process.env);
     const url =
       emulate && !/^redshift:/i.test(opts.url) ? opts.url : redshiftToPostgresUrl(opts.url, emulate !== null);
@@ -176,12 +155,12 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   override async exec(sql: string): Promise<void> {
-    observer?.(sql);
+    reportRedshiftStatement(sql);
     return super.exec(this.opts.emulate ? stripPhysical(sql) : sql);
   }
 
   override async query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    observer?.(sql);
+    reportRedshiftStatement(sql);
     return super.query<T>(sql, params);
   }
 
@@ -189,11 +168,11 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     const s = await super.openSession();
     return {
       exec: (sql) => {
-        observer?.(sql);
+        reportRedshiftStatement(sql);
         return s.exec(sql);
       },
       query: <T extends Row = Row>(sql: string, params?: readonly SqlValue[]) => {
-        observer?.(sql);
+        reportRedshiftStatement(sql);
         return s.query<T>(sql, params);
       },
       close: () => s.close(),
@@ -205,7 +184,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     if (!this.opts.emulate) return this.exec(sql);
     const copy = parseCopy(sql);
     if (copy === null) return this.exec(sql);
-    observer?.(sql);
+    reportRedshiftStatement(sql);
     const files = localParts?.get(copy.manifestUrl);
     if (files === undefined) throw new Error(`no local parts for ${copy.manifestUrl}`);
     for (const f of files) await this.copyStdin(copy.table, copy.columns, f);
@@ -397,7 +376,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     await this.execPlan(createTableSql(table, bytes, false));
     await this.copyParts(table, parts);
     const sql = write(name);
-    observer?.(sql);
+    reportRedshiftStatement(sql);
     const res = await this.run(sql, (c) => c.query(sql));
     await this.exec(`DROP TABLE ${name}`);
     return { rowsLoaded: res.rowCount ?? 0, rejects: parts.rejects };
