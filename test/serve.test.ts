@@ -81,6 +81,48 @@ async function getJson(
   return { status: res.status, body, headers: res.headers };
 }
 
+/**
+ * Another process, started ahead (node's start-up is slower than the hold being tested), that opens `warehouse` for
+ * writing the moment it is asked, closes it, and answers "ok" or the error.
+ */
+async function startWriterProbe(warehouse: string): Promise<{ open(): Promise<string>; stop(): void }> {
+  const script = `
+    const { openWarehouse } = await import(${JSON.stringify(join(repoRoot, 'dist/warehouse/open.js'))});
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', async () => {
+      try {
+        const wh = await openWarehouse({ kind: 'duckdb', path: ${JSON.stringify(warehouse)} });
+        await wh.close();
+        process.stdout.write('ok\\n');
+      } catch (err) {
+        process.stdout.write(String(err.message).split('\\n')[0] + '\\n');
+      }
+    });
+    process.stdout.write('ready\\n');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdout.setEncoding('utf8');
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  child.stdout.on('data', (d: string) => {
+    lines.push(...d.split('\n').filter((l) => l !== ''));
+    wake?.();
+  });
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) await new Promise<void>((r) => (wake = r));
+    return lines.shift()!;
+  };
+  expect(await nextLine()).toBe('ready');
+  return {
+    open: () => {
+      child.stdin.write('go\n');
+      return nextLine();
+    },
+    stop: () => void child.kill(),
+  };
+}
+
 function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -119,7 +161,7 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     for (let u = 0; u < 400; u++) lines.push(`${900_000 + u},${link![0]},0.5,1500000000`);
     writeFileSync(join(data, 'ratings_update.csv'), lines.join('\r\n') + '\r\n');
     await publish(dir, data, warehouse);
-    access = new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse }, holdMs: 100 });
+    access = new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } });
     server = await startServer({
       access,
       host: '127.0.0.1',
@@ -447,6 +489,21 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     });
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/locked|error/i);
+  });
+
+  it('lets go of the file the moment a burst of reads ends: a writer opening right after is never refused', async () => {
+    const probe = await startWriterProbe(warehouse);
+    try {
+      for (let top = 3; top < 6; top++) {
+        const burst = await Promise.all(
+          ['/api/status', `/api/answers?top=${top}`, `/api/runs?limit=${top}`].map((p) => getJson(base, p)),
+        );
+        expect(burst.map((r) => r.status)).toEqual([200, 200, 200]);
+        expect(await probe.open()).toBe('ok');
+      }
+    } finally {
+      probe.stop();
+    }
   });
 
   describe.skipIf(!browserOk)('in headless Chromium', () => {

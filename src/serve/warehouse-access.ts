@@ -1,46 +1,40 @@
-// Read-only, short-lived access to the warehouse for `serve`. A DuckDB file is locked by one writer process at a
-// time, so the server never keeps it: it attaches the file READ_ONLY for a burst of requests and lets go after a
-// short idle time, so `movalytics run` can take it in between. While a run holds the file, reads fail with
-// WarehouseLockedError and the server answers from its last cached responses (see server.ts). docs/serve.md.
+// Read-only, short-lived access to the warehouse for `serve`, through the seam's read-only open. A warehouse file
+// (DuckDB) has one writer at a time, so the server never keeps it: it is opened for a burst of reads and let go the
+// moment the last queued read ends, so `movalytics run` can take it in between. While a run holds the file, reads
+// fail with WarehouseLockedError and the server answers from its last cached responses (see server.ts). docs/serve.md.
 import { stat } from 'node:fs/promises';
 import { WarehouseError } from '../core/errors.js';
-import { toWarehouseError } from '../warehouse/duckdb/duckdb-errors.js';
-import { removeLockInfo, writeLockInfo } from '../warehouse/duckdb/duckdb-lock.js';
 import type { WarehouseLocation } from '../warehouse/location.js';
-import { describeLocation, openWarehouse, warehouseExists } from '../warehouse/open.js';
-import {
-  WarehouseLockedError,
-  quoteLiteral,
-  type Row,
-  type SqlValue,
-  type Warehouse,
-} from '../warehouse/warehouse.js';
-
-/** The catalog the DuckDB file is attached as (the pipeline uses the same name; queries never name it). */
-const CATALOG = 'warehouse';
+import { describeLocation, openWarehouse, warehouseExists, warehouseFiles } from '../warehouse/open.js';
+import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 
 export interface WarehouseAccessOptions {
   location: WarehouseLocation;
-  /**
-   * How long a DuckDB file stays attached after the last read (ms, default 300). Short: while it is attached a
-   * `movalytics run` on the same file is refused (or, with --wait, waits).
-   */
-  holdMs?: number;
   /** DuckDB memory_limit for the reader (default 512MB: answers read only small marts). */
   duckdbMemoryLimit?: string;
 }
 
 /**
+ * The longest a warehouse file is held through one unbroken stream of reads (ms). Then it is let go and the next read
+ * waits YIELD_MS first, so a run that is retrying its open gets the file even while the dashboard is busy.
+ */
+const MAX_HOLD_MS = 1_000;
+const YIELD_MS = 250;
+
+/**
  * One reader of one warehouse, shared by every request: reads run one at a time on one connection (a DuckDB
- * connection is not concurrent), the connection is opened on demand and, for a DuckDB file, closed after `holdMs`.
+ * connection is not concurrent), opened on demand; a warehouse file is closed as soon as no read is queued.
  */
 export class WarehouseAccess {
   readonly location: WarehouseLocation;
   readonly displayName: string;
-  private readonly holdMs: number;
+  private readonly files: string[];
   private readonly memoryLimit: string;
   private wh: Warehouse | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private openedAt = 0;
+  /** When the file was let go after a long hold: it is not opened again before this (ms since epoch). */
+  private yieldUntil = 0;
+  private queued = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private exclusiveHolder: string | null = null;
@@ -48,23 +42,23 @@ export class WarehouseAccess {
   constructor(opts: WarehouseAccessOptions) {
     this.location = opts.location;
     this.displayName = describeLocation(opts.location);
-    this.holdMs = opts.holdMs ?? 300;
+    this.files = warehouseFiles(opts.location);
     this.memoryLimit = opts.duckdbMemoryLimit ?? '512MB';
   }
 
-  /** Whether the warehouse exists (a DuckDB file that is not there is never created by the server). */
+  /** Whether the warehouse exists (a warehouse file that is not there is never created by the server). */
   exists(): boolean {
     return warehouseExists(this.location);
   }
 
   /**
-   * A cheap token that changes whenever the DuckDB file does (size and mtime of the file and its WAL), so responses
+   * A cheap token that changes whenever the warehouse file does (size and mtime of the file and its WAL), so responses
    * can be cached without opening it; null for a server database (no cache: the server keeps its session).
    */
   async version(): Promise<string | null> {
-    if (this.location.kind !== 'duckdb') return null;
+    if (this.files.length === 0) return null;
     const parts: string[] = [];
-    for (const p of [this.location.path, `${this.location.path}.wal`]) {
+    for (const p of this.files) {
       try {
         const s = await stat(p);
         parts.push(`${s.size}:${s.mtimeMs}`);
@@ -87,20 +81,18 @@ export class WarehouseAccess {
           this.exclusiveHolder,
         ),
       );
+    this.queued++;
     const next = this.queue.then(async () => {
-      if (this.closed) throw new WarehouseError(`warehouse ${this.displayName}: the server is shutting down`);
-      this.cancelIdle();
-      const wh = await this.connection();
       try {
-        return await fn(wh);
+        if (this.closed) throw new WarehouseError(`warehouse ${this.displayName}: the server is shutting down`);
+        return await fn(await this.connection());
       } catch (err) {
         // A server session that broke (not a statement that failed) is opened again next time.
-        if (this.location.kind !== 'duckdb' && !(err instanceof WarehouseError && err.sqlState)) {
-          await this.drop();
-        }
+        if (this.files.length === 0 && !(err instanceof WarehouseError && err.sqlState)) await this.drop();
         throw err;
       } finally {
-        this.scheduleIdle();
+        this.queued--;
+        await this.letGoOfFile();
       }
     });
     this.queue = next.catch(() => undefined);
@@ -117,7 +109,6 @@ export class WarehouseAccess {
       return Promise.reject(new Error(`exclusive: already held by ${this.exclusiveHolder}`));
     this.exclusiveHolder = holder;
     const next = this.queue.then(async () => {
-      this.cancelIdle();
       await this.drop();
       try {
         return await fn();
@@ -132,17 +123,28 @@ export class WarehouseAccess {
   async close(): Promise<void> {
     await this.queue;
     this.closed = true;
-    this.cancelIdle();
     await this.drop();
   }
 
   private async connection(): Promise<Warehouse> {
     if (this.wh !== null) return this.wh;
-    this.wh =
-      this.location.kind === 'duckdb'
-        ? await openDuckDbReadOnly(this.location.path, this.memoryLimit)
-        : await openServerReadOnly(this.location);
+    const pause = this.yieldUntil - Date.now();
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    this.wh = await openWarehouse(this.location, { readOnly: true, duckdbMemoryLimit: this.memoryLimit });
+    this.openedAt = Date.now();
     return this.wh;
+  }
+
+  /**
+   * A server session costs the database nothing while idle and is kept. A warehouse file is closed when the burst of
+   * reads ends, or when it has been held MAX_HOLD_MS: then the next read waits YIELD_MS, so a run gets its turn.
+   */
+  private async letGoOfFile(): Promise<void> {
+    if (this.files.length === 0 || this.wh === null) return;
+    const heldTooLong = Date.now() - this.openedAt >= MAX_HOLD_MS;
+    if (this.queued > 0 && !heldTooLong) return;
+    await this.drop();
+    if (heldTooLong) this.yieldUntil = Date.now() + YIELD_MS;
   }
 
   private async drop(): Promise<void> {
@@ -155,84 +157,4 @@ export class WarehouseAccess {
       // a broken session is gone either way
     }
   }
-
-  private cancelIdle(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-  }
-
-  private scheduleIdle(): void {
-    // A server session costs the database nothing while idle; a DuckDB file must be let go.
-    if (this.location.kind !== 'duckdb') return;
-    this.cancelIdle();
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      this.queue = this.queue.then(() => (this.idleTimer === null ? this.drop() : undefined));
-    }, this.holdMs);
-    this.idleTimer.unref();
-  }
-}
-
-/**
- * A DuckDB file attached READ_ONLY (a shared lock: other readers may attach it, a writer may not until it is let
- * go). The engine's opener always attaches read-write, so the reader starts from an in-memory instance and
- * attaches the file itself; it leaves the same lock sidecar a writer does, so a refused run names `movalytics serve`.
- */
-async function openDuckDbReadOnly(path: string, memoryLimit: string): Promise<Warehouse> {
-  const inner = await openWarehouse({ kind: 'duckdb', path: ':memory:' }, { duckdbMemoryLimit: memoryLimit });
-  try {
-    await inner.exec(`ATTACH ${quoteLiteral(path)} AS ${CATALOG} (READ_ONLY); USE ${CATALOG}`);
-  } catch (err) {
-    await inner.close();
-    throw toWarehouseError(err instanceof WarehouseError && err.cause !== undefined ? err.cause : err, path);
-  }
-  writeLockInfo(path);
-  return readOnlyView(inner, path, () => removeLockInfo(path));
-}
-
-/** A server database with every transaction of the session read-only. */
-async function openServerReadOnly(loc: WarehouseLocation): Promise<Warehouse> {
-  const inner = await openWarehouse(loc);
-  try {
-    await inner.exec(`SET default_transaction_read_only = on`);
-  } catch (err) {
-    await inner.close();
-    throw err;
-  }
-  return readOnlyView(inner, describeLocation(loc), () => undefined);
-}
-
-/** The warehouse under its real name, with the write paths closed. */
-function readOnlyView(inner: Warehouse, displayName: string, onClose: () => void): Warehouse {
-  const rename = (err: unknown): never => {
-    if (err instanceof WarehouseError && inner.displayName !== displayName)
-      throw new WarehouseError(
-        err.message.split(`warehouse ${inner.displayName}`).join(`warehouse ${displayName}`),
-        {
-          cause: err.cause,
-          sqlState: err.sqlState,
-          exitCode: err.exitCode,
-        },
-      );
-    throw err;
-  };
-  const refuse = (what: string): Promise<never> =>
-    Promise.reject(new Error(`serve is read-only: ${what} is not allowed`));
-  return {
-    kind: inner.kind,
-    capabilities: inner.capabilities,
-    dialect: inner.dialect,
-    displayName,
-    exec: (sql) => inner.exec(sql).catch(rename),
-    query: <T extends Row = Row>(sql: string, params?: readonly SqlValue[]) =>
-      inner.query<T>(sql, params).catch(rename),
-    transaction: (fn) => inner.transaction(fn),
-    bulkLoadCsv: () => refuse('bulkLoadCsv'),
-    bulkLoadNdjson: () => refuse('bulkLoadNdjson'),
-    openSession: () => refuse('openSession'),
-    close: async () => {
-      onClose();
-      await inner.close();
-    },
-  };
 }

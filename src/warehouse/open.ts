@@ -5,12 +5,19 @@ import { rm } from 'node:fs/promises';
 import { DuckDbWarehouse } from './duckdb/index.js';
 import type { WarehouseLocation } from './location.js';
 import { PostgresWarehouse, describePostgresUrl } from './postgres/index.js';
+import { readOnlyView } from './read-only.js';
 import { RedshiftWarehouse, describeRedshiftUrl } from './redshift/index.js';
 import type { Warehouse } from './warehouse.js';
 
 export interface OpenOptions {
   /** DuckDB memory_limit (ignored by server engines). */
   duckdbMemoryLimit?: string;
+  /**
+   * For readers (serve, answers, report, diff): a DuckDB file is attached READ_ONLY (other readers may share it, a
+   * run may not take it until closed; a missing file is an error, never created), a server session runs every
+   * transaction read-only, and bulk loads, second sessions and the run lock are refused.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -24,6 +31,24 @@ export function warehouseExists(loc: WarehouseLocation): boolean {
     case 'postgres':
     case 'redshift':
       return true;
+    default: {
+      const never: never = loc;
+      throw new Error(`unknown warehouse ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * The files a file warehouse lives in (a DuckDB file and its WAL): their size and mtime change with every write, and
+ * holding them open blocks a run. None for a server database.
+ */
+export function warehouseFiles(loc: WarehouseLocation): string[] {
+  switch (loc.kind) {
+    case 'duckdb':
+      return loc.path === ':memory:' ? [] : [loc.path, `${loc.path}.wal`];
+    case 'postgres':
+    case 'redshift':
+      return [];
     default: {
       const never: never = loc;
       throw new Error(`unknown warehouse ${String(never)}`);
@@ -47,16 +72,23 @@ export function describeLocation(loc: WarehouseLocation): string {
   }
 }
 
-/** Connects to the warehouse at `loc` (creating a DuckDB file if there is none). */
+/** Connects to the warehouse at `loc` (creating a DuckDB file if there is none, unless `readOnly`). */
 export async function openWarehouse(loc: WarehouseLocation, opts: OpenOptions = {}): Promise<Warehouse> {
+  const wh = await openEngine(loc, opts);
+  return opts.readOnly === true ? readOnlyView(wh) : wh;
+}
+
+async function openEngine(loc: WarehouseLocation, opts: OpenOptions): Promise<Warehouse> {
+  const readOnly = opts.readOnly === true;
   switch (loc.kind) {
     case 'duckdb':
-      return DuckDbWarehouse.open({ path: loc.path, memoryLimit: opts.duckdbMemoryLimit });
+      return DuckDbWarehouse.open({ path: loc.path, memoryLimit: opts.duckdbMemoryLimit, readOnly });
     case 'postgres':
-      return PostgresWarehouse.open({ url: loc.url, loadStreams: loc.loadStreams });
+      return PostgresWarehouse.open({ url: loc.url, loadStreams: loc.loadStreams, readOnly });
     case 'redshift':
       return RedshiftWarehouse.openRedshift({
         url: loc.url,
+        readOnly,
         ...(loc.iamRole === undefined ? {} : { iamRole: loc.iamRole }),
         ...(loc.staging === undefined ? {} : { staging: loc.staging }),
       });

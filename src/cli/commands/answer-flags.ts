@@ -70,9 +70,9 @@ export function resolveAnswerFlags(flags: AnswerFlags): {
   return { warehouse: config.warehouse, params: { ...config.answers, ...defined } };
 }
 
-/** Opens an existing warehouse; a missing file is a usage error (opening it would create an empty one). */
+/** Opens an existing warehouse read-only; a missing file is a usage error (never created). */
 export async function openExistingWarehouse(loc: WarehouseLocation): Promise<Warehouse> {
   if (!warehouseExists(loc))
     throw new UsageError(`warehouse ${describeLocation(loc)} not found: run \`movalytics run\` first`);
-  return openWarehouse(loc);
+  return openWarehouse(loc, { readOnly: true });
 }

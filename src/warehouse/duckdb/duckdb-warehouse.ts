@@ -37,6 +37,11 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** DuckDB threads (default: all cores). */
   threads?: number;
+  /**
+   * Attach the file READ_ONLY: a shared lock, so other readers may attach it too and a writer may not until it is
+   * closed. A missing file is an error (nothing is created).
+   */
+  readOnly?: boolean;
 }
 
 /** Converts a DuckDB value to the plain JS value of a Row. */
@@ -109,8 +114,9 @@ export class DuckDbWarehouse implements Warehouse {
       preserve_insertion_order: 'false',
     };
     if (opts.threads !== undefined) config.threads = String(opts.threads);
-    // Spill next to the warehouse file (an in-memory instance would default to ./.tmp in the working directory).
-    if (opts.path !== ':memory:') config.temp_directory = `${opts.path}.tmp`;
+    // A writer spills next to the warehouse file (an in-memory instance would default to ./.tmp in the working
+    // directory). A reader does not: several readers of one file at once would share that folder.
+    if (opts.path !== ':memory:' && opts.readOnly !== true) config.temp_directory = `${opts.path}.tmp`;
     try {
       // The file is attached under a fixed catalog name: DuckDB names a catalog after its file, and a file called
       // movalytics.duckdb would make `movalytics.run` ambiguous between catalog and schema.
@@ -118,8 +124,11 @@ export class DuckDbWarehouse implements Warehouse {
       const conn = await instance.connect();
       if (opts.path !== ':memory:') {
         try {
-          await conn.run(`ATTACH ${quoteLiteral(opts.path)} AS ${WAREHOUSE_CATALOG}`);
+          await conn.run(
+            `ATTACH ${quoteLiteral(opts.path)} AS ${WAREHOUSE_CATALOG}${opts.readOnly === true ? ' (READ_ONLY)' : ''}`,
+          );
           await conn.run(`USE ${WAREHOUSE_CATALOG}`);
+          // A reader leaves the sidecar too, so a run it refuses names `movalytics serve` (or answers …).
           writeLockInfo(opts.path);
         } catch (err) {
           conn.closeSync();

@@ -37,6 +37,8 @@ export interface PostgresOptions {
   url: string;
   /** Parallel COPY streams for a large file loaded outside a transaction (default 3). */
   loadStreams?: number;
+  /** Every transaction of every session read-only (default_transaction_read_only): the server refuses writes. */
+  readOnly?: boolean;
 }
 
 /** Files smaller than this load in one stream: extra sessions cost more than they save. */
@@ -110,14 +112,16 @@ export class PostgresWarehouse implements Warehouse {
     protected readonly url: string,
     private readonly loadStreams: number,
     displayName?: string,
+    private readonly sessionSql = SESSION_SQL,
   ) {
     this.displayName = displayName ?? describePostgresUrl(url);
   }
 
   /** Connects, retrying a refused or dropped connection with backoff. */
   static async open(opts: PostgresOptions): Promise<PostgresWarehouse> {
-    const client = await connect(opts.url, describePostgresUrl(opts.url));
-    return new PostgresWarehouse(client, opts.url, opts.loadStreams ?? 3);
+    const sessionSql = opts.readOnly === true ? readOnlySession(SESSION_SQL) : SESSION_SQL;
+    const client = await connect(opts.url, describePostgresUrl(opts.url), sessionSql);
+    return new PostgresWarehouse(client, opts.url, opts.loadStreams ?? 3, undefined, sessionSql);
   }
 
   /** Runs `fn` on the session; outside a transaction a transient failure is retried (reconnecting if it was lost). */
@@ -140,7 +144,7 @@ export class PostgresWarehouse implements Warehouse {
 
   /** A new session like the first (an engine of the family sets its own session options). */
   protected reconnect(): Promise<pg.Client> {
-    return connect(this.url, this.displayName);
+    return connect(this.url, this.displayName, this.sessionSql);
   }
 
   async exec(sql: string): Promise<void> {
@@ -401,7 +405,12 @@ export const MIN_WORK_MEM = '64MB';
  * marts' per-user aggregate (270k groups over 26M ratings) spill ~700 MB to disk; a larger value the server, role or
  * URL (`?options=-c work_mem=…`) sets is kept.
  */
-const SESSION_SQL = `SET client_min_messages = warning; SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SELECT set_config('work_mem', '${MIN_WORK_MEM}', false) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('${MIN_WORK_MEM}')`;
+export const SESSION_SQL = `SET client_min_messages = warning; SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SELECT set_config('work_mem', '${MIN_WORK_MEM}', false) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('${MIN_WORK_MEM}')`;
+
+/** `sessionSql` with every transaction of the session read-only (a reconnect sets it again). */
+export function readOnlySession(sessionSql: string): string {
+  return `${sessionSql}; SET default_transaction_read_only = on`;
+}
 
 /** A connected session with this adapter's type parsers; transient connection failures are retried with backoff. */
 export async function connect(url: string, where: string, sessionSql = SESSION_SQL): Promise<pg.Client> {

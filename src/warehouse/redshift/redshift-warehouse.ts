@@ -15,7 +15,12 @@ import { redactLocation } from '../../core/redact.js';
 import { redshiftEmulation, redshiftPartBytes, reportRedshiftStatement } from '../../core/test-hooks.js';
 import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
-import { PostgresWarehouse, connect } from '../postgres/postgres-warehouse.js';
+import {
+  PostgresWarehouse,
+  SESSION_SQL,
+  connect,
+  readOnlySession,
+} from '../postgres/postgres-warehouse.js';
 import { IAM_ROLE_RE } from '../location.js';
 import type {
   BulkCsvOptions,
@@ -74,6 +79,8 @@ export interface RedshiftOptions {
   staging?: string;
   /** Run on PostgreSQL instead (offline checks): COPY from S3 becomes COPY FROM STDIN of the same parts. */
   emulate?: 'postgres';
+  /** Every transaction read-only; a reader COPYs nothing, so it needs no IAM role and no staging. */
+  readOnly?: boolean;
 }
 
 /** `redshift://user@endpoint:port/db`: no password, no query. */
@@ -129,29 +136,42 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     client: pg.Client,
     url: string,
     displayName: string,
-    private readonly opts: { iamRole: string; staging: string | null; emulate: 'postgres' | null },
+    private readonly opts: {
+      iamRole: string;
+      staging: string | null;
+      emulate: 'postgres' | null;
+      sessionSql: string;
+    },
   ) {
     super(client, url, 1, displayName);
   }
 
   static async openRedshift(opts: RedshiftOptions): Promise<RedshiftWarehouse> {
     const emulate = opts.emulate ?? redshiftEmulation() ?? null;
-    const iamRole = resolveIamRole(opts.iamRole, process.env);
+    const readOnly = opts.readOnly === true;
+    const iamRole = readOnly ? (opts.iamRole ?? '') : resolveIamRole(opts.iamRole, process.env);
     const url =
       emulate && !/^redshift:/i.test(opts.url) ? opts.url : redshiftToPostgresUrl(opts.url, emulate !== null);
     const display = emulate
       ? `${describeRedshiftUrl(opts.url)} (PostgreSQL stand-in)`
       : describeRedshiftUrl(opts.url);
-    if (!emulate && opts.staging === undefined)
+    if (!emulate && !readOnly && opts.staging === undefined)
       throw new ConfigError(
         `warehouse ${display}: Redshift loads from S3 — set --staging s3://BUCKET/PREFIX (or "staging" in the config)`,
       );
-    const client = await connect(url, display, emulate ? undefined : REDSHIFT_SESSION_SQL);
-    return new RedshiftWarehouse(client, url, display, { iamRole, staging: opts.staging ?? null, emulate });
+    const base = emulate ? SESSION_SQL : REDSHIFT_SESSION_SQL;
+    const sessionSql = readOnly ? readOnlySession(base) : base;
+    const client = await connect(url, display, sessionSql);
+    return new RedshiftWarehouse(client, url, display, {
+      iamRole,
+      staging: opts.staging ?? null,
+      emulate,
+      sessionSql,
+    });
   }
 
   protected override reconnect(): Promise<pg.Client> {
-    return connect(this.url, this.displayName, this.opts.emulate ? undefined : REDSHIFT_SESSION_SQL);
+    return connect(this.url, this.displayName, this.opts.sessionSql);
   }
 
   override async exec(sql: string): Promise<void> {

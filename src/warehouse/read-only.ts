@@ -1,0 +1,29 @@
+// The read-only face of any engine: the engine itself refuses writes (DuckDB attaches READ_ONLY, a server session is
+// read-only), and this view refuses the write paths by name before they reach it, with one clear message.
+import { WarehouseError } from '../core/errors.js';
+import type { Row, SqlValue, Warehouse } from './warehouse.js';
+
+/** `inner` with bulk loads, model plans, second sessions and the run lock refused (a WarehouseError naming them). */
+export function readOnlyView(inner: Warehouse): Warehouse {
+  const refuse = (what: string): Promise<never> =>
+    Promise.reject(
+      new WarehouseError(
+        `warehouse ${inner.displayName} is open read-only: ${what} is not allowed (a bug: only the pipeline writes)`,
+      ),
+    );
+  return {
+    kind: inner.kind,
+    capabilities: inner.capabilities,
+    dialect: inner.dialect,
+    displayName: inner.displayName,
+    acquireRunLock: () => refuse('taking the run lock'),
+    exec: (sql) => inner.exec(sql),
+    query: <T extends Row = Row>(sql: string, params?: readonly SqlValue[]) => inner.query<T>(sql, params),
+    transaction: (fn) => inner.transaction(fn),
+    bulkLoadCsv: () => refuse('a bulk load'),
+    bulkLoadNdjson: () => refuse('a bulk load'),
+    loadModelPlan: () => refuse('loading the model'),
+    openSession: () => refuse('a second session'),
+    close: () => inner.close(),
+  };
+}
