@@ -21,7 +21,7 @@ import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { stageInputs } from '../src/stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../src/stages/stage/staging-area.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
 
 const MODEL = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'] as const;
 
