@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './helpers.js';
+import { runCli } from './support/helpers.js';
 import { modelDdl } from '../src/model/schema.js';
 import {
   computeAnswers,

@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../src/generate/index.js';
 import type { RunDetail } from '../src/pipeline/run-history.js';
-import { checksums, engines } from './engines.js';
-import { repoRoot, tempDir } from './helpers.js';
-import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
+import { checksums, engines } from './support/engines.js';
+import { repoRoot, tempDir } from './support/helpers.js';
+import {
+  createBucket,
+  FAUXQS_CREDENTIALS,
+  startFauxqs,
+  type RunningServer,
+} from './support/storage-servers.js';
 
 const pg = engines.find((e) => e.name === 'postgres');
 const haveRedisServer = existsSync('/usr/bin/redis-server');

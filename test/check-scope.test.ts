@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 describe('rating checks after a run that loads no ratings', () => {
   it('scope the rating row checks to the (empty) rows written by the run', async () => {

@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from './helpers.js';
+import { repoRoot, tempDir } from './support/helpers.js';
 
 const bin = join(repoRoot, 'dist/cli/bin.js');
-const hook = join(repoRoot, 'test/fixtures/record-imports.mjs');
+const hook = join(repoRoot, 'test/support/record-imports.mjs');
 
 /** The modules `movalytics …argv` resolved (exit code ignored: a failed command still shows what it loaded). */
 function importsOf(argv: string[], dir: string): string[] {

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/config.js';
 import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir } from './support/helpers.js';
 
 describe('movalytics CLI', () => {
   const dir = tempDir('cli');

@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/config.js';
 import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
-import { duckDbFingerprint, queryDuckDb, repoRoot, tempDir } from './helpers.js';
+import { duckDbFingerprint, queryDuckDb, repoRoot, tempDir } from './support/helpers.js';
 
 const VARIANTS = 3;
 const TRIALS = 20;

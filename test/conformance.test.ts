@@ -13,8 +13,9 @@ import { generateDataset, type Truth } from '../src/generate/index.js';
 import type { RatingSpotCheck as RatingSpot } from '../src/generate/truth.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
-import { checksums, query, withRedshift as engines, withWarehouse, type Engine } from './engines.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
+import { expectSameAnswers } from './support/answers.js';
+import { checksums, query, withRedshift as engines, withWarehouse, type Engine } from './support/engines.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
 
 function copyDir(from: string, to: string): void {
   mkdirSync(to, { recursive: true });
@@ -391,30 +392,6 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
     expect(r).toEqual({ rating: 0.5 });
   });
 });
-
-/** Equal answers: integers exactly, other numbers to 1e-9 relative, text exactly; timestamps of the run ignored. */
-function expectSameAnswers(a: unknown, b: unknown, path = 'answers'): void {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isInteger(a) && Number.isInteger(b)) expect(b, path).toBe(a);
-    else expect(Math.abs(a - b), path).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(a), Math.abs(b)));
-    return;
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    expect(b.length, path).toBe(a.length);
-    a.forEach((x, i) => expectSameAnswers(x, b[i], `${path}[${i}]`));
-    return;
-  }
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a).sort();
-    expect(Object.keys(b).sort(), path).toEqual(ka);
-    for (const k of ka) {
-      if (k === 'generatedAt' || k === 'warehouse' || k === 'finishedAt' || k === 'startedAt') continue;
-      expectSameAnswers((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
-    }
-    return;
-  }
-  expect(b, path).toEqual(a);
-}
 
 describe.runIf(engines.length > 1)('across engines, from the same input', () => {
   it('the model tables are equal, row for row', () => {

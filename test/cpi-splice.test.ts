@@ -9,7 +9,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { migrateModel, modelDdl } from '../src/model/schema.js';
 import { computeAnswers, refreshMarts, renderAnswers, type Answers } from '../src/stages/answers/index.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir } from './support/helpers.js';
 
 const PRIMARY = 'CUSR0000SS62031';
 const ALL = 'CPIAUCNS';

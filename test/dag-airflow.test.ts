@@ -9,7 +9,7 @@ import { EXIT } from '../src/core/errors.js';
 import { py } from '../src/dag/airflow.js';
 import type { DagJson } from '../src/dag/render.js';
 import { generateDataset } from '../src/generate/index.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
 
 /** Reads a generated DAG file with `ast` only (no Airflow import) and prints what it declares as JSON. */
 const READ_DAG = String.raw`

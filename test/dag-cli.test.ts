@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPipeline } from '../src/pipeline/tasks/index.js';
 import { EXIT } from '../src/core/errors.js';
-import { repoRoot, runCli } from './helpers.js';
+import { repoRoot, runCli } from './support/helpers.js';
 
 const golden = (name: string): string => join(repoRoot, 'test', 'dag-golden', name);
 

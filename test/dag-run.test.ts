@@ -10,8 +10,8 @@ import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import type { PipelineEvent } from '../src/pipeline/events.js';
 import type { RunDetail, RunInfo } from '../src/pipeline/run-history.js';
-import { checksums, engines, query } from './engines.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { checksums, engines, query } from './support/engines.js';
+import { repoRoot, tempDir } from './support/helpers.js';
 
 interface Result {
   code: number | null;

@@ -9,7 +9,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import type { Answers } from '../src/stages/answers/index.js';
 import { openWarehouse } from '../src/warehouse/open.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir } from './support/helpers.js';
 
 /** A published run; the publish records its answers. `record: false` removes them, as from an older version. */
 async function publish(dir: string, input: string, warehouse: string, record = true): Promise<number> {

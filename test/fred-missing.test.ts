@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/core/errors.js';
 import { generateDataset, type Truth } from '../src/generate/index.js';
 import type { Answers } from '../src/stages/answers/index.js';
-import { queryDuckDb, runCli, tempDir } from './helpers.js';
+import { queryDuckDb, runCli, tempDir } from './support/helpers.js';
 
 describe('a FRED series with months the source marks missing', () => {
   const dir = tempDir('fred-missing');

@@ -18,8 +18,8 @@ import { EXIT } from '../src/core/errors.js';
 import { KAGGLE_FILES, generateDataset } from '../src/generate/index.js';
 import { MOVIES_METADATA_HEADER } from '../src/stages/load/movies-metadata.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
-import { declareSize, renameEntry, zipOf } from './zip-craft.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
+import { declareSize, renameEntry, zipOf } from './support/zip-craft.js';
 
 const root = tempDir('hostile');
 const base = join(root, 'base');

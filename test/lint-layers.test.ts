@@ -3,7 +3,7 @@
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { layerConfigs } from '../eslint.layers.js';
-import { repoRoot } from './helpers.js';
+import { repoRoot } from './support/helpers.js';
 
 async function lint(file: string, code: string): Promise<string[]> {
   const eslint = new ESLint({

@@ -22,7 +22,7 @@ import { withFailpoint } from '../src/core/test-hooks.js';
 import { stageInputs } from '../src/stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../src/stages/stage/staging-area.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
 
 const MODEL = ['movie', 'genre', 'movie_genre', 'movie_link', 'rating', 'date', 'cpi'] as const;
 

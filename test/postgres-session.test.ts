@@ -2,7 +2,7 @@
 // aggregates in memory — without overriding a larger value the user chose.
 import { describe, expect, it } from 'vitest';
 import { MIN_WORK_MEM } from '../src/warehouse/postgres/postgres-warehouse.js';
-import { engines, PG_URL, query } from './engines.js';
+import { engines, PG_URL, query } from './support/engines.js';
 
 describe.runIf(engines.some((e) => e.name === 'postgres'))('a PostgreSQL session', () => {
   it(`raises work_mem to ${MIN_WORK_MEM} and uses UTC`, async () => {

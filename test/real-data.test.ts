@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { runPipeline, type RunSummary } from '../src/pipeline/run-pipeline.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { haveRealData, realDir, tempDir } from './helpers.js';
+import { haveRealData, realDir, tempDir } from './support/helpers.js';
 
 const real = haveRealData('real-data.test.ts');
 

@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../src/generate/index.js';
-import { runCli, tempDir } from './helpers.js';
-import { redshiftProblems } from './redshift-lint.js';
-import { TEST_ROLE } from './redshift-run.js';
+import { runCli, tempDir } from './support/helpers.js';
+import { redshiftProblems } from './support/redshift-lint.js';
+import { TEST_ROLE } from './support/redshift-run.js';
 
 const root = tempDir('redshift-cli');
 const data = join(root, 'data');

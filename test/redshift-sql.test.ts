@@ -18,12 +18,12 @@ import {
   type RedshiftLoadInput,
   type StagingName,
 } from '../src/warehouse/redshift/index.js';
-import { redshiftProblems } from './redshift-lint.js';
+import { redshiftProblems } from './support/redshift-lint.js';
 import { REDSHIFT_CAPABILITIES } from '../src/warehouse/redshift/index.js';
 
 /** What modelDdl reads of a Redshift warehouse. */
 const rsWarehouseShape = { dialect: redshiftDialect, capabilities: REDSHIFT_CAPABILITIES };
-import { TEST_ROLE } from './redshift-run.js';
+import { TEST_ROLE } from './support/redshift-run.js';
 
 const S3 = 's3://movalytics-example/staging';
 /** A fixed run: every staging table present, the rating file in three parts, byte maxima as a real run measures. */

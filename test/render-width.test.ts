@@ -10,7 +10,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { runPipeline, type RunSummary } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, renderAnswers, renderHeadlines, type Answers } from '../src/stages/answers/index.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { repoRoot, tempDir } from './support/helpers.js';
 
 const WIDTHS = [80, 100] as const;
 const bin = join(repoRoot, 'dist', 'cli', 'bin.js');

@@ -11,7 +11,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { haveRealData, realDir, runCli, tempDir } from './helpers.js';
+import { haveRealData, realDir, runCli, tempDir } from './support/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

@@ -9,11 +9,16 @@ import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { openStore } from '../src/storage/index.js';
-import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './helpers.js';
+import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './support/helpers.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { KAGGLE_FILES } from '../src/generate/index.js';
-import { buildZip, startBlobServer, startFred, startKaggleApi } from './sources-servers.js';
-import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
+import { buildZip, startBlobServer, startFred, startKaggleApi } from './support/sources-servers.js';
+import {
+  createBucket,
+  FAUXQS_CREDENTIALS,
+  startFauxqs,
+  type RunningServer,
+} from './support/storage-servers.js';
 
 /** Tables compared between runs, with the lineage rows. */
 const fingerprint = (warehouse: string): Promise<Record<string, string>> =>

@@ -21,8 +21,8 @@ import { startServer, type RunningServer } from '../src/serve/server.js';
 import { WarehouseAccess } from '../src/serve/warehouse-access.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { openWarehouse } from '../src/warehouse/open.js';
-import { engines, locationOf } from './engines.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
+import { engines, locationOf } from './support/engines.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 

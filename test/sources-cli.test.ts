@@ -15,8 +15,8 @@ const KAGGLE_FILES = ALL_KAGGLE_FILES.filter((f) => classifyFile(f).role !== 'ig
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { ExtractProgress } from '../src/cli/commands/extract.js';
 import type { SourceEvent } from '../src/sources/index.js';
-import { repoRoot, runCli, tempDir, type CliResult } from './helpers.js';
-import { startBlobServer, startFred, startKaggleApi, type TestServer } from './sources-servers.js';
+import { repoRoot, runCli, tempDir, type CliResult } from './support/helpers.js';
+import { startBlobServer, startFred, startKaggleApi, type TestServer } from './support/sources-servers.js';
 
 const BIN = join(repoRoot, 'dist/cli/bin.js');
 const KEY = 'kaggle-key-0123456789';

@@ -14,8 +14,8 @@ import {
   SIDECAR_FILE,
   type SourceEvent,
 } from '../src/sources/index.js';
-import { haveRealData, realDir, tempDir } from './helpers.js';
-import { FAST_POLICY, startFred, type TestServer } from './sources-servers.js';
+import { haveRealData, realDir, tempDir } from './support/helpers.js';
+import { FAST_POLICY, startFred, type TestServer } from './support/sources-servers.js';
 
 const API_KEY = 'abcdef0123456789abcdef0123456789';
 

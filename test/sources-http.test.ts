@@ -13,14 +13,14 @@ import {
   redactSecrets,
   type SourceEvent,
 } from '../src/sources/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 import {
   FAST_POLICY,
   sha256hex,
   startBlobServer,
   startServer,
   type BlobBehaviour,
-} from './sources-servers.js';
+} from './support/sources-servers.js';
 
 const explain = (status: number): string => `HTTP ${status} (test)`;
 

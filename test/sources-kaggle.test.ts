@@ -19,7 +19,7 @@ import {
   type KaggleCredentials,
   type SourceEvent,
 } from '../src/sources/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 import {
   buildZipSlip,
   FAST_POLICY,
@@ -28,7 +28,7 @@ import {
   startKaggleApi,
   type BlobBehaviour,
   type TestServer,
-} from './sources-servers.js';
+} from './support/sources-servers.js';
 
 function home(files: Record<string, string>): string {
   const dir = tempDir('kaggle-home');

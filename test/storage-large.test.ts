@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashFile, openStore, putContentAddressed, type Store } from '../src/storage/index.js';
-import { tempDir } from './helpers.js';
-import { FAUXQS_CREDENTIALS, createBucket, startFauxqs, type RunningServer } from './storage-servers.js';
+import { tempDir } from './support/helpers.js';
+import {
+  FAUXQS_CREDENTIALS,
+  createBucket,
+  startFauxqs,
+  type RunningServer,
+} from './support/storage-servers.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 105 * MiB + 4321; // 11 parts, the last one short

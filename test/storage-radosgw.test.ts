@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type S3StoreOptions, type Store } from '../src/storage/index.js';
-import { repoRoot } from './helpers.js';
-import { describeStoreSpec, expectStorageError } from './storage-spec.js';
-import { createBucket } from './storage-servers.js';
+import { repoRoot } from './support/helpers.js';
+import { describeStoreSpec, expectStorageError } from './support/storage-spec.js';
+import { createBucket } from './support/storage-servers.js';
 
 const run = promisify(execFile);
 const script = join(repoRoot, 'scripts', 'radosgw.sh');

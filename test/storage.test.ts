@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, putContentAddressed, type Store } from '../src/storage/index.js';
-import { tempDir } from './helpers.js';
-import { describeStoreSpec, expectStorageError } from './storage-spec.js';
+import { tempDir } from './support/helpers.js';
+import { describeStoreSpec, expectStorageError } from './support/storage-spec.js';
 import {
   FAUXQS_CREDENTIALS,
   closedPortEndpoint,
@@ -16,7 +16,7 @@ import {
   startFauxqs,
   startSilentListener,
   type RunningServer,
-} from './storage-servers.js';
+} from './support/storage-servers.js';
 
 const MiB = 1024 * 1024;
 const root = tempDir('storage');

@@ -9,7 +9,7 @@ import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './helpers.js';
+import { duckDbFingerprint, MODEL_TABLES, repoRoot, runCli, tempDir } from './support/helpers.js';
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, EnvironmentError, InputError } from '../core/errors.js';
-import { declareSize, renameEntry, zipOf } from '../../test/zip-craft.js';
+import { declareSize, renameEntry, zipOf } from '../../test/support/zip-craft.js';
 import { humanBytes, readUnpackListing, unpackZip } from './unzip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'movalytics-unzip-'));

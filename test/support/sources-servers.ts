@@ -6,7 +6,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
 import yazl from 'yazl';
-import { DEFAULT_HTTP_POLICY, type HttpPolicy } from '../src/sources/index.js';
+import { DEFAULT_HTTP_POLICY, type HttpPolicy } from '../../src/sources/index.js';
 
 /** Fast numbers for tests: retries happen, but without real waiting. */
 export const FAST_POLICY: HttpPolicy = {

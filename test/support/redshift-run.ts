@@ -2,17 +2,17 @@
 // emulate: 'postgres'), recording every statement sent — for the behaviour and parse-gate suites.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { META_TABLES, MODEL_VIEWS } from '../src/model/schema.js';
-import { cleanMovies } from '../src/stages/load/clean-movies.js';
-import type { RedshiftWarehouse } from '../src/warehouse/redshift/index.js';
+import { META_TABLES, MODEL_VIEWS } from '../../src/model/schema.js';
+import { cleanMovies } from '../../src/stages/load/clean-movies.js';
+import type { RedshiftWarehouse } from '../../src/warehouse/redshift/index.js';
 import {
   planStatements,
   type LoadObject,
   type RedshiftLoadInput,
   type StagingName,
   type StatementKind,
-} from '../src/warehouse/redshift/index.js';
-import { prepareModelLoad, type ModelLoadFiles } from '../src/warehouse/redshift/redshift-model-load.js';
+} from '../../src/warehouse/redshift/index.js';
+import { prepareModelLoad, type ModelLoadFiles } from '../../src/warehouse/redshift/redshift-model-load.js';
 
 export const TEST_ROLE = 'arn:aws:iam::123456789012:role/movalytics-load';
 

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
-import type { Row } from '../src/warehouse/warehouse.js';
+import { main } from '../../src/cli/main.js';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/index.js';
+import type { Row } from '../../src/warehouse/warehouse.js';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const realDir = resolve(repoRoot, '../shared/data/real');
 
 /**

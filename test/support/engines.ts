@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { openWarehouse } from '../src/warehouse/open.js';
-import { parseWarehouseLocation, type WarehouseLocation } from '../src/warehouse/location.js';
-import type { ColumnSpec, ColumnType, Row, Warehouse } from '../src/warehouse/warehouse.js';
+import { openWarehouse } from '../../src/warehouse/open.js';
+import { parseWarehouseLocation, type WarehouseLocation } from '../../src/warehouse/location.js';
+import type { ColumnSpec, ColumnType, Row, Warehouse } from '../../src/warehouse/warehouse.js';
 import { TEST_ROLE } from './redshift-run.js';
 import { createBucket, FAUXQS_CREDENTIALS, startFauxqs, type RunningServer } from './storage-servers.js';
 

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StorageError, putContentAddressed, type Store } from '../src/storage/index.js';
+import { StorageError, putContentAddressed, type Store } from '../../src/storage/index.js';
 import { tempDir } from './helpers.js';
 
 export interface StoreUnderTest {
