@@ -35,6 +35,8 @@ export const configSchema = z
     mappedShareWarn: z.number().min(0).max(1).default(0.9),
     /** Always hash every input, even when size and mtime match the last load. */
     verify: z.boolean().default(false),
+    /** Check every row and rebuild every mart, instead of only what the run changed (`run --full-checks`). */
+    fullChecks: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */
     duckdbMemoryLimit: z
       .string()

@@ -50,6 +50,8 @@ export interface TaskJobData {
   /** The warehouse as describeLocation prints it (no password): a worker refuses a job for another warehouse. */
   warehouse: string;
   staging: string;
+  /** `run --full-checks`: the publish task checks every row and rebuilds every mart. */
+  fullChecks: boolean;
 }
 
 /** What a worker returns: the task's result, or its error as data (class, message, whether to retry, exit code). */
@@ -137,6 +139,7 @@ export function bullmqTaskFns(opts: {
     input: opts.config.input,
     warehouse: describeLocation(opts.config.warehouse),
     staging: opts.config.staging,
+    fullChecks: opts.config.fullChecks,
   });
   const fn =
     (task: TaskId): TaskFn =>
@@ -252,7 +255,7 @@ export function startWorker(opts: {
         };
       opts.log(`worker ${me}: run ${d.runId} ${d.task} (job ${job.id ?? '?'}) …`);
       try {
-        const result = await runTask({ ...opts.config, input: d.input }, d.task, String(d.runId), {
+        const result = await runTask({ ...opts.config, input: d.input, fullChecks: d.fullChecks }, d.task, String(d.runId), {
           forSubmitter: true,
         });
         opts.log(`worker ${me}: run ${d.runId} ${d.task} ${result.outcome}: ${result.detail}`);

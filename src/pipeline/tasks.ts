@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { CheckFailedError, MovalyticsError } from '../core/errors.js';
-import { computeAnswers, refreshMarts } from '../stages/answers/index.js';
+import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../stages/answers/index.js';
 import { recordRunAnswers } from '../diff/run-answers.js';
 import { runChecks, type CheckResult } from '../stages/check/checks.js';
 import { cleanMovies, type CleanMovies } from '../stages/load/clean-movies.js';
@@ -15,7 +15,12 @@ import {
   type FileReport,
   type RatingsShadow,
 } from '../stages/load/load-model.js';
-import { stageInputs, type FileState, type StageResult } from '../stages/stage/stage-files.js';
+import {
+  stageInputs,
+  type FileState,
+  type StagedFile,
+  type StageResult,
+} from '../stages/stage/stage-files.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { PipelineListener, StepName } from './events.js';
 import { PACKAGE_FILES, type LoadPackage } from './load-package.js';
@@ -128,12 +133,14 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
       );
       reports = loaded.reports;
       for (const report of reports) ctx.emit({ type: 'file.loaded', report });
+      // --full-checks audits every row and rebuilds every mart, whatever this run changed.
+      const full = ctx.config.fullChecks;
       checks = await ctx.step('check.quality', () =>
         runChecks(wh, {
           mappedShareWarn: ctx.config.mappedShareWarn,
           reports,
-          ratingScope: loaded.ratingScope,
-          ratingKeyScope: loaded.ratingKeyScope,
+          ratingScope: full ? null : loaded.ratingScope,
+          ratingKeyScope: full ? null : loaded.ratingKeyScope,
         }),
       );
       for (const result of checks) ctx.emit({ type: 'check.result', result });
@@ -144,7 +151,11 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
         );
       }
       // Marts publish with the model they summarise, in the same transaction.
-      await ctx.step('answers.marts', () => refreshMarts(wh));
+      await ctx.step(
+        'answers.marts',
+        () => refreshMarts(wh, full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta)),
+        (how) => how,
+      );
       // What this run answered, kept with it (the model is overwritten by the next run): `movalytics diff` compares
       // runs by these. Answer parameters that do not fit this data cost only this record, never the publish.
       try {
@@ -170,6 +181,16 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
     throw err;
   }
   return { status: 'success', reports, checks, quarantined };
+}
+
+/** What the files this run loaded changed under the marts (see MartChange). */
+function martChangeOf(toLoad: readonly StagedFile[], ratingDelta: string | null): MartChange {
+  const loads = (role: StagedFile['role']): boolean => toLoad.some((f) => f.role === role);
+  return {
+    model: loads('movies_metadata') || loads('links'),
+    cpi: loads('cpi'),
+    ratings: !loads('ratings') ? 'none' : ratingDelta === null ? 'all' : { delta: ratingDelta },
+  };
 }
 
 /**
