@@ -141,6 +141,7 @@ export async function publishTask(ctx: TaskContext): Promise<PublishResult> {
           reports,
           ratingScope: full ? null : loaded.ratingScope,
           ratingKeyScope: full ? null : loaded.ratingKeyScope,
+          moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
         }),
       );
       for (const result of checks) ctx.emit({ type: 'check.result', result });
