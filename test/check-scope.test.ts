@@ -1,6 +1,6 @@
 // A run that writes no rating (only a CPI file was added) checks no rating rows: their keys and values passed when
-// they were published. This is the path that made check.quality 8–10× slower at full scale.
-import { renameSync } from 'node:fs';
+// they were published. This is the path that made check.quality 8–10× slower at full scale. --full-checks audits all.
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
@@ -12,10 +12,8 @@ describe('rating checks after a run that loads no ratings', () => {
   it('scope the rating row checks to the (empty) rows written by the run', async () => {
     const dir = tempDir('check-scope');
     const data = await generateDataset({ out: join(dir, 'data'), movies: 200, ratings: 4000, seed: 9 });
-    const config = loadConfig({
-      cwd: dir,
-      overrides: { input: data.dir, warehouse: join(dir, 'w.duckdb'), staging: join(dir, 'staging') },
-    });
+    const overrides = { input: data.dir, warehouse: join(dir, 'w.duckdb'), staging: join(dir, 'staging') };
+    const config = loadConfig({ cwd: dir, overrides });
     // The first run without the optional CPIAUCNS.csv; the second only adds it.
     const cpi = join(data.dir, 'CPIAUCNS.csv');
     renameSync(cpi, join(dir, 'CPIAUCNS.csv'));
@@ -37,5 +35,26 @@ describe('rating checks after a run that loads no ratings', () => {
     // Checks that read other tables still look at everything.
     expect(byName(second, 'ratings.mapped_share')?.observed).toMatch(/of [\d,]+;/);
     expect(byName(second, 'row_count.rating')?.observed).toBe(byName(first, 'row_count.rating')?.observed);
+    // No movies_metadata in this run: neither side of a movie_genre foreign key changed.
+    expect(byName(second, 'fk.movie_genre.movie')?.observed).toBe(
+      '0 orphans (no movie_genre or movie row written by this run)',
+    );
+
+    // --full-checks: a ratings drop is audited over every row, and every mart is rebuilt.
+    writeFileSync(
+      join(data.dir, 'ratings_drop.csv'),
+      'userId,movieId,rating,timestamp\r\n1,1,4.0,1600000000\r\n',
+    );
+    const marts: string[] = [];
+    const full = await runPipeline(loadConfig({ cwd: dir, overrides: { ...overrides, fullChecks: true } }), {
+      listener: (e) => {
+        if (e.type === 'step.end' && e.step === 'answers.marts') marts.push(e.detail ?? '');
+      },
+    });
+    expect(full.status).toBe('success');
+    expect(byName(full, 'key_unique.rating')?.observed).toBe('0 duplicated keys (every key)');
+    expect(byName(full, 'ratings.range')?.observed).toBe('0 out of range (every row)');
+    expect(byName(full, 'fk.movie_genre.movie')?.observed).toBe('0 orphans (every row)');
+    expect(marts).toEqual(['every mart rebuilt from the model']);
   }, 120_000);
 });

@@ -38,6 +38,8 @@ export const configSchema = z
     verify: z.boolean().default(false),
     /** The longest input line accepted, in bytes: a longer one stops the run at once, naming file and line. */
     maxLineBytes: z.number().int().min(1024).default(DEFAULT_MAX_LINE_BYTES),
+    /** Check every row and rebuild every mart, instead of only what the run changed (`run --full-checks`). */
+    fullChecks: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */
     duckdbMemoryLimit: z
       .string()

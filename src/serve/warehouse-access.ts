@@ -84,7 +84,8 @@ export class WarehouseAccess {
     this.queued++;
     const next = this.queue.then(async () => {
       try {
-        if (this.closed) throw new WarehouseError(`warehouse ${this.displayName}: the server is shutting down`);
+        if (this.closed)
+          throw new WarehouseError(`warehouse ${this.displayName}: the server is shutting down`);
         return await fn(await this.connection());
       } catch (err) {
         // A server session that broke (not a statement that failed) is opened again next time.

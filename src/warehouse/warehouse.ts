@@ -25,7 +25,13 @@ export interface Capabilities {
 }
 
 // Column and table specs are generic data defined with the model (model/table-spec.ts); the seam takes them as they are.
-export { COLUMN_TYPES, type ColumnSpec, type ColumnType, type DistStyle, type TableSpec } from '../model/table-spec.js';
+export {
+  COLUMN_TYPES,
+  type ColumnSpec,
+  type ColumnType,
+  type DistStyle,
+  type TableSpec,
+} from '../model/table-spec.js';
 
 /** A source record the engine could not read as the declared columns. */
 export interface BulkReject {

@@ -8,7 +8,7 @@ DROP TABLE IF EXISTS marts.rating_totals;
 
 DROP TABLE IF EXISTS marts.revenue_movie;
 
-DROP TABLE IF EXISTS marts.user_genre_mask_scratch;
+DROP TABLE IF EXISTS marts.user_genre_mask;
 
 DROP TABLE IF EXISTS marts.link_genre_mask_scratch;
 
@@ -33,7 +33,7 @@ FROM movies.movie_link l
 JOIN movies.movie m ON m.movie_id = l.tmdb_id
 LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id;
 
-CREATE TABLE marts.user_genre_mask_scratch AS
+CREATE TABLE marts.user_genre_mask AS
 SELECT r.user_id, BIT_OR(lm.mask) AS mask
 FROM movies.rating r JOIN marts.link_genre_mask_scratch lm ON lm.movielens_id = r.movielens_id
 GROUP BY r.user_id;
@@ -47,7 +47,7 @@ gr AS (SELECT mg.genre_id, SUM(s.v) AS ratings, SUM(s.sum_rating) AS sum_rating
   GROUP BY mg.genre_id),
 gu AS (
   SELECT gb.genre_id, COUNT(*) AS users
-  FROM marts.user_genre_mask_scratch u JOIN gb ON ((u.mask >> gb.bit) & 1) = 1
+  FROM marts.user_genre_mask u JOIN gb ON ((u.mask >> gb.bit) & 1) = 1
   GROUP BY gb.genre_id)
 SELECT g.genre_id,
        COALESCE(gr.ratings, 0) AS ratings,
@@ -59,11 +59,9 @@ LEFT JOIN gu ON gu.genre_id = g.genre_id;
 
 CREATE TABLE marts.rating_totals AS
 SELECT COALESCE((SELECT SUM(v) FROM marts.movie_rating_stats), 0) AS ratings,
-       (SELECT COUNT(*) FROM marts.user_genre_mask_scratch) AS users,
+       (SELECT COUNT(*) FROM marts.user_genre_mask) AS users,
        CAST(COALESCE((SELECT SUM(sum_rating) FROM marts.movie_rating_stats), 0) AS DOUBLE PRECISION)
          AS sum_rating;
-
-DROP TABLE marts.user_genre_mask_scratch;
 
 CREATE TABLE marts.revenue_movie AS
 SELECT m.movie_id,

@@ -17,6 +17,7 @@ export interface RunFlags {
   staging?: string;
   config?: string;
   verify?: boolean;
+  fullChecks?: boolean;
   json?: boolean;
   wait?: boolean;
   source?: string;
@@ -246,6 +247,7 @@ export function runRequest(flags: RunFlags): RunRequest {
       ...(concurrency ? { concurrency } : {}),
       ...(source ? { source: 'kaggle', ...source } : {}),
       ...(flags.verify ? { verify: true } : {}),
+      ...(flags.fullChecks ? { fullChecks: true } : {}),
       ...(flags.executor ? { executor: flags.executor } : {}),
     },
   };
@@ -258,6 +260,7 @@ export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> 
   if (flags.warehouse !== undefined) overrides.warehouse = flags.warehouse;
   if (flags.staging !== undefined) overrides.staging = flags.staging;
   if (flags.verify) overrides.verify = true;
+  if (flags.fullChecks) overrides.fullChecks = true;
   if (flags.executor !== undefined) {
     if (flags.executor !== 'in-process' && flags.executor !== 'bullmq')
       throw new UsageError(`unknown --executor ${JSON.stringify(flags.executor)}: use in-process or bullmq`);
@@ -287,6 +290,10 @@ export function registerRun(program: Command): void {
     )
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
     .option('--verify', 'hash every input even when size and mtime match the last load')
+    .option(
+      '--full-checks',
+      'check every row and rebuild every answer mart, not only what this run changed (a full audit)',
+    )
     .option(
       '--json',
       'print the run summary as JSON on stdout, and progress as one JSON event per line on stderr',

@@ -54,6 +54,8 @@ export interface TaskJobData {
   /** The warehouse as describeLocation prints it (no password): a worker refuses a job for another warehouse. */
   warehouse: string;
   staging: string;
+  /** `run --full-checks`: the publish task checks every row and rebuilds every mart. */
+  fullChecks: boolean;
 }
 
 /** What a worker returns: the task's result, or its error as data (class, message, whether to retry, exit code). */
@@ -144,6 +146,7 @@ export function bullmqExecutor(opts: {
     input: opts.config.input,
     warehouse: describeLocation(opts.config.warehouse),
     staging: opts.config.staging,
+    fullChecks: opts.config.fullChecks,
   });
   const remote = (id: string): boolean => findTask(id)?.extract !== true;
   return {
@@ -258,7 +261,11 @@ export function startWorker(opts: {
       opts.log(`worker ${me}: run ${d.runId} ${d.task} (job ${job.id ?? '?'}) …`);
       try {
         const t0 = Date.now();
-        const report = await runJoinedTask({ ...opts.config, input: d.input }, d.task, d.runId);
+        const report = await runJoinedTask(
+          { ...opts.config, input: d.input, fullChecks: d.fullChecks },
+          d.task,
+          d.runId,
+        );
         opts.log(
           `worker ${me}: run ${d.runId} ${d.task}: ${report.detail ?? 'done'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
         );

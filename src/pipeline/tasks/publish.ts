@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { MovalyticsError } from '../../core/errors.js';
 import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
-import { computeAnswers, refreshMarts } from '../../stages/answers/index.js';
+import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
 import { runChecks, type CheckResult } from '../../stages/check/checks.js';
 import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
@@ -106,18 +106,27 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       );
       reports = loaded.reports;
       for (const report of reports) ctx.emit({ type: 'file.loaded', report });
+      // --full-checks audits every row and rebuilds every mart, whatever this run changed.
+      const full = ctx.config.fullChecks;
+      const toLoad = files.filter((f) => f.action === 'load');
       checks = await step(ctx, 'check.quality', () =>
         runChecks(wh, {
           mappedShareWarn: ctx.config.mappedShareWarn,
           reports,
-          ratingScope: loaded.ratingScope,
-          ratingKeyScope: loaded.ratingKeyScope,
+          ratingScope: full ? null : loaded.ratingScope,
+          ratingKeyScope: full ? null : loaded.ratingKeyScope,
+          moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
         }),
       );
       for (const result of checks) ctx.emit({ type: 'check.result', result });
       if (checks.some((c) => c.severity === 'error' && !c.passed)) throw new Rollback();
       // Marts publish with the model they summarise, in the same transaction.
-      await step(ctx, 'answers.marts', () => refreshMarts(wh));
+      await step(
+        ctx,
+        'answers.marts',
+        () => refreshMarts(wh, full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta)),
+        (how) => how,
+      );
       await recordAnswers(ctx);
       await runs.recordReconciliation(wh, runId, reports);
       await runs.recordFileState(
@@ -137,6 +146,16 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
     throw err;
   }
   return { status: 'success', reports, checks, quarantined };
+}
+
+/** What the files this run loaded changed under the marts (see MartChange). */
+function martChangeOf(toLoad: readonly StagedFile[], ratingDelta: string | null): MartChange {
+  const loads = (role: StagedFile['role']): boolean => toLoad.some((f) => f.role === role);
+  return {
+    model: loads('movies_metadata') || loads('links'),
+    cpi: loads('cpi'),
+    ratings: !loads('ratings') ? 'none' : ratingDelta === null ? 'all' : { delta: ratingDelta },
+  };
 }
 
 /**

@@ -126,7 +126,7 @@ describe('quality checks', () => {
       `INSERT INTO movies.rating VALUES (7, 1, 4.2, TIMESTAMP '2001-01-01'), (8, 1, 5.5, TIMESTAMP '2001-01-01')`,
     );
     const [f] = await failing();
-    expect(f).toMatchObject({ name: 'ratings.range', observed: '2 out of range' });
+    expect(f).toMatchObject({ name: 'ratings.range', observed: '2 out of range (every row)' });
   });
 
   it('movie.release_date_range fails before 1870 and after today + 5 years', async () => {

@@ -179,10 +179,16 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
     await wh.exec(
       `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT movie_id, genre_id FROM ${STAGING}.movie_genre`,
     );
-    await upsert(wh, modelUpsert('date', `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
+    await upsert(
+      wh,
+      modelUpsert(
+        'date',
+        `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
   CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
   CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
-FROM movies.movie WHERE release_date IS NOT NULL)`));
+FROM movies.movie WHERE release_date IS NOT NULL)`,
+      ),
+    );
     const s = clean.stats;
     this.reports.push({
       fileName: file.name,
@@ -344,11 +350,12 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     const stored = `${STAGING}.rating_stored`;
     await wh.exec(`DROP TABLE IF EXISTS ${stored}`);
     await wh.exec(`CREATE TABLE ${stored} AS
-SELECT ${this.d.rowId('r')} AS rid, r.user_id, r.movielens_id, r.rated_at
+SELECT ${this.d.rowId('r')} AS rid, r.user_id, r.movielens_id, r.rating, r.rated_at
 FROM movies.rating r JOIN ${fresh} n ON r.user_id = n.user_id AND r.movielens_id = n.movielens_id`);
     // A stored rating newer than the incoming one wins: the incoming one is counted as collapsed.
     await wh.exec(`DELETE FROM ${fresh} n USING ${stored} s
 WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at > n.rated_at`);
+    await this.recordDelta(fresh, stored);
     // The stored rows the incoming ones replace.
     await wh.exec(
       this.d.deleteByRowIds(
@@ -367,6 +374,22 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
       read: rows + rejected,
       report: { rowsLoaded: loaded, rowsQuarantined: rejected + bad, duplicatesCollapsed: valid - loaded },
     };
+  }
+
+  /**
+   * Appends this file's rating changes to RATING_DELTA for the marts: each row written (n = 1) and each stored row it
+   * replaces (n = -1, with the old value, which the marts subtract). Appended per file: a later drop that replaces a
+   * row an earlier one wrote subtracts that row again, so the sum over the run is exact.
+   */
+  private async recordDelta(fresh: string, stored: string): Promise<void> {
+    const wh = this.wh;
+    await wh.exec(
+      `CREATE TABLE IF NOT EXISTS ${RATING_DELTA} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL, n INTEGER NOT NULL, rating ${this.d.typeName('DOUBLE PRECISION')} NOT NULL)`,
+    );
+    await wh.exec(`INSERT INTO ${RATING_DELTA} (user_id, movielens_id, n, rating)
+SELECT s.user_id, s.movielens_id, -1, s.rating FROM ${stored} s JOIN ${fresh} n ON s.user_id = n.user_id AND s.movielens_id = n.movielens_id`);
+    await wh.exec(`INSERT INTO ${RATING_DELTA} (user_id, movielens_id, n, rating)
+SELECT user_id, movielens_id, 1, rating FROM ${fresh}`);
   }
 
   /** Quarantines (and deletes) the rows of a staged ratings table that break the value rules. */
@@ -476,6 +499,8 @@ function ratingValid(runStartedAt: Date): string {
 }
 /** Ratings written by an incremental load in this run: the scope of the rating checks. */
 export const RATING_TOUCHED = `${STAGING}.rating_touched`;
+/** The signed rating changes of an incremental load in this run, for the marts (see Loader.recordDelta). */
+export const RATING_DELTA = `${STAGING}.rating_delta`;
 
 /**
  * One row per (user_id, movielens_id) of `source`: the later rated_at wins, then the higher rating. The tie-break
@@ -499,6 +524,11 @@ export interface LoadResult {
    * only the fixed keys' uniqueness is left to check. null = check every key (or the ratingScope's).
    */
   ratingKeyScope: KeyScope | null;
+  /**
+   * RATING_DELTA when every rating this run wrote went through an incremental merge (the marts can be updated from
+   * it); null when none was written, or some were loaded whole (a cold load, an engine loading by plan).
+   */
+  ratingDelta: string | null;
 }
 
 /**
@@ -507,7 +537,9 @@ export interface LoadResult {
  */
 export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadResult> {
   if (wh.capabilities.bulkLoad === 's3-copy') return loadModelByPlan(wh, input);
-  await wh.exec(`CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
+  await wh.exec(
+    `CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${RATING_TOUCHED}; DROP TABLE IF EXISTS ${RATING_DELTA}`,
+  );
   const loader = new Loader(wh, input);
   const toLoad = input.files.filter((f) => f.action === 'load');
   const byRole = (role: StagedFile['role']): StagedFile[] => toLoad.filter((f) => f.role === role);
@@ -524,11 +556,13 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
       reports: loader.reports,
       ratingScope: RATING_TOUCHED,
       ratingKeyScope: { table: RATING_TOUCHED, note: 'no rating written by this run' },
+      ratingDelta: null,
     };
   }
   return {
     reports: loader.reports,
     ratingScope: loader.touchedRatings && !loader.coldRatings ? RATING_TOUCHED : null,
+    ratingDelta: loader.touchedRatings && !loader.coldRatings ? RATING_DELTA : null,
     ratingKeyScope:
       input.shadow && !loader.touchedRatings
         ? {
@@ -607,12 +641,15 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
     reports,
     ratingScope: written === null ? RATING_TOUCHED : scope,
     ratingKeyScope: written === null ? none : null,
+    ratingDelta: null,
   };
 }
 
 /** Drops what the load left in the staging schema for the checks. Call it before the transaction commits. */
 export async function dropLoadScratch(wh: Warehouse): Promise<void> {
-  await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}; DROP TABLE IF EXISTS ${STAGING}.rating_dup_keys`);
+  await wh.exec(
+    `DROP TABLE IF EXISTS ${RATING_TOUCHED}; DROP TABLE IF EXISTS ${RATING_DELTA}; DROP TABLE IF EXISTS ${STAGING}.rating_dup_keys`,
+  );
 }
 
 /** The shadow rating table (in schema movies: DuckDB cannot move a table between schemas). */

@@ -302,7 +302,12 @@ WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) =
 function modelMerge(name: ModelTableName, source: string): string {
   const t = rsTable(modelTable(name));
   const key = modelTable(name).key.map(rsIdent);
-  return plainMerge(t.name, source, t.columns.map((c) => c.name), key);
+  return plainMerge(
+    t.name,
+    source,
+    t.columns.map((c) => c.name),
+    key,
+  );
 }
 
 const FIRST_RATING_EPOCH = Date.parse('1995-01-01T00:00:00Z') / 1000;
@@ -312,7 +317,6 @@ export function ratingValidSql(runStartedAt: Date): string {
   const last = Math.floor(runStartedAt.getTime() / 1000);
   return `user_id > 0 AND movielens_id > 0 AND rating BETWEEN 0.5 AND 5.0 AND rating * 2 = floor(rating * 2) AND rated_epoch BETWEEN ${FIRST_RATING_EPOCH} AND ${last}`;
 }
-
 
 /**
  * Ratings: keep one row per key (later timestamp, then the later file, then higher rating — as loading the files one

@@ -15,12 +15,7 @@ import { redactLocation } from '../../core/redact.js';
 import { redshiftEmulation, redshiftPartBytes, reportRedshiftStatement } from '../../core/test-hooks.js';
 import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
-import {
-  PostgresWarehouse,
-  SESSION_SQL,
-  connect,
-  readOnlySession,
-} from '../postgres/postgres-warehouse.js';
+import { PostgresWarehouse, SESSION_SQL, connect, readOnlySession } from '../postgres/postgres-warehouse.js';
 import { IAM_ROLE_RE } from '../location.js';
 import type {
   BulkCsvOptions,
