@@ -1,6 +1,8 @@
 // Where a warehouse is, as data: parsed once from the `--warehouse` text (a DuckDB path or a database URL).
-// Pure: no I/O. The opener (open.ts) turns a location into a connection.
+// No I/O (a URL's defaults come from the PG* variables and the user name). The opener (open.ts) turns a location into
+// a connection.
 import { z } from 'zod';
+import { userInfo } from 'node:os';
 import { isLibpqConnectionString, redactLocation } from '../core/redact.js';
 
 /** Default parallel COPY streams for a large file into PostgreSQL (3 measured fastest on 2 cores). */
@@ -97,5 +99,32 @@ export function parseWarehouseLocation(text: string): ParsedLocation {
         ok: false,
         message: `unknown warehouse scheme "${scheme}:" — use a DuckDB file path, duckdb:PATH, postgres://user@host/db or redshift://user@endpoint:5439/db`,
       };
+  }
+}
+
+/** `postgres://user@host:port/db` with the effective values (URL, then PG* variables, then libpq defaults); no password. */
+export function describePostgresUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+  const env = process.env;
+  const user = decodeURIComponent(u.username) || env.PGUSER || userInfo().username;
+  const host = u.searchParams.get('host') ?? (decodeURIComponent(u.hostname) || env.PGHOST || 'localhost');
+  const port = u.port || env.PGPORT || '5432';
+  const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || env.PGDATABASE || user;
+  return `postgres://${user}@${host}:${port}/${db}`;
+}
+
+/** `redshift://user@endpoint:port/db`: no password, no query. */
+export function describeRedshiftUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const user = decodeURIComponent(u.username) || process.env.PGUSER || userInfo().username;
+    return `redshift://${user}@${u.hostname}:${u.port || '5439'}${u.pathname}`;
+  } catch {
+    return redactLocation(url.split('?')[0] ?? url);
   }
 }

@@ -1,12 +1,10 @@
 // The one opener: a warehouse location (parsed from `--warehouse`) → a connected Warehouse. The only code outside an
-// engine's folder that names engines.
+// engine's folder that names engines. Each engine is imported when it is opened, so a command on a DuckDB file loads
+// no PostgreSQL driver, S3 client or Redshift code.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { DuckDbWarehouse } from './duckdb/index.js';
-import type { WarehouseLocation } from './location.js';
-import { PostgresWarehouse, describePostgresUrl } from './postgres/index.js';
+import { describePostgresUrl, describeRedshiftUrl, type WarehouseLocation } from './location.js';
 import { readOnlyView } from './read-only.js';
-import { RedshiftWarehouse, describeRedshiftUrl } from './redshift/index.js';
 import type { Warehouse } from './warehouse.js';
 
 export interface OpenOptions {
@@ -81,17 +79,23 @@ export async function openWarehouse(loc: WarehouseLocation, opts: OpenOptions = 
 async function openEngine(loc: WarehouseLocation, opts: OpenOptions): Promise<Warehouse> {
   const readOnly = opts.readOnly === true;
   switch (loc.kind) {
-    case 'duckdb':
+    case 'duckdb': {
+      const { DuckDbWarehouse } = await import('./duckdb/index.js');
       return DuckDbWarehouse.open({ path: loc.path, memoryLimit: opts.duckdbMemoryLimit, readOnly });
-    case 'postgres':
+    }
+    case 'postgres': {
+      const { PostgresWarehouse } = await import('./postgres/index.js');
       return PostgresWarehouse.open({ url: loc.url, loadStreams: loc.loadStreams, readOnly });
-    case 'redshift':
+    }
+    case 'redshift': {
+      const { RedshiftWarehouse } = await import('./redshift/index.js');
       return RedshiftWarehouse.openRedshift({
         url: loc.url,
         readOnly,
         ...(loc.iamRole === undefined ? {} : { iamRole: loc.iamRole }),
         ...(loc.staging === undefined ? {} : { staging: loc.staging }),
       });
+    }
     default: {
       const never: never = loc;
       throw new Error(`unknown warehouse ${String(never)}`);

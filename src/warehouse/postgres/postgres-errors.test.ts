@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../core/errors.js';
 import { isDataError, isTransient, toWarehouseError } from './postgres-errors.js';
-import { describePostgresUrl } from './postgres-warehouse.js';
+import { describePostgresUrl } from '../location.js';
 
 const pgError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
 

@@ -1,8 +1,8 @@
 // The PostgreSQL warehouse: one `pg` session for statements and transactions; bulk loads stream COPY FROM STDIN
 // (a large file split at line boundaries into parallel streams, each on its own session) into UNLOGGED staging.
+import { describePostgresUrl } from '../location.js';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
@@ -77,22 +77,6 @@ const TYPES = {
     }
   }) as typeof pg.types.getTypeParser,
 };
-
-/** `postgres://user@host:port/db` with the effective values (URL, then PG* variables, then libpq defaults); no password. */
-export function describePostgresUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-  const env = process.env;
-  const user = decodeURIComponent(u.username) || env.PGUSER || userInfo().username;
-  const host = u.searchParams.get('host') ?? (decodeURIComponent(u.hostname) || env.PGHOST || 'localhost');
-  const port = u.port || env.PGPORT || '5432';
-  const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || env.PGDATABASE || user;
-  return `postgres://${user}@${host}:${port}/${db}`;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

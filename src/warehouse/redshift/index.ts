@@ -2,7 +2,6 @@
 export {
   RedshiftWarehouse,
   REDSHIFT_CAPABILITIES,
-  describeRedshiftUrl,
   redshiftToPostgresUrl,
   resolveIamRole,
   sha256Hex,

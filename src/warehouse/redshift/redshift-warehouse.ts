@@ -2,16 +2,16 @@
 // overridden — files reach it as CSV parts in S3 loaded by COPY … IAM_ROLE from a manifest, no advisory locks (a
 // lock row instead), Redshift's dialect. `emulate: 'postgres'` runs the same statements on a PostgreSQL server with
 // COPY from S3 replaced by COPY FROM STDIN of the same parts (the offline check of everything the two agree on).
+import { describeRedshiftUrl } from '../location.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConfigError } from '../../core/errors.js';
-import { redactLocation } from '../../core/redact.js';
 import { redshiftEmulation, redshiftPartBytes, reportRedshiftStatement } from '../../core/test-hooks.js';
 import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
@@ -76,17 +76,6 @@ export interface RedshiftOptions {
   emulate?: 'postgres';
   /** Every transaction read-only; a reader COPYs nothing, so it needs no IAM role and no staging. */
   readOnly?: boolean;
-}
-
-/** `redshift://user@endpoint:port/db`: no password, no query. */
-export function describeRedshiftUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = decodeURIComponent(u.username) || process.env.PGUSER || userInfo().username;
-    return `redshift://${user}@${u.hostname}:${u.port || '5439'}${u.pathname}`;
-  } catch {
-    return redactLocation(url.split('?')[0] ?? url);
-  }
 }
 
 /** The libpq URL for a redshift:// one: same user, host and database, port 5439 by default, iam_role removed. */
