@@ -26,7 +26,8 @@ export interface TableColumn extends ColumnSpec {
 }
 
 /** How a table's rows are spread over the slices of an MPP engine (Redshift); other engines ignore it. */
-export type DistStyle = { style: 'ALL' } | { style: 'KEY'; key: string } | { style: 'EVEN' } | { style: 'AUTO' };
+export type DistStyle =
+  { style: 'ALL' } | { style: 'KEY'; key: string } | { style: 'EVEN' } | { style: 'AUTO' };
 
 export interface TableSpec {
   readonly schema: string;
@@ -55,5 +56,7 @@ export function tableDdl(t: TableSpec): string {
 
 /** The column specs of `t` named in `names` (all of them by default), in the table's order. */
 export function columnSpecs(t: TableSpec, names?: readonly string[]): ColumnSpec[] {
-  return t.columns.filter((c) => names === undefined || names.includes(c.name)).map((c) => ({ name: c.name, type: c.type }));
+  return t.columns
+    .filter((c) => names === undefined || names.includes(c.name))
+    .map((c) => ({ name: c.name, type: c.type }));
 }

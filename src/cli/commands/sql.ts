@@ -10,12 +10,14 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
+import { martDdl } from '../../stages/answers/marts.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
 import { CPI_HEADER_RE, classifyFile } from '../../stages/stage/input-layout.js';
 import {
   STATEMENT_KINDS,
   loadObjectFor,
   planStatements,
+  redshiftDialect,
   resolveIamRole,
   sha256Hex,
   type LoadObject,
@@ -114,7 +116,7 @@ export function registerSql(program: Command): void {
         const model = {
           views: MODEL_VIEWS,
           metaDdl: META_TABLES,
-          genreCount: load.parts.genre_in?.rows ?? 0,
+          answers: martDdl(load.parts.genre_in?.rows ?? 0, redshiftDialect),
         };
         const out: string[] = [];
         for (const kind of kinds) {
