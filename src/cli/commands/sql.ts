@@ -12,6 +12,7 @@ import { UsageError } from '../../core/errors.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
 import { martDdl } from '../../stages/answers/marts.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
+import { compareRatingsFiles } from '../../stages/load/load-model.js';
 import { CPI_HEADER_RE, classifyFile } from '../../stages/stage/input-layout.js';
 import {
   STATEMENT_KINDS,
@@ -58,10 +59,8 @@ function findInputs(dir: string): Omit<ModelLoadFiles, 'movies'> & { metadata?: 
       if (series !== undefined) cpi.push({ file: f, series });
     }
   }
-  // ratings.csv first, then incremental drops by name: a later drop's rating wins (as the run orders them).
-  ratings.sort((a, b) =>
-    path.basename(a) === 'ratings.csv' ? -1 : path.basename(b) === 'ratings.csv' ? 1 : a.localeCompare(b),
-  );
+  // In the run's load order: a later drop's rating wins.
+  ratings.sort((a, b) => compareRatingsFiles(path.basename(a), path.basename(b)));
   return { ...out, ratings, cpi };
 }
 

@@ -627,9 +627,12 @@ export interface RatingsShadow {
 export function ratingsInLoadOrder(files: readonly StagedFile[]): StagedFile[] {
   return files
     .filter((f) => f.action === 'load' && f.role === 'ratings')
-    .sort((a, b) =>
-      a.name === 'ratings.csv' ? -1 : b.name === 'ratings.csv' ? 1 : a.name.localeCompare(b.name),
-    );
+    .sort((a, b) => compareRatingsFiles(a.name, b.name));
+}
+
+/** The ratings load order of two file names (a sort comparator): ratings.csv first, then by name. */
+export function compareRatingsFiles(a: string, b: string): number {
+  return a === 'ratings.csv' ? -1 : b === 'ratings.csv' ? 1 : a.localeCompare(b);
 }
 
 /**
