@@ -4,6 +4,7 @@
 // statement. Plus the dialect's overrides and the redshift:// location.
 import { describe, expect, it } from 'vitest';
 import { META_TABLES, MODEL_VIEWS, modelDdl } from '../src/model/schema.js';
+import { martDdl } from '../src/stages/answers/marts.js';
 import { parseWarehouseLocation } from '../src/warehouse/location.js';
 import { describeLocation } from '../src/warehouse/open.js';
 import {
@@ -60,7 +61,7 @@ const FULL: RedshiftLoadInput = {
   auth: { iamRole: TEST_ROLE },
   runStartedAt: new Date('2026-01-01T00:00:00Z'),
 };
-const MODEL = { views: MODEL_VIEWS, metaDdl: META_TABLES, genreCount: 20 };
+const MODEL = { views: MODEL_VIEWS, metaDdl: META_TABLES, answers: martDdl(20, redshiftDialect) };
 
 describe('the Redshift plan for the full model', () => {
   it.each(STATEMENT_KINDS)('%s: the exact text (golden)', async (kind) => {

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { META_TABLES, MODEL_VIEWS } from '../../src/model/schema.js';
+import { martDdl } from '../../src/stages/answers/marts.js';
 import { cleanMovies } from '../../src/stages/load/clean-movies.js';
 import type { RedshiftWarehouse } from '../../src/warehouse/redshift/index.js';
 import {
@@ -57,12 +58,12 @@ export async function runPlan(
   const input: RedshiftLoadInput = { objects, bytes: load.bytes, auth: { iamRole: TEST_ROLE }, runStartedAt };
   const out: Record<string, string[]> = {};
   for (const kind of kinds) {
-    let genreCount = 0;
+    let answers: string[] = [];
     if (kind === 'answers') {
       const [g] = await wh.query<{ n: number }>('SELECT COUNT(*) AS n FROM movies.genre');
-      genreCount = Number(g?.n ?? 0);
+      answers = martDdl(Number(g?.n ?? 0), wh.dialect);
     }
-    const sqls = planStatements(kind, input, { views: MODEL_VIEWS, metaDdl: META_TABLES, genreCount });
+    const sqls = planStatements(kind, input, { views: MODEL_VIEWS, metaDdl: META_TABLES, answers });
     for (const sql of sqls) await wh.execPlan(sql, local);
     out[kind] = sqls;
   }

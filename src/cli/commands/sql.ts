@@ -10,12 +10,15 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
+import { martDdl } from '../../stages/answers/marts.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
+import { compareRatingsFiles } from '../../stages/load/load-model.js';
 import { CPI_HEADER_RE, classifyFile } from '../../sources/input-layout.js';
 import {
   STATEMENT_KINDS,
   loadObjectFor,
   planStatements,
+  redshiftDialect,
   resolveIamRole,
   sha256Hex,
   type LoadObject,
@@ -56,10 +59,8 @@ function findInputs(dir: string): Omit<ModelLoadFiles, 'movies'> & { metadata?: 
       if (series !== undefined) cpi.push({ file: f, series });
     }
   }
-  // ratings.csv first, then incremental drops by name: a later drop's rating wins (as the run orders them).
-  ratings.sort((a, b) =>
-    path.basename(a) === 'ratings.csv' ? -1 : path.basename(b) === 'ratings.csv' ? 1 : a.localeCompare(b),
-  );
+  // In the run's load order: a later drop's rating wins.
+  ratings.sort((a, b) => compareRatingsFiles(path.basename(a), path.basename(b)));
   return { ...out, ratings, cpi };
 }
 
@@ -114,7 +115,7 @@ export function registerSql(program: Command): void {
         const model = {
           views: MODEL_VIEWS,
           metaDdl: META_TABLES,
-          genreCount: load.parts.genre_in?.rows ?? 0,
+          answers: martDdl(load.parts.genre_in?.rows ?? 0, redshiftDialect),
         };
         const out: string[] = [];
         for (const kind of kinds) {

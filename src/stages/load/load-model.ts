@@ -4,6 +4,16 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
 import { columnSpecs, qualifiedName } from '../../model/table-spec.js';
+import {
+  cpiMissingSql,
+  cpiReasonSql,
+  cpiValidSql,
+  linkReasonSql,
+  linkValidSql,
+  ratingReasonSql,
+  ratingValidSql,
+  type RatingRow,
+} from '../../model/value-rules.js';
 import { INPUT_COLUMNS, modelColumns, modelTable, type ModelTableName } from '../../model/tables.js';
 import type { KeyScope } from '../check/checks.js';
 import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
@@ -203,11 +213,12 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
   async links(file: StagedFile): Promise<void> {
     const t = `${STAGING}.links`;
     const { rows, rejected } = await this.stageCsv(file, t, INPUT_COLUMNS.links);
+    const link = { movieId: '"movieId"', movieIdText: '"movieId"' };
     const bad = await this.quarantineWhere(
       file.name,
       t,
-      `"movieId" IS NULL OR "movieId" <= 0`,
-      `'movieId ' || coalesce('"' || "movieId" || '"', 'is empty') || ' is not a positive id — row quarantined'`,
+      `NOT coalesce(${linkValidSql(link)}, false)`,
+      linkReasonSql(link),
       `concat_ws(',', "movieId", "imdbId", "tmdbId")`,
     );
     const valid = rows - bad;
@@ -236,23 +247,21 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
   async cpi(file: StagedFile): Promise<void> {
     const t = `${STAGING}.cpi`;
     const { rows, rejected } = await this.stageCsv(file, t, INPUT_COLUMNS.cpi);
-    const badDate = await this.quarantineWhere(
+    const date = this.d.safeCast('"date"', 'DATE');
+    const row = {
+      date: '"date"',
+      value: '"value"',
+      dateOk: `extract(day FROM ${date}) = 1`,
+      valueOk: `${this.d.safeCast('"value"', 'DOUBLE PRECISION')} > 0`,
+    };
+    const bad = await this.quarantineWhere(
       file.name,
       t,
-      `${this.d.safeCast('"date"', 'DATE')} IS NULL OR extract(day FROM ${this.d.safeCast('"date"', 'DATE')}) <> 1`,
-      `'date ' || coalesce('"' || "date" || '"', 'is empty') || ' is not the first day of a month (YYYY-MM-01) — row quarantined'`,
+      `NOT (${cpiValidSql(row)})`,
+      cpiReasonSql(row),
       `concat_ws(',', "date", "value")`,
     );
-    // FRED writes "." (or nothing) for a month it has no value for — a fact of the source (BLS never collected
-    // October 2025), kept as a month with a NULL value. Anything else that is not a positive number is a defect.
-    const missing = `trim(coalesce("value", '')) IN ('', '.')`;
-    const badValue = await this.quarantineWhere(
-      file.name,
-      t,
-      `NOT (${missing}) AND (${this.d.safeCast('"value"', 'DOUBLE PRECISION')} IS NULL OR ${this.d.safeCast('"value"', 'DOUBLE PRECISION')} <= 0)`,
-      `'value ' || coalesce('"' || "value" || '"', 'is empty') || ' is not a positive number (nor FRED''s "." for a missing month) — row quarantined'`,
-      `concat_ws(',', "date", "value")`,
-    );
+    const missing = cpiMissingSql('"value"');
     const series = this.d.quoteLiteral(file.seriesId ?? 'unknown');
     // A month listed twice keeps its smallest value; a month with a value beats the same month marked missing.
     await upsert(
@@ -269,8 +278,8 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
       fileName: file.name,
       recordsRead: file.dataLines ?? rows + rejected,
       rowsLoaded: distinct,
-      rowsQuarantined: rejected + badDate + badValue,
-      duplicatesCollapsed: rows - badDate - badValue - distinct,
+      rowsQuarantined: rejected + bad,
+      duplicatesCollapsed: rows - bad - distinct,
       recordsMerged: 0,
     });
     await this.wh.exec(`DROP TABLE ${t}`);
@@ -400,34 +409,22 @@ SELECT user_id, movielens_id, 1, rating FROM ${fresh}`);
   ): Promise<number> {
     const d = this.d;
     const epoch = d.epochSeconds('rated_at');
-    const rawText = `concat_ws(',', user_id, movielens_id, ${d.toText('rating')}, ${epoch})`;
-    let bad = await this.quarantineWhere(
+    const row: RatingRow = {
+      userId: 'user_id',
+      movieId: 'movielens_id',
+      rating: 'rating',
+      epoch,
+      ratingText: d.toText('rating'),
+      epochText: d.toText(epoch),
+      dayText: d.toText('CAST(rated_at AS DATE)'),
+    };
+    return this.quarantineWhere(
       fileName,
       table,
-      `user_id IS NULL OR movielens_id IS NULL OR rating IS NULL OR rated_at IS NULL`,
-      `CASE WHEN user_id IS NULL THEN 'userId' WHEN movielens_id IS NULL THEN 'movieId' WHEN rating IS NULL THEN 'rating' ELSE 'timestamp' END || ' is empty — row quarantined'`,
+      `NOT coalesce(${ratingValidSql(row, runStartedAt)}, false)`,
+      ratingReasonSql(row, runStartedAt),
       `concat_ws(',', coalesce(${d.toText('user_id')}, ''), coalesce(${d.toText('movielens_id')}, ''), coalesce(${d.toText('rating')}, ''), coalesce(${d.toText(epoch)}, ''))`,
     );
-    bad += await this.quarantineWhere(
-      fileName,
-      table,
-      `rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
-      `'rating ' || ${d.toText('rating')} || ' is not one of 0.5, 1.0 … 5.0 — row quarantined'`,
-      rawText,
-    );
-    // A line cut inside its timestamp ("…,12") would otherwise load as a rating from 1970.
-    const { first, last } = ratingTimeBounds(runStartedAt);
-    bad += await this.quarantineWhere(
-      fileName,
-      table,
-      `user_id <= 0 OR movielens_id <= 0 OR rated_at < ${first.sql} OR rated_at > ${last.sql}`,
-      `CASE WHEN user_id <= 0 OR movielens_id <= 0 THEN 'userId/movieId must be positive'
-  ELSE 'timestamp ' || ${d.toText(epoch)} || ' (' || CAST(CAST(rated_at AS DATE) AS VARCHAR) || ') is '
-    || CASE WHEN rated_at < ${first.sql} THEN 'before ${first.text}, the first MovieLens rating' ELSE 'after ${last.text}, when this run started' END
-  END || ' — row quarantined'`,
-      rawText,
-    );
-    return bad;
   }
 }
 
@@ -441,26 +438,6 @@ const RATING_MODEL_COLUMNS = modelColumns('rating');
 function ratingSelect(d: SqlDialect): string {
   return `CAST("userId" AS INTEGER) AS user_id, CAST("movieId" AS INTEGER) AS movielens_id, CAST("rating" AS ${d.typeName('DOUBLE PRECISION')}) AS rating, CAST(${d.timestampFromEpochSeconds('"timestamp"')} AS TIMESTAMP) AS rated_at`;
 }
-/** The first MovieLens rating is from 1995-01-09; nothing can be rated after the run that loads it started. */
-const FIRST_RATING_DAY = '1995-01-01';
-
-/** The plausible rating times as SQL literals and as text for a reason. Epoch seconds are whole: so is the bound. */
-function ratingTimeBounds(runStartedAt: Date): {
-  first: { sql: string; text: string; epoch: number };
-  last: { sql: string; text: string; epoch: number };
-} {
-  const lastEpoch = Math.floor(runStartedAt.getTime() / 1000);
-  const lastText = new Date(lastEpoch * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
-  return {
-    first: {
-      sql: `TIMESTAMP '${FIRST_RATING_DAY} 00:00:00'`,
-      text: FIRST_RATING_DAY,
-      epoch: Date.parse(`${FIRST_RATING_DAY}T00:00:00Z`) / 1000,
-    },
-    last: { sql: `TIMESTAMP '${lastText}'`, text: `${lastText} UTC`, epoch: lastEpoch },
-  };
-}
-
 /**
  * The duplicated keys of the shadow table when only `candidates` can repeat (the file's verified order): their rows
  * are counted among those loaded (a repeated line may have been rejected), with no scan at all when there are none.
@@ -494,8 +471,10 @@ GROUP BY r.user_id, r.movielens_id HAVING count(*) > 1`);
 
 /** The value rules of a rating row, over the CSV's columns. */
 function ratingValid(runStartedAt: Date): string {
-  const { first, last } = ratingTimeBounds(runStartedAt);
-  return `"userId" > 0 AND "movieId" > 0 AND "timestamp" BETWEEN ${first.epoch} AND ${last.epoch} AND "rating" BETWEEN 0.5 AND 5.0 AND "rating" * 2 = floor("rating" * 2)`;
+  return ratingValidSql(
+    { userId: '"userId"', movieId: '"movieId"', rating: '"rating"', epoch: '"timestamp"' },
+    runStartedAt,
+  );
 }
 /** Ratings written by an incremental load in this run: the scope of the rating checks. */
 export const RATING_TOUCHED = `${STAGING}.rating_touched`;
@@ -679,9 +658,12 @@ export interface RatingsShadow {
 export function ratingsInLoadOrder(files: readonly StagedFile[]): StagedFile[] {
   return files
     .filter((f) => f.action === 'load' && f.role === 'ratings')
-    .sort((a, b) =>
-      a.name === 'ratings.csv' ? -1 : b.name === 'ratings.csv' ? 1 : a.name.localeCompare(b.name),
-    );
+    .sort((a, b) => compareRatingsFiles(a.name, b.name));
+}
+
+/** The ratings load order of two file names (a sort comparator): ratings.csv first, then by name. */
+export function compareRatingsFiles(a: string, b: string): number {
+  return a === 'ratings.csv' ? -1 : b === 'ratings.csv' ? 1 : a.localeCompare(b);
 }
 
 /**

@@ -1,9 +1,19 @@
 // The Redshift load plan for the full model, as pure SQL text: physical DDL, COPY from S3 manifests, staging →
-// de-duplicate → plain MERGE in one transaction, and the answer marts. docs/redshift.md explains every choice.
-import { martDdl } from '../../stages/answers/marts.js';
-import { redshiftDialect } from './redshift-dialect.js';
+// de-duplicate → plain MERGE in one transaction. docs/redshift.md explains every choice.
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
 import { columnSpecs } from '../../model/table-spec.js';
+import {
+  cpiMissingSql,
+  cpiReasonSql,
+  cpiValidSql,
+  linkReasonSql,
+  linkValidSql,
+  ratingReasonSql,
+  ratingValidSql,
+  type CpiRow,
+  type LinkRow,
+  type RatingRow,
+} from '../../model/value-rules.js';
 import type { ColumnType, DistStyle, TableSpec } from '../warehouse.js';
 
 /** Redshift's widest VARCHAR, in bytes. */
@@ -310,12 +320,20 @@ function modelMerge(name: ModelTableName, source: string): string {
   );
 }
 
-const FIRST_RATING_EPOCH = Date.parse('1995-01-01T00:00:00Z') / 1000;
+/** An incoming rating of staging.rating_in, for the model's value rules. */
+const RATING_IN: RatingRow = {
+  userId: 'user_id',
+  movieId: 'movielens_id',
+  rating: 'rating',
+  epoch: 'rated_epoch',
+  ratingText: 'CAST(rating AS VARCHAR(32))',
+  epochText: 'CAST(rated_epoch AS VARCHAR(32))',
+  dayText: `CAST(CAST(TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS DATE) AS VARCHAR(10))`,
+};
 
-/** The value rules of an incoming rating (the same as the other engines' load). */
-export function ratingValidSql(runStartedAt: Date): string {
-  const last = Math.floor(runStartedAt.getTime() / 1000);
-  return `user_id > 0 AND movielens_id > 0 AND rating BETWEEN 0.5 AND 5.0 AND rating * 2 = floor(rating * 2) AND rated_epoch BETWEEN ${FIRST_RATING_EPOCH} AND ${last}`;
+/** The value rules of an incoming rating (model/value-rules.ts, as every engine's load applies them). */
+export function ratingInValidSql(runStartedAt: Date): string {
+  return ratingValidSql(RATING_IN, runStartedAt);
 }
 
 /**
@@ -336,7 +354,7 @@ SELECT user_id, movielens_id, rating, rated_at, file_no FROM (
   SELECT user_id, movielens_id, rating, TIMESTAMP 'epoch' + rated_epoch * INTERVAL '1 second' AS rated_at, file_no,
          ROW_NUMBER() OVER (PARTITION BY user_id, movielens_id ORDER BY rated_epoch DESC, file_no DESC, rating DESC) AS rn
   FROM staging.rating_in
-  WHERE ${ratingValidSql(input.runStartedAt)}
+  WHERE ${ratingInValidSql(input.runStartedAt)}
 ) d
 WHERE rn = 1`,
     `DELETE FROM ${n}
@@ -370,14 +388,16 @@ WHERE rn = 1`,
 }
 
 /** CPI: first-of-month dates; "." or empty is a month without a value; a month listed twice keeps its smallest. */
-const CPI_MISSING = `trim(coalesce(value, '')) IN ('', '.')`;
+const CPI_MISSING = cpiMissingSql('value');
 const CPI_IS_DATE = `date ~ '^[0-9]{4}-(0[1-9]|1[0-2])-01$'`;
 // CASE, not AND: Redshift may evaluate a WHERE in any order, and a cast of text that is not a number fails.
 const CPI_IS_POSITIVE = `CASE WHEN value ~ '^[0-9]+([.][0-9]+)?$' THEN CAST(value AS DOUBLE PRECISION) > 0 ELSE false END`;
+const CPI_IN: CpiRow = { date: 'date', value: 'value', dateOk: CPI_IS_DATE, valueOk: CPI_IS_POSITIVE };
 /** The value rules of an incoming CPI row (staging.cpi_in). */
-export const CPI_VALID = `${CPI_IS_DATE} AND (${CPI_MISSING} OR ${CPI_IS_POSITIVE})`;
+export const CPI_VALID = cpiValidSql(CPI_IN);
+const LINK_IN: LinkRow = { movieId: 'movielens_id', movieIdText: 'CAST(movielens_id AS VARCHAR(32))' };
 /** The value rule of an incoming link row (staging.link_in). */
-export const LINK_VALID = 'movielens_id > 0';
+export const LINK_VALID = linkValidSql(LINK_IN);
 
 function mergeCpi(): string[] {
   const n = CPI_NEW;
@@ -481,24 +501,17 @@ export function quarantineStatements(
       'file_no',
       from.ratings.map((n, i) => [String(i + 1), n] as const),
     );
-    // The first rule a row breaks, in the order the other engines check them (stages/load/load-model.ts): an empty
-    // field, the rating, the ids, the timestamp.
     out.push(`${QUARANTINE_INSERT}
 SELECT ${id}, ${source}, NULL, NULL,
-  CASE WHEN user_id IS NULL THEN 'userId is empty' WHEN movielens_id IS NULL THEN 'movieId is empty'
-    WHEN rating IS NULL THEN 'rating is empty' WHEN rated_epoch IS NULL THEN 'timestamp is empty'
-    WHEN NOT (rating BETWEEN 0.5 AND 5.0 AND rating * 2 = floor(rating * 2)) THEN 'rating ' || CAST(rating AS VARCHAR(32)) || ' is not one of 0.5, 1.0 … 5.0'
-    WHEN user_id <= 0 OR movielens_id <= 0 THEN 'userId/movieId must be positive'
-    WHEN rated_epoch < ${FIRST_RATING_EPOCH} THEN 'timestamp ' || CAST(rated_epoch AS VARCHAR(32)) || ' is before 1995-01-01, the first MovieLens rating'
-    ELSE 'timestamp ' || CAST(rated_epoch AS VARCHAR(32)) || ' is after this run started' END || ' — row quarantined',
+  ${ratingReasonSql(RATING_IN, input.runStartedAt)},
   ${text('user_id')} || ',' || ${text('movielens_id')} || ',' || ${text('rating')} || ',' || ${text('rated_epoch')}
 FROM staging.rating_in
-WHERE NOT coalesce(${ratingValidSql(input.runStartedAt)}, false)`);
+WHERE NOT coalesce(${ratingInValidSql(input.runStartedAt)}, false)`);
   }
   if (input.objects.link_in !== undefined && from.links !== undefined)
     out.push(`${QUARANTINE_INSERT}
 SELECT ${id}, ${quote(from.links)}, NULL, NULL,
-  'movieId ' || coalesce('"' || CAST(movielens_id AS VARCHAR(32)) || '"', 'is empty') || ' is not a positive id — row quarantined',
+  ${linkReasonSql(LINK_IN)},
   ${text('movielens_id')} || ',' || coalesce(imdb_id, '') || ',' || ${text('tmdb_id')}
 FROM staging.link_in
 WHERE NOT coalesce(${LINK_VALID}, false)`);
@@ -508,26 +521,22 @@ SELECT ${id}, ${caseOf(
       'series_id',
       Object.entries(from.cpi).map(([k, v]) => [quote(k), v] as const),
     )}, NULL, NULL,
-  CASE WHEN NOT coalesce(${CPI_IS_DATE}, false) THEN 'date ' || coalesce('"' || date || '"', 'is empty') || ' is not the first day of a month (YYYY-MM-01)'
-    ELSE 'value ' || coalesce('"' || value || '"', 'is empty') || ' is not a positive number (nor FRED''s "." for a missing month)' END || ' — row quarantined',
+  ${cpiReasonSql(CPI_IN)},
   coalesce(date, '') || ',' || coalesce(value, '')
 FROM staging.cpi_in
 WHERE NOT coalesce(${CPI_VALID}, false)`);
   return out;
 }
 
-/** The answer marts as a run builds them (the same SQL on every engine; Redshift-legal as written). */
-export function answerStatements(genreCount: number): string[] {
-  return martDdl(genreCount, redshiftDialect);
-}
-
 /**
- * The SQL of a statement kind, as a run sends it. `views` and `metaDdl` are the model's (model/schema.ts).
+ * The SQL of a statement kind, as a run sends it. `views` and `metaDdl` are the model's (model/schema.ts); `answers`
+ * the answer marts as the answers stage builds them on Redshift (`martDdl` with the Redshift dialect): the engine
+ * knows no stage.
  */
 export function planStatements(
   kind: StatementKind,
   input: RedshiftLoadInput,
-  model: { views: readonly string[]; metaDdl: readonly string[]; genreCount: number },
+  model: { views: readonly string[]; metaDdl: readonly string[]; answers: readonly string[] },
 ): string[] {
   switch (kind) {
     case 'ddl':
@@ -537,7 +546,7 @@ export function planStatements(
     case 'merge':
       return mergeStatements(input);
     case 'answers':
-      return answerStatements(model.genreCount);
+      return [...model.answers];
     default: {
       const never: never = kind;
       throw new Error(`unknown statement kind ${String(never)}`);

@@ -48,7 +48,7 @@ import {
   modelDdlStatements,
   parseCopy,
   quarantineStatements,
-  ratingValidSql,
+  ratingInValidSql,
   stripPhysical,
   type LoadObject,
   type RedshiftLoadInput,
@@ -285,7 +285,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       let ratingsCold = false;
       if (objects.rating_in !== undefined) {
         const invalid = await counts(
-          `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in WHERE NOT coalesce(${ratingValidSql(req.runStartedAt)}, false) GROUP BY file_no`,
+          `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in WHERE NOT coalesce(${ratingInValidSql(req.runStartedAt)}, false) GROUP BY file_no`,
         );
         req.ratings.forEach((r, i) => (entry(r.name, r.file).invalid = invalid.get(String(i + 1)) ?? 0));
         const [any] = await this.query(`SELECT 1 AS one FROM movies.rating LIMIT 1`);
