@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -488,6 +488,27 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     });
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/locked|error/i);
+  });
+
+  it('a lineage whose staged raw file is gone answers with a note saying so, and the server stays up', async () => {
+    const emptyStaging = join(dir, 'empty-staging');
+    mkdirSync(emptyStaging);
+    const other = await startServer({
+      access: new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } }),
+      host: '127.0.0.1',
+      port: 0,
+      staging: emptyStaging,
+    });
+    try {
+      const r = await getJson(other.url, `/api/lineage/movie/${topMovie.movieId}`);
+      expect(r.status).toBe(200);
+      expect(r.body.movieId).toBe(topMovie.movieId);
+      expect(r.body.metadata).toMatchObject({ line: null, raw: null });
+      expect(r.body.metadata.note).toMatch(/raw\/[0-9a-f]{64} of movies_metadata\.csv is not in the staging area/);
+      expect((await getJson(other.url, '/api/status')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it('lets go of the file the moment a burst of reads ends: a writer opening right after is never refused', async () => {
