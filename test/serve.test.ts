@@ -571,6 +571,35 @@ describe('movalytics serve over a DuckDB warehouse', () => {
                   return { labels: c.data.labels, data: c.data.datasets[0].data }; })()`,
       );
 
+    /** A drawn chart's axes: the title of each, and the value axis's drawn range. */
+    const chartAxes = (
+      page: Page,
+      id: string,
+    ): Promise<{ titles: string[]; min: number; max: number }> =>
+      page.evaluate(
+        `(() => { const c = window.Chart.getChart(document.getElementById(${JSON.stringify(id)}));
+                  const value = c.options.indexAxis === 'y' ? c.scales.x : c.scales.y;
+                  return { titles: [c.scales.x, c.scales.y].map((s) => s.options.title.display ? s.options.title.text : ''),
+                           min: value.min, max: value.max }; })()`,
+      );
+
+    it('the dashboard charts have axis titles, and the Q3 axis spans every confidence interval', async () => {
+      const { page, problems, close } = await open('/');
+      try {
+        for (const id of ['chart-q1', 'chart-q2', 'chart-q3', 'chart-q4'])
+          for (const title of (await chartAxes(page, id)).titles) expect({ id, title }).not.toEqual({ id, title: '' });
+        const a = await cli();
+        const q3 = await chartAxes(page, 'chart-q3');
+        const ci = a.q3.byMonth.filter((g) => g.ciLow !== null);
+        expect(ci.length).toBeGreaterThan(0);
+        expect(q3.max).toBeGreaterThanOrEqual(Math.max(...ci.map((g) => g.ciHigh!)));
+        expect(q3.min).toBeLessThanOrEqual(Math.min(0, ...ci.map((g) => g.ciLow!)));
+        expect(problems).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
     it('every page loads with no console error (screenshots kept for review)', async () => {
       const pages: [string, string, string][] = [
         ['dashboard', '/', '#q1-rows tbody tr'],
