@@ -41,7 +41,10 @@ describe('rating checks after a run that loads no ratings', () => {
     );
 
     // --full-checks: a ratings drop is audited over every row, and every mart is rebuilt.
-    writeFileSync(join(data.dir, 'ratings_drop.csv'), 'userId,movieId,rating,timestamp\r\n1,1,4.0,1600000000\r\n');
+    writeFileSync(
+      join(data.dir, 'ratings_drop.csv'),
+      'userId,movieId,rating,timestamp\r\n1,1,4.0,1600000000\r\n',
+    );
     const marts: string[] = [];
     const full = await runPipeline(loadConfig({ cwd: dir, overrides: { ...overrides, fullChecks: true } }), {
       listener: (e) => {

@@ -255,9 +255,8 @@ export function startWorker(opts: {
         };
       opts.log(`worker ${me}: run ${d.runId} ${d.task} (job ${job.id ?? '?'}) …`);
       try {
-        const result = await runTask({ ...opts.config, input: d.input, fullChecks: d.fullChecks }, d.task, String(d.runId), {
-          forSubmitter: true,
-        });
+        const config = { ...opts.config, input: d.input, fullChecks: d.fullChecks };
+        const result = await runTask(config, d.task, String(d.runId), { forSubmitter: true });
         opts.log(`worker ${me}: run ${d.runId} ${d.task} ${result.outcome}: ${result.detail}`);
         return { ok: true, worker: me, result };
       } catch (err) {

@@ -1,12 +1,5 @@
 // The answers stage: the four business questions computed from the marts, and their renderings.
-export {
-  refreshMarts,
-  martDdl,
-  FULL_REFRESH,
-  MART_TABLES,
-  MARTS_SCHEMA,
-  type MartChange,
-} from './marts.js';
+export { refreshMarts, martDdl, FULL_REFRESH, MART_TABLES, MARTS_SCHEMA, type MartChange } from './marts.js';
 export {
   computeAnswers,
   computeQ1,

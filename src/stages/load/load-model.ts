@@ -410,7 +410,9 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
    */
   private async recordDelta(fresh: string, stored: string): Promise<void> {
     const wh = this.wh;
-    await wh.exec(`CREATE TABLE IF NOT EXISTS ${RATING_DELTA} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL, n INTEGER NOT NULL, rating ${this.d.typeName('DOUBLE PRECISION')} NOT NULL)`);
+    await wh.exec(
+      `CREATE TABLE IF NOT EXISTS ${RATING_DELTA} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL, n INTEGER NOT NULL, rating ${this.d.typeName('DOUBLE PRECISION')} NOT NULL)`,
+    );
     await wh.exec(`INSERT INTO ${RATING_DELTA} (user_id, movielens_id, n, rating)
 SELECT s.user_id, s.movielens_id, -1, s.rating FROM ${stored} s JOIN ${fresh} n ON s.user_id = n.user_id AND s.movielens_id = n.movielens_id`);
     await wh.exec(`INSERT INTO ${RATING_DELTA} (user_id, movielens_id, n, rating)
