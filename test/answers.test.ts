@@ -8,6 +8,7 @@ import { runCli } from './support/helpers.js';
 import { modelDdl } from '../src/model/schema.js';
 import {
   computeAnswers,
+  csvField,
   martDdl,
   refreshMarts,
   renderAnswers,
@@ -600,5 +601,20 @@ describe('movalytics answers CLI', () => {
     const r2 = await run(['answers', '--warehouse', path]);
     expect(r2.code).toBe(2);
     expect(r2.err).toMatch(/has no answer marts/);
+  });
+});
+
+describe('csvField', () => {
+  it('neutralises a text a spreadsheet would run as a formula (OWASP CSV injection), and leaves numbers alone', () => {
+    expect(csvField('=HYPERLINK("http://evil.example","Click")')).toBe(
+      `"'=HYPERLINK(""http://evil.example"",""Click"")"`,
+    );
+    for (const lead of ['+', '-', '@', '\t']) expect(csvField(`${lead}SUM(A1)`)).toBe(`'${lead}SUM(A1)`);
+    expect(csvField('\r=1+1')).toBe(`"'\r=1+1"`);
+    expect(csvField(-3.25)).toBe('-3.25');
+    expect(csvField('-3.25')).toBe('-3.25');
+    expect(csvField('+1e-3')).toBe('+1e-3');
+    expect(csvField('Se7en')).toBe('Se7en');
+    expect(csvField('Zeta, "quoted"')).toBe(`"Zeta, ""quoted"""`);
   });
 });

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,7 +335,10 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       ['/api/quarantine?pageSize=x', 400, /pageSize "x" is not a whole number/],
       ['/api/checks?run=1;DROP', 400, /run "1;DROP"/],
       ['/api/diff?a=x', 400, /RUN_A "x" is not a run id/],
-      ['/api/diff?a=99', 400, /run 99 not found/],
+      ['/api/diff?a=99', 404, /run 99 not found/],
+      ['/api/diff?a=1&b=99', 404, /run 99 not found/],
+      ['/api/checks?run=99', 404, /run 99 not found/],
+      ['/api/quarantine?run=99', 404, /run 99 not found/],
       ['/api/runs/99', 404, /run 99 not found/],
       ['/api/runs/abc', 400, /not a whole number/],
       ['/api/runs/1/logs?task=nope', 400, /unknown task "nope"/],
@@ -491,6 +494,27 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     expect(stderr).not.toMatch(/locked|error/i);
   });
 
+  it('a lineage whose staged raw file is gone answers with a note saying so, and the server stays up', async () => {
+    const emptyStaging = join(dir, 'empty-staging');
+    mkdirSync(emptyStaging);
+    const other = await startServer({
+      access: new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } }),
+      host: '127.0.0.1',
+      port: 0,
+      staging: emptyStaging,
+    });
+    try {
+      const r = await getJson(other.url, `/api/lineage/movie/${topMovie.movieId}`);
+      expect(r.status).toBe(200);
+      expect(r.body.movieId).toBe(topMovie.movieId);
+      expect(r.body.metadata).toMatchObject({ line: null, raw: null });
+      expect(r.body.metadata.note).toMatch(/raw\/[0-9a-f]{64} of movies_metadata\.csv is not in the staging area/);
+      expect((await getJson(other.url, '/api/status')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('lets go of the file the moment a burst of reads ends: a writer opening right after is never refused', async () => {
     const probe = await startWriterProbe(warehouse);
     try {
@@ -547,6 +571,35 @@ describe('movalytics serve over a DuckDB warehouse', () => {
         `(() => { const c = window.Chart.getChart(document.getElementById(${JSON.stringify(id)}));
                   return { labels: c.data.labels, data: c.data.datasets[0].data }; })()`,
       );
+
+    /** A drawn chart's axes: the title of each, and the value axis's drawn range. */
+    const chartAxes = (
+      page: Page,
+      id: string,
+    ): Promise<{ titles: string[]; min: number; max: number }> =>
+      page.evaluate(
+        `(() => { const c = window.Chart.getChart(document.getElementById(${JSON.stringify(id)}));
+                  const value = c.options.indexAxis === 'y' ? c.scales.x : c.scales.y;
+                  return { titles: [c.scales.x, c.scales.y].map((s) => s.options.title.display ? s.options.title.text : ''),
+                           min: value.min, max: value.max }; })()`,
+      );
+
+    it('the dashboard charts have axis titles, and the Q3 axis spans every confidence interval', async () => {
+      const { page, problems, close } = await open('/');
+      try {
+        for (const id of ['chart-q1', 'chart-q2', 'chart-q3', 'chart-q4'])
+          for (const title of (await chartAxes(page, id)).titles) expect({ id, title }).not.toEqual({ id, title: '' });
+        const a = await cli();
+        const q3 = await chartAxes(page, 'chart-q3');
+        const ci = a.q3.byMonth.filter((g) => g.ciLow !== null);
+        expect(ci.length).toBeGreaterThan(0);
+        expect(q3.max).toBeGreaterThanOrEqual(Math.max(...ci.map((g) => g.ciHigh!)));
+        expect(q3.min).toBeLessThanOrEqual(Math.min(0, ...ci.map((g) => g.ciLow!)));
+        expect(problems).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
 
     it('every page loads with no console error (screenshots kept for review)', async () => {
       const pages: [string, string, string][] = [

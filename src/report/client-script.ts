@@ -60,7 +60,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     }
   }
 
-  function revenueChart(groups, color) {
+  function revenueChart(groups, color, period) {
     var lo = groups.map(function (g) { return g.ciLow; }).filter(function (v) { return v !== null; });
     var hi = groups.map(function (g) { return g.ciHigh; }).filter(function (v) { return v !== null; });
     return {
@@ -93,6 +93,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
             ticks: { callback: function (v) { return money.format(v); } },
             title: { display: true, text: 'mean revenue (nominal $)' },
           },
+          x: { title: { display: true, text: 'release ' + period + ' (revenue movies)' } },
         },
       },
     };
@@ -109,7 +110,10 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       options: {
         indexAxis: 'y',
         plugins: { legend: { display: false } },
-        scales: { x: { title: { display: true, text: 'weighted rating (WR)' } } },
+        scales: {
+          x: { title: { display: true, text: 'weighted rating (WR)' } },
+          y: { title: { display: true, text: 'movie (year)' } },
+        },
       },
     };
   });
@@ -124,13 +128,16 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       },
       options: {
         plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return count.format(v); } }, title: { display: true, text: 'counted ratings' } } },
+        scales: {
+          x: { title: { display: true, text: 'genre' } },
+          y: { beginAtZero: true, ticks: { callback: function (v) { return count.format(v); } }, title: { display: true, text: 'counted ratings' } },
+        },
       },
     };
   });
 
-  draw('chart-q3-month', function () { return revenueChart(a.q3.byMonth, ORANGE); });
-  draw('chart-q3-quarter', function () { return revenueChart(a.q3.byQuarter, ORANGE); });
+  draw('chart-q3-month', function () { return revenueChart(a.q3.byMonth, ORANGE, 'month'); });
+  draw('chart-q3-quarter', function () { return revenueChart(a.q3.byQuarter, ORANGE, 'quarter'); });
 
   draw('chart-q4', function () {
     var g = a.q4.genres;
@@ -142,7 +149,10 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       },
       options: {
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return moneyFull.format(c.raw); } } } },
-        scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } }, title: { display: true, text: 'total revenue, ' + (a.q4.cpiBase || '—') + ' dollars' } } },
+        scales: {
+          x: { title: { display: true, text: 'genre' } },
+          y: { beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } }, title: { display: true, text: 'total revenue, ' + (a.q4.cpiBase || '—') + ' dollars' } },
+        },
       },
     };
   });

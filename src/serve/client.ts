@@ -149,16 +149,18 @@ export const CLIENT_JS = String.raw`(function () {
     charts[id] = new Chart(canvas, config);
     return charts[id];
   }
-  function barConfig(labels, data, colour, label, horizontal, tick) {
+  // axes: { value, category } — the titles of the value axis and of the axis of labels.
+  function barConfig(labels, data, colour, label, horizontal, tick, axes) {
+    var value = { ticks: { callback: tick }, title: { display: true, text: axes.value } };
+    var category = { title: { display: true, text: axes.category } };
+    if (horizontal) category.ticks = { autoSkip: false };
     return {
       type: 'bar',
       data: { labels: labels, datasets: [{ label: label, data: data, backgroundColor: colour }] },
       options: {
         indexAxis: horizontal ? 'y' : 'x',
         plugins: { legend: { display: false } },
-        scales: horizontal
-          ? { x: { ticks: { callback: tick } }, y: { ticks: { autoSkip: false } } }
-          : { y: { ticks: { callback: tick } } },
+        scales: horizontal ? { x: value, y: category } : { x: category, y: value },
       },
     };
   }
@@ -280,7 +282,8 @@ export const CLIENT_JS = String.raw`(function () {
       'C = ' + n(q.meanRating, 3) + ' · m = ' + n(q.minVotes, 1) + ' (' + q.minVotesSource + ') · ' +
       n(q.eligibleMovies) + ' of ' + n(q.ratedMovies) + ' rated movies eligible · ' + n(q.countedRatings) + ' ratings';
     chart('chart-q1', barConfig(q.top.map(function (m) { return short(m.title || ('movie ' + m.movieId), 32); }),
-      q.top.map(function (m) { return m.weightedRating; }), BLUE, 'weighted rating', true));
+      q.top.map(function (m) { return m.weightedRating; }), BLUE, 'weighted rating', true, undefined,
+      { value: 'weighted rating (WR)', category: 'movie' }));
     document.getElementById('q1-table').replaceChildren(table([
       { h: '#', v: function (m) { return m.rank; }, num: true },
       { h: 'movie', v: function (m) { return h('a', { href: '/lineage/movie/' + m.movieId, class: 'movie', text: m.title || ('movie ' + m.movieId) }); } },
@@ -294,7 +297,7 @@ export const CLIENT_JS = String.raw`(function () {
     var q = a.q2;
     document.getElementById('q2-summary').textContent = n(q.countedRatings) + ' ratings by ' + n(q.countedUsers) + ' users';
     chart('chart-q2', barConfig(q.genres.map(function (g) { return g.genre; }), q.genres.map(function (g) { return g.ratings; }),
-      TEAL, 'ratings', true, function (v) { return intFmt.format(v); }));
+      TEAL, 'ratings', true, function (v) { return intFmt.format(v); }, { value: 'counted ratings', category: 'genre' }));
     document.getElementById('q2-table').replaceChildren(table([
       { h: '#', v: function (g) { return g.rank; }, num: true },
       { h: 'genre', v: function (g) { return g.genre; } },
@@ -313,8 +316,15 @@ export const CLIENT_JS = String.raw`(function () {
     document.getElementById('q3-summary').textContent = q.verdict + ' (' + (byQuarter ? 'quarter' : 'month') +
       ': H = ' + n(t.h, 3) + ', p = ' + pval(t.pValue) + ', α = ' + q.alpha + ')';
     var cfg = barConfig(groups.map(function (g) { return g.label; }), groups.map(function (g) { return g.meanRevenue; }),
-      ORANGE, 'mean revenue', false, function (v) { return moneyShort.format(v); });
+      ORANGE, 'mean revenue', false, function (v) { return moneyShort.format(v); },
+      { value: 'mean revenue (nominal $)', category: byQuarter ? 'release quarter' : 'release month' });
     cfg.data.datasets[0].whiskers = groups.map(function (g) { return [g.ciLow, g.ciHigh]; });
+    // The value axis spans the intervals too: sized by the bars alone it cut the whiskers off at the top (and, for
+    // an interval below zero, at the bottom).
+    var bounds = [0];
+    groups.forEach(function (g) { if (g.ciLow !== null) bounds.push(g.ciLow, g.ciHigh); });
+    cfg.options.scales.y.suggestedMin = Math.min.apply(null, bounds);
+    cfg.options.scales.y.suggestedMax = Math.max.apply(null, bounds);
     cfg.plugins = [whiskers];
     chart('chart-q3', cfg);
     document.getElementById('q3-table').replaceChildren(table([
@@ -354,7 +364,8 @@ export const CLIENT_JS = String.raw`(function () {
       (q.cpiCoverage ? ' (' + q.cpiCoverage.from + ' – ' + q.cpiCoverage.to + ')' : '') +
       (q.cpiSplice ? ', spliced with ' + q.cpiSplice.series + ' before ' + q.cpiSplice.primaryFrom : '');
     chart('chart-q4', barConfig(q.genres.map(function (g) { return g.genre; }), q.genres.map(function (g) { return g.realRevenue; }),
-      PURPLE, 'real revenue', true, function (v) { return moneyShort.format(v); }));
+      PURPLE, 'real revenue', true, function (v) { return moneyShort.format(v); },
+      { value: 'total revenue, ' + (q.cpiBase || '—') + ' dollars', category: 'genre' }));
     document.getElementById('q4-table').replaceChildren(table([
       { h: '#', v: function (g) { return g.rank; }, num: true },
       { h: 'genre', v: function (g) { return g.genre; } },

@@ -1,7 +1,7 @@
 // Lineage of one movie, for the drill-down from a Q1 row: its model row and genres, its links.csv rows, its rating
 // counts, and its movies_metadata.csv record (file, line, raw text) read back from the staged raw copy the last
 // load of that file used (content-addressed by sha256, so it is exactly what was loaded).
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { messageOf } from '../core/errors.js';
 import { StagingArea } from '../stages/stage/staging-area.js';
@@ -119,9 +119,17 @@ async function findMetadataRecord(
   } catch (err) {
     return { ...base, note: `the staged copy raw/${file.sha256} cannot be read: ${messageOf(err)}` };
   }
+  const fh = await open(path, 'r').catch(() => null);
+  if (fh === null)
+    return {
+      ...base,
+      note: `the staged copy raw/${file.sha256} of ${file.fileName} is not in the staging area (cleaned up, or staged elsewhere: start serve with that --staging)`,
+    };
   const want = String(movieId);
+  // The read stream's own errors must reach the loop below: one left unhandled on a stream would end the server.
+  const source = fh.createReadStream();
   try {
-    const parser = createReadStream(path).pipe(
+    const parser = source.pipe(
       parse({
         bom: true,
         relax_column_count: true,
@@ -132,6 +140,7 @@ async function findMetadataRecord(
         raw: true,
       }),
     );
+    source.once('error', (err) => parser.destroy(err));
     let idIndex = -1;
     for await (const chunk of parser as AsyncIterable<{
       record: string[];
@@ -155,6 +164,8 @@ async function findMetadataRecord(
     }
   } catch (err) {
     return { ...base, note: `the staged copy of ${file.fileName} cannot be read: ${messageOf(err)}` };
+  } finally {
+    source.destroy();
   }
   return { ...base, note: `no record with id ${movieId} in ${file.fileName}` };
 }

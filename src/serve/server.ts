@@ -110,6 +110,11 @@ function onlyParams(query: Record<string, string>, allowed: readonly string[]): 
       );
 }
 
+/** A 404 unless run `id` is in the run history (a run named in a path or a query is a resource, not a filter). */
+async function requireRun(wh: Warehouse, id: number): Promise<void> {
+  if ((await getRun(wh, String(id))) === null) throw new HttpError(404, `run ${id} not found`);
+}
+
 interface Cached {
   version: string | null;
   body: string;
@@ -269,8 +274,7 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     if (task !== undefined && task !== '' && !tasks.includes(task))
       throw new HttpError(400, `unknown task ${JSON.stringify(task)}: use one of ${tasks.join(', ')}`);
     return cachedRead(c, async (wh) => {
-      const run = await getRun(wh, String(id));
-      if (run === null) throw new HttpError(404, `run ${id} not found`);
+      await requireRun(wh, id);
       return { runId: id, lines: await runLogs(wh, id, task === '' ? undefined : task) };
     });
   });
@@ -278,6 +282,7 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     onlyParams(c.req.query(), ['run']);
     const run = intParam('run', c.req.query('run'));
     return cachedRead(c, async (wh) => {
+      if (run !== null) await requireRun(wh, run);
       const runId = run ?? (await latestCheckedRun(wh));
       return { runId, checks: runId === null ? [] : await readRunChecks(wh, runId) };
     });
@@ -292,14 +297,21 @@ export function createServeApp(opts: ServeAppOptions): Hono {
       page: intParam('page', q.page, { min: 1, max: 1_000_000 }) ?? 1,
       pageSize: intParam('pageSize', q.pageSize, { min: 1, max: 500 }) ?? 50,
     };
-    return cachedRead(c, (wh) => readQuarantine(wh, filter));
+    return cachedRead(c, async (wh) => {
+      if (filter.runId !== null) await requireRun(wh, filter.runId);
+      return readQuarantine(wh, filter);
+    });
   });
   app.get('/api/diff', (c) => {
     const q = c.req.query();
     onlyParams(q, ['a', 'b']);
     const a = q.a === '' ? undefined : q.a;
     const b = q.b === '' ? undefined : q.b;
-    return cachedRead(c, (wh) => computeRunDiff(wh, a, b));
+    return cachedRead(c, async (wh) => {
+      // A run id that is well formed but not there is a missing resource (404); a malformed one the diff's 400.
+      for (const ref of [a, b]) if (ref !== undefined && /^\d{1,9}$/.test(ref)) await requireRun(wh, Number(ref));
+      return computeRunDiff(wh, a, b);
+    });
   });
   app.get('/api/lineage/movie/:id', (c) => {
     onlyParams(c.req.query(), []);

@@ -251,10 +251,19 @@ function renderTextSection(s: Section, width: number): string {
   ].join('\n');
 }
 
-/** RFC 4180: quote when a field has a comma, quote, CR or LF; double the quotes. */
+/** A text a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with =, +, -, @, tab or CR. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain number in text form (`-3.5`, `+2`, `1e-3`): a spreadsheet reads it as a number, never as a formula. */
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * RFC 4180: quote when a field has a comma, quote, CR or LF; double the quotes. A text that would be a live formula
+ * (a title like `=HYPERLINK(…)`) gets a leading `'`, so a spreadsheet shows it as text; numbers are left alone.
+ */
 export function csvField(v: string | number | null): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? String(v) : v;
+  let s = typeof v === 'number' ? String(v) : v;
+  if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
