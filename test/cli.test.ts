@@ -76,7 +76,8 @@ describe('warehouse URLs', () => {
     const saved = process.env.MOVALYTICS_REDSHIFT_IAM_ROLE;
     delete process.env.MOVALYTICS_REDSHIFT_IAM_ROLE;
     try {
-      const r = await runCli(['answers', '--warehouse', 'redshift://etl:s3cret@example.invalid:5439/dev']);
+      // A run needs the role (it COPYs from S3); a reader such as `answers` opens read-only and does not.
+      const r = await runCli(['run', '--warehouse', 'redshift://etl:s3cret@example.invalid:5439/dev']);
       expect(r.code).toBe(EXIT.usage);
       expect(r.stderr).toMatch(/Redshift needs an IAM role to COPY from S3: add \?iam_role=arn:aws:iam::/);
       expect(r.stderr).not.toContain('s3cret');
