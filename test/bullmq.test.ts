@@ -314,5 +314,11 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     const r3 = start(['run', '--executor', 'bullmq', '-i', data, '-w', wh], {});
     expect((await r3.exited).code).toBe(2);
     expect(r3.stderr()).toMatch(/--executor bullmq needs --queue redis:\/\//);
+    // A worker on an embedded file would wait forever for jobs no run can submit: refused at once.
+    const r4 = start(['worker', '--queue', 'redis://127.0.0.1:6379/11', '-w', join(root, 'x.duckdb')], {});
+    expect((await r4.exited).code).toBe(2);
+    expect(r4.stderr()).toMatch(
+      /^movalytics: worker needs a warehouse every worker can reach: .*x\.duckdb is an embedded DuckDB file — use postgres:\/\/…$/m,
+    );
   });
 });

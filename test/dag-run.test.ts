@@ -325,4 +325,21 @@ describe('movalytics schedule', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--cron "61 \* \* \* \*" is not a valid schedule/);
   });
+
+  it.each([
+    [
+      ['schedule', '--cron', '0 6 * * *', '--tz', 'Mars/Olympus'],
+      /--tz "Mars\/Olympus" is not an IANA time zone/,
+    ],
+    [
+      ['serve', '--schedule', '0 6 * * *', '--tz', 'Mars/Olympus'],
+      /--tz "Mars\/Olympus" is not an IANA time zone/,
+    ],
+    [['schedule', '--cron', '0 0 30 2 *'], /--cron "0 0 30 2 \*" never fires/],
+  ])('refuses %j up front in one line with exit 2', async (args, message) => {
+    const r = await cli([...args, '-w', join(root, 'x.duckdb')]);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
 });

@@ -91,6 +91,11 @@ describe('movalytics task', () => {
     const late = await runCli(['task', 'publish', '--run-id', 'never-staged', ...where]);
     expect(late.code).toBe(EXIT.taskFailed);
     expect(late.stderr).toMatch(/run never-staged does not exist: its first task is stage\.files/);
+    const numbered = await runCli(['task', 'publish', '--run-id', '999', ...where]);
+    expect(numbered.code).toBe(EXIT.usage);
+    expect(numbered.stderr).toMatch(
+      /^movalytics: run 999 does not exist in .*tasks\.duckdb \(see `movalytics runs`\): a numeric --run-id names an existing run/,
+    );
     const unknown = await runCli(['task', 'load.everything', '--run-id', 'x', ...where]);
     expect(unknown.code).toBe(EXIT.usage);
     expect(unknown.stderr).toMatch(/unknown task "load\.everything": use one of stage\.files, clean\.movies/);

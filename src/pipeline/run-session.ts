@@ -119,7 +119,9 @@ export class RunSession {
       triggeredBy: opts.trigger,
       ...opts,
     });
-    return (await this.find(String(runId)))!;
+    // Read back for its start time (the database's clock); a new run does not yet keep a new warehouse file.
+    const run = (await runs.findRun(this.wh, String(runId)))!;
+    return { runId, packageId: run.packageId!, startedAt: run.startedAt, status: run.status };
   }
 
   /** The run with this number or orchestrator id, or null; one that predates load packages is refused. */

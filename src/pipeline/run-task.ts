@@ -119,12 +119,13 @@ async function startAt(
   runRef: string,
   trigger: runs.Trigger,
 ): Promise<SessionRun> {
-  if (task.id !== 'stage.files')
-    throw new TaskError(`run ${runRef} does not exist: its first task is stage.files`);
+  // A number names a run of this warehouse, whatever the task: a missing one is a mistake in the command line.
   if (/^\d+$/.test(runRef))
     throw new UsageError(
-      `run ${runRef} does not exist: a numeric --run-id names an existing run; an orchestrator's run id (e.g. Airflow's {{ run_id }}) starts a new run`,
+      `run ${runRef} does not exist in ${session.wh.displayName} (see \`movalytics runs\`): a numeric --run-id names an existing run; an orchestrator's run id (e.g. Airflow's {{ run_id }}) starts a new run at stage.files`,
     );
+  if (task.id !== 'stage.files')
+    throw new TaskError(`run ${runRef} does not exist: its first task is stage.files`);
   return session.start({ trigger, externalId: runRef });
 }
 

@@ -34,15 +34,37 @@ export interface Schedule {
   readonly stopped: Promise<void>;
 }
 
-/** Validates a cron expression and time zone up front: a mistake is a one-line usage error, not a crash later. */
+/**
+ * Validates a cron expression and time zone up front: a mistake is a one-line usage error, not a crash later. Croner
+ * only reads the zone when it computes a date, and an expression no date matches (February 30) has no next run.
+ */
 export function checkCron(cron: string, timezone?: string): void {
+  if (timezone !== undefined && !isTimeZone(timezone))
+    throw new UsageError(
+      `--tz ${JSON.stringify(timezone)} is not an IANA time zone: use one such as Europe/Paris, America/New_York or UTC`,
+    );
+  let next: Date | null;
   try {
     const probe = new Cron(cron, { paused: true, timezone });
+    next = probe.nextRun();
     probe.stop();
   } catch (err) {
     throw new UsageError(
       `--cron ${JSON.stringify(cron)}${timezone ? ` --tz ${timezone}` : ''} is not a valid schedule (${(err as Error).message}); use five fields such as "0 6 * * *", or six with seconds first`,
     );
+  }
+  if (next === null)
+    throw new UsageError(
+      `--cron ${JSON.stringify(cron)} never fires: no date matches it (such as February 30); use a schedule with a next run`,
+    );
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
   }
 }
 

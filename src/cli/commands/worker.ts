@@ -1,7 +1,7 @@
 // `movalytics worker --queue redis://…`: runs the pipeline's task jobs from the queue, on any number of machines.
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { startWorker } from '../../pipeline/executors/bullmq.js';
+import { checkDistributable, startWorker } from '../../pipeline/executors/bullmq.js';
 import { redactLocation } from '../../core/redact.js';
 import { describeLocation } from '../../warehouse/open.js';
 import { configFromFlags, gracefulStop, type RunFlags } from './run.js';
@@ -28,6 +28,7 @@ export function registerWorker(program: Command): void {
       const config = configFromFlags({ ...flags, concurrency: undefined });
       const queue = config.queue;
       if (queue === undefined) throw new UsageError('worker needs --queue redis://HOST:6379[/DB]');
+      checkDistributable(config, 'worker');
       const concurrency = flags.concurrency === undefined ? 1 : Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError(`--concurrency ${JSON.stringify(flags.concurrency)} must be a whole number ≥ 1`);

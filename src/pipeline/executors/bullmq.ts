@@ -93,15 +93,18 @@ export function queueConnection(url: string): ConnectionOptions {
   };
 }
 
-/** A distributed run needs a shared staging area and a server warehouse: checked before anything starts. */
-export function checkDistributable(config: Config): void {
+/**
+ * A distributed run needs a shared staging area and a server warehouse: checked before anything starts, by the
+ * submitting run (`who` = `--executor bullmq`) and by a worker (`who` = `worker`), which would otherwise wait forever.
+ */
+export function checkDistributable(config: Config, who = '--executor bullmq'): void {
   if (config.warehouse.kind === 'duckdb')
     throw new UsageError(
-      `--executor bullmq needs a warehouse every worker can reach: ${describeLocation(config.warehouse)} is an embedded DuckDB file — use postgres://… (or run without --executor)`,
+      `${who} needs a warehouse every worker can reach: ${describeLocation(config.warehouse)} is an embedded DuckDB file — use postgres://…${who === 'worker' ? '' : ' (or run without --executor)'}`,
     );
   if (!/^s3:\/\//i.test(config.staging))
     throw new UsageError(
-      `--executor bullmq needs a staging area every worker can reach: ${config.staging} is a local folder — use --staging s3://BUCKET/PREFIX`,
+      `${who} needs a staging area every worker can reach: ${config.staging} is a local folder — use --staging s3://BUCKET/PREFIX`,
     );
 }
 

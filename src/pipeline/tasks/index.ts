@@ -3,7 +3,8 @@
 import { DagError } from '../../dag/errors.js';
 import { planDag, type DagPlan, type DagSpec, type TaskSpec } from '../../dag/graph.js';
 import { cleanMoviesTask } from './clean-movies.js';
-import { extractFred, extractMovielens } from './extract.js';
+import { extractFred } from './extract-fred.js';
+import { extractMovielens } from './extract-movielens.js';
 import { loadBulk } from './load-bulk.js';
 import { publish, PUBLISH_BOUNDARY } from './publish.js';
 import { stageFiles } from './stage-files.js';
