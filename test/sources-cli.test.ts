@@ -179,6 +179,29 @@ describe('movalytics extract', () => {
     expect(r.stderr).toMatch(/no Kaggle credentials found — .*~\/\.kaggle\/access_token/);
   });
 
+  it('run --source kaggle without credentials exits 2 before it downloads anything (issue 22, bug 8)', async () => {
+    const dir = join(root, 'nocreds');
+    const r = await runBuilt(
+      [
+        'run',
+        '--source',
+        'kaggle',
+        '--input',
+        join(dir, 'in'),
+        '--warehouse',
+        join(dir, 'w.duckdb'),
+        '--staging',
+        join(dir, 'stg'),
+      ],
+      { ...env, HOME: join(root, 'empty') },
+    );
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toMatch(/no Kaggle credentials found — .*~\/\.kaggle\/access_token/);
+    // Nothing was fetched, not even the FRED series that needs no credentials.
+    expect(existsSync(join(dir, 'in', 'CUSR0000SS62031.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'w.duckdb'))).toBe(false);
+  });
+
   it("without --to, downloads into the config file's input folder", async () => {
     const cfgDir = join(root, 'cfg');
     mkdirSync(cfgDir, { recursive: true });

@@ -315,6 +315,9 @@ async function migrate(wh: Warehouse): Promise<void> {
 /** Opens the warehouse and takes its run lock; with `wait`, a held lock is waited for (polling, announced once). */
 async function lockWarehouse(config: Config, wait: boolean, emit: PipelineListener): Promise<Warehouse> {
   let announced = false;
+  // Without --wait a held warehouse is still tried again for a moment: a reader (serve, answers, report, diff) holds
+  // a DuckDB file only for a burst of reads, and a run must not be refused because someone looked at the dashboard.
+  const giveUpAt = Date.now() + READER_GRACE_MS;
   for (;;) {
     try {
       const wh = await openWarehouse(config.warehouse, { duckdbMemoryLimit: config.duckdbMemoryLimit });
@@ -326,11 +329,14 @@ async function lockWarehouse(config: Config, wait: boolean, emit: PipelineListen
       }
       return wh;
     } catch (err) {
-      if (!(err instanceof WarehouseLockedError) || !wait) throw err;
-      if (!announced)
+      if (!(err instanceof WarehouseLockedError) || (!wait && Date.now() >= giveUpAt)) throw err;
+      if (wait && !announced)
         emit({ type: 'run.waiting', warehouse: describeLocation(config.warehouse), holder: err.holder });
       announced = true;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, wait ? 250 : 100));
     }
   }
 }
+
+/** How long a run without --wait tries a held warehouse again before it is refused (readers let go within ~1 s). */
+const READER_GRACE_MS = 2_000;

@@ -5,7 +5,7 @@ import { loadConfig, type Config, type ConfigInput } from '../../config/config.j
 import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../core/errors.js';
-import { parseKaggleRef, parseSeriesId } from '../../sources/index.js';
+import { parseKaggleRef, parseSeriesId, resolveKaggleCredentials } from '../../sources/index.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
@@ -332,6 +332,8 @@ export function registerRun(program: Command): void {
         // Checked before anything starts: a misspelt name is a usage error, not a failed extract task.
         parseKaggleRef(flags.kaggle ?? DEFAULT_KAGGLE_DATASET);
         for (const id of fredSeries(flags)) parseSeriesId(id);
+        // Credentials too: without them the run would fail only after the other downloads had been tried.
+        resolveKaggleCredentials(process.env);
       } else if (flags.kaggle !== undefined || flags.fred !== undefined) {
         throw new UsageError('--kaggle and --fred go with --source kaggle');
       }
