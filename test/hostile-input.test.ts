@@ -10,6 +10,7 @@ import {
   readFileSync,
   readdirSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +57,16 @@ interface CaseDir {
 }
 
 let caseCount = 0;
+/**
+ * Writes a file as a user's stray file is: modified an hour ago. A file written this instant is given a few seconds
+ * to become a database (another run may be creating it), which would only make the case wait.
+ */
+function writeStrayFile(file: string, text: string): void {
+  writeFileSync(file, text);
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(file, anHourAgo, anHourAgo);
+}
+
 function caseDir(): CaseDir {
   const dir = join(root, `case${++caseCount}`);
   const input = join(dir, 'in');
@@ -183,7 +194,7 @@ const CASES: Case[] = [
     item: '4',
     name: '--warehouse an existing .csv (DuckDB would ATTACH it as an in-memory view)',
     setup: (c) => {
-      writeFileSync(join(c.dir, 'existing.csv'), 'a,b\n1,2\n');
+      writeStrayFile(join(c.dir, 'existing.csv'), 'a,b\n1,2\n');
       return Promise.resolve(c.args({ warehouse: join(c.dir, 'existing.csv') }));
     },
     code: EXIT.usage,
@@ -198,7 +209,7 @@ const CASES: Case[] = [
     item: '4',
     name: '--warehouse an empty 0-byte file',
     setup: (c) => {
-      writeFileSync(c.warehouse, '');
+      writeStrayFile(c.warehouse, '');
       return Promise.resolve(c.args());
     },
     code: EXIT.usage,
