@@ -11,7 +11,7 @@ import { generateDataset } from '../src/generate/index.js';
 import type { PipelineEvent } from '../src/pipeline/events.js';
 import type { RunDetail, RunInfo } from '../src/pipeline/run-history.js';
 import { checksums, engines, query } from './support/engines.js';
-import { repoRoot, tempDir } from './support/helpers.js';
+import { repoRoot, runCli, tempDir } from './support/helpers.js';
 
 interface Result {
   code: number | null;
@@ -83,8 +83,9 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     return { wh, flags: ['-i', data, '-w', wh, '--staging', join(root, `${name}-staging`), '-c', file] };
   }
 
+  // Reading the run history needs no process of its own: the CLI runs in-process (a spawn costs a node start).
   async function show(wh: string, run: string): Promise<RunDetail> {
-    const r = await cli(['runs', 'show', run, '--json', '-w', wh]);
+    const r = await runCli(['runs', 'show', run, '--json', '-w', wh]);
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as RunDetail;
   }
@@ -117,7 +118,7 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     ]);
     expect(detail.tasks.find((t) => t.task === 'load.bulk')!.rowsOut).toBeGreaterThan(5_000);
     expect(detail.tasks.every((t) => t.worker === null || /:\d+$/.test(t.worker))).toBe(true);
-    const logs = await cli(['runs', 'logs', '1', 'publish', '-w', wh]);
+    const logs = await runCli(['runs', 'logs', '1', 'publish', '-w', wh]);
     expect(logs.stdout).toMatch(/publish#1\s+load\.model done in/);
     expect(logs.stdout).toMatch(/publish#1\s+check\.quality done in/);
   });
@@ -258,7 +259,7 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     const resumed = await cli(['run', '--resume', ...flags]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await checksums(wh)).toEqual(clean);
-    const list = await cli(['runs', '--json', '-w', wh]);
+    const list = await runCli(['runs', '--json', '-w', wh]);
     expect((JSON.parse(list.stdout) as { runs: RunInfo[] }).runs.map((x) => [x.runId, x.status])).toEqual([
       [1, 'success'],
     ]);
@@ -306,7 +307,7 @@ describe('movalytics schedule', () => {
     expect(r.stderr).toMatch(/^schedule: "\* \* \* \* \* \*" in Europe\/Paris; next run at \d{4}-/m);
     expect(r.stderr).toMatch(/schedule: stopped/);
     expect(skipped).toBeGreaterThan(0);
-    const list = await cli(['runs', '--json', '--limit', '50', '-w', wh]);
+    const list = await runCli(['runs', '--json', '--limit', '50', '-w', wh]);
     const runs = (JSON.parse(list.stdout) as { runs: RunInfo[] }).runs;
     expect(runs.every((x) => x.triggeredBy === 'schedule')).toBe(true);
     const statuses = runs.map((x) => x.status);
