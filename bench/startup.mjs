@@ -27,7 +27,9 @@ export function measureStartup({ warehouse = null, rounds = 9 } = {}) {
     bare: ['-e', '0'],
     version: [bin, '--version'],
     help: [bin, '--help'],
-    ...(warehouse === null ? {} : { answers: [bin, 'answers', '--warehouse', warehouse, '--format', 'json'] }),
+    ...(warehouse === null
+      ? {}
+      : { answers: [bin, 'answers', '--warehouse', warehouse, '--format', 'json'] }),
   };
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < rounds; i++) for (const [k, args] of Object.entries(cases)) times[k].push(timeMs(args));

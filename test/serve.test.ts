@@ -508,7 +508,9 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       expect(r.status).toBe(200);
       expect(r.body.movieId).toBe(topMovie.movieId);
       expect(r.body.metadata).toMatchObject({ line: null, raw: null });
-      expect(r.body.metadata.note).toMatch(/raw\/[0-9a-f]{64} of movies_metadata\.csv is not in the staging area/);
+      expect(r.body.metadata.note).toMatch(
+        /raw\/[0-9a-f]{64} of movies_metadata\.csv is not in the staging area/,
+      );
       expect((await getJson(other.url, '/api/status')).status).toBe(200);
     } finally {
       await other.close();
@@ -573,10 +575,7 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       );
 
     /** A drawn chart's axes: the title of each, and the value axis's drawn range. */
-    const chartAxes = (
-      page: Page,
-      id: string,
-    ): Promise<{ titles: string[]; min: number; max: number }> =>
+    const chartAxes = (page: Page, id: string): Promise<{ titles: string[]; min: number; max: number }> =>
       page.evaluate(
         `(() => { const c = window.Chart.getChart(document.getElementById(${JSON.stringify(id)}));
                   const value = c.options.indexAxis === 'y' ? c.scales.x : c.scales.y;
@@ -588,7 +587,8 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       const { page, problems, close } = await open('/');
       try {
         for (const id of ['chart-q1', 'chart-q2', 'chart-q3', 'chart-q4'])
-          for (const title of (await chartAxes(page, id)).titles) expect({ id, title }).not.toEqual({ id, title: '' });
+          for (const title of (await chartAxes(page, id)).titles)
+            expect({ id, title }).not.toEqual({ id, title: '' });
         const a = await cli();
         const q3 = await chartAxes(page, 'chart-q3');
         const ci = a.q3.byMonth.filter((g) => g.ciLow !== null);

@@ -309,7 +309,8 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     const b = q.b === '' ? undefined : q.b;
     return cachedRead(c, async (wh) => {
       // A run id that is well formed but not there is a missing resource (404); a malformed one the diff's 400.
-      for (const ref of [a, b]) if (ref !== undefined && /^\d{1,9}$/.test(ref)) await requireRun(wh, Number(ref));
+      for (const ref of [a, b])
+        if (ref !== undefined && /^\d{1,9}$/.test(ref)) await requireRun(wh, Number(ref));
       return computeRunDiff(wh, a, b);
     });
   });
