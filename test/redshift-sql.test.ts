@@ -11,14 +11,16 @@ import {
   STAGING_NAMES,
   STATEMENT_KINDS,
   planStatements,
+  type RedshiftLoadInput,
+  type StagingName,
+} from '../src/stages/load/redshift-plan.js';
+import {
   redshiftDialect,
   redshiftToPostgresUrl,
   resolveIamRole,
   varcharSize,
-  type LoadObject,
-  type RedshiftLoadInput,
-  type StagingName,
 } from '../src/warehouse/redshift/index.js';
+import type { LoadObject } from '../src/warehouse/s3-copy.js';
 import { redshiftProblems } from './support/redshift-lint.js';
 import { REDSHIFT_CAPABILITIES } from '../src/warehouse/redshift/index.js';
 

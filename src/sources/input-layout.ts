@@ -3,6 +3,9 @@
 export const FILE_ROLES = ['movies_metadata', 'links', 'ratings', 'cpi', 'ignored'] as const;
 export type FileRole = (typeof FILE_ROLES)[number];
 
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../core/errors.js';
 import { OPTIONAL_CPI_SERIES, PRIMARY_CPI_SERIES } from '../model/schema.js';
 
 /** The required FRED series (movie admission). */
@@ -66,3 +69,42 @@ export const REQUIRED: readonly { role: FileRole; name: string }[] = [
   { role: 'ratings', name: 'ratings.csv' },
   { role: 'cpi', name: `${CPI_SERIES_ID}.csv` },
 ];
+
+/** A file of an input folder with its role (a CPI file's series read from its header). */
+export interface InputFile {
+  name: string;
+  path: string;
+  role: FileRole;
+  /** The FRED series of a CPI file. */
+  series?: string;
+}
+
+/**
+ * The files of an input folder by the layout's rules, by name: what a run would stage, without staging it (a CPI
+ * file whose header names no series, or a series the model does not use, is left out as the stage leaves it out).
+ * InputError when `dir` is not a folder.
+ */
+export function inputFilesIn(dir: string): InputFile[] {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    names = readdirSync(dir).sort();
+  } catch {
+    throw new InputError(`input ${dir} is not a folder: pass --input with the Kaggle CSVs and the FRED file`);
+  }
+  const out: InputFile[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const { role } = classifyFile(name);
+    if (role === 'ignored') continue;
+    if (role !== 'cpi') {
+      out.push({ name, path: file, role });
+      continue;
+    }
+    const header = (readFileSync(file, 'utf8').split(/\r?\n/, 1)[0] ?? '').replace(/^\uFEFF/, '');
+    const series = CPI_HEADER_RE.exec(header)?.[1];
+    if (series !== undefined && cpiSeriesIgnoredReason(series) === null)
+      out.push({ name, path: file, role, series });
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 import { WarehouseError } from '../core/errors.js';
 import type { Row, SqlValue, Warehouse } from './warehouse.js';
 
-/** `inner` with bulk loads, model plans, second sessions and the run lock refused (a WarehouseError naming them). */
+/** `inner` with bulk loads, load plans through S3, second sessions and the run lock refused (a WarehouseError naming them). */
 export function readOnlyView(inner: Warehouse): Warehouse {
   const refuse = (what: string): Promise<never> =>
     Promise.reject(
@@ -22,7 +22,16 @@ export function readOnlyView(inner: Warehouse): Warehouse {
     transaction: (fn) => inner.transaction(fn),
     bulkLoadCsv: () => refuse('a bulk load'),
     bulkLoadNdjson: () => refuse('a bulk load'),
-    loadModelPlan: () => refuse('loading the model'),
+    ...(inner.s3Copy === undefined
+      ? {}
+      : {
+          s3Copy: {
+            auth: inner.s3Copy.auth,
+            partBytes: inner.s3Copy.partBytes,
+            upload: () => refuse('an upload of load files'),
+            run: () => refuse('a load plan'),
+          },
+        }),
     openSession: () => refuse('a second session'),
     close: () => inner.close(),
   };

@@ -1,7 +1,8 @@
-// The warehouse seam: one interface every engine implements (DuckDB, PostgreSQL; Redshift later).
+// The warehouse seam: one interface every engine implements (DuckDB, PostgreSQL, Redshift).
 // Stages talk only to this interface, write SQL through its `dialect` and branch on `capabilities`, never on a name.
 import { WarehouseError } from '../core/errors.js';
 import type { PostgresFamilyDialect } from './dialect.js';
+import type { S3CopyLoad } from './s3-copy.js';
 import type { ColumnSpec } from '../model/table-spec.js';
 
 /** A value bound to a statement parameter ($1, $2 …). */
@@ -55,42 +56,6 @@ export interface BulkCsvOptions {
   where?: string;
 }
 
-/** One run's model inputs, for an engine that loads the whole model by its own plan (`bulkLoad: 's3-copy'`). */
-export interface ModelPlanRequest {
-  runId: number;
-  /** The upper bound of a plausible rating time. */
-  runStartedAt: Date;
-  /** Ratings files in load order (a later file wins a tie on the timestamp). */
-  ratings: readonly { name: string; file: string }[];
-  links: { name: string; file: string } | null;
-  cpi: readonly { name: string; file: string; series: string }[];
-  /** The cleaned movies (newline-delimited JSON files). */
-  movies: { movies: string; genres: string; movieGenres: string } | null;
-  /** The model's views (recreated with the tables). */
-  views: readonly string[];
-}
-
-/** What the plan did with one input file: every record is in exactly one of rows/rejects, every row in one count. */
-export interface ModelPlanFile {
-  /** Records that parsed as the staging table's columns. */
-  rows: number;
-  /** Records that did not (the caller quarantines them). */
-  rejects: BulkReject[];
-  /** Rows that broke a value rule: quarantined by the plan. */
-  invalid: number;
-  /** Rows written to the model (one per key); the rest of the valid rows were duplicates. */
-  loaded: number;
-}
-
-export interface ModelPlanResult {
-  /** By input file name (ratings, links, CPI; the movies are accounted for by the clean task). */
-  files: Record<string, ModelPlanFile>;
-  /** A table with exactly the rating rows written (user_id, movielens_id, rating, rated_at …), or null when none. */
-  ratingsWritten: string | null;
-  /** Whether movies.rating was empty before: every rating is new. */
-  ratingsCold: boolean;
-}
-
 /** A second session on a warehouse: plain statements that commit on their own. */
 export interface WarehouseSession {
   exec(sql: string): Promise<void>;
@@ -128,11 +93,10 @@ export interface Warehouse {
    */
   bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult>;
   /**
-   * Engines whose files reach them only through object storage (`bulkLoad: 's3-copy'`) load the model by their own
-   * plan — the statements `movalytics sql` prints — inside the caller's transaction: model DDL, COPY into staging,
-   * quarantine of rows that break a value rule, de-duplicate, MERGE.
+   * Present when files reach the engine only through object storage (`bulkLoad: 's3-copy'`): upload CSV parts and
+   * run a load plan of COPY-from-manifest statements (s3-copy.ts). The stage owns the plan; the engine runs it.
    */
-  loadModelPlan?(req: ModelPlanRequest): Promise<ModelPlanResult>;
+  readonly s3Copy?: S3CopyLoad;
   /** Bulk-loads a newline-delimited JSON file into a new table `table` with exactly `columns`. */
   bulkLoadNdjson(opts: { file: string; table: string; columns: readonly ColumnSpec[] }): Promise<number>;
   /**

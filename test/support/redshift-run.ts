@@ -8,12 +8,12 @@ import { cleanMovies } from '../../src/stages/load/clean-movies.js';
 import type { RedshiftWarehouse } from '../../src/warehouse/redshift/index.js';
 import {
   planStatements,
-  type LoadObject,
   type RedshiftLoadInput,
   type StagingName,
   type StatementKind,
-} from '../../src/warehouse/redshift/index.js';
-import { prepareModelLoad, type ModelLoadFiles } from '../../src/warehouse/redshift/redshift-model-load.js';
+} from '../../src/stages/load/redshift-plan.js';
+import { prepareModelLoad, type ModelLoadFiles } from '../../src/stages/load/redshift-load.js';
+import type { LoadObject } from '../../src/warehouse/s3-copy.js';
 
 export const TEST_ROLE = 'arn:aws:iam::123456789012:role/movalytics-load';
 

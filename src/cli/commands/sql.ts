@@ -2,7 +2,6 @@
 // the input folder — physical DDL, COPY from the S3 manifests, de-duplicate + MERGE in one transaction, the answer
 // marts — so it can be reviewed before a paid cluster runs it. Reads the input (to size VARCHARs and name the
 // content-addressed parts); touches no warehouse and uploads nothing.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,20 +11,14 @@ import { UsageError } from '../../core/errors.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
 import { martDdl } from '../../stages/answers/marts.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
-import { compareRatingsFiles } from '../../stages/load/load-model.js';
-import { CPI_HEADER_RE, classifyFile } from '../../sources/input-layout.js';
+import { modelInputsIn, prepareModelLoad, type ModelLoadFiles } from '../../stages/load/redshift-load.js';
 import {
   STATEMENT_KINDS,
-  loadObjectFor,
   planStatements,
-  redshiftDialect,
-  resolveIamRole,
-  sha256Hex,
-  type LoadObject,
   type StagingName,
   type StatementKind,
-} from '../../warehouse/redshift/index.js';
-import { prepareModelLoad, type ModelLoadFiles } from '../../warehouse/redshift/redshift-model-load.js';
+} from '../../stages/load/redshift-plan.js';
+import { loadObjectFor, redshiftDialect, resolveIamRole, type LoadObject } from '../../warehouse/s3-copy.js';
 
 interface SqlFlags {
   warehouse?: string;
@@ -33,35 +26,6 @@ interface SqlFlags {
   input?: string;
   staging?: string;
   config?: string;
-}
-
-/** The model's input files in `dir`, by the stage's naming rules (ratings_small.csv and other decoys left out). */
-function findInputs(dir: string): Omit<ModelLoadFiles, 'movies'> & { metadata?: string } {
-  let names: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
-    names = readdirSync(dir).sort();
-  } catch {
-    throw new UsageError(`input ${dir} is not a folder: pass --input with the Kaggle CSVs and the FRED file`);
-  }
-  const out: Omit<ModelLoadFiles, 'movies'> & { metadata?: string } = { ratings: [], cpi: [] };
-  const ratings: string[] = [];
-  const cpi: { file: string; series: string }[] = [];
-  for (const n of names) {
-    const f = path.join(dir, n);
-    const role = classifyFile(n).role;
-    if (role === 'ratings') ratings.push(f);
-    else if (role === 'links') out.links = f;
-    else if (role === 'movies_metadata') out.metadata = f;
-    else if (role === 'cpi') {
-      const header = (readFileSync(f, 'utf8').split(/\r?\n/, 1)[0] ?? '').replace(/^\uFEFF/, '');
-      const series = CPI_HEADER_RE.exec(header)?.[1];
-      if (series !== undefined) cpi.push({ file: f, series });
-    }
-  }
-  // In the run's load order: a later drop's rating wins.
-  ratings.sort((a, b) => compareRatingsFiles(path.basename(a), path.basename(b)));
-  return { ...out, ratings, cpi };
 }
 
 export function registerSql(program: Command): void {
@@ -95,7 +59,7 @@ export function registerSql(program: Command): void {
         throw new UsageError(
           'Redshift loads from S3: pass --staging s3://BUCKET/PREFIX (or "staging" in the config)',
         );
-      const found = findInputs(config.input);
+      const found = modelInputsIn(config.input);
       const work = await mkdtemp(path.join(tmpdir(), 'movalytics-sql-'));
       try {
         const files: ModelLoadFiles = { ...found };
@@ -110,7 +74,7 @@ export function registerSql(program: Command): void {
         const load = await prepareModelLoad(files, path.join(work, 'parts'));
         const objects: Partial<Record<StagingName, LoadObject>> = {};
         for (const [name, parts] of Object.entries(load.parts))
-          if (parts) objects[name as StagingName] = loadObjectFor(parts.sha256, staging, sha256Hex);
+          if (parts) objects[name as StagingName] = loadObjectFor(parts.sha256, staging);
         const input = { objects, bytes: load.bytes, auth: { iamRole }, runStartedAt: new Date() };
         const model = {
           views: MODEL_VIEWS,

@@ -1,6 +1,7 @@
 // The load task: staged and cleaned files → staging tables → upsert into the model, with every record accounted for
 // (loaded, quarantined with a reason, or collapsed as a duplicate). The caller runs it inside one transaction.
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
 import { columnSpecs, qualifiedName } from '../../model/table-spec.js';
@@ -553,13 +554,12 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
 }
 
 /**
- * The load on an engine that loads the model by its own plan (files reach it only through object storage): the
- * engine runs the plan (`Warehouse.loadModelPlan`, the statements `movalytics sql` prints); here the records it
- * refused are quarantined and every file is accounted for, as the other engines' load does.
+ * The load on an engine whose files reach it only through object storage (`bulkLoad: 's3-copy'`): the stage's
+ * Redshift plan (redshift-plan.ts, the statements `movalytics sql` prints) run through the seam's S3CopyLoad; here
+ * the records it refused are quarantined and every file is accounted for, as the other engines' load does.
  */
 async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadResult> {
-  if (wh.loadModelPlan === undefined)
-    throw new Error(`${wh.displayName} loads by plan but has no loadModelPlan`);
+  if (wh.s3Copy === undefined) throw new Error(`${wh.displayName} loads through S3 but has no s3Copy`);
   const loader = new Loader(wh, input);
   const toLoad = input.files.filter((f) => f.action === 'load');
   const ratings = ratingsInLoadOrder(input.files);
@@ -568,18 +568,25 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
   const metadata = toLoad.find((f) => f.role === 'movies_metadata') ?? null;
   const clean = metadata === null ? null : await input.movies;
   if (metadata !== null && clean === null) throw new Error('movies_metadata staged for load but not cleaned');
-  const r = await wh.loadModelPlan({
-    runId: input.runId,
-    runStartedAt: input.runStartedAt ?? new Date(),
-    ratings: ratings.map((f) => ({ name: f.name, file: f.stagedPath! })),
-    links: links === null ? null : { name: links.name, file: links.stagedPath! },
-    cpi: cpi.map((f) => ({ name: f.name, file: f.stagedPath!, series: f.seriesId ?? 'unknown' })),
-    movies:
-      clean === null
-        ? null
-        : { movies: clean.moviesFile, genres: clean.genresFile, movieGenres: clean.movieGenresFile },
-    views: MODEL_VIEWS,
-  });
+  const { runModelPlan } = await import('./redshift-load.js');
+  const scratch = await mkdtemp(path.join(tmpdir(), 'movalytics-redshift-'));
+  const r = await runModelPlan(
+    wh,
+    wh.s3Copy,
+    {
+      runId: input.runId,
+      runStartedAt: input.runStartedAt ?? new Date(),
+      ratings: ratings.map((f) => ({ name: f.name, file: f.stagedPath! })),
+      links: links === null ? null : { name: links.name, file: links.stagedPath! },
+      cpi: cpi.map((f) => ({ name: f.name, file: f.stagedPath!, series: f.seriesId ?? 'unknown' })),
+      movies:
+        clean === null
+          ? null
+          : { movies: clean.moviesFile, genres: clean.genresFile, movieGenres: clean.movieGenresFile },
+      views: MODEL_VIEWS,
+    },
+    scratch,
+  ).finally(() => rm(scratch, { recursive: true, force: true }));
   const reports: FileReport[] = [];
   for (const f of [...ratings, ...(links === null ? [] : [links]), ...cpi]) {
     const c = r.files[f.name];

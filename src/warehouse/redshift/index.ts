@@ -3,11 +3,9 @@ export {
   RedshiftWarehouse,
   REDSHIFT_CAPABILITIES,
   redshiftToPostgresUrl,
-  resolveIamRole,
-  sha256Hex,
   type RedshiftOptions,
 } from './redshift-warehouse.js';
 export { RedshiftDialect, redshiftDialect } from './redshift-dialect.js';
 export { toRedshiftError } from './redshift-errors.js';
-export * from './redshift-plan.js';
-export { PartWriter, readCsvInto, readNdjsonInto, type LoadParts } from './redshift-load-files.js';
+export * from './redshift-sql.js';
+export { PartWriter, readCsvInto, readNdjsonInto } from './redshift-load-files.js';

@@ -1,8 +1,8 @@
 // Redshift's SQL: the Postgres family minus what Redshift lacks, each override with its reason. Pure text, no I/O.
-// The physical design, COPY and the MERGE load plan are in redshift-plan.ts.
+// The physical design, COPY and MERGE text are in redshift-sql.ts; the load plan is the load stage's.
 import { PostgresFamilyDialect, type UpsertSpec, type UpsertStrategy } from '../dialect.js';
 import type { ColumnType } from '../warehouse.js';
-import { REDSHIFT_MAX_VARCHAR, metaTableSql, plainMerge } from './redshift-plan.js';
+import { REDSHIFT_MAX_VARCHAR, metaTableSql, plainMerge } from './redshift-sql.js';
 
 /** A plain (optionally schema-qualified) table name: what Redshift's MERGE accepts as its source. */
 const PLAIN_TABLE = /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/;
@@ -37,7 +37,7 @@ export class RedshiftDialect extends PostgresFamilyDialect {
     ];
   }
 
-  /** Redshift has no row id a statement can use; its loads go through the plan's MERGE (redshift-plan.ts). */
+  /** Redshift has no row id a statement can use; its loads go through the load plan's MERGE (stages/load/redshift-plan.ts). */
   override rowId(alias: string): string {
     throw new Error(`Redshift has no row id (${alias}): its loads merge by key`);
   }
@@ -51,7 +51,7 @@ export class RedshiftDialect extends PostgresFamilyDialect {
     return [];
   }
 
-  /** Redshift cannot add NOT NULL to an existing column: its tables are created with their DDL (redshift-plan.ts). */
+  /** Redshift cannot add NOT NULL to an existing column: its tables are created with their DDL (the load plan, stages/load/redshift-plan.ts). */
   override setNotNull(table: string, columns: readonly string[]): string[] {
     throw new Error(
       `Redshift cannot ALTER COLUMN … SET NOT NULL (${table}: ${columns.join(', ')}): create the table from its DDL instead`,

@@ -7,24 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
+import type { LoadParts } from '../s3-copy.js';
 import type { BulkReject, ColumnSpec } from '../warehouse.js';
-import { REDSHIFT_MAX_VARCHAR } from './redshift-plan.js';
+import { REDSHIFT_MAX_VARCHAR } from './redshift-sql.js';
 
 /** Parts of about this size: COPY loads the parts of a manifest in parallel, one per slice. */
 export const PART_BYTES = 64 * 1024 * 1024;
 
 export type Cell = string | number | boolean | null;
-
-export interface LoadParts {
-  /** Local part files, in order, each with its header line. */
-  files: string[];
-  /** sha256 (hex) of each part. */
-  sha256: string[];
-  rows: number;
-  rejects: BulkReject[];
-  /** Longest value in bytes per VARCHAR column (by column name). */
-  maxBytes: Record<string, number>;
-}
 
 const INT = /^\s*[+-]?\d+\s*$/;
 const FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,2})?\s*$/;

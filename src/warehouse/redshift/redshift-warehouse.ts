@@ -3,7 +3,6 @@
 // lock row instead), Redshift's dialect. `emulate: 'postgres'` runs the same statements on a PostgreSQL server with
 // COPY from S3 replaced by COPY FROM STDIN of the same parts (the offline check of everything the two agree on).
 import { describeRedshiftUrl } from '../location.js';
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,15 +15,12 @@ import { redshiftEmulation, redshiftPartBytes, reportRedshiftStatement } from '.
 import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
 import { PostgresWarehouse, SESSION_SQL, connect, readOnlySession } from '../postgres/postgres-warehouse.js';
-import { IAM_ROLE_RE } from '../location.js';
+import type { CopyTable, LoadObject, LoadParts, S3CopyLoad } from '../s3-copy.js';
 import type {
   BulkCsvOptions,
   BulkLoadResult,
   Capabilities,
   ColumnSpec,
-  ModelPlanFile,
-  ModelPlanRequest,
-  ModelPlanResult,
   Row,
   SqlValue,
   WarehouseSession,
@@ -32,29 +28,15 @@ import type {
 import { WarehouseLockedError } from '../warehouse.js';
 import { redshiftDialect } from './redshift-dialect.js';
 import { toRedshiftError } from './redshift-errors.js';
-import { PartWriter, readCsvInto, readNdjsonInto, type LoadParts } from './redshift-load-files.js';
-import { prepareModelLoad } from './redshift-model-load.js';
+import { PartWriter, readCsvInto, readNdjsonInto } from './redshift-load-files.js';
 import {
-  CPI_NEW,
-  CPI_VALID,
-  LINK_NEW,
-  LINK_VALID,
-  RATING_NEW,
   copySql,
   createTableSql,
   loadObjectFor,
-  loadStatements,
-  mergeBody,
-  modelDdlStatements,
   parseCopy,
-  quarantineStatements,
-  ratingInValidSql,
+  resolveIamRole,
   stripPhysical,
-  type LoadObject,
-  type RedshiftLoadInput,
-  type RsTable,
-  type StagingName,
-} from './redshift-plan.js';
+} from './redshift-sql.js';
 
 export const REDSHIFT_CAPABILITIES: Capabilities = {
   supportsOnConflict: false,
@@ -86,26 +68,7 @@ export function redshiftToPostgresUrl(url: string, keepPort = false): string {
   return u.toString();
 }
 
-/** The IAM role COPY uses: the location's, else MOVALYTICS_REDSHIFT_IAM_ROLE; a ConfigError naming both when neither. */
-export function resolveIamRole(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
-  const role = explicit ?? env.MOVALYTICS_REDSHIFT_IAM_ROLE;
-  if (role === undefined || role === '')
-    throw new ConfigError(
-      'Redshift needs an IAM role to COPY from S3: add ?iam_role=arn:aws:iam::ACCOUNT:role/NAME to the warehouse URL, "iamRole" to the config, or set MOVALYTICS_REDSHIFT_IAM_ROLE (DEFAULT uses the cluster default role)',
-    );
-  if (!IAM_ROLE_RE.test(role))
-    throw new ConfigError(
-      `IAM role "${role}" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) or DEFAULT`,
-    );
-  return role;
-}
-
 let tableCounter = 0;
-
-/** sha256 of a text, hex. */
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly kind = 'redshift' as const;
@@ -183,6 +146,18 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     };
   }
 
+  /** The load-plan face of the seam (s3-copy.ts): upload parts, run the stage's statements. */
+  get s3Copy(): S3CopyLoad {
+    return {
+      auth: { iamRole: this.opts.iamRole },
+      partBytes: this.partBytes,
+      upload: (parts) => this.uploadParts(parts),
+      run: async (statements, localParts) => {
+        for (const sql of statements) await this.execPlan(sql, localParts);
+      },
+    };
+  }
+
   /** Runs a statement of a plan: on the PostgreSQL stand-in, without physical attributes and COPY from the parts. */
   async execPlan(sql: string, localParts?: ReadonlyMap<string, readonly string[]>): Promise<void> {
     if (!this.opts.emulate) return this.exec(sql);
@@ -206,7 +181,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   /** Uploads parts and their manifest to the S3 staging area (content-addressed keys); returns their URLs. */
   async uploadParts(parts: LoadParts): Promise<LoadObject> {
     const staging = this.opts.staging ?? 's3://emulated';
-    const o = loadObjectFor(parts.sha256, staging, sha256Hex);
+    const o = loadObjectFor(parts.sha256, staging);
     if (!this.opts.emulate) {
       this.store ??= await openStore(staging);
       for (const [i, f] of parts.files.entries()) await this.store.putFile(o.partKeys[i]!, f);
@@ -216,115 +191,12 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   /** COPYs prepared parts into `table` (created by the caller). */
-  async copyParts(table: RsTable, parts: LoadParts): Promise<void> {
+  async copyParts(table: CopyTable, parts: LoadParts): Promise<void> {
     const obj = await this.uploadParts(parts);
     await this.execPlan(
       copySql(table, obj.manifestUrl, { iamRole: this.opts.iamRole }),
       new Map([[obj.manifestUrl, parts.files]]),
     );
-  }
-
-  /**
-   * The model load of a run, by the plan `movalytics sql` prints: the model DDL (VARCHARs sized from this run's
-   * files), COPY of every input into staging, the rows that break a value rule into quarantine, then de-duplicate and
-   * MERGE — all in the caller's transaction. Counts per file come from the staging tables.
-   */
-  async loadModelPlan(req: ModelPlanRequest): Promise<ModelPlanResult> {
-    return this.withScratch(async (dir) => {
-      const load = await prepareModelLoad(
-        {
-          ratings: req.ratings.map((r) => r.file),
-          ...(req.links === null ? {} : { links: req.links.file }),
-          cpi: req.cpi.map((c) => ({ file: c.file, series: c.series })),
-          ...(req.movies === null ? {} : { movies: req.movies }),
-        },
-        dir,
-        this.partBytes,
-      );
-      const objects: Partial<Record<StagingName, LoadObject>> = {};
-      const local = new Map<string, readonly string[]>();
-      for (const [name, parts] of Object.entries(load.parts) as [
-        StagingName,
-        (typeof load.parts)[StagingName],
-      ][]) {
-        if (parts === undefined) continue;
-        const obj = await this.uploadParts(parts);
-        objects[name] = obj;
-        local.set(obj.manifestUrl, parts.files);
-      }
-      const input: RedshiftLoadInput = {
-        objects,
-        bytes: load.bytes,
-        auth: { iamRole: this.opts.iamRole },
-        runStartedAt: req.runStartedAt,
-      };
-      for (const sql of modelDdlStatements(load.bytes, req.views)) await this.execPlan(sql);
-      for (const sql of loadStatements(input)) await this.execPlan(sql, local);
-      const series = Object.fromEntries(req.cpi.map((c) => [c.series, c.name]));
-      for (const sql of quarantineStatements(input, req.runId, {
-        ratings: req.ratings.map((r) => r.name),
-        ...(req.links === null ? {} : { links: req.links.name }),
-        cpi: series,
-      }))
-        await this.execPlan(sql);
-
-      const files: Record<string, ModelPlanFile> = {};
-      const entry = (name: string, file: string): ModelPlanFile => {
-        const f = load.byFile.get(file);
-        files[name] ??= { rows: f?.rows ?? 0, rejects: f?.rejects ?? [], invalid: 0, loaded: 0 };
-        return files[name];
-      };
-      const counts = async (sql: string): Promise<Map<string, number>> =>
-        new Map(
-          (await this.query<{ k: string | number; n: number }>(sql)).map((r) => [String(r.k), Number(r.n)]),
-        );
-      req.ratings.forEach((r) => entry(r.name, r.file));
-      if (req.links !== null) entry(req.links.name, req.links.file);
-      for (const c of req.cpi) entry(c.name, c.file);
-
-      let ratingsCold = false;
-      if (objects.rating_in !== undefined) {
-        const invalid = await counts(
-          `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in WHERE NOT coalesce(${ratingInValidSql(req.runStartedAt)}, false) GROUP BY file_no`,
-        );
-        req.ratings.forEach((r, i) => (entry(r.name, r.file).invalid = invalid.get(String(i + 1)) ?? 0));
-        const [any] = await this.query(`SELECT 1 AS one FROM movies.rating LIMIT 1`);
-        ratingsCold = any === undefined;
-      }
-      if (objects.link_in !== undefined && req.links !== null) {
-        const invalid = await counts(
-          `SELECT 0 AS k, COUNT(*) AS n FROM staging.link_in WHERE NOT coalesce(${LINK_VALID}, false)`,
-        );
-        entry(req.links.name, req.links.file).invalid = invalid.get('0') ?? 0;
-      }
-      if (objects.cpi_in !== undefined) {
-        const invalid = await counts(
-          `SELECT series_id AS k, COUNT(*) AS n FROM staging.cpi_in WHERE NOT coalesce(${CPI_VALID}, false) GROUP BY series_id`,
-        );
-        for (const c of req.cpi) entry(c.name, c.file).invalid = invalid.get(c.series) ?? 0;
-      }
-
-      for (const sql of mergeBody(input)) await this.execPlan(sql);
-
-      if (objects.rating_in !== undefined) {
-        const loaded = await counts(`SELECT file_no AS k, COUNT(*) AS n FROM ${RATING_NEW} GROUP BY file_no`);
-        req.ratings.forEach((r, i) => (entry(r.name, r.file).loaded = loaded.get(String(i + 1)) ?? 0));
-      }
-      if (objects.link_in !== undefined && req.links !== null)
-        entry(req.links.name, req.links.file).loaded =
-          (await counts(`SELECT 0 AS k, COUNT(*) AS n FROM ${LINK_NEW}`)).get('0') ?? 0;
-      if (objects.cpi_in !== undefined) {
-        const loaded = await counts(
-          `SELECT series_id AS k, COUNT(*) AS n FROM ${CPI_NEW} GROUP BY series_id`,
-        );
-        for (const c of req.cpi) entry(c.name, c.file).loaded = loaded.get(c.series) ?? 0;
-      }
-      return {
-        files,
-        ratingsWritten: objects.rating_in === undefined ? null : RATING_NEW,
-        ratingsCold,
-      };
-    });
   }
 
   override async bulkLoadCsv(opts: BulkCsvOptions): Promise<BulkLoadResult> {
@@ -366,7 +238,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   ): Promise<BulkLoadResult> {
     await this.exec('CREATE SCHEMA IF NOT EXISTS staging');
     const name = `staging.copy_${process.pid}_${++tableCounter}`;
-    const table: RsTable = {
+    const table: CopyTable = {
       name,
       columns: columns.map((c) => ({ name: this.dialect.quoteIdent(c.name), type: c.type })),
       primaryKey: [],

@@ -1,5 +1,8 @@
-// The Redshift load plan for the full model, as pure SQL text: physical DDL, COPY from S3 manifests, staging →
-// de-duplicate → plain MERGE in one transaction. docs/redshift.md explains every choice.
+// The Redshift load plan of the model, as pure SQL text: which tables (the model with its physical design, one
+// staging table per load file), COPY from the S3 manifests, the value rules and quarantine, de-duplicate and MERGE in
+// one transaction, in this order. The load stage owns it (the model and its rules are the stage's business); the
+// generic text — physical DDL, COPY, MERGE of a table spec — comes from the seam (warehouse/s3-copy.ts).
+// docs/redshift.md explains every choice.
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
 import { columnSpecs } from '../../model/table-spec.js';
 import {
@@ -14,53 +17,27 @@ import {
   type LinkRow,
   type RatingRow,
 } from '../../model/value-rules.js';
-import type { ColumnType, DistStyle, TableSpec } from '../warehouse.js';
-
-/** Redshift's widest VARCHAR, in bytes. */
-export const REDSHIFT_MAX_VARCHAR = 65535;
-
-export interface RsColumn {
-  readonly name: string;
-  readonly type: ColumnType;
-  readonly notNull?: boolean;
-}
-
-/** A table with its Redshift physical design. */
-export interface RsTable {
-  /** Schema-qualified. */
-  readonly name: string;
-  readonly columns: readonly RsColumn[];
-  readonly primaryKey: readonly string[];
-  readonly dist: DistStyle;
-  readonly sortKey: readonly string[];
-}
+import {
+  copySql,
+  copyTable,
+  createTableSql,
+  redshiftDialect,
+  specMerge,
+  type CopyAuth,
+  type CopyTable,
+  type LoadObject,
+  type VarcharBytes,
+} from '../../warehouse/s3-copy.js';
 
 const I = 'INTEGER' as const;
 const V = 'VARCHAR' as const;
 const D = 'DOUBLE PRECISION' as const;
 
-/** Names Redshift's grammar (and the parse gate) will not take bare: type names such as "date". */
-const QUOTED_NAMES = new Set(['date']);
-function rsIdent(name: string): string {
-  return QUOTED_NAMES.has(name) ? `"${name}"` : name;
-}
-
-/** A table spec as Redshift declares it: reserved names quoted, the key declared only when the spec declares it. */
-export function rsTable(t: TableSpec): RsTable {
-  return {
-    name: `${t.schema}.${rsIdent(t.name)}`,
-    columns: t.columns.map((c) => ({ name: rsIdent(c.name), type: c.type, notNull: c.notNull === true })),
-    primaryKey: t.declareKey ? t.key.map(rsIdent) : [],
-    dist: t.dist,
-    sortKey: t.sortKey.map(rsIdent),
-  };
-}
-
 /** The model on Redshift (model/tables.ts with its physical hints). */
-export const RS_MODEL: readonly RsTable[] = MODEL_TABLES.map(rsTable);
+export const RS_MODEL: readonly CopyTable[] = MODEL_TABLES.map(copyTable);
 
 /** The staging tables COPY fills, one per load file, typed as the file's columns (not the model's). */
-export const RS_STAGING: Readonly<Record<StagingName, RsTable>> = {
+export const RS_STAGING: Readonly<Record<StagingName, CopyTable>> = {
   rating_in: {
     name: 'staging.rating_in',
     columns: [
@@ -129,120 +106,6 @@ export const STAGING_NAMES = [
 ] as const;
 export type StagingName = (typeof STAGING_NAMES)[number];
 
-/** Largest value in bytes (UTF-8) per VARCHAR column, keyed `schema.table.column`; measured from the load files. */
-export type VarcharBytes = Readonly<Record<string, number>>;
-
-/**
- * The declared size of a VARCHAR whose longest value is `maxBytes` bytes: twice that (room for later loads) rounded
- * up to a power of two, at least 32, at most 65535. Redshift counts bytes: 'é' is 2, an emoji 4.
- */
-export function varcharSize(maxBytes: number): number {
-  if (maxBytes > REDSHIFT_MAX_VARCHAR)
-    throw new RangeError(
-      `a value of ${maxBytes} bytes does not fit Redshift's widest VARCHAR (${REDSHIFT_MAX_VARCHAR} bytes)`,
-    );
-  let n = 32;
-  while (n < maxBytes * 2 && n < REDSHIFT_MAX_VARCHAR) n *= 2;
-  return Math.min(n, REDSHIFT_MAX_VARCHAR);
-}
-
-function columnType(table: RsTable, c: RsColumn, bytes: VarcharBytes): string {
-  if (c.type !== 'VARCHAR') return c.type;
-  return `VARCHAR(${varcharSize(bytes[`${table.name}.${c.name}`] ?? 0)})`;
-}
-
-function distSql(dist: DistStyle): string[] {
-  switch (dist.style) {
-    case 'ALL':
-    case 'EVEN':
-    case 'AUTO':
-      return [`DISTSTYLE ${dist.style}`];
-    case 'KEY':
-      return ['DISTSTYLE KEY', `DISTKEY(${dist.key})`];
-    default: {
-      const never: never = dist;
-      throw new Error(`unknown dist style ${String(never)}`);
-    }
-  }
-}
-
-/** Table attributes after the column list: dist style, dist key, sort key (compound when it has several columns). */
-function tableAttributes(t: RsTable): string[] {
-  const sort =
-    t.sortKey.length === 0
-      ? []
-      : [`${t.sortKey.length > 1 ? 'COMPOUND ' : ''}SORTKEY(${t.sortKey.join(', ')})`];
-  return [...distSql(t.dist), ...sort];
-}
-
-/**
- * CREATE TABLE with the physical design. No column names an ENCODE, so Redshift's ENCODE AUTO (its default when no
- * column does) chooses and changes every column's compression.
- */
-export function createTableSql(t: RsTable, bytes: VarcharBytes, ifNotExists = true): string {
-  const cols = t.columns.map((c) => `  ${c.name} ${columnType(t, c, bytes)}${c.notNull ? ' NOT NULL' : ''}`);
-  if (t.primaryKey.length > 0) cols.push(`  PRIMARY KEY (${t.primaryKey.join(', ')})`);
-  return `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${t.name} (\n${cols.join(',\n')}\n)\n${tableAttributes(t).join('\n')}`;
-}
-
-/** The run metadata tables on Redshift: the model's DDL with each VARCHAR at Redshift's widest (tiny tables). */
-export function metaTableSql(ddl: string): string {
-  return ddl.replace(/\bVARCHAR\b(?!\()/g, `VARCHAR(${REDSHIFT_MAX_VARCHAR})`).replace(/ *--[^\n]*/g, '');
-}
-
-/** Where one load file went in S3, after it was split into parts. */
-export interface LoadObject {
-  /** The manifest's s3:// URL. */
-  manifestUrl: string;
-  /** The parts' s3:// URLs, in order. */
-  partUrls: readonly string[];
-}
-
-/** Where parts with these sha256s go under the s3:// staging area: content-addressed, so a key names its bytes. */
-export function loadObjectFor(
-  sha256: readonly string[],
-  staging: string,
-  manifestSha256: (text: string) => string,
-): LoadObject & { partKeys: string[]; manifestKey: string; manifest: string } {
-  const base = staging.replace(/\/$/, '');
-  const partKeys = sha256.map((h) => `redshift/${h}.csv`);
-  const partUrls = partKeys.map((k) => `${base}/${k}`);
-  const manifest = manifestJson(partUrls);
-  const manifestKey = `redshift/${manifestSha256(manifest)}.manifest`;
-  return { manifestUrl: `${base}/${manifestKey}`, partUrls, partKeys, manifestKey, manifest };
-}
-
-/** A COPY manifest: every part mandatory, so a missing object fails the load instead of loading less. */
-export function manifestJson(partUrls: readonly string[]): string {
-  return JSON.stringify({ entries: partUrls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';
-}
-
-export interface CopyAuth {
-  /** An IAM role ARN, or 'DEFAULT' (the cluster's default role). */
-  iamRole: string;
-  /** The bucket's region when it is not the cluster's. */
-  region?: string;
-}
-
-/**
- * COPY from a manifest. Always a manifest, even for one part: COPY FROM 's3://b/p' loads every object whose key
- * starts with p (part-1 would take part-10 too). EMPTYASNULL: an unquoted empty field is NULL, as in PostgreSQL's CSV;
- * the load files quote every string, so an empty string stays one. The options are spelled with AS, in this order.
- */
-export function copySql(table: RsTable, manifestUrl: string, auth: CopyAuth): string {
-  const cols = table.columns.map((c) => c.name).join(', ');
-  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quote(auth.iamRole);
-  const region = auth.region ? ` REGION AS ${quote(auth.region)}` : '';
-  return `COPY ${table.name} (${cols})
-FROM ${quote(manifestUrl)}
-IAM_ROLE ${role}
-FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST${region}`;
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
 /** What one run loads into Redshift: the load objects of each staging table present in the run. */
 export interface RedshiftLoadInput {
   objects: Partial<Record<StagingName, LoadObject>>;
@@ -268,7 +131,7 @@ export function ddlStatements(
     'CREATE SCHEMA IF NOT EXISTS staging',
     ...RS_MODEL.map((t) => createTableSql(t, bytes)),
     ...views,
-    ...metaDdl.map(metaTableSql),
+    ...metaDdl.map((ddl) => redshiftDialect.tableDdl(ddl)),
   ];
 }
 
@@ -286,38 +149,9 @@ export function loadStatements(input: RedshiftLoadInput): string[] {
   return out;
 }
 
-/**
- * A plain Redshift MERGE: no alias on the target, a table as source, the key equalities as ON, one WHEN MATCHED
- * UPDATE without a condition and one WHEN NOT MATCHED INSERT. Columns are qualified by table name (no aliases at all,
- * so the same text runs on PostgreSQL 15).
- */
-export function plainMerge(
-  target: string,
-  source: string,
-  columns: readonly string[],
-  key: readonly string[],
-): string {
-  const on = key.map((k) => `${target}.${k} = ${source}.${k}`).join(' AND ');
-  const rest = columns.filter((c) => !key.includes(c));
-  // Redshift's MERGE takes both clauses; a key-only table updates its key to itself.
-  const set = (rest.length > 0 ? rest : key).map((c) => `${c} = ${source}.${c}`).join(', ');
-  return `MERGE INTO ${target}
-USING ${source}
-ON ${on}
-WHEN MATCHED THEN UPDATE SET ${set}
-WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `${source}.${c}`).join(', ')})`;
-}
-
-/** plainMerge into a model table, by its key, of every column of it. */
+/** A MERGE into a model table, by its key, of every column of it. */
 function modelMerge(name: ModelTableName, source: string): string {
-  const t = rsTable(modelTable(name));
-  const key = modelTable(name).key.map(rsIdent);
-  return plainMerge(
-    t.name,
-    source,
-    t.columns.map((c) => c.name),
-    key,
-  );
+  return specMerge(modelTable(name), source);
 }
 
 /** An incoming rating of staging.rating_in, for the model's value rules. */
@@ -481,7 +315,7 @@ const QUARANTINE_INSERT =
 /** `CASE e WHEN k THEN 'v' … END` (NULL when none matches). */
 function caseOf(expr: string, map: readonly (readonly [string, string])[]): string {
   if (map.length === 0) return 'CAST(NULL AS VARCHAR(256))';
-  return `CASE ${expr} ${map.map(([k, v]) => `WHEN ${k} THEN ${quote(v)}`).join(' ')} END`;
+  return `CASE ${expr} ${map.map(([k, v]) => `WHEN ${k} THEN ${quoteText(v)}`).join(' ')} END`;
 }
 
 /**
@@ -510,7 +344,7 @@ WHERE NOT coalesce(${ratingInValidSql(input.runStartedAt)}, false)`);
   }
   if (input.objects.link_in !== undefined && from.links !== undefined)
     out.push(`${QUARANTINE_INSERT}
-SELECT ${id}, ${quote(from.links)}, NULL, NULL,
+SELECT ${id}, ${quoteText(from.links)}, NULL, NULL,
   ${linkReasonSql(LINK_IN)},
   ${text('movielens_id')} || ',' || coalesce(imdb_id, '') || ',' || ${text('tmdb_id')}
 FROM staging.link_in
@@ -519,7 +353,7 @@ WHERE NOT coalesce(${LINK_VALID}, false)`);
     out.push(`${QUARANTINE_INSERT}
 SELECT ${id}, ${caseOf(
       'series_id',
-      Object.entries(from.cpi).map(([k, v]) => [quote(k), v] as const),
+      Object.entries(from.cpi).map(([k, v]) => [quoteText(k), v] as const),
     )}, NULL, NULL,
   ${cpiReasonSql(CPI_IN)},
   coalesce(date, '') || ',' || coalesce(value, '')
@@ -554,21 +388,6 @@ export function planStatements(
   }
 }
 
-/**
- * The same statement for PostgreSQL, where the two agree on everything else: the physical attributes (DISTSTYLE,
- * DISTKEY, SORTKEY, ENCODE) removed. COPY from S3 has no PostgreSQL form; the caller replaces it by COPY FROM STDIN.
- */
-export function stripPhysical(sql: string): string {
-  return sql
-    .replace(/\n?\s*DISTSTYLE (?:ALL|EVEN|KEY|AUTO)\b/g, '')
-    .replace(/\n?\s*DISTKEY\([^)]*\)/g, '')
-    .replace(/\n?\s*(?:COMPOUND |INTERLEAVED )?SORTKEY\([^)]*\)/g, '')
-    .replace(/\s+ENCODE \w+/g, '');
-}
-
-/** A COPY of this plan parsed back: table, columns, manifest URL — what a PostgreSQL stand-in needs. */
-export function parseCopy(sql: string): { table: string; columns: string[]; manifestUrl: string } | null {
-  const m = /^COPY (\S+) \(([^)]*)\)\nFROM '([^']*)'/.exec(sql);
-  if (!m) return null;
-  return { table: m[1]!, columns: m[2]!.split(', '), manifestUrl: m[3]! };
+function quoteText(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
 }
