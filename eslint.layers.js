@@ -6,16 +6,14 @@
 export const LAYERS = {
   // base
   core: [],
-  // warehouse: the Warehouse type migrateModel runs on (schema.ts), until migration moves to the seam.
-  model: ['core', 'warehouse'],
+  model: ['core'],
   storage: ['core'],
   sources: ['core', 'model'],
   dag: ['core'],
   generate: ['core'],
-  // engines: the seam (interface, dialect, opener) and its engines, private to it
-  // model: the generic table specs; and, until the Redshift load plan moves into stages/load (issue 19, open), the
-  // model's tables and value rules that warehouse/redshift/redshift-plan.ts still renders.
-  warehouse: ['core', 'storage', 'model'],
+  // engines: the seam (interface, dialect, opener) and its engines, private to it; it knows no model (the generic
+  // table specs are core's)
+  warehouse: ['core', 'storage'],
   config: ['core', 'warehouse'],
   // stages
   stages: ['core', 'model', 'storage', 'sources', 'warehouse'],
@@ -54,8 +52,7 @@ function forbidden(folder) {
     group: [`**/${f}/**`, `**/${f}`],
     message: `src/${folder} may not import src/${f} (layers: eslint.layers.js, docs/architecture.md)`,
   }));
-  // Known debt (issue 19, open): `movalytics sql` still reads the Redshift plan from the engine folder.
-  if (folder !== 'warehouse' && folder !== 'cli')
+  if (folder !== 'warehouse')
     patterns.push({
       group: ENGINES.map((e) => `**/warehouse/${e}/**`),
       message: `an engine folder is private to src/warehouse: use the Warehouse interface and openWarehouse`,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './support/helpers.js';
-import { modelDdl } from '../src/model/schema.js';
+import { modelDdl } from '../src/pipeline/migrate.js';
 import {
   computeAnswers,
   csvField,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../src/generate/index.js';
-import { migrateModel, modelDdl } from '../src/model/schema.js';
+import { migrateModel, modelDdl } from '../src/pipeline/migrate.js';
 import { computeAnswers, refreshMarts, renderAnswers, type Answers } from '../src/stages/answers/index.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/index.js';
 import { runCli, tempDir } from './support/helpers.js';

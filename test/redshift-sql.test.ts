@@ -3,7 +3,8 @@
 // Redshift dialect and passes lint rules for what that parser lets through; each rule is shown to reject a broken
 // statement. Plus the dialect's overrides and the redshift:// location.
 import { describe, expect, it } from 'vitest';
-import { META_TABLES, MODEL_VIEWS, modelDdl } from '../src/model/schema.js';
+import { META_TABLES, MODEL_VIEWS } from '../src/model/schema.js';
+import { modelDdl } from '../src/pipeline/migrate.js';
 import { martDdl } from '../src/stages/answers/marts.js';
 import { parseWarehouseLocation } from '../src/warehouse/location.js';
 import { describeLocation } from '../src/warehouse/open.js';

@@ -1,7 +1,7 @@
 // The model as data against what is derived from it: docs/data-model.md's table list and keys, and the DDL.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { tableDdl } from './table-spec.js';
+import { tableDdl } from '../core/table-spec.js';
 import { MODEL_TABLES } from './tables.js';
 
 /** The rows of the "Tables of `movies`" section: table name → key as written (`a` or (`a`, `b`)). */

@@ -1,6 +1,6 @@
 // The `movies` model as data: every table's columns, key and physical hints, and the columns of the input files the
 // load reads. DDL for each engine, the load, the Redshift plan, the checks and docs/data-model.md derive from it.
-import type { ColumnSpec, TableColumn, TableSpec } from './table-spec.js';
+import type { ColumnSpec, TableColumn, TableSpec } from '../core/table-spec.js';
 
 export const MODEL_SCHEMA = 'movies';
 

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { TaskError, UsageError } from '../core/errors.js';
 import type { DagPlan, FinalState } from '../dag/graph.js';
 import { runDag, type DagResult, type TaskFn } from '../dag/runner.js';
-import { migrateModel, modelDdl } from '../model/schema.js';
+import { migrateModel, modelDdl } from './migrate.js';
 import type { StagedFile } from '../stages/stage/stage-files.js';
 import { newPackageId, StagingArea } from '../stages/stage/staging-area.js';
 import { describeLocation, discardNewWarehouse, openWarehouse, warehouseExists } from '../warehouse/open.js';

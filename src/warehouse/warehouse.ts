@@ -3,7 +3,7 @@
 import { WarehouseError } from '../core/errors.js';
 import type { PostgresFamilyDialect } from './dialect.js';
 import type { S3CopyLoad } from './s3-copy.js';
-import type { ColumnSpec } from '../model/table-spec.js';
+import type { ColumnSpec } from '../core/table-spec.js';
 
 /** A value bound to a statement parameter ($1, $2 …). */
 export type SqlValue = string | number | boolean | null | bigint;
@@ -25,14 +25,14 @@ export interface Capabilities {
   readonly transactionalDdl: boolean;
 }
 
-// Column and table specs are generic data defined with the model (model/table-spec.ts); the seam takes them as they are.
+// Column and table specs are generic data (core/table-spec.ts): the model is written in them, the seam takes them.
 export {
   COLUMN_TYPES,
   type ColumnSpec,
   type ColumnType,
   type DistStyle,
   type TableSpec,
-} from '../model/table-spec.js';
+} from '../core/table-spec.js';
 
 /** A source record the engine could not read as the declared columns. */
 export interface BulkReject {

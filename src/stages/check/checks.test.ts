@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { modelDdl } from '../../model/schema.js';
+import { modelDdl } from '../../pipeline/migrate.js';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/index.js';
 import type { FileReport } from '../load/load-model.js';
 import { runChecks, type CheckOptions, type CheckResult } from './checks.js';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MODEL_VIEW_NAMES, MODEL_VIEWS } from '../../model/schema.js';
-import { columnSpecs, qualifiedName } from '../../model/table-spec.js';
+import { columnSpecs, qualifiedName } from '../../core/table-spec.js';
 import {
   cpiMissingSql,
   cpiReasonSql,

@@ -4,7 +4,7 @@
 // generic text — physical DDL, COPY, MERGE of a table spec — comes from the seam (warehouse/s3-copy.ts).
 // docs/redshift.md explains every choice.
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
-import { columnSpecs } from '../../model/table-spec.js';
+import { columnSpecs } from '../../core/table-spec.js';
 import {
   cpiMissingSql,
   cpiReasonSql,
