@@ -1,7 +1,8 @@
 // The in-process DAG runner: starts each task as soon as its own dependencies succeeded, at most `concurrency` at
 // once; retries retryable errors with exponential backoff + jitter; enforces per-attempt timeouts with an AbortSignal;
-// skips the dependants of a failure; commits publish boundaries as one unit. Returns a state per task, never throws
-// for a task failure (like Kysely's Migrator).
+// skips the dependants of a failure. Returns a state per task, never throws for a task failure (like Kysely's
+// Migrator). A publish boundary is the graph's (selection, rendering): the task that publishes commits its own
+// transaction.
 import { performance } from 'node:perf_hooks';
 import { MovalyticsError } from '../core/errors.js';
 import { DagCancelledError, DagError, TaskTimeoutError } from './errors.js';
@@ -47,10 +48,8 @@ export interface TaskResult {
   readonly ms: number;
   readonly output?: TaskOutput;
   readonly error?: ErrorInfo;
-  /** For `skipped`: the dependency (or boundary) whose failure skipped it. */
+  /** For `skipped`: the dependency whose failure skipped it. */
   readonly skippedBecause?: string;
-  /** A task that succeeded inside a boundary that then rolled back: its effects are gone. */
-  readonly rolledBack?: boolean;
 }
 
 export type DagStatus = 'success' | 'failed' | 'cancelled';
@@ -81,18 +80,9 @@ export type DagEvent =
       skippedBecause?: string;
       output?: TaskOutput;
     }
-  | { type: 'boundary.open'; boundary: string }
-  | { type: 'boundary.commit'; boundary: string }
-  | { type: 'boundary.rollback'; boundary: string; reason: string }
   | { type: 'dag.end'; dag: string; status: DagStatus; ms: number };
 
 export type DagListener = (event: DagEvent) => void;
-
-/**
- * Wraps a boundary's tasks: call `body` inside one transaction and commit when it resolves; when it rejects, roll
- * back and rethrow. `(id, body) => warehouse.transaction(body)` in-process.
- */
-export type BoundaryWrapper = (boundary: string, body: () => Promise<void>) => Promise<void>;
 
 export interface RunDagOptions {
   /** Tasks running at once (default 4). Tasks waiting for a retry do not hold a slot. */
@@ -107,8 +97,6 @@ export interface RunDagOptions {
    * started end `not_run`, a task waiting to retry ends `failed` — and the run ends `cancelled`.
    */
   drain?: AbortSignal;
-  /** How a boundary commits. Default: no transaction (each task's effects are its own). */
-  boundary?: BoundaryWrapper;
   /** Jitter source in [0, 1); injected by tests. */
   random?: () => number;
   /** The wait between attempts; injected by tests. Must reject when `signal` aborts. */
@@ -201,19 +189,6 @@ class Semaphore {
   }
 }
 
-type BoundaryOutcome = 'committed' | 'rolled_back' | 'never_opened';
-
-interface BoundaryState {
-  readonly id: string;
-  readonly members: readonly string[];
-  /** Tasks inside one boundary run one at a time: a transaction is one connection. */
-  readonly serial: Semaphore;
-  /** Resolves when the wrapper has entered the body (the transaction is open), or with the error that prevented it. */
-  opened: Promise<Error | null> | null;
-  outcome: Promise<BoundaryOutcome> | null;
-  reason: string | null;
-}
-
 /**
  * Runs the selected tasks of a planned graph. Throws only for a misuse (a selected task without a function, a bad
  * concurrency); every task failure is a result. A task that ignores its AbortSignal is still reported `failed` with a
@@ -248,102 +223,17 @@ export async function runDag(
   const runSignal = opts.signal ?? new AbortController().signal;
   const drainSignal = opts.drain ?? new AbortController().signal;
   const stopped = (): boolean => runSignal.aborted || drainSignal.aborted;
-  const wrap: BoundaryWrapper = opts.boundary ?? ((_id, body) => body());
   const slots = new Semaphore(concurrency);
   const t0 = now();
 
   const results = new Map<string, TaskResult>();
   const settled = new Map<string, Deferred<FinalState>>(plan.order.map((id) => [id, deferred<FinalState>()]));
-  const boundaries = new Map<string, BoundaryState>(
-    plan.spec.boundaries.map((b) => [
-      b.id,
-      {
-        id: b.id,
-        members: plan.order.filter((id) => plan.tasks.get(id)!.boundary === b.id && selected.has(id)),
-        serial: new Semaphore(1),
-        opened: null,
-        outcome: null,
-        reason: null,
-      },
-    ]),
-  );
-
   const finish = (r: TaskResult): FinalState => {
     results.set(r.task, r);
     const { task, state, attempts, ms, error, skippedBecause, output } = r;
     emit({ type: 'task.end', task, state, attempts, ms, error, skippedBecause, output });
     settled.get(task)!.resolve(state);
     return state;
-  };
-
-  /** Opens the boundary once (on its first task's first attempt); every member then runs inside the body. */
-  const openBoundary = (b: BoundaryState): Promise<Error | null> => {
-    if (b.opened) return b.opened;
-    const entered = deferred<Error | null>();
-    b.opened = entered.promise;
-    emit({ type: 'boundary.open', boundary: b.id });
-    let bodyEntered = false;
-    // Set when the body itself threw (a task did not succeed): a rollback, not a failed commit — whatever error the
-    // wrapper rethrows it as.
-    let bodyRejected = false;
-    const allSettled = Promise.all(b.members.map((m) => settled.get(m)!.promise));
-    b.outcome = Promise.resolve()
-      .then(() =>
-        wrap(b.id, async () => {
-          bodyEntered = true;
-          entered.resolve(null);
-          const states = await allSettled;
-          const bad = b.members.find((_m, i) => states[i] !== 'success');
-          if (bad !== undefined) {
-            bodyRejected = true;
-            b.reason = `${bad} ${states[b.members.indexOf(bad)]}`;
-            throw new BoundaryRollback(b.reason);
-          }
-        }),
-      )
-      .then(() => {
-        if (!bodyEntered)
-          throw new DagError(`the wrapper of boundary ${b.id} returned without running its tasks`);
-      })
-      .then(
-        (): BoundaryOutcome => {
-          emit({ type: 'boundary.commit', boundary: b.id });
-          return 'committed';
-        },
-        async (err: unknown): Promise<BoundaryOutcome> => {
-          if (!bodyEntered) entered.resolve(err instanceof Error ? err : new Error(String(err)));
-          // Members may still be waiting for the open; let them settle (failed) before marking.
-          await allSettled;
-          if (!bodyRejected) b.reason = `commit failed: ${errorInfo(err).message}`;
-          for (const m of b.members) {
-            const r = results.get(m)!;
-            if (r.state !== 'success') continue;
-            results.set(
-              m,
-              bodyRejected
-                ? { ...r, rolledBack: true }
-                : { ...r, state: 'failed', rolledBack: true, error: errorInfo(err) },
-            );
-          }
-          emit({ type: 'boundary.rollback', boundary: b.id, reason: b.reason ?? errorInfo(err).message });
-          return 'rolled_back';
-        },
-      );
-    return b.opened;
-  };
-
-  /**
-   * A dependency's state as `consumer` sees it: a task inside a boundary counts for tasks outside it only once the
-   * boundary committed, because before that its effects are invisible (and may still be rolled back).
-   */
-  const visibleState = async (consumer: string, dep: string): Promise<FinalState> => {
-    const state = await settled.get(dep)!.promise;
-    const depBoundary = plan.tasks.get(dep)!.boundary;
-    if (depBoundary === undefined || depBoundary === plan.tasks.get(consumer)!.boundary) return state;
-    const b = boundaries.get(depBoundary)!;
-    await Promise.all(b.members.map((m) => settled.get(m)!.promise));
-    const outcome = b.outcome ? await b.outcome : 'never_opened';
-    return outcome === 'rolled_back' ? 'failed' : (results.get(dep)?.state ?? state);
   };
 
   const attemptOnce = async (
@@ -391,16 +281,12 @@ export async function runDag(
   const drive = async (id: string): Promise<FinalState> => {
     const spec = plan.tasks.get(id)!;
     if (!selected.has(id)) return finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
-    const depStates = await Promise.all(spec.deps.map((d) => visibleState(id, d)));
+    const depStates = await Promise.all(spec.deps.map((d) => settled.get(d)!.promise));
     // An unselected dependency (not_run) is satisfied by what an earlier run left in the run's package.
     const badIndex = depStates.findIndex((s) => s === 'failed' || s === 'skipped');
     if (badIndex >= 0) {
-      const dep = spec.deps[badIndex]!;
-      const b = plan.tasks.get(dep)!.boundary;
-      const because = results.get(dep)?.state === 'success' && b !== undefined ? `boundary ${b}` : dep;
-      return finish({ task: id, state: 'skipped', attempts: 0, ms: 0, skippedBecause: because });
+      return finish({ task: id, state: 'skipped', attempts: 0, ms: 0, skippedBecause: spec.deps[badIndex]! });
     }
-    const boundary = spec.boundary === undefined ? undefined : boundaries.get(spec.boundary);
     let started: number | null = null;
     let lastError: unknown = null;
     let attemptsStarted = 0;
@@ -417,12 +303,6 @@ export async function runDag(
             });
       }
       emit({ type: 'task.queued', task: id, attempt });
-      if (boundary) {
-        const openError = await openBoundary(boundary);
-        if (openError)
-          return finish({ task: id, state: 'failed', attempts: 0, ms: 0, error: errorInfo(openError) });
-        await boundary.serial.acquire();
-      }
       await slots.acquire();
       let outcome;
       try {
@@ -437,7 +317,6 @@ export async function runDag(
         }
       } finally {
         slots.release();
-        boundary?.serial.release();
       }
       if (outcome.ok)
         return finish({
@@ -480,8 +359,6 @@ export async function runDag(
     concurrency,
   });
   await Promise.all(plan.order.map((id) => drive(id)));
-  // Let every boundary finish committing or rolling back before reporting.
-  for (const b of boundaries.values()) if (b.outcome) await b.outcome;
   const tasks = plan.order.map((id) => results.get(id)!);
   const status: DagStatus =
     runSignal.aborted ||
@@ -494,24 +371,3 @@ export async function runDag(
   emit({ type: 'dag.end', dag: plan.spec.id, status, ms });
   return { status, ms, tasks, selection: plan.order.filter((id) => selected.has(id)) };
 }
-
-/**
- * The state per task after a run, as the run store should keep it for the next `--resume` (selectResume's input).
- * Tasks outside this run's selection keep their `previous` state (a resumed run does not forget what the first one
- * did); a boundary task that succeeded but was rolled back counts as `not_run`, since its effects are gone.
- */
-export function statesOf(
-  result: DagResult,
-  previous: Readonly<Record<string, FinalState | undefined>> = {},
-): Record<string, FinalState> {
-  const selected = new Set(result.selection);
-  return Object.fromEntries(
-    result.tasks.map((t) => [
-      t.task,
-      !selected.has(t.task) ? (previous[t.task] ?? 'not_run') : t.rolledBack === true ? 'not_run' : t.state,
-    ]),
-  );
-}
-
-/** Thrown inside a boundary's body when one of its tasks did not succeed: the wrapper must roll back. */
-class BoundaryRollback extends Error {}
