@@ -66,15 +66,12 @@ export interface S3CopyLoad {
 }
 
 export {
-  REDSHIFT_MAX_VARCHAR,
   copySql,
   copyTable,
   createTableSql,
   loadObjectFor,
   resolveIamRole,
-  rsIdent,
   specMerge,
-  varcharSize,
 } from './redshift/redshift-sql.js';
 export { PartWriter, readCsvInto, readNdjsonInto } from './redshift/redshift-load-files.js';
 export { redshiftDialect } from './redshift/redshift-dialect.js';

@@ -12,7 +12,7 @@ import type { BulkReject, ColumnSpec } from '../warehouse.js';
 import { REDSHIFT_MAX_VARCHAR } from './redshift-sql.js';
 
 /** Parts of about this size: COPY loads the parts of a manifest in parallel, one per slice. */
-export const PART_BYTES = 64 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
 
 export type Cell = string | number | boolean | null;
 
@@ -55,7 +55,7 @@ function badValue(text: string, c: ColumnSpec): string | null {
 }
 
 /** One CSV field: NULL empty, strings always quoted (so an empty string is `""`), numbers and booleans bare. */
-export function csvField(v: Cell, type: ColumnSpec['type']): string {
+function csvField(v: Cell, type: ColumnSpec['type']): string {
   if (v === null) return '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return String(v);

@@ -64,7 +64,7 @@ function distSql(dist: DistStyle): string[] {
 }
 
 /** Table attributes after the column list: dist style, dist key, sort key (compound when it has several columns). */
-export function tableAttributes(t: Pick<CopyTable, 'dist' | 'sortKey'>): string[] {
+function tableAttributes(t: Pick<CopyTable, 'dist' | 'sortKey'>): string[] {
   const sort =
     t.sortKey.length === 0
       ? []
@@ -88,7 +88,7 @@ export function metaTableSql(ddl: string): string {
 }
 
 /** sha256 of a text, hex. */
-export function sha256Hex(text: string): string {
+function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -106,7 +106,7 @@ export function loadObjectFor(
 }
 
 /** A COPY manifest: every part mandatory, so a missing object fails the load instead of loading less. */
-export function manifestJson(partUrls: readonly string[]): string {
+function manifestJson(partUrls: readonly string[]): string {
   return JSON.stringify({ entries: partUrls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';
 }
 
