@@ -51,7 +51,7 @@ export async function runPlan(
     StagingName,
     NonNullable<(typeof load.parts)[StagingName]>,
   ][]) {
-    const obj = await wh.uploadParts(parts);
+    const obj = await wh.s3Copy.upload(parts);
     objects[name] = obj;
     local.set(obj.manifestUrl, parts.files);
   }
@@ -64,7 +64,7 @@ export async function runPlan(
       answers = martDdl(Number(g?.n ?? 0), wh.dialect);
     }
     const sqls = planStatements(kind, input, { views: MODEL_VIEWS, metaDdl: META_TABLES, answers });
-    for (const sql of sqls) await wh.execPlan(sql, local);
+    await wh.s3Copy.run(sqls, local);
     out[kind] = sqls;
   }
   return out;

@@ -76,7 +76,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly dialect = redshiftDialect;
   private lockToken: string | null = null;
   /** Size of the CSV parts a load writes (tests make it small, to exercise manifests of several parts). */
-  partBytes: number | undefined = redshiftPartBytes();
+  private readonly partBytes: number | undefined = redshiftPartBytes();
   private store: Store | null = null;
 
   protected constructor(
@@ -159,7 +159,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   /** Runs a statement of a plan: on the PostgreSQL stand-in, without physical attributes and COPY from the parts. */
-  async execPlan(sql: string, localParts?: ReadonlyMap<string, readonly string[]>): Promise<void> {
+  private async execPlan(sql: string, localParts?: ReadonlyMap<string, readonly string[]>): Promise<void> {
     if (!this.opts.emulate) return this.exec(sql);
     const copy = parseCopy(sql);
     if (copy === null) return this.exec(sql);
@@ -179,7 +179,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   /** Uploads parts and their manifest to the S3 staging area (content-addressed keys); returns their URLs. */
-  async uploadParts(parts: LoadParts): Promise<LoadObject> {
+  private async uploadParts(parts: LoadParts): Promise<LoadObject> {
     const staging = this.opts.staging ?? 's3://emulated';
     const o = loadObjectFor(parts.sha256, staging);
     if (!this.opts.emulate) {
@@ -191,7 +191,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   /** COPYs prepared parts into `table` (created by the caller). */
-  async copyParts(table: CopyTable, parts: LoadParts): Promise<void> {
+  private async copyParts(table: CopyTable, parts: LoadParts): Promise<void> {
     const obj = await this.uploadParts(parts);
     await this.execPlan(
       copySql(table, obj.manifestUrl, { iamRole: this.opts.iamRole }),
