@@ -689,7 +689,10 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       try {
         const files = await page.innerText('#diff-files');
         expect(files).toMatch(/ratings_update\.csv\s+added/);
-        expect(await page.innerText('#diff-tables')).toMatch(/movies\.rating\s+[\d,]+\s+[\d,]+\s+\+400/);
+        // 400 ratings by new users: all added, none updated or deleted (recorded at publish, issue 22).
+        expect(await page.innerText('#diff-tables')).toMatch(
+          /movies\.rating\s+[\d,]+\s+[\d,]+\s+\+400\s+400\s+0\s+0/,
+        );
         const q1 = await page.innerText('#diff-q1');
         expect(q1).toContain(topMovie.title ?? '');
         expect(q1).toMatch(/left|▼/);

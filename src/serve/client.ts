@@ -636,11 +636,16 @@ export const CLIENT_JS = String.raw`(function () {
           { h: 'rows', v: function (f) { return arrow(f.a && f.a.rows, f.b && f.b.rows, n); }, num: true },
           { h: 'sha256', v: function (f) { return arrow(f.a && f.a.sha256 && f.a.sha256.slice(0, 12), f.b && f.b.sha256 && f.b.sha256.slice(0, 12)); } },
         ], d.files, { id: 'diff-files' })])];
-      if (d.tables.length) parts.push(h('section', { class: 'card' }, [h('h2', { text: 'Tables (rows after the publish)' }), table([
+      if (d.tables.length) parts.push(h('section', { class: 'card' }, [h('h2', { text: 'Tables (rows after the publish)' }),
+        d.rowChangesNote ? h('p', { class: 'note', id: 'diff-rows-note', text: d.rowChangesNote }) : null,
+        table([
         { h: 'table', v: function (t) { return t.table; } },
         { h: 'run A', v: function (t) { return n(t.a); }, num: true },
         { h: 'run B', v: function (t) { return n(t.b); }, num: true },
         { h: 'change', v: function (t) { return t.delta === null ? '—' : (t.delta > 0 ? '+' : '') + n(t.delta); }, num: true },
+        { h: 'added', v: function (t) { return n(t.added); }, num: true },
+        { h: 'updated', v: function (t) { return n(t.updated); }, num: true },
+        { h: 'deleted', v: function (t) { return n(t.deleted); }, num: true },
       ], d.tables, { id: 'diff-tables' })]));
       var a = d.answers;
       if (!a) parts.push(h('section', { class: 'card' }, [h('p', { class: 'note', id: 'diff-note', text: d.answersNote })]));
