@@ -698,9 +698,14 @@ export const CLIENT_JS = String.raw`(function () {
             { h: 'IMDb id', v: function (l) { return l.imdbId; } },
             { h: 'ratings', v: function (l) { return n(l.ratings); }, num: true },
           ], d.links, { id: 'links' }),
-          h('p', { class: 'note', text: 'Rating files loaded: ' + (d.ratingFiles.map(function (f) {
-            return f.fileName + ' (run #' + f.loadedRunId + ', ' + n(f.rowsLoaded) + ' rows)'; }).join(', ') || 'none') +
-            '. Ratings per file for one movie are not recorded yet.' }),
+          h('h2', { text: 'Ratings by file' }),
+          d.ratingsByFile === null ? h('p', { class: 'note', id: 'ratings-by-file-note', text: 'This warehouse does not record which file each rating came from (built by an older version, or loaded by plan).' }) :
+          table([
+            { h: 'file', v: function (f) { return f.fileName; } },
+            { h: 'sha256', v: function (f) { return f.sha256 ? f.sha256.slice(0, 12) + '…' : '—'; } },
+            { h: 'run', v: function (f) { return '#' + f.runId; } },
+            { h: 'ratings', v: function (f) { return n(f.ratings); }, num: true },
+          ], d.ratingsByFile, { id: 'ratings-by-file', empty: 'no rating reaches this movie' }),
         ]),
       );
       done();

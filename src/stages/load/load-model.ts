@@ -21,6 +21,7 @@ import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehous
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
 import { withUniformLineEndings } from './line-endings.js';
+import { noteRatingSource } from './rating-source.js';
 
 /** Per-file accounting: recordsRead = rowsLoaded + rowsQuarantined + duplicatesCollapsed + recordsMerged. */
 export interface FileReport {
@@ -519,7 +520,11 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
   const loader = new Loader(wh, input);
   const toLoad = input.files.filter((f) => f.action === 'load');
   const byRole = (role: StagedFile['role']): StagedFile[] => toLoad.filter((f) => f.role === role);
-  for (const f of ratingsInLoadOrder(input.files)) await loader.ratings(f);
+  for (const f of ratingsInLoadOrder(input.files)) {
+    await loader.ratings(f);
+    const whole = input.shadow !== null && input.shadow.fileName === f.name;
+    await noteRatingSource(wh, input.runId, f, whole ? null : RATING_TOUCHED);
+  }
   for (const f of byRole('links')) await loader.links(f);
   for (const f of byRole('cpi')) await loader.cpi(f);
   for (const f of byRole('movies_metadata')) await loader.movies(f, await input.movies);
