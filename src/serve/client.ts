@@ -374,8 +374,8 @@ export const CLIENT_JS = String.raw`(function () {
       { h: 'movies', v: function (g) { return n(g.movies); }, num: true },
       { h: 'real revenue', v: function (g) {
         var sel = { genre: g.genre };
-        // The drill-down prices movies as the dashboard did: same CPI base month and splice.
-        if (a.params.cpiBase) sel.cpiBase = a.params.cpiBase;
+        // The drill-down prices movies as the dashboard did: the base month the answer used, and its splice.
+        if (q.cpiBase) sel.cpiBase = q.cpiBase;
         if (a.params.cpiSplice) sel.cpiSplice = a.params.cpiSplice;
         return drillLink('q4', sel, usd(g.realRevenue)); }, num: true },
       { h: 'mean real', v: function (g) { return usd(g.meanRealRevenue); }, num: true },
