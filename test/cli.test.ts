@@ -136,6 +136,10 @@ describe('movalytics run', () => {
       // Headlines wrap to the width; continuation lines are indented.
       /^Answers\nHighest-rated movie: .+\n(?: {2}.+\n)*Most popular genre: .+\n(?: {2}.+\n)*Release timing: .+\n(?: {2}.+\n)*Top-earning genre/m,
     );
+    // Every check passed: they are counted, not listed, so the output (progress included) fits one screen.
+    expect(r.stdout).toMatch(/^Quality checks: \d+ passed, 0 failed, 0 warnings \(every check: /m);
+    expect(r.stdout).not.toMatch(/key_unique\.movie/);
+    expect(`${r.stdout}${r.stderr}`.trimEnd().split('\n').length).toBeLessThanOrEqual(50);
     const json = await runCli([...args, '--json']);
     const parsed = JSON.parse(json.stdout) as {
       run: { status: string };

@@ -3,7 +3,7 @@
 // JSON, its guards (token, read-only, bad parameters, static paths), its coexistence with a `movalytics run` that
 // holds the DuckDB file, and every page in headless Chromium: no console error, chart numbers equal to the CLI's,
 // a parameter change redrawn with the CLI's numbers, the diff page, the drill-down to a movies_metadata.csv line.
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    the API's JSON bodies are checked by shape assertions (toEqual/toMatchObject), not by static types */
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
@@ -300,6 +300,15 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     expect(lineage.movie.title).toBe(topMovie.title);
     expect(lineage.links.length).toBeGreaterThan(0);
     expect(lineage.metadata).toMatchObject({ fileName: 'movies_metadata.csv', note: null });
+    // The top movie got 400 ratings from ratings_update.csv: its ratings per file name both files (issue 22).
+    expect(lineage.ratingsByFile.map((f: any) => [f.fileName, f.ratings])).toEqual([
+      ['ratings.csv', lineage.mappedRatings - 400],
+      ['ratings_update.csv', 400],
+    ]);
+    expect(lineage.ratingsByFile[1]).toMatchObject({
+      runId: 2,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
 
     const diff = (await getJson(base, '/api/diff')).body;
     expect(diff.a.runId).toBe(1);
@@ -345,6 +354,12 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       ['/api/runs/99/logs', 404, /run 99 not found/],
       ['/api/answers/q9', 404, /unknown question "q9"/],
       ['/api/lineage/movie/1', 404, /movie 1 is not in the model/],
+      ['/api/lineage/q2?genre=Nope', 404, /no genre "Nope": use one of /],
+      ['/api/lineage/q4?genre=Nope', 404, /no genre "Nope"/],
+      ['/api/lineage/q3?month=13', 400, /month "13" must be at most 12/],
+      ['/api/lineage/q3?month=1&quarter=1', 400, /month or quarter, not both/],
+      ['/api/lineage/q4?genre=Drama&top=3', 400, /unknown parameter "top"/],
+      ['/api/lineage/q4?cpiBase=2010-13', 400, /cpiBase.*YYYY-MM/],
       ['/api/nothing', 404, /no API endpoint/],
       ['/nothing', 404, /not found/],
     ];
@@ -689,7 +704,10 @@ describe('movalytics serve over a DuckDB warehouse', () => {
       try {
         const files = await page.innerText('#diff-files');
         expect(files).toMatch(/ratings_update\.csv\s+added/);
-        expect(await page.innerText('#diff-tables')).toMatch(/movies\.rating\s+[\d,]+\s+[\d,]+\s+\+400/);
+        // 400 ratings by new users: all added, none updated or deleted (recorded at publish, issue 22).
+        expect(await page.innerText('#diff-tables')).toMatch(
+          /movies\.rating\s+[\d,]+\s+[\d,]+\s+\+400\s+400\s+0\s+0/,
+        );
         const q1 = await page.innerText('#diff-q1');
         expect(q1).toContain(topMovie.title ?? '');
         expect(q1).toMatch(/left|▼/);
@@ -716,6 +734,65 @@ describe('movalytics serve over a DuckDB warehouse', () => {
         const fileLines = readFileSync(join(data, 'movies_metadata.csv'), 'utf8').split(/\r?\n/);
         expect(raw!.split('\n')[0]).toBe(fileLines[line - 1]);
         expect(fileLines[line - 1]).toContain(`,${movieId},`);
+        expect(problems).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
+    it('a click from a Q2, Q3 and Q4 figure reaches the movies behind it, which add up to it, and on to a movie’s ratings by file', async () => {
+      const a = await cli();
+      const int = new Intl.NumberFormat('en-US');
+      const usd = new Intl.NumberFormat('en-US', {
+        style: 'currency',
+        currency: 'USD',
+        maximumFractionDigits: 0,
+      });
+      const { page, problems, close } = await open('/');
+      try {
+        // Q2: the top genre's ratings figure → its movies, whose ratings add up to it.
+        const q2 = page.locator('#q2-rows tbody tr:first-child a.drill');
+        expect(await q2.textContent()).toBe(int.format(a.q2.genres[0]!.ratings));
+        await q2.click();
+        await page.waitForURL(/\/lineage\/q2\?genre=/);
+        await page.waitForSelector('html[data-state="ready"] #drill-rows');
+        const figure = int.format(a.q2.genres[0]!.ratings);
+        expect(await page.textContent('#drill-figure')).toContain(`${figure} ratings`);
+        expect(await page.textContent('#drill-sum')).toContain(`add up to ${figure}.`);
+        const cells = await page.locator('#drill-rows tbody tr td:nth-child(2)').allTextContents();
+        expect(cells.reduce((t, c) => t + Number(c.replace(/,/g, '')), 0)).toBe(a.q2.genres[0]!.ratings);
+        // … and on to the first movie's lineage: its ratings per file add up to the ratings that reach it.
+        await page.locator('#drill-rows tbody tr:first-child a.movie').click();
+        await page.waitForURL(/\/lineage\/movie\/\d+$/);
+        await page.waitForSelector('html[data-state="ready"] #ratings-by-file');
+        const movieId = Number(page.url().split('/').pop());
+        const lineage = (await getJson(base, `/api/lineage/movie/${movieId}`)).body;
+        const perFile = await page.locator('#ratings-by-file tbody tr td:nth-child(4)').allTextContents();
+        expect(perFile.reduce((t, c) => t + Number(c.replace(/,/g, '')), 0)).toBe(lineage.mappedRatings);
+
+        // Q3: the first month's movie count → its revenue movies.
+        await page.goto(new URL('/', base).href);
+        await page.waitForSelector('html[data-state="ready"] #q3-rows a.drill');
+        await page.locator('#q3-rows tbody tr:first-child a.drill').click();
+        await page.waitForURL(/\/lineage\/q3\?month=1$/);
+        await page.waitForSelector('html[data-state="ready"] #drill-rows');
+        const jan = a.q3.byMonth[0]!;
+        expect(await page.textContent('#drill-figure')).toContain(
+          `${int.format(jan.movies)} revenue movies, mean revenue ${usd.format(jan.meanRevenue!)}`,
+        );
+        expect(await page.locator('#drill-rows tbody tr').count()).toBe(Math.min(jan.movies, 500));
+
+        // Q4: the top genre's real revenue → its movies with CPI month, factor and real revenue.
+        await page.goto(new URL('/', base).href);
+        await page.waitForSelector('html[data-state="ready"] #q4-rows a.drill');
+        const q4 = page.locator('#q4-rows tbody tr:first-child a.drill');
+        expect(await q4.textContent()).toBe(usd.format(a.q4.genres[0]!.realRevenue));
+        await q4.click();
+        await page.waitForURL(/\/lineage\/q4\?genre=.*cpiBase=/);
+        await page.waitForSelector('html[data-state="ready"] #drill-rows');
+        expect(await page.textContent('#drill-sum')).toContain(
+          `add up to ${usd.format(a.q4.genres[0]!.realRevenue)}.`,
+        );
         expect(problems).toEqual([]);
       } finally {
         await close();

@@ -5,6 +5,7 @@ import type { Answers } from '../stages/answers/index.js';
 import { isoUtc } from '../stages/answers/compute.js';
 import type { Row, Warehouse } from '../warehouse/warehouse.js';
 import { readRunAnswers } from '../stages/answers/run-answers.js';
+import { readRowChanges, type RowChanges } from '../stages/load/row-changes.js';
 
 type Leaf = string | number | boolean | null;
 
@@ -42,6 +43,13 @@ export interface TableDiff {
   b: number | null;
   /** b − a; null when either is unknown. */
   delta: number | null;
+  /**
+   * Rows added, updated (same key, another value) and deleted by the published runs after A up to B, as each
+   * recorded at publish (movalytics.run_row_changes); null when a run in between did not record them.
+   */
+  added: number | null;
+  updated: number | null;
+  deleted: number | null;
 }
 
 export interface FigureChange {
@@ -101,6 +109,8 @@ export interface RunDiff {
   files: FileDiff[];
   /** Model table sizes after each run's publish; empty when either run recorded none. */
   tables: TableDiff[];
+  /** Why rows added/updated/deleted are unknown or only summed (several runs in between); null when exact. */
+  rowChangesNote: string | null;
   /** Null when either run's answers were not recorded (`answersNote` says which). */
   answers: AnswersDiff | null;
   answersNote: string | null;
@@ -235,13 +245,72 @@ function diffFiles(
   });
 }
 
-function diffTables(a: Record<string, number>, b: Record<string, number>): TableDiff[] {
+function diffTables(
+  a: Record<string, number>,
+  b: Record<string, number>,
+  changes: (table: string) => RowChanges | null,
+): TableDiff[] {
   const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   return names.map((table) => {
     const x = a[table] ?? null;
     const y = b[table] ?? null;
-    return { table, a: x, b: y, delta: x !== null && y !== null ? y - x : null };
+    const c = changes(table);
+    return {
+      table,
+      a: x,
+      b: y,
+      delta: x !== null && y !== null ? y - x : null,
+      added: c?.added ?? null,
+      updated: c?.updated ?? null,
+      deleted: c?.deleted ?? null,
+    };
   });
+}
+
+/**
+ * The row changes from run A to run B: those of every published run after A up to B, summed per table. Exact for
+ * two consecutive published runs; over several, a row changed in two runs counts in each (the note says so).
+ */
+async function rowChangesBetween(
+  wh: Warehouse,
+  a: number,
+  b: number,
+): Promise<{ of: (table: string) => RowChanges | null; note: string | null }> {
+  const unknown = (note: string): { of: () => null; note: string } => ({ of: () => null, note });
+  if (b <= a)
+    return unknown(
+      `run ${b} is not after run ${a}: rows added, updated and deleted are counted forward only`,
+    );
+  const runs = (
+    await wh.query(
+      `SELECT run_id FROM movalytics.run WHERE status = 'success' AND run_id > $1 AND run_id <= $2 ORDER BY run_id`,
+      [a, b],
+    )
+  ).map((r) => num(r.run_id) ?? 0);
+  const recorded = await readRowChanges(wh, runs);
+  const missing = runs.filter((r) => !recorded.has(r));
+  if (missing.length > 0)
+    return unknown(
+      `run ${missing.join(', ')} recorded no row changes (an older version published it): rows added, updated and deleted are not known`,
+    );
+  const of = (table: string): RowChanges | null => {
+    const sum: RowChanges = { added: 0, updated: 0, deleted: 0 };
+    for (const r of runs) {
+      const c = recorded.get(r)?.[table];
+      if (c === null || c === undefined) return null;
+      sum.added += c.added;
+      sum.updated += c.updated;
+      sum.deleted += c.deleted;
+    }
+    return sum;
+  };
+  return {
+    of,
+    note:
+      runs.length > 1
+        ? `rows added, updated and deleted are summed over runs ${runs.join(', ')}: a row changed in two of them counts in each`
+        : null,
+  };
 }
 
 /** List items are keyed by their id so a reordering is a rank change, not every figure changing. */
@@ -379,12 +448,14 @@ export async function computeRunDiff(wh: Warehouse, refA?: string, refB?: string
   const missing = [ra === null ? a.runId : null, rb === null ? b.runId : null].filter(
     (x): x is number => x !== null,
   );
+  const rows = await rowChangesBetween(wh, a.runId, b.runId);
   return {
     schemaVersion: 1,
     a,
     b,
     files,
-    tables: ra !== null && rb !== null ? diffTables(ra.tableRows, rb.tableRows) : [],
+    tables: ra !== null && rb !== null ? diffTables(ra.tableRows, rb.tableRows, rows.of) : [],
+    rowChangesNote: rows.note,
     answers: ra !== null && rb !== null ? diffAnswers(ra.answers, rb.answers) : null,
     answersNote:
       missing.length === 0

@@ -60,10 +60,18 @@ function sections(d: RunDiff): Section[] {
   if (d.tables.length > 0)
     out.push({
       title: 'Tables (rows after the publish)',
-      notes: [],
-      headers: ['table', `run ${d.a.runId}`, `run ${d.b.runId}`, 'change'],
-      numeric: [false, true, true, true],
-      rows: d.tables.map((t: TableDiff) => [t.table, t.a, t.b, signed(t.delta)]),
+      notes: d.rowChangesNote === null ? [] : [d.rowChangesNote],
+      headers: ['table', `run ${d.a.runId}`, `run ${d.b.runId}`, 'change', 'added', 'updated', 'deleted'],
+      numeric: [false, true, true, true, true, true, true],
+      rows: d.tables.map((t: TableDiff) => [
+        t.table,
+        t.a,
+        t.b,
+        signed(t.delta),
+        t.added,
+        t.updated,
+        t.deleted,
+      ]),
     });
   const ans = d.answers;
   if (ans === null) {

@@ -75,6 +75,7 @@ export class LoadPackage {
         note: f.note,
         ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
         ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
+        ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
       });
     }
     return out;

@@ -301,7 +301,7 @@ export const CLIENT_JS = String.raw`(function () {
     document.getElementById('q2-table').replaceChildren(table([
       { h: '#', v: function (g) { return g.rank; }, num: true },
       { h: 'genre', v: function (g) { return g.genre; } },
-      { h: 'ratings', v: function (g) { return n(g.ratings); }, num: true },
+      { h: 'ratings', v: function (g) { return drillLink('q2', { genre: g.genre }, n(g.ratings)); }, num: true },
       { h: 'users', v: function (g) { return n(g.users); }, num: true },
       { h: 'mean', v: function (g) { return n(g.meanRating, 3); }, num: true },
       { h: 'share', v: function (g) { return pct(g.share); }, num: true },
@@ -329,7 +329,9 @@ export const CLIENT_JS = String.raw`(function () {
     chart('chart-q3', cfg);
     document.getElementById('q3-table').replaceChildren(table([
       { h: byQuarter ? 'quarter' : 'month', v: function (g) { return g.label; } },
-      { h: 'movies', v: function (g) { return n(g.movies); }, num: true },
+      { h: 'movies', v: function (g) {
+        var sel = {}; sel[byQuarter ? 'quarter' : 'month'] = g.group;
+        return drillLink('q3', sel, n(g.movies)); }, num: true },
       { h: 'mean', v: function (g) { return usd(g.meanRevenue); }, num: true },
       { h: 'median', v: function (g) { return usd(g.medianRevenue); }, num: true },
       { h: '95% CI', v: function (g) { return g.ciLow === null ? '—' : usd(g.ciLow) + ' – ' + usd(g.ciHigh); }, num: true },
@@ -370,10 +372,63 @@ export const CLIENT_JS = String.raw`(function () {
       { h: '#', v: function (g) { return g.rank; }, num: true },
       { h: 'genre', v: function (g) { return g.genre; } },
       { h: 'movies', v: function (g) { return n(g.movies); }, num: true },
-      { h: 'real revenue', v: function (g) { return usd(g.realRevenue); }, num: true },
+      { h: 'real revenue', v: function (g) {
+        var sel = { genre: g.genre };
+        // The drill-down prices movies as the dashboard did: the base month the answer used, and its splice.
+        if (q.cpiBase) sel.cpiBase = q.cpiBase;
+        if (a.params.cpiSplice) sel.cpiSplice = a.params.cpiSplice;
+        return drillLink('q4', sel, usd(g.realRevenue)); }, num: true },
       { h: 'mean real', v: function (g) { return usd(g.meanRealRevenue); }, num: true },
       { h: 'nominal', v: function (g) { return usd(g.nominalRevenue); }, num: true },
     ], q.genres, { id: 'q4-rows' }));
+  }
+
+  // ---- drill-downs (Q2–Q4): the movies behind a figure, each linked to its lineage ----
+  function drillLink(question, sel, text) {
+    return h('a', { href: '/lineage/' + question + '?' + new URLSearchParams(sel).toString(), class: 'drill', text: text });
+  }
+  function movieLink(m) {
+    return h('a', { href: '/lineage/movie/' + m.movieId, class: 'movie', text: m.title || ('movie ' + m.movieId) });
+  }
+  var DRILL = {
+    q2: { title: 'Q2 · ratings of genre ', figure: function (d) { return n(d.ratings) + ' ratings'; },
+      sum: function (d) { return d.movies.reduce(function (a, m) { return a + m.ratings; }, 0) + d.rest.figure; }, fmt: n,
+      cols: [{ h: 'ratings', v: function (m) { return n(m.ratings); }, num: true }] },
+    q3: { title: 'Q3 · revenue movies released in ', figure: function (d) {
+        return n(d.revenueMovies) + ' revenue movies, mean revenue ' + usd(d.meanRevenue); },
+      sum: function (d) { return d.movies.reduce(function (a, m) { return a + m.revenue; }, 0) + d.rest.figure; }, fmt: usd,
+      cols: [{ h: 'released', v: function (m) { return m.releaseDate; } },
+        { h: 'revenue', v: function (m) { return usd(m.revenue); }, num: true }] },
+    q4: { title: 'Q4 · CPI-adjusted revenue of genre ', figure: function (d) {
+        return usd(d.realRevenue) + ' in ' + (d.cpiBase || '—') + ' dollars (' + usd(d.nominalRevenue) + ' nominal)'; },
+      sum: function (d) { return d.movies.reduce(function (a, m) { return a + m.realRevenue; }, 0) + d.rest.figure; }, fmt: usd,
+      cols: [{ h: 'nominal', v: function (m) { return usd(m.nominalRevenue); }, num: true },
+        { h: 'CPI month', v: function (m) { return m.cpiMonth + (m.spliced ? ' (spliced)' : ''); } },
+        { h: 'CPI', v: function (m) { return n(m.cpi, 3); }, num: true },
+        { h: 'factor', v: function (m) { return n(m.factor, 4); }, num: true },
+        { h: 'real', v: function (m) { return usd(m.realRevenue); }, num: true }] },
+  };
+  function drill(question) {
+    var spec = DRILL[question];
+    get('/api/lineage/' + question + location.search).then(function (d) {
+      if (Array.isArray(d)) {
+        main.replaceChildren(h('h1', { text: 'Drill-downs of ' + question.toUpperCase() }), h('section', { class: 'card' }, [table([
+          { h: '', v: function (c) { var sel = {}; sel[c.param] = c.value; return drillLink(question, sel, c.label); } },
+          { h: 'figure', v: function (c) { return spec.fmt(c.figure); }, num: true },
+        ], d, { id: 'drill-choices' })]));
+        return done();
+      }
+      main.replaceChildren(
+        h('h1', { text: spec.title + d.label }),
+        h('section', { class: 'card' }, [
+          h('p', { class: 'note', id: 'drill-figure', text: 'The answer’s figure: ' + spec.figure(d) + ', from ' + n(d.movieCount) + ' movies.' }),
+          h('p', { class: 'note', id: 'drill-sum', text: 'The rows below' + (d.rest.movies ? ' and ' + n(d.rest.movies) + ' more movies not listed' : '') +
+            ' add up to ' + spec.fmt(spec.sum(d)) + '.' }),
+          table([{ h: 'movie', v: movieLink }].concat(spec.cols), d.movies, { id: 'drill-rows', empty: 'no movie' }),
+        ]),
+      );
+      done();
+    }).catch(fail);
   }
 
   // ---- runs ----
@@ -636,11 +691,16 @@ export const CLIENT_JS = String.raw`(function () {
           { h: 'rows', v: function (f) { return arrow(f.a && f.a.rows, f.b && f.b.rows, n); }, num: true },
           { h: 'sha256', v: function (f) { return arrow(f.a && f.a.sha256 && f.a.sha256.slice(0, 12), f.b && f.b.sha256 && f.b.sha256.slice(0, 12)); } },
         ], d.files, { id: 'diff-files' })])];
-      if (d.tables.length) parts.push(h('section', { class: 'card' }, [h('h2', { text: 'Tables (rows after the publish)' }), table([
+      if (d.tables.length) parts.push(h('section', { class: 'card' }, [h('h2', { text: 'Tables (rows after the publish)' }),
+        d.rowChangesNote ? h('p', { class: 'note', id: 'diff-rows-note', text: d.rowChangesNote }) : null,
+        table([
         { h: 'table', v: function (t) { return t.table; } },
         { h: 'run A', v: function (t) { return n(t.a); }, num: true },
         { h: 'run B', v: function (t) { return n(t.b); }, num: true },
         { h: 'change', v: function (t) { return t.delta === null ? '—' : (t.delta > 0 ? '+' : '') + n(t.delta); }, num: true },
+        { h: 'added', v: function (t) { return n(t.added); }, num: true },
+        { h: 'updated', v: function (t) { return n(t.updated); }, num: true },
+        { h: 'deleted', v: function (t) { return n(t.deleted); }, num: true },
       ], d.tables, { id: 'diff-tables' })]));
       var a = d.answers;
       if (!a) parts.push(h('section', { class: 'card' }, [h('p', { class: 'note', id: 'diff-note', text: d.answersNote })]));
@@ -693,9 +753,14 @@ export const CLIENT_JS = String.raw`(function () {
             { h: 'IMDb id', v: function (l) { return l.imdbId; } },
             { h: 'ratings', v: function (l) { return n(l.ratings); }, num: true },
           ], d.links, { id: 'links' }),
-          h('p', { class: 'note', text: 'Rating files loaded: ' + (d.ratingFiles.map(function (f) {
-            return f.fileName + ' (run #' + f.loadedRunId + ', ' + n(f.rowsLoaded) + ' rows)'; }).join(', ') || 'none') +
-            '. Ratings per file for one movie are not recorded yet.' }),
+          h('h2', { text: 'Ratings by file' }),
+          d.ratingsByFile === null ? h('p', { class: 'note', id: 'ratings-by-file-note', text: 'This warehouse does not record which file each rating came from (built by an older version, or loaded by plan).' }) :
+          table([
+            { h: 'file', v: function (f) { return f.fileName; } },
+            { h: 'sha256', v: function (f) { return f.sha256 ? f.sha256.slice(0, 12) + '…' : '—'; } },
+            { h: 'run', v: function (f) { return '#' + f.runId; } },
+            { h: 'ratings', v: function (f) { return n(f.ratings); }, num: true },
+          ], d.ratingsByFile, { id: 'ratings-by-file', empty: 'no rating reaches this movie' }),
         ]),
       );
       done();
@@ -715,6 +780,7 @@ export const CLIENT_JS = String.raw`(function () {
   else if (path === '/quarantine') quarantine();
   else if (path === '/diff') diff();
   else if ((m = /^\/lineage\/movie\/(\d+)$/.exec(path))) lineage(m[1]);
+  else if ((m = /^\/lineage\/(q[234])$/.exec(path))) drill(m[1]);
   else fail(new Error('no such page'));
 })();
 `;

@@ -1,9 +1,10 @@
 // Lineage of one movie, for the drill-down from a Q1 row: its model row and genres, its links.csv rows, its rating
-// counts, and its movies_metadata.csv record (file, line, raw text) read back from the staged raw copy the last
+// counts per ratings file, and its movies_metadata.csv record (file, line, raw text) read back from the staged raw copy the last
 // load of that file used (content-addressed by sha256, so it is exactly what was loaded).
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { messageOf } from '../core/errors.js';
+import { ratingsByFile, type RatingsFromFile } from '../stages/load/rating-source.js';
 import { StagingArea } from '../stages/stage/staging-area.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { hasMetaTable, num, str } from './queries.js';
@@ -29,11 +30,10 @@ export interface MovieLineage {
   /** Ratings that reach the movie (through its links), the count Q1 uses as v. */
   mappedRatings: number;
   /**
-   * Ratings per input file: not recorded (movies.rating has no file id yet); null until it has. The files that
-   * loaded ratings are listed with their rows in `ratingFiles`.
+   * The mapped ratings per ratings file they came from (each file's version by sha256 and the run that loaded it);
+   * null when the warehouse does not record it (built by an older version, or an engine that loads by plan).
    */
-  ratingsByFile: null;
-  ratingFiles: { fileName: string; loadedRunId: number; rowsLoaded: number | null }[];
+  ratingsByFile: RatingsFromFile[] | null;
   metadata: SourceRecord | null;
 }
 
@@ -57,15 +57,12 @@ export async function readMovieLineage(
     [movieId],
   );
   const haveState = await hasMetaTable(wh, 'file_state');
-  const files = haveState
+  const [meta] = haveState
     ? await wh.query(
-        `SELECT f.file_name, f.role, f.sha256, f.loaded_run_id, rc.rows_loaded
-         FROM movalytics.file_state f
-         LEFT JOIN movalytics.reconciliation rc ON rc.run_id = f.loaded_run_id AND rc.file_name = f.file_name
-         WHERE f.role IN ('movies_metadata', 'ratings') ORDER BY f.file_name`,
+        `SELECT file_name, sha256, loaded_run_id FROM movalytics.file_state WHERE role = 'movies_metadata'`,
       )
     : [];
-  const meta = files.find((f) => f.role === 'movies_metadata');
+  const mappedRatings = links.reduce((s, l) => s + (num(l.ratings) ?? 0), 0);
   return {
     movieId,
     movie,
@@ -75,15 +72,12 @@ export async function readMovieLineage(
       imdbId: str(l.imdb_id),
       ratings: num(l.ratings) ?? 0,
     })),
-    mappedRatings: links.reduce((s, l) => s + (num(l.ratings) ?? 0), 0),
-    ratingsByFile: null,
-    ratingFiles: files
-      .filter((f) => f.role === 'ratings')
-      .map((f) => ({
-        fileName: str(f.file_name) ?? '',
-        loadedRunId: num(f.loaded_run_id) ?? 0,
-        rowsLoaded: num(f.rows_loaded),
-      })),
+    mappedRatings,
+    ratingsByFile: await ratingsByFile(
+      wh,
+      links.map((l) => num(l.movielens_id) ?? 0),
+      mappedRatings,
+    ),
     metadata:
       meta === undefined
         ? null

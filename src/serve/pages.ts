@@ -13,6 +13,9 @@ export const PAGE_ROUTES: readonly string[] = [
   '/quarantine',
   '/diff',
   '/lineage/movie/:id',
+  '/lineage/q2',
+  '/lineage/q3',
+  '/lineage/q4',
 ];
 
 export interface StaticFile {

@@ -8,8 +8,12 @@ import { Hono, type Context } from 'hono';
 import { computeRunDiff } from '../diff/index.js';
 import { EXIT, MovalyticsError, UsageError, WarehouseError, messageOf } from '../core/errors.js';
 import {
+  DrillDownNotFound,
   QUESTIONS,
   computeAnswers,
+  drillQ2,
+  drillQ3,
+  drillQ4,
   renderAnswers,
   type AnswerParamsInput,
   type AnswerSelection,
@@ -322,6 +326,36 @@ export function createServeApp(opts: ServeAppOptions): Hono {
       if (lineage === null) throw new HttpError(404, `movie ${id} is not in the model`);
       return lineage;
     });
+  });
+  // Drill-downs behind the Q2–Q4 figures; without a selection, what can be drilled. An unknown genre is a 404.
+  const drill = (c: Context, read: (wh: Warehouse) => Promise<unknown>): Promise<Response> =>
+    cachedRead(c, async (wh) => {
+      try {
+        return await read(wh);
+      } catch (err) {
+        if (err instanceof DrillDownNotFound) throw new HttpError(404, err.message);
+        throw err;
+      }
+    });
+  const textParam = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
+  app.get('/api/lineage/q2', (c) => {
+    onlyParams(c.req.query(), ['genre']);
+    const genre = textParam(c.req.query('genre'));
+    return drill(c, (wh) => drillQ2(wh, genre));
+  });
+  app.get('/api/lineage/q3', (c) => {
+    onlyParams(c.req.query(), ['month', 'quarter']);
+    const month = intParam('month', c.req.query('month'), { min: 1, max: 12 });
+    const quarter = intParam('quarter', c.req.query('quarter'), { min: 1, max: 4 });
+    if (month !== null && quarter !== null) throw new HttpError(400, 'give month or quarter, not both');
+    const pick = month !== null ? { month } : quarter !== null ? { quarter } : null;
+    return drill(c, (wh) => drillQ3(wh, pick));
+  });
+  app.get('/api/lineage/q4', (c) => {
+    onlyParams(c.req.query(), ['genre', 'cpiBase', 'cpiSplice']);
+    const { genre, ...rest } = c.req.query();
+    const params = { ...opts.answerDefaults, ...answerParamsFromQuery(rest) };
+    return drill(c, (wh) => drillQ4(wh, textParam(genre), params));
   });
   app.get('/api/*', (c) => c.json({ error: `no API endpoint ${c.req.path} (see docs/api.md)` }, 404));
 

@@ -35,7 +35,11 @@ export interface RunFlags {
 export const DEFAULT_KAGGLE_DATASET = 'rounakbanik/the-movies-dataset';
 export const DEFAULT_FRED_SERIES = ['CUSR0000SS62031'];
 
-/** The human summary of a run: files, reconciliation, checks; tables fit `width` columns. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The human summary of a run: files, reconciliation, the checks that did not pass; tables fit `width` columns. */
 export function renderRunSummary(s: RunSummary, width: number = terminalWidth()): string {
   const fit = { width };
   const out: string[] = [];
@@ -70,24 +74,32 @@ export function renderRunSummary(s: RunSummary, width: number = terminalWidth())
       ),
     );
   }
-  out.push('Quality checks');
+  // Only what needs a look is listed: with every check passed the summary fits one screen (`npm start`); the report,
+  // serve's /checks page and --json list every check.
+  const open = s.checks.filter((c) => !c.passed);
+  const failed = open.filter((c) => c.severity === 'error').length;
   out.push(
-    renderTable(
-      s.checks,
-      [
-        { header: 'check', value: (c) => c.name },
-        { header: 'severity', value: (c) => c.severity },
-        { header: 'result', value: (c) => (c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN') },
-        { header: 'observed', value: (c) => c.observed },
-        {
-          header: 'expected',
-          value: (c) =>
-            c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
-        },
-      ],
-      fit,
-    ),
+    `Quality checks: ${s.checks.length - open.length} passed, ${failed} failed, ${plural(open.length - failed, 'warning')}` +
+      (open.length === 0 ? ' (every check: movalytics report, or serve’s /checks page)' : ''),
   );
+  if (open.length > 0)
+    out.push(
+      renderTable(
+        open,
+        [
+          { header: 'check', value: (c) => c.name },
+          { header: 'severity', value: (c) => c.severity },
+          { header: 'result', value: (c) => (c.severity === 'error' ? 'FAIL' : 'WARN') },
+          { header: 'observed', value: (c) => c.observed },
+          {
+            header: 'expected',
+            value: (c) =>
+              c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
+          },
+        ],
+        fit,
+      ),
+    );
   return out.join('\n');
 }
 

@@ -30,6 +30,12 @@ export const cleanMoviesTask: PipelineTask = {
       (r) => summary(r),
     );
     await ctx.pkg.writeClean(clean);
+    // A quoted field the file never closes: the rest of the file was read as one record. Loud, not only a quarantine row.
+    if (clean.stats.truncatedAtLine !== null)
+      ctx.emit({
+        type: 'run.warning',
+        message: `${movies.name} ends inside a quoted field opened at line ${clean.stats.truncatedAtLine}: the file looks cut short (a truncated download?) — ${fmt(clean.stats.rowsLoaded)} movies loaded, that record quarantined; download it again`,
+      });
     return report(clean, '');
   },
 };

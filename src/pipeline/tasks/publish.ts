@@ -8,6 +8,7 @@ import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
 import { runChecks, type CheckResult } from '../../stages/check/checks.js';
 import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
+import { recordRowChanges, RowChangeCounter } from '../../stages/load/row-changes.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
 import { PACKAGE_FILES } from '../load-package.js';
 import * as runs from '../run-store.js';
@@ -94,6 +95,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
     await wh.transaction(async () => {
       // Idempotent: a repeated publish of the same run starts from a clean slate for its own rows.
       await runs.clearRunRows(wh, runId);
+      const rowChanges = await RowChangeCounter.before(wh, files);
       const loaded = await step(ctx, 'load.model', () =>
         loadModel(wh, {
           runId,
@@ -128,6 +130,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
         (how) => how,
       );
       await recordAnswers(ctx);
+      await recordRowChanges(wh, runId, await rowChanges.after(loaded.ratingDelta));
       await runs.recordReconciliation(wh, runId, reports);
       await runs.recordFileState(
         wh,

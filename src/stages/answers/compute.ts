@@ -87,7 +87,7 @@ function doubleSql(x: number): string {
  * primary series starts gets series(month) × primary(link) / series(link); every other month keeps the primary's
  * value (or NULL). Reads only the mart and the small movies.cpi.
  */
-function revenueSource(cpi: CpiBase): string {
+export function revenueSource(cpi: CpiBase): string {
   const s = cpi.splice;
   if (s === null) return `(SELECT *, FALSE AS spliced FROM ${MARTS_SCHEMA}.revenue_movie) rm`;
   const before = `r.cpi IS NULL AND r.release_month < DATE '${s.primaryFrom}-01'`;

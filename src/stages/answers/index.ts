@@ -25,3 +25,15 @@ export {
 export { renderAnswers, renderHeadlines, csvField, spliceLabel, type AnswerSelection } from './render.js';
 export { kruskalWallis, meanCi95, chiSquareSf, type KruskalWallisResult, type RankGroup } from './stats.js';
 export type * from './types.js';
+export {
+  drillQ2,
+  drillQ3,
+  drillQ4,
+  DrillDownNotFound,
+  DRILL_DOWN_LIMIT,
+  type DrillChoice,
+  type DrillDown,
+  type Q2DrillDown,
+  type Q3DrillDown,
+  type Q4DrillDown,
+} from './drill-down.js';

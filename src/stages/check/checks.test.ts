@@ -166,6 +166,22 @@ describe('quality checks', () => {
     });
   });
 
+  it('links.repeated_movie_id warns when links.csv lists a movieId twice, with the rule that picks one', async () => {
+    const links: FileReport = {
+      ...GOOD_REPORT,
+      fileName: 'links.csv',
+      rowsLoaded: 2,
+      duplicatesCollapsed: 1,
+    };
+    const [f] = await failing({ reports: [{ ...links, recordsRead: 4 }] });
+    expect(f).toMatchObject({
+      name: 'links.repeated_movie_id',
+      severity: 'warn',
+      observed: '1 rows repeat a movieId listed on another row',
+    });
+    expect(f!.expected).toContain('the row with the smallest tmdbId, then imdbId, is kept');
+  });
+
   it('reconciliation fails when records are unaccounted for', async () => {
     const [f] = await failing({ reports: [{ ...GOOD_REPORT, rowsQuarantined: 0 }] });
     expect(f).toMatchObject({ name: 'reconciliation.ratings.csv', expected: '1 records unaccounted for' });

@@ -262,6 +262,24 @@ export function buildChecks(opts: CheckOptions): Check[] {
       },
     },
   );
+  const links = opts.reports.find((r) => r.fileName === 'links.csv');
+  if (links !== undefined)
+    checks.push({
+      name: 'links.repeated_movie_id',
+      severity: 'warn',
+      // A movieId listed twice with another tmdbId moves the movie's ratings to whichever row the rule keeps: said,
+      // not silent (the real links.csv lists each movieId once).
+      run: () =>
+        Promise.resolve({
+          passed: links.duplicatesCollapsed === 0,
+          observed:
+            links.duplicatesCollapsed === 0
+              ? 'each movieId listed once'
+              : `${fmt(links.duplicatesCollapsed)} rows repeat a movieId listed on another row`,
+          expected:
+            'each movieId once (of a repeated movieId the row with the smallest tmdbId, then imdbId, is kept: its ratings go to that movie)',
+        }),
+    });
   for (const r of opts.reports) {
     checks.push({
       name: `reconciliation.${r.fileName}`,

@@ -127,3 +127,20 @@ describe('Utf8Scanner', () => {
     expect(await scan(chunks)).toEqual(invalid);
   });
 });
+
+describe('parseMoviesMetadata, a file cut short', () => {
+  it('says the file ends inside a quoted field, at which line, and quarantines that record', async () => {
+    const cut = record(2, Buffer.from('"Half a title'));
+    const last = cut.subarray(0, cut.indexOf('"Half') + 6);
+    const file = writeMeta('cut.csv', [record(1, Buffer.from('Toy Story')), last]);
+    const r = await parseMoviesMetadata(file);
+    expect(r.movies.map((m) => m.movie_id)).toEqual([1]);
+    expect(r.truncatedAtLine).toBe(3);
+    expect(r.quarantine).toHaveLength(1);
+    expect(r.quarantine[0]!.reason).toBe(
+      "the file ends inside this record's quoted field: it looks cut short (download it again) — row quarantined",
+    );
+    const whole = await parseMoviesMetadata(writeMeta('whole.csv', [record(1, Buffer.from('Toy Story'))]));
+    expect(whole.truncatedAtLine).toBeNull();
+  });
+});

@@ -84,6 +84,11 @@ export interface MoviesParseResult {
   /** Movie ids that were repaired by stitching. */
   repairedIds: number[];
   duplicateIds: number[];
+  /**
+   * The line where a quoted field opened that the file never closes: the file ends inside it, so it looks cut short
+   * (a truncated download). null when the file ends cleanly.
+   */
+  truncatedAtLine: number | null;
 }
 
 interface RawRecord {
@@ -341,12 +346,17 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
         from_line: 2,
       }),
     );
-  parser.on('skip', (err: Error & { lines?: number; raw?: string }) => {
+  let truncatedAtLine: number | null = null;
+  parser.on('skip', (err: Error & { code?: string; lines?: number; raw?: string }) => {
     recordsRead++;
+    const endsInQuote = err.code === 'CSV_QUOTE_NOT_CLOSED';
+    if (endsInQuote) truncatedAtLine = err.lines ?? 0;
     quarantine.push({
       record_number: recordsRead,
       line_number: err.lines ?? 0,
-      reason: `not valid CSV: ${err.message}`,
+      reason: endsInQuote
+        ? "the file ends inside this record's quoted field: it looks cut short (download it again) — row quarantined"
+        : `not valid CSV: ${err.message}`,
       raw: boundText(err.raw ?? ''),
     });
   });
@@ -397,5 +407,6 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
     recordsMerged,
     repairedIds,
     duplicateIds: [...duplicateIds].sort((a, b) => a - b),
+    truncatedAtLine,
   };
 }

@@ -48,6 +48,8 @@ export interface StagedFile {
   seriesId?: string;
   /** For a staged ratings file: its (userId, movieId) order as verified while staging, null when it broke it. */
   keyOrder?: KeyOrder | null;
+  /** Set when the file ends some lines in CRLF and others in LF alone (a hand-edited file): see stages/load. */
+  mixedLineEndings?: true;
 }
 
 /** The load package's manifest (runs/<package_id>/manifest.json): what later tasks read instead of memory. */
@@ -69,6 +71,7 @@ export interface ManifestFile {
   note: string | null;
   seriesId?: string;
   keyOrder?: KeyOrder | null;
+  mixedLineEndings?: true;
   /** Where the file came from (a path, or a URL for extracted sources). */
   source: string;
   /** The staged copy relative to the staging root (raw/<sha256>), for action 'load'. */
@@ -148,20 +151,33 @@ async function validateShape(c: Candidate, role: FileRole): Promise<string | und
   return series;
 }
 
+/** What one read of a file finds: its sha256, data lines, key order (ratings) and whether its line endings mix. */
+export interface FileDigest {
+  sha256: string;
+  dataLines: number;
+  keyOrder?: KeyOrder | null;
+  mixedLineEndings?: true;
+}
+
 /**
- * Streams a file once: its sha256 and the non-empty data lines after the header — and, with `keyOrder`, whether its
- * first two fields (a ratings file's userId, movieId) are in order, with the keys that repeat.
+ * Streams a file once: its sha256 and the non-empty data lines after the header, whether it ends lines both in CRLF
+ * and in LF alone — and, with `keyOrder`, whether its first two fields (a ratings file's userId, movieId) are in
+ * order, with the keys that repeat.
  */
 export async function digestFile(
   src: string,
   opts: { keyOrder?: boolean; lineLimit?: LineLengthLimit } = {},
-): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null }> {
+): Promise<FileDigest> {
   const hash = createHash('sha256');
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
   const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   let lines = 0;
   let lineHasContent = false;
+  // Line breaks by kind; the byte before a chunk's first LF may be the previous chunk's last.
+  let crlf = 0;
+  let lf = 0;
+  let lastByte = -1;
   try {
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
@@ -177,10 +193,13 @@ export async function digestFile(
         // content = any byte in [start, end) other than a lone CR
         if (end > start && !(end - start === 1 && chunk[start] === 13)) lineHasContent = true;
         if (nl === -1) break;
+        if ((nl > 0 ? chunk[nl - 1] : lastByte) === 13) crlf++;
+        else lf++;
         if (lineHasContent) lines++;
         lineHasContent = false;
         start = nl + 1;
       }
+      lastByte = chunk[bytesRead - 1]!;
     }
     if (lineHasContent) lines++;
   } finally {
@@ -190,6 +209,7 @@ export async function digestFile(
     sha256: hash.digest('hex'),
     dataLines: Math.max(0, lines - 1),
     ...(keys === null ? {} : { keyOrder: keys.end() }),
+    ...(crlf > 0 && lf > 0 ? { mixedLineEndings: true as const } : {}),
   };
 }
 
@@ -202,7 +222,7 @@ async function stageCopy(
   src: string,
   role: FileRole,
   maxLineBytes: number,
-): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null; stagedPath: string }> {
+): Promise<FileDigest & { stagedPath: string }> {
   let tmp: string;
   try {
     tmp = await staging.copyToTemp(src);
@@ -373,7 +393,12 @@ export async function stageInputs(opts: {
         continue;
       }
     }
-    const { sha256, dataLines, keyOrder, stagedPath } = await stageCopy(staging, c.path, role, maxLineBytes);
+    const { sha256, dataLines, keyOrder, mixedLineEndings, stagedPath } = await stageCopy(
+      staging,
+      c.path,
+      role,
+      maxLineBytes,
+    );
     files.push({
       ...base,
       action: 'load',
@@ -381,6 +406,7 @@ export async function stageInputs(opts: {
       sha256,
       dataLines,
       ...(keyOrder === undefined ? {} : { keyOrder }),
+      ...(mixedLineEndings === undefined ? {} : { mixedLineEndings }),
       note: prev ? 'changed since last load' : 'new',
     });
   }
@@ -399,6 +425,7 @@ export async function stageInputs(opts: {
       note: f.note,
       ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
       ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
+      ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
       source: f.sourcePath,
       staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),
