@@ -3,7 +3,7 @@
 // only say "+1,000". Never a comparison of 26M rows: ratings are counted from what the load recorded (the rating
 // delta of an incremental merge, or a load into an empty table); the small tables are compared with a copy taken
 // just before the load, only when a file that writes them is loaded.
-import { qualifiedName } from '../../model/table-spec.js';
+import { qualifiedName } from '../../core/table-spec.js';
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
