@@ -343,7 +343,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
   ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
-    const fresh = RATING_TOUCHED;
+    const fresh = `${STAGING}.rating_fresh`;
     const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, ratingSelect(this.d));
     const bad = await this.quarantineInvalidRatings(
       file.name,
@@ -377,12 +377,33 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
       `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
     );
     const loaded = await count(wh, `SELECT count(*) AS n FROM ${fresh}`);
-    this.touchedRatings = true;
-    await wh.exec(`DROP TABLE ${raw}`);
+    await this.recordTouched(fresh);
+    await wh.exec(`DROP TABLE ${raw}; DROP TABLE ${fresh}`);
     return {
       read: rows + rejected,
       report: { rowsLoaded: loaded, rowsQuarantined: rejected + bad, duplicatesCollapsed: valid - loaded },
     };
+  }
+
+  /**
+   * Adds the rows this file wrote to RATING_TOUCHED, the scope of the rating checks. When two ratings files drop in
+   * one run, a row of the earlier file that the later one replaced leaves it: the table holds every row this run
+   * wrote that is still stored, one per key, whichever file wrote it.
+   */
+  private async recordTouched(fresh: string): Promise<void> {
+    const wh = this.wh;
+    if (!this.touchedRatings) {
+      await wh.exec(
+        `CREATE TABLE ${RATING_TOUCHED} AS SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
+      );
+      this.touchedRatings = true;
+      return;
+    }
+    await wh.exec(`DELETE FROM ${RATING_TOUCHED} t USING ${fresh} n
+WHERE t.user_id = n.user_id AND t.movielens_id = n.movielens_id`);
+    await wh.exec(
+      `INSERT INTO ${RATING_TOUCHED} (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
+    );
   }
 
   /**
