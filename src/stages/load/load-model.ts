@@ -757,6 +757,8 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
     );
     await wh.exec(`DROP TABLE ${keep}`);
   }
+  // Built with the table, outside the publish transaction: every later incremental load looks its keys up in it.
+  for (const sql of wh.dialect.keyIndex(SHADOW_RATING, modelTable('rating').key)) await wh.exec(sql);
   for (const sql of wh.dialect.analyze(SHADOW_RATING)) await wh.exec(sql);
   // Kept for the checks: every key was grouped here (or its order verified), so uniqueness is left to check only for
   // the keys fixed above.
