@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config/config.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, MART_TABLES, MARTS_SCHEMA, refreshMarts } from '../src/stages/answers/index.js';
-import { USER_MASK } from '../src/stages/answers/marts.js';
+import { MOVIELENS_COUNTS, USER_MASK } from '../src/stages/answers/marts.js';
 import { runChecks } from '../src/stages/check/checks.js';
 import { loadModel } from '../src/stages/load/load-model.js';
 import type { StagedFile } from '../src/stages/stage/stage-files.js';
@@ -57,7 +57,7 @@ function writeDrops(input: string): { onlyA: [number, number] } {
 /** Every mart, the user-mask state and the answers, as comparable values. */
 async function snapshot(wh: Warehouse): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const t of [...MART_TABLES.map((x) => `${MARTS_SCHEMA}.${x}`), USER_MASK]) {
+  for (const t of [...MART_TABLES.map((x) => `${MARTS_SCHEMA}.${x}`), USER_MASK, MOVIELENS_COUNTS]) {
     const rows = await wh.query(`SELECT * FROM ${t}`);
     out[t] = rows.map((r) => JSON.stringify(Object.values(r).map((v) => String(v)))).sort();
   }

@@ -6,6 +6,7 @@ import { MovalyticsError } from '../../core/errors.js';
 import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
+import { ratingCountsOf } from '../../stages/answers/marts.js';
 import { runChecks, type CheckResult } from '../../stages/check/checks.js';
 import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
@@ -109,12 +110,14 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       // --full-checks audits every row and rebuilds every mart, whatever this run changed.
       const full = ctx.config.fullChecks;
       const toLoad = files.filter((f) => f.action === 'load');
-      checks = await step(ctx, 'check.quality', () =>
+      const change = full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta);
+      checks = await step(ctx, 'check.quality', async () =>
         runChecks(wh, {
           mappedShareWarn: ctx.config.mappedShareWarn,
           reports,
           ratingScope: full ? null : loaded.ratingScope,
           ratingKeyScope: full ? null : loaded.ratingKeyScope,
+          ratingCounts: await ratingCountsOf(wh, change),
           moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
         }),
       );
@@ -124,7 +127,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await step(
         ctx,
         'answers.marts',
-        () => refreshMarts(wh, full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta)),
+        () => refreshMarts(wh, change),
         (how) => how,
       );
       await recordAnswers(ctx);
