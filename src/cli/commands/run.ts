@@ -9,6 +9,7 @@ import { parseKaggleRef, parseSeriesId, resolveKaggleCredentials } from '../../s
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
+import { renderCheckTable } from './check-table.js';
 import { TASK_IDS } from '../../pipeline/tasks/index.js';
 
 export interface RunFlags {
@@ -71,23 +72,7 @@ export function renderRunSummary(s: RunSummary, width: number = terminalWidth())
     );
   }
   out.push('Quality checks');
-  out.push(
-    renderTable(
-      s.checks,
-      [
-        { header: 'check', value: (c) => c.name },
-        { header: 'severity', value: (c) => c.severity },
-        { header: 'result', value: (c) => (c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN') },
-        { header: 'observed', value: (c) => c.observed },
-        {
-          header: 'expected',
-          value: (c) =>
-            c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
-        },
-      ],
-      fit,
-    ),
-  );
+  out.push(renderCheckTable(s.checks, width));
   return out.join('\n');
 }
 
