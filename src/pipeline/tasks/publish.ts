@@ -7,7 +7,7 @@ import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
 import { ratingCountsOf } from '../../stages/answers/marts.js';
-import { runChecks, type CheckResult } from '../../stages/check/checks.js';
+import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
 import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
 import { PACKAGE_FILES } from '../load-package.js';
@@ -111,15 +111,19 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       const full = ctx.config.fullChecks;
       const toLoad = files.filter((f) => f.action === 'load');
       const change = full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta);
-      checks = await step(ctx, 'check.quality', async () =>
-        runChecks(wh, {
-          mappedShareWarn: ctx.config.mappedShareWarn,
-          reports,
-          ratingScope: full ? null : loaded.ratingScope,
-          ratingKeyScope: full ? null : loaded.ratingKeyScope,
-          ratingCounts: await ratingCountsOf(wh, change),
-          moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
-        }),
+      checks = await step(
+        ctx,
+        'check.quality',
+        async () =>
+          runChecks(wh, {
+            mappedShareWarn: ctx.config.mappedShareWarn,
+            reports,
+            ratingScope: full ? null : loaded.ratingScope,
+            ratingKeyScope: full ? null : loaded.ratingKeyScope,
+            ratingCounts: await ratingCountsOf(wh, change),
+            moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
+          }),
+        describeCheckScopes,
       );
       for (const result of checks) ctx.emit({ type: 'check.result', result });
       if (checks.some((c) => c.severity === 'error' && !c.passed)) throw new Rollback();
