@@ -117,6 +117,14 @@ describe.each(engines)('two ratings files in one incremental run on $name', (eng
     expect(run.status).toBe('success');
     expect(marts[0]).toMatch(/^rating marts updated from the rating delta/);
     const incremental = await withWarehouse(warehouse, snapshot);
+    // The rating count the run recorded for diff (summed from the kept counts) is the table's.
+    await withWarehouse(warehouse, async (wh) => {
+      const [r] = await wh.query<{ t: string }>(
+        `SELECT table_rows AS t FROM movalytics.run_answers WHERE run_id = ${run.runId}`,
+      );
+      const [c] = await wh.query<{ n: number }>(`SELECT count(*) AS n FROM movies.rating`);
+      expect((JSON.parse(r!.t) as Record<string, number>)['movies.rating']).toBe(Number(c!.n));
+    });
     // The same warehouse rebuilt from its model, and a warehouse built cold from every file in one run.
     await withWarehouse(warehouse, async (wh) => {
       await refreshMarts(wh);
