@@ -446,6 +446,7 @@ describe('answers over the hand-built fixture', () => {
     expect(tables.map((t) => t.table_name).sort()).toEqual([
       'genre_rating_stats',
       'movie_rating_stats',
+      'movielens_rating_counts',
       'rating_totals',
       'revenue_movie',
     ]);

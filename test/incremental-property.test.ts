@@ -9,7 +9,7 @@ import { generateDataset } from '../src/generate/index.js';
 import { Rng } from '../src/generate/prng.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, MART_TABLES, MARTS_SCHEMA, refreshMarts } from '../src/stages/answers/index.js';
-import { USER_MASK } from '../src/stages/answers/marts.js';
+import { MOVIELENS_COUNTS, USER_MASK } from '../src/stages/answers/marts.js';
 import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { engines, withWarehouse } from './support/engines.js';
 import { tempDir } from './support/helpers.js';
@@ -90,7 +90,7 @@ function writeDrop(w: World, step: number, file: string, addMovieChance: number)
 /** Every mart and the user-mask state as sorted text rows, and the answers: what a rebuild must reproduce. */
 async function snapshot(wh: Warehouse): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const t of [...MART_TABLES.map((x) => `${MARTS_SCHEMA}.${x}`), USER_MASK]) {
+  for (const t of [...MART_TABLES.map((x) => `${MARTS_SCHEMA}.${x}`), USER_MASK, MOVIELENS_COUNTS]) {
     const rows = await wh.query(`SELECT * FROM ${t}`);
     out[t] = rows.map((r) => JSON.stringify(Object.values(r).map((v) => String(v)))).sort();
   }

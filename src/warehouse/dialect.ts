@@ -74,6 +74,15 @@ export class PostgresFamilyDialect {
   }
 
   /**
+   * Statements that index `table` by `columns`, for the incremental merge and the checks that look rows up by key;
+   * none here: DuckDB scans 26M rows faster than it could keep an ART index of them in its memory budget, and
+   * Redshift has no secondary index. PostgreSQL overrides it.
+   */
+  keyIndex(_table: string, _columns: readonly string[]): string[] {
+    return [];
+  }
+
+  /**
    * Statements that refresh the planner's statistics of a table just bulk-written. PostgreSQL plans the 26M-row
    * marts and checks serially (no parallel workers) on a table it has no statistics for.
    */

@@ -12,12 +12,18 @@ DROP TABLE IF EXISTS marts.user_genre_mask;
 
 DROP TABLE IF EXISTS marts.link_genre_mask_scratch;
 
+DROP TABLE IF EXISTS marts.movielens_rating_counts;
+
+CREATE TABLE marts.movielens_rating_counts AS
+SELECT movielens_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(rating) AS DOUBLE PRECISION) AS sum_rating
+FROM movies.rating GROUP BY movielens_id;
+
 CREATE TABLE marts.movie_rating_stats AS
 SELECT m.movie_id,
        CAST(SUM(r.n) AS BIGINT) AS v,
        CAST(SUM(r.sum_rating) AS DOUBLE PRECISION) AS sum_rating,
        CAST(SUM(r.sum_rating) / SUM(r.n) AS DOUBLE PRECISION) AS mean_rating
-FROM (SELECT movielens_id, COUNT(*) AS n, SUM(rating) AS sum_rating FROM movies.rating GROUP BY movielens_id) r
+FROM marts.movielens_rating_counts r
 JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
 JOIN movies.movie m ON m.movie_id = l.tmdb_id
 GROUP BY m.movie_id;

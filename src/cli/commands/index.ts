@@ -40,6 +40,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./answers.js')).registerAnswers,
   },
   {
+    name: 'check',
+    args: '',
+    summary: 'run every quality check over every row of the warehouse (a full audit on demand; read-only)',
+    load: async () => (await import('./check.js')).registerCheck,
+  },
+  {
     name: 'report',
     args: '',
     summary: 'write a self-contained HTML (or Markdown) report of the answers, checks and lineage',

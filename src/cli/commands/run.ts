@@ -9,6 +9,7 @@ import { parseKaggleRef, parseSeriesId, resolveKaggleCredentials } from '../../s
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
+import { renderCheckTable } from './check-table.js';
 import { TASK_IDS } from '../../pipeline/tasks/index.js';
 
 export interface RunFlags {
@@ -75,31 +76,14 @@ export function renderRunSummary(s: RunSummary, width: number = terminalWidth())
     );
   }
   // Only what needs a look is listed: with every check passed the summary fits one screen (`npm start`); the report,
-  // serve's /checks page and --json list every check.
+  // serve's /checks page, `movalytics check` and --json list every check.
   const open = s.checks.filter((c) => !c.passed);
   const failed = open.filter((c) => c.severity === 'error').length;
   out.push(
     `Quality checks: ${s.checks.length - open.length} passed, ${failed} failed, ${plural(open.length - failed, 'warning')}` +
       (open.length === 0 ? ' (every check: movalytics report, or serve’s /checks page)' : ''),
   );
-  if (open.length > 0)
-    out.push(
-      renderTable(
-        open,
-        [
-          { header: 'check', value: (c) => c.name },
-          { header: 'severity', value: (c) => c.severity },
-          { header: 'result', value: (c) => (c.severity === 'error' ? 'FAIL' : 'WARN') },
-          { header: 'observed', value: (c) => c.observed },
-          {
-            header: 'expected',
-            value: (c) =>
-              c.carriedFromRun ? `${c.expected} (carried from run ${c.carriedFromRun})` : c.expected,
-          },
-        ],
-        fit,
-      ),
-    );
+  if (open.length > 0) out.push(renderCheckTable(open, width));
   return out.join('\n');
 }
 

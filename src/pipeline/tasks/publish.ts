@@ -6,7 +6,8 @@ import { MovalyticsError } from '../../core/errors.js';
 import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
-import { runChecks, type CheckResult } from '../../stages/check/checks.js';
+import { ratingCountsOf } from '../../stages/answers/marts.js';
+import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
 import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
 import { recordRowChanges, RowChangeCounter } from '../../stages/load/row-changes.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
@@ -111,14 +112,20 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       // --full-checks audits every row and rebuilds every mart, whatever this run changed.
       const full = ctx.config.fullChecks;
       const toLoad = files.filter((f) => f.action === 'load');
-      checks = await step(ctx, 'check.quality', () =>
-        runChecks(wh, {
-          mappedShareWarn: ctx.config.mappedShareWarn,
-          reports,
-          ratingScope: full ? null : loaded.ratingScope,
-          ratingKeyScope: full ? null : loaded.ratingKeyScope,
-          moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
-        }),
+      const change = full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta);
+      checks = await step(
+        ctx,
+        'check.quality',
+        async () =>
+          runChecks(wh, {
+            mappedShareWarn: ctx.config.mappedShareWarn,
+            reports,
+            ratingScope: full ? null : loaded.ratingScope,
+            ratingKeyScope: full ? null : loaded.ratingKeyScope,
+            ratingCounts: await ratingCountsOf(wh, change),
+            moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
+          }),
+        describeCheckScopes,
       );
       for (const result of checks) ctx.emit({ type: 'check.result', result });
       if (checks.some((c) => c.severity === 'error' && !c.passed)) throw new Rollback();
@@ -126,7 +133,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await step(
         ctx,
         'answers.marts',
-        () => refreshMarts(wh, full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta)),
+        () => refreshMarts(wh, change),
         (how) => how,
       );
       await recordAnswers(ctx);

@@ -182,6 +182,30 @@ describe('quality checks', () => {
     expect(f!.expected).toContain('the row with the smallest tmdbId, then imdbId, is kept');
   });
 
+  it('row_count.rating and ratings.mapped_share read kept per-MovieLens-id counts when given them', async () => {
+    // The counts, not the table: 10 ratings of the unlinked MovieLens id 3 and 30 of id 1 (Toy Story).
+    const counts = '(SELECT 3 AS movielens_id, 10 AS n UNION ALL SELECT 1, 30)';
+    const results = await runChecks(wh, {
+      mappedShareWarn: 0.8,
+      reports: [],
+      ratingCounts: counts,
+      today: TODAY,
+    });
+    const byName = (n: string) => results.find((r) => r.name === n);
+    expect(byName('row_count.rating')).toMatchObject({
+      passed: true,
+      observed: '40 rows (counted per MovieLens id)',
+    });
+    expect(byName('ratings.mapped_share')).toMatchObject({
+      passed: false,
+      observed: '75.00% (30 of 40; 10 unmapped)',
+    });
+    expect(names(await failingWith({ ratingCounts: '(SELECT 1 AS movielens_id, 0 AS n)' }))).toEqual([
+      'ratings.mapped_share',
+      'row_count.rating',
+    ]);
+  });
+
   it('reconciliation fails when records are unaccounted for', async () => {
     const [f] = await failing({ reports: [{ ...GOOD_REPORT, rowsQuarantined: 0 }] });
     expect(f).toMatchObject({ name: 'reconciliation.ratings.csv', expected: '1 records unaccounted for' });

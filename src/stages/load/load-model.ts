@@ -342,7 +342,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
   ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
-    const fresh = RATING_TOUCHED;
+    const fresh = `${STAGING}.rating_fresh`;
     const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, ratingSelect(this.d));
     const bad = await this.quarantineInvalidRatings(
       file.name,
@@ -372,16 +372,41 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
       ),
     );
     await wh.exec(`DROP TABLE ${stored}`);
+    // In key order where the table has a key index: PostgreSQL then updates it in order (2.9-3.3 s for a +1 % file
+    // against 5.6 s unordered). Without one (DuckDB) the sort would only cost time (~0.1 s).
+    const key = modelTable('rating').key;
+    const order = this.d.keyIndex('movies.rating', key).length > 0 ? ` ORDER BY ${key.join(', ')}` : '';
     await wh.exec(
-      `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
+      `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}${order}`,
     );
     const loaded = await count(wh, `SELECT count(*) AS n FROM ${fresh}`);
-    this.touchedRatings = true;
-    await wh.exec(`DROP TABLE ${raw}`);
+    await this.recordTouched(fresh);
+    await wh.exec(`DROP TABLE ${raw}; DROP TABLE ${fresh}`);
     return {
       read: rows + rejected,
       report: { rowsLoaded: loaded, rowsQuarantined: rejected + bad, duplicatesCollapsed: valid - loaded },
     };
+  }
+
+  /**
+   * Adds the rows this file wrote to RATING_TOUCHED, the scope of the rating checks. When two ratings files drop in
+   * one run, a row of the earlier file that the later one replaced leaves it: the table holds every row this run
+   * wrote that is still stored, one per key, whichever file wrote it.
+   */
+  private async recordTouched(fresh: string): Promise<void> {
+    const wh = this.wh;
+    if (!this.touchedRatings) {
+      await wh.exec(
+        `CREATE TABLE ${RATING_TOUCHED} AS SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
+      );
+      this.touchedRatings = true;
+      return;
+    }
+    await wh.exec(`DELETE FROM ${RATING_TOUCHED} t USING ${fresh} n
+WHERE t.user_id = n.user_id AND t.movielens_id = n.movielens_id`);
+    await wh.exec(
+      `INSERT INTO ${RATING_TOUCHED} (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
+    );
   }
 
   /**
@@ -747,6 +772,8 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
     );
     await wh.exec(`DROP TABLE ${keep}`);
   }
+  // Built with the table, outside the publish transaction: every later incremental load looks its keys up in it.
+  for (const sql of wh.dialect.keyIndex(SHADOW_RATING, modelTable('rating').key)) await wh.exec(sql);
   for (const sql of wh.dialect.analyze(SHADOW_RATING)) await wh.exec(sql);
   // Kept for the checks: every key was grouped here (or its order verified), so uniqueness is left to check only for
   // the keys fixed above.

@@ -13,6 +13,9 @@ describe('PostgreSQL dialect', () => {
       'DELETE FROM m.t WHERE ctid = ANY(ARRAY(SELECT rid FROM s))',
     );
   });
+  it('indexes a table by its key (an unnamed btree)', () => {
+    expect(d.keyIndex('m.t', ['a', 'b'])).toEqual(['CREATE INDEX ON m.t (a, b)']);
+  });
   it('refreshes statistics with ANALYZE', () => {
     expect(d.analyze('s.t')).toEqual(['ANALYZE s.t']);
   });
