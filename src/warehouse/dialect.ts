@@ -75,7 +75,7 @@ export class PostgresFamilyDialect {
 
   /**
    * Statements that index `table` by `columns`, for the incremental merge and the checks that look rows up by key;
-   * none here: DuckDB scans 26M rows faster than it could keep an ART index of them in its memory budget, and
+   * none here: DuckDB scans 26M rows faster than it could keep an ART index of them within its memory limit, and
    * Redshift has no secondary index. PostgreSQL overrides it.
    */
   keyIndex(_table: string, _columns: readonly string[]): string[] {
