@@ -392,15 +392,12 @@ export class S3Store implements Store {
     const status = e.$metadata?.httpStatusCode;
     const bucket = `bucket "${this.target.bucket}" at ${this.endpoint}`;
     const what = key === null ? this.url : `${this.url}${key}`;
+    const error = (message: string): StorageError => new StorageError(reason, message, { cause: err });
     switch (reason) {
       case 'no-bucket':
-        return new StorageError(reason, `S3 ${bucket} does not exist — create it or fix the staging URL`, {
-          cause: err,
-        });
+        return error(`S3 ${bucket} does not exist — create it or fix the staging URL`);
       case 'not-found':
-        return new StorageError(reason, `${what} does not exist (S3 endpoint ${this.endpoint})`, {
-          cause: err,
-        });
+        return error(`${what} does not exist (S3 endpoint ${this.endpoint})`);
       case 'credentials': {
         const fix =
           name === 'SignatureDoesNotMatch'
@@ -410,24 +407,20 @@ export class S3Store implements Store {
               : name === 'CredentialsProviderError'
                 ? 'no credentials found — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE'
                 : 'the credentials are not allowed to do this — check the key and its permissions';
-        return new StorageError(reason, `S3 ${op} refused for ${bucket} (${name}): ${fix}`, { cause: err });
+        return error(`S3 ${op} refused for ${bucket} (${name}): ${fix}`);
       }
       case 'unavailable': {
         const attempts = e.$metadata?.attempts;
         const detail = `${name}${status ? ` HTTP ${status}` : ''}${attempts ? ` after ${attempts} attempt${attempts > 1 ? 's' : ''}` : ''}`;
-        return new StorageError(
-          reason,
+        return error(
           `S3 endpoint ${this.endpoint} is unavailable for bucket "${this.target.bucket}" (${op}: ${detail}) — is the server running and reachable? (retryable)`,
-          { cause: err },
         );
       }
       case 'aborted':
-        return new StorageError(reason, `S3 ${op} of ${what} was aborted`, { cause: err });
+        return error(`S3 ${op} of ${what} was aborted`);
       default:
-        return new StorageError(
-          'failed',
+        return error(
           `S3 ${op} of ${what} failed at ${this.endpoint}: ${name}${status ? ` (HTTP ${status})` : ''}`,
-          { cause: err },
         );
     }
   }
