@@ -80,9 +80,8 @@ export class FileStore implements Store {
     try {
       await mkdir(path.dirname(file), { recursive: true });
     } catch (err) {
-      throw new StorageError('failed', `cannot write ${file} (copy of ${this.url}/${key}): ${errno(err)}`, {
-        cause: err,
-      });
+      const message = `cannot write ${file} (copy of ${this.url}/${key}): ${errno(err)}`;
+      throw new StorageError('failed', message, { cause: err });
     }
     const tmp = tempNameFor(file);
     try {
@@ -214,9 +213,8 @@ export class FileStore implements Store {
         : code === 'EACCES' || code === 'EPERM'
           ? ' — no permission: choose a writable --staging folder'
           : '';
-    return new StorageError('failed', `cannot ${op} ${where}: ${code ?? messageOf(err)}${hint}`, {
-      cause: err,
-    });
+    const message = `cannot ${op} ${where}: ${code ?? messageOf(err)}${hint}`;
+    return new StorageError('failed', message, { cause: err });
   }
 }
 

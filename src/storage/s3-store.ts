@@ -257,14 +257,10 @@ export class S3Store implements Store {
     } catch (err) {
       // A file-system error (it has a path) is about the local side, not the server.
       const local = err as NodeJS.ErrnoException;
-      if (typeof local.path === 'string')
-        throw new StorageError(
-          'failed',
-          `cannot write ${local.path} (download of ${this.url}${key}): ${local.code}`,
-          {
-            cause: err,
-          },
-        );
+      if (typeof local.path === 'string') {
+        const message = `cannot write ${local.path} (download of ${this.url}${key}): ${local.code}`;
+        throw new StorageError('failed', message, { cause: err });
+      }
       throw this.fail('download', key, err);
     }
   }
