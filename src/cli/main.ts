@@ -43,14 +43,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (err.exitCode === 0) return EXIT.ok;
       return EXIT.usage;
     }
-    if (err instanceof MovalyticsError) {
-      process.stderr.write(`movalytics: ${err.message}\n`);
-      return err.exitCode;
-    }
-    const fsError = uncaughtFsError(err);
-    if (fsError) {
-      process.stderr.write(`movalytics: ${fsError.message}\n`);
-      return fsError.exitCode;
+    const userError = err instanceof MovalyticsError ? err : uncaughtFsError(err);
+    if (userError) {
+      process.stderr.write(`movalytics: ${userError.message}\n`);
+      return userError.exitCode;
     }
     process.stderr.write(
       `movalytics: internal error (a bug — please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

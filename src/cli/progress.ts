@@ -66,25 +66,20 @@ export function progressLine(e: PipelineEvent): string | null {
 
 /** A progress renderer writing to `out` (stderr). */
 export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream = process.stderr): Progress {
-  switch (mode) {
-    case 'none':
-      return { listener: () => undefined, done: () => Promise.resolve() };
-    case 'json':
-      return {
-        listener: (e) => out.write(JSON.stringify({ at: new Date().toISOString(), ...e }) + '\n'),
-        done: () => Promise.resolve(),
-      };
-    case 'plain':
-      return {
-        listener: (e) => {
-          const line = progressLine(e);
-          if (line !== null) out.write(line + '\n');
-        },
-        done: () => Promise.resolve(),
-      };
-    case 'tty':
-      return new TaskListProgress(out);
-  }
+  if (mode === 'tty') return new TaskListProgress(out);
+  const render = (e: PipelineEvent): string | null =>
+    mode === 'json'
+      ? JSON.stringify({ at: new Date().toISOString(), ...e })
+      : mode === 'plain'
+        ? progressLine(e)
+        : null;
+  return {
+    listener: (e) => {
+      const line = render(e);
+      if (line !== null) out.write(line + '\n');
+    },
+    done: () => Promise.resolve(),
+  };
 }
 
 /** The part of listr2's task wrapper this renderer drives. */

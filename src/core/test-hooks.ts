@@ -3,7 +3,7 @@
 import { TaskError } from './errors.js';
 
 // ── Failpoints (the pipeline's steps) ────────────────────────────────────────────────────────────────────────────
-// Set with MOVALYTICS_FAILPOINT (a child process) or setFailpoint (in this process; it wins over the variable):
+// Set with MOVALYTICS_FAILPOINT (a child process) or withFailpoint (in this process; it wins over the variable):
 //   hang-after:<step>          hangs after the step (inside the publish transaction for its steps) until killed
 //   sleep-after:<step>:<ms>    pauses there, ending early when the task's signal fires, to hold a run open
 //   fail-once:<step>           throws a retryable error the first time the step ends in this process
@@ -13,18 +13,13 @@ import { TaskError } from './errors.js';
 let inProcessFailpoint: string | undefined;
 const failedOnce = new Set<string>();
 
-/** Sets (or, with undefined, clears) the failpoint for runs in this process. Tests clear it in a `finally`. */
-export function setFailpoint(spec: string | undefined): void {
-  inProcessFailpoint = spec;
-}
-
-/** Runs `fn` with the failpoint set, and clears it again however `fn` ends. */
+/** Runs `fn` with the failpoint set for runs in this process, and clears it again however `fn` ends. */
 export async function withFailpoint<T>(spec: string, fn: () => Promise<T>): Promise<T> {
-  setFailpoint(spec);
+  inProcessFailpoint = spec;
   try {
     return await fn();
   } finally {
-    setFailpoint(undefined);
+    inProcessFailpoint = undefined;
   }
 }
 

@@ -14,18 +14,9 @@ export class DagError extends MovalyticsError {
  * stop code that ignores its AbortSignal, so a retry could overlap a still-running first attempt.
  */
 export class TaskTimeoutError extends MovalyticsError {
-  readonly task: string;
-  readonly timeoutMs: number;
   constructor(task: string, timeoutMs: number) {
-    super(
-      'task',
-      `task ${task} timed out after ${formatMs(timeoutMs)} — raise its timeout or look at why it hangs`,
-      {
-        exitCode: EXIT.taskFailed,
-      },
-    );
-    this.task = task;
-    this.timeoutMs = timeoutMs;
+    const message = `task ${task} timed out after ${formatMs(timeoutMs)} — raise its timeout or look at why it hangs`;
+    super('task', message, { exitCode: EXIT.taskFailed });
   }
 }
 

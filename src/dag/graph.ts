@@ -170,26 +170,23 @@ function findCycle(specs: readonly TaskSpec[], tasks: ReadonlyMap<string, TaskSp
 
 /** The given tasks and everything that depends on them, transitively. */
 export function downstreamOf(plan: DagPlan, ids: Iterable<string>): Set<string> {
-  const out = new Set<string>();
-  const todo = [...ids];
-  while (todo.length > 0) {
-    const id = todo.pop()!;
-    if (out.has(id)) continue;
-    out.add(id);
-    todo.push(...(plan.dependants.get(id) ?? []));
-  }
-  return out;
+  return closure(ids, (id) => plan.dependants.get(id) ?? []);
 }
 
 /** The given tasks and everything they depend on, transitively. */
 export function upstreamOf(plan: DagPlan, ids: Iterable<string>): Set<string> {
+  return closure(ids, (id) => plan.tasks.get(id)?.deps ?? []);
+}
+
+/** `ids` and every task reachable from them through `next`. */
+function closure(ids: Iterable<string>, next: (id: string) => readonly string[]): Set<string> {
   const out = new Set<string>();
   const todo = [...ids];
   while (todo.length > 0) {
     const id = todo.pop()!;
     if (out.has(id)) continue;
     out.add(id);
-    todo.push(...(plan.tasks.get(id)?.deps ?? []));
+    todo.push(...next(id));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // Migrator). A publish boundary is the graph's (selection, rendering): the task that publishes commits its own
 // transaction.
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MovalyticsError } from '../core/errors.js';
 import { DagCancelledError, DagError, TaskTimeoutError } from './errors.js';
 import type { DagPlan, FinalState, TaskSpec } from './graph.js';
@@ -140,24 +141,6 @@ export function errorInfo(err: unknown): ErrorInfo {
   return { class: cls, message, retryable: isRetryable(err) };
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 interface Deferred<T> {
   promise: Promise<T>;
   resolve(v: T): void;
@@ -219,7 +202,8 @@ export async function runDag(
   };
   const now = opts.now ?? (() => performance.now());
   const random = opts.random ?? Math.random;
-  const sleep = opts.sleep ?? defaultSleep;
+  // Rejects (AbortError) when the signal fires, as `sleep` must.
+  const sleep = opts.sleep ?? ((ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }));
   const runSignal = opts.signal ?? new AbortController().signal;
   const drainSignal = opts.drain ?? new AbortController().signal;
   const stopped = (): boolean => runSignal.aborted || drainSignal.aborted;
@@ -280,7 +264,8 @@ export async function runDag(
 
   const drive = async (id: string): Promise<FinalState> => {
     const spec = plan.tasks.get(id)!;
-    if (!selected.has(id)) return finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
+    const notRun = (): FinalState => finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
+    if (!selected.has(id)) return notRun();
     const depStates = await Promise.all(spec.deps.map((d) => settled.get(d)!.promise));
     // An unselected dependency (not_run) is satisfied by what an earlier run left in the run's package.
     const badIndex = depStates.findIndex((s) => s === 'failed' || s === 'skipped');
@@ -288,26 +273,24 @@ export async function runDag(
       return finish({ task: id, state: 'skipped', attempts: 0, ms: 0, skippedBecause: spec.deps[badIndex]! });
     }
     let started: number | null = null;
-    let lastError: unknown = null;
     let attemptsStarted = 0;
+    const failed = (error: unknown): FinalState =>
+      finish({
+        task: id,
+        state: 'failed',
+        attempts: attemptsStarted,
+        ms: started === null ? 0 : now() - started,
+        error: errorInfo(error),
+      });
+    let lastError: unknown = null;
     for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
-      if (stopped()) {
-        return started === null
-          ? finish({ task: id, state: 'not_run', attempts: 0, ms: 0 })
-          : finish({
-              task: id,
-              state: 'failed',
-              attempts: attemptsStarted,
-              ms: now() - started,
-              error: errorInfo(new DagCancelledError(id)),
-            });
-      }
+      if (stopped()) return started === null ? notRun() : failed(new DagCancelledError(id));
       emit({ type: 'task.queued', task: id, attempt });
       await slots.acquire();
       let outcome;
       try {
         if (stopped()) {
-          if (started === null) return finish({ task: id, state: 'not_run', attempts: 0, ms: 0 });
+          if (started === null) return notRun();
           outcome = { ok: false as const, error: new DagCancelledError(id) };
         } else {
           started ??= now();
@@ -333,23 +316,10 @@ export async function runDag(
       try {
         await sleep(delayMs, AbortSignal.any([runSignal, drainSignal]));
       } catch {
-        lastError = new DagCancelledError(id);
-        return finish({
-          task: id,
-          state: 'failed',
-          attempts: attemptsStarted,
-          ms: now() - started,
-          error: errorInfo(lastError),
-        });
+        return failed(new DagCancelledError(id));
       }
     }
-    return finish({
-      task: id,
-      state: 'failed',
-      attempts: attemptsStarted,
-      ms: started === null ? 0 : now() - started,
-      error: errorInfo(lastError),
-    });
+    return failed(lastError);
   };
 
   emit({

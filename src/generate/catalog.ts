@@ -257,13 +257,9 @@ function makeMovie(
       if (!genres.includes(g)) genres.push(g);
     }
   }
-  const genreText = pyList(
-    genres.map((g) =>
-      pyDict([
-        ['id', g],
-        ['name', GENRES.find((x) => x[0] === g)![1]],
-      ]),
-    ),
+  const genreText = pairList(
+    ['id', 'name'],
+    genres.map((g) => [g, GENRES.find((x) => x[0] === g)![1]]),
   );
   const collection = rng.chance(0.1)
     ? pyDict([
@@ -323,33 +319,15 @@ function makeMovie(
     overview,
     pyFloat(Math.exp(rng.normal() * 1.3 + 0.4), 6),
     rng.chance(0.99) ? text.imagePath(rng) : '',
-    pyList(
-      companyList.map((c) =>
-        pyDict([
-          ['name', c.name],
-          ['id', c.id],
-        ]),
-      ),
+    pairList(
+      ['name', 'id'],
+      companyList.map((c) => [c.name, c.id]),
     ),
-    pyList(
-      countries.map((c) =>
-        pyDict([
-          ['iso_3166_1', c[0]],
-          ['name', c[1]],
-        ]),
-      ),
-    ),
+    pairList(['iso_3166_1', 'name'], countries),
     date,
     String(revenue),
     runtime,
-    pyList(
-      spoken.map((l) =>
-        pyDict([
-          ['iso_639_1', l[0]],
-          ['name', l[1]],
-        ]),
-      ),
-    ),
+    pairList(['iso_639_1', 'name'], spoken),
     status,
     rng.chance(0.45) ? text.tagline(rng) : '',
     title,
@@ -364,32 +342,25 @@ function makeMovie(
 export function metadataRecord(m: Movie): string {
   if (!m.brokenParts) return m.fields.join(',') + '\n';
   // The real defect: overview written unquoted with a bare line break, so a reader sees 10 + 15 fields.
-  return (
-    m.fields.slice(0, COL.overview).join(',') +
-    ',' +
-    m.brokenParts[0] +
-    '\n' +
-    m.brokenParts[1] +
-    ',' +
-    m.fields.slice(COL.overview + 1).join(',') +
-    '\n'
-  );
+  const before = m.fields.slice(0, COL.overview).join(',');
+  const after = m.fields.slice(COL.overview + 1).join(',');
+  return `${before},${m.brokenParts[0]}\n${m.brokenParts[1]},${after}\n`;
+}
+
+/** A Python list of two-key dicts, as the genres, companies, countries and languages columns hold them. */
+function pairList(keys: readonly [string, string], items: readonly (readonly [PyValue, PyValue])[]): string {
+  return pyList(items.map((item) => pyDict(keys.map((k, i) => [k, item[i]!] as const))));
 }
 
 /** keywords.csv `id,keywords` row: Python-literal list of {'id', 'name'}. */
 export function keywordsRow(rng: Rng, m: Movie): string {
   const n = rng.chance(0.3) ? 0 : rng.range(1, 6);
-  const items: string[] = [];
+  const items: (readonly [number, string])[] = [];
   for (let i = 0; i < n; i++) {
     const k = rng.int(800);
-    items.push(
-      pyDict([
-        ['id', 100 + k * 13],
-        ['name', text.keyword(rng, k)],
-      ]),
-    );
+    items.push([100 + k * 13, text.keyword(rng, k)] as const);
   }
-  return `${m.tmdbId},${csvField(pyList(items))}\n`;
+  return `${m.tmdbId},${csvField(pairList(['id', 'name'], items))}\n`;
 }
 
 /** credits.csv `cast,crew,id` row: short cast and crew lists in the real key order. */

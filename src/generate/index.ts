@@ -95,23 +95,20 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   files['movies_metadata.csv'] = meta.file;
 
   const textRng = new Rng(o.seed, 2);
-  files['keywords.csv'] = writeLines(
-    dir,
-    'keywords.csv',
-    'id,keywords',
-    'LF',
-    mapLazy(catalog.movies, (m) => keywordsRow(textRng, m)),
-  );
-  files['credits.csv'] = writeLines(
-    dir,
-    'credits.csv',
-    'cast,crew,id',
-    'LF',
-    mapLazy(catalog.movies, (m) => creditsRow(textRng, m)),
-  );
+  for (const [file, header, row] of [
+    ['keywords.csv', 'id,keywords', keywordsRow],
+    ['credits.csv', 'cast,crew,id', creditsRow],
+  ] as const)
+    files[file] = writeLines(
+      dir,
+      file,
+      header,
+      'LF',
+      mapLazy(catalog.movies, (m) => row(textRng, m)),
+    );
 
-  const linkRows = catalog.links.map((l) => `${l.movieId},${l.imdbId},${l.tmdbId ?? ''}\r\n`);
-  files['links.csv'] = writeLines(dir, 'links.csv', 'movieId,imdbId,tmdbId', 'CRLF', linkRows);
+  const linkRow = (l: Catalog['links'][number]): string => `${l.movieId},${l.imdbId},${l.tmdbId ?? ''}\r\n`;
+  files['links.csv'] = writeLines(dir, 'links.csv', LINKS_HEADER, 'CRLF', catalog.links.map(linkRow));
 
   // Ratings reach movies only through links; a link is mapped when its tmdbId has a metadata row.
   const mapped = Uint8Array.from(catalog.links, (l) => (l.kind === 'movie' || l.kind === 'repeat' ? 1 : 0));
@@ -131,13 +128,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     sampleRows: [0, Math.floor(r / 3), Math.floor((2 * r) / 3), r - 1],
     onProgress: progress,
   });
-  files['ratings.csv'] = csvFileTruth(
-    'ratings.csv',
-    'userId,movieId,rating,timestamp',
-    'CRLF',
-    ratings.rows,
-    ratings.bytes,
-  );
+  files['ratings.csv'] = ratingsTruth('ratings.csv', ratings);
 
   // The *_small pair: a separate sample with its own user numbering, never to be merged with ratings.csv.
   const smallRng = new Rng(o.seed, 5);
@@ -150,9 +141,9 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   files['links_small.csv'] = writeLines(
     dir,
     'links_small.csv',
-    'movieId,imdbId,tmdbId',
+    LINKS_HEADER,
     'CRLF',
-    smallLinks.map((l) => `${l.movieId},${l.imdbId},${l.tmdbId ?? ''}\r\n`),
+    smallLinks.map(linkRow),
   );
   const smallRows = Math.min(
     FULL_SCALE.smallRatings,
@@ -174,36 +165,21 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     rng: smallRng,
     sampleRows: [],
   });
-  files['ratings_small.csv'] = csvFileTruth(
-    'ratings_small.csv',
-    'userId,movieId,rating,timestamp',
-    'CRLF',
-    small.rows,
-    small.bytes,
-  );
+  files['ratings_small.csv'] = ratingsTruth('ratings_small.csv', small);
 
   const span = { until: o.fredUntil, missing: o.fredMissing };
   const cpi = renderCpi(o.seed, o.fredHeader, span);
-  writeFileSync(join(dir, CPI_FILE), cpi.text);
-  files[CPI_FILE] = {
-    file: CPI_FILE,
-    header: `${o.fredHeader},${CPI_SERIES}`,
-    lineEnding: 'LF',
-    records: cpi.rows,
-    lines: cpi.rows + 1,
-    bytes: Buffer.byteLength(cpi.text),
-  };
   // The all-items CPI (optional input for --cpi-splice), from its own PRNG stream.
   const allItems = renderCpiAllItems(o.seed, o.fredHeader, span);
-  writeFileSync(join(dir, CPI_ALL_ITEMS_FILE), allItems.text);
-  files[CPI_ALL_ITEMS_FILE] = {
-    file: CPI_ALL_ITEMS_FILE,
-    header: `${o.fredHeader},${CPI_ALL_ITEMS_SERIES}`,
-    lineEnding: 'LF',
-    records: allItems.rows,
-    lines: allItems.rows + 1,
-    bytes: Buffer.byteLength(allItems.text),
-  };
+  for (const [file, series, r] of [
+    [CPI_FILE, CPI_SERIES, cpi],
+    [CPI_ALL_ITEMS_FILE, CPI_ALL_ITEMS_SERIES, allItems],
+  ] as const) {
+    writeFileSync(join(dir, file), r.text);
+    const header = `${o.fredHeader},${series}`;
+    const bytes = Buffer.byteLength(r.text);
+    files[file] = { file, header, lineEnding: 'LF', records: r.rows, lines: r.rows + 1, bytes };
+  }
 
   let zip: Truth['zip'] = null;
   if (o.zip) {
@@ -246,14 +222,12 @@ function prepareOutDir(out: string): string {
   return dir;
 }
 
-function csvFileTruth(
-  file: string,
-  header: string,
-  eol: 'LF' | 'CRLF',
-  records: number,
-  bytes: number,
-): FileTruth {
-  return { file, header, lineEnding: eol, records, lines: records + 1, bytes };
+const LINKS_HEADER = 'movieId,imdbId,tmdbId';
+
+/** A ratings file as writeRatings wrote it: one record per CRLF line after the header. */
+function ratingsTruth(file: string, r: { rows: number; bytes: number }): FileTruth {
+  const header = 'userId,movieId,rating,timestamp';
+  return { file, header, lineEnding: 'CRLF', records: r.rows, lines: r.rows + 1, bytes: r.bytes };
 }
 
 /** Writes a small file from pre-rendered rows (each ending in its own line ending). */
@@ -366,6 +340,10 @@ function buildTruth(
   for (const l of links)
     if (l.tmdbId !== null) byTmdb.set(l.tmdbId, [...(byTmdb.get(l.tmdbId) ?? []), l.movieId]);
   const field = (i: number, col: number): string => movies[i]!.fields[col]!;
+  const seriesTruth = (file: string, r: ReturnType<typeof renderCpi>): Truth['cpi'] => {
+    const { first, last, missing } = r;
+    return { file, header: files[file]!.header, months: r.rows, first, last, missing };
+  };
   return {
     generator: 'movalytics generate',
     truthVersion: 1,
@@ -433,22 +411,8 @@ function buildTruth(
     },
     keywords: { records: files['keywords.csv']!.records },
     credits: { records: files['credits.csv']!.records },
-    cpi: {
-      file: CPI_FILE,
-      header: files[CPI_FILE]!.header,
-      months: cpi.rows,
-      first: cpi.first,
-      last: cpi.last,
-      missing: cpi.missing,
-    },
-    cpiAllItems: {
-      file: CPI_ALL_ITEMS_FILE,
-      header: files[CPI_ALL_ITEMS_FILE]!.header,
-      months: allItems.rows,
-      first: allItems.first,
-      last: allItems.last,
-      missing: allItems.missing,
-    },
+    cpi: seriesTruth(CPI_FILE, cpi),
+    cpiAllItems: seriesTruth(CPI_ALL_ITEMS_FILE, allItems),
     zip,
   };
 }

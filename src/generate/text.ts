@@ -157,39 +157,11 @@ const ROLES = [
   'heir',
 ] as const;
 const COMPANY_SUFFIX = ['Pictures', 'Films', 'Studios', 'Entertainment', 'Productions', 'Filmproduktion'];
-const QUOTE_SAFE_WORDS = [
-  'a',
-  'group',
-  'of',
-  'skiers',
-  'are',
-  'terrorized',
-  'during',
-  'spring',
-  'break',
-  'by',
-  'some',
-  'strangers',
-  'British',
-  'soldiers',
-  'force',
-  'recently',
-  'captured',
-  'film',
-  'series',
-  'in',
-  'the',
-  'mountains',
-  'old',
-  'friends',
-  'return',
-  'to',
-  'village',
-  'where',
-  'it',
-  'all',
-  'began',
-] as const;
+// Words without a comma or quote (an unquoted overview half must stay one field); kept as the phrases they read as.
+const QUOTE_SAFE_WORDS = (
+  'a group of skiers are terrorized during spring break by some strangers ' +
+  'British soldiers force recently captured film series in the mountains old friends return to village where it all began'
+).split(' ');
 
 /** A person's name, sometimes with an apostrophe or accents. */
 export function personName(rng: Rng): string {
@@ -227,17 +199,12 @@ function sentence(rng: Rng): string {
 
 /** An overview of 1–4 sentences. */
 export function overview(rng: Rng): string {
-  const n = rng.range(1, 4);
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) parts.push(sentence(rng));
-  return parts.join(' ');
+  return Array.from({ length: rng.range(1, 4) }, () => sentence(rng)).join(' ');
 }
 
 /** Words without commas or quotes, for the halves of the unquoted broken overviews. */
 export function plainWords(rng: Rng, n: number): string {
-  const words: string[] = [];
-  for (let i = 0; i < n; i++) words.push(rng.pick(QUOTE_SAFE_WORDS));
-  return words.join(' ');
+  return Array.from({ length: n }, () => rng.pick(QUOTE_SAFE_WORDS)).join(' ');
 }
 
 /** A short tagline. */

@@ -105,14 +105,7 @@ export interface Truth {
   /** `months` counts every month line, `missing` those written as "." (months 'YYYY-MM'). */
   cpi: { file: string; header: string; months: number; first: string; last: string; missing: string[] };
   /** CPIAUCNS.csv, the all-items CPI (1913-01 …): optional input for --cpi-splice; not in the zip. */
-  cpiAllItems: {
-    file: string;
-    header: string;
-    months: number;
-    first: string;
-    last: string;
-    missing: string[];
-  };
+  cpiAllItems: Truth['cpi'];
   /** The archive, when --zip was given. */
   zip: { file: string; entries: string[] } | null;
 }

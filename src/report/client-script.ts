@@ -118,43 +118,33 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     };
   });
 
-  draw('chart-q2', function () {
-    var g = a.q2.genres;
+  // Q2 and Q4: one bar per genre (its value from field), axis ticks written with format.
+  function genreChart(genres, label, field, color, format, axisTitle) {
     return {
       type: 'bar',
       data: {
-        labels: g.map(function (x) { return x.genre; }),
-        datasets: [{ label: 'Ratings', data: g.map(function (x) { return x.ratings; }), backgroundColor: TEAL }],
+        labels: genres.map(function (x) { return x.genre; }),
+        datasets: [{ label: label, data: genres.map(function (x) { return x[field]; }), backgroundColor: color }],
       },
       options: {
         plugins: { legend: { display: false } },
         scales: {
           x: { title: { display: true, text: 'genre' } },
-          y: { beginAtZero: true, ticks: { callback: function (v) { return count.format(v); } }, title: { display: true, text: 'counted ratings' } },
+          y: { beginAtZero: true, ticks: { callback: function (v) { return format.format(v); } }, title: { display: true, text: axisTitle } },
         },
       },
     };
-  });
+  }
+
+  draw('chart-q2', function () { return genreChart(a.q2.genres, 'Ratings', 'ratings', TEAL, count, 'counted ratings'); });
 
   draw('chart-q3-month', function () { return revenueChart(a.q3.byMonth, ORANGE, 'month'); });
   draw('chart-q3-quarter', function () { return revenueChart(a.q3.byQuarter, ORANGE, 'quarter'); });
 
   draw('chart-q4', function () {
-    var g = a.q4.genres;
-    return {
-      type: 'bar',
-      data: {
-        labels: g.map(function (x) { return x.genre; }),
-        datasets: [{ label: 'Total real revenue', data: g.map(function (x) { return x.realRevenue; }), backgroundColor: PURPLE }],
-      },
-      options: {
-        plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return moneyFull.format(c.raw); } } } },
-        scales: {
-          x: { title: { display: true, text: 'genre' } },
-          y: { beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } }, title: { display: true, text: 'total revenue, ' + (a.q4.cpiBase || '—') + ' dollars' } },
-        },
-      },
-    };
+    var c = genreChart(a.q4.genres, 'Total real revenue', 'realRevenue', PURPLE, money, 'total revenue, ' + (a.q4.cpiBase || '—') + ' dollars');
+    c.options.plugins.tooltip = { callbacks: { label: function (x) { return moneyFull.format(x.raw); } } };
+    return c;
   });
 
   document.documentElement.setAttribute('data-charts', 'done');

@@ -108,10 +108,6 @@ function q3GroupTable(groups: readonly Q3Group[], first: string, cpiBase: string
   ]);
 }
 
-function testRow(name: string, t: Q3Test): [string, Q3Test] {
-  return [name, t];
-}
-
 function renderQ1(m: ReportModel): string {
   const q = m.answers.q1;
   const mSource =
@@ -190,7 +186,10 @@ ${facts([
 ])}
 <h3>Kruskal–Wallis tests</h3>
 ${table(
-  [testRow('Release month', q.monthTest), testRow('Release quarter', q.quarterTest)],
+  [
+    ['Release month', q.monthTest],
+    ['Release quarter', q.quarterTest],
+  ] as [string, Q3Test][],
   [
     { header: 'Grouping', cell: ([name]) => e(name) },
     { header: 'H', cell: ([, t]) => n(t.h, 3), num: true },

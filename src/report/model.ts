@@ -97,26 +97,18 @@ export async function buildReport(wh: Warehouse, params: AnswerParamsInput = {})
       : {
           runId: num(r.run_id) ?? 0,
           // The report embeds the model as JSON: UTC timestamps with Z, and no secret in a location.
-          startedAt: mapNull(str(r.started_at), isoUtc),
-          finishedAt: mapNull(str(r.finished_at), isoUtc),
+          startedAt: r.started_at == null ? null : isoUtc(String(r.started_at)),
+          finishedAt: r.finished_at == null ? null : isoUtc(String(r.finished_at)),
           status: str(r.status) ?? '',
           input: redactLocation(str(r.input) ?? ''),
           message: str(r.message),
         };
-  if (run === null)
-    return {
-      schemaVersion: 1,
-      generatedAt: answers.generatedAt,
-      answers,
-      run,
-      checks: [],
-      files: [],
-      reconciliation: [],
-    };
+  const head = { schemaVersion: 1 as const, generatedAt: answers.generatedAt, answers, run };
+  if (run === null) return { ...head, checks: [], files: [], reconciliation: [] };
   const checks = await readRunChecks(wh, run.runId);
   const files = await readRunFiles(wh, run.runId);
   const reconciliation = await readRunReconciliation(wh, run.runId);
-  return { schemaVersion: 1, generatedAt: answers.generatedAt, answers, run, checks, files, reconciliation };
+  return { ...head, checks, files, reconciliation };
 }
 
 /** A run's quality checks, failures first. */
@@ -181,8 +173,4 @@ export async function readRunReconciliation(
     duplicatesCollapsed: num(x.duplicates_collapsed),
     recordsMerged: num(x.records_merged),
   }));
-}
-
-function mapNull<T, U>(v: T | null, f: (x: T) => U): U | null {
-  return v === null ? null : f(v);
 }

@@ -157,6 +157,11 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
     ...(o.request.authorization ? [o.request.authorization.value] : []),
   ];
   const what = `${o.file} (${redactLocation(o.request.url)})`;
+  /** Drops the partial file and what it was started from: the next attempt starts over. */
+  const discardPart = async (): Promise<void> => {
+    await rm(part, { force: true });
+    await rm(metaFile, { force: true });
+  };
 
   const attempt = async (): Promise<DownloadResult> => {
     let meta = await readPartMeta(metaFile);
@@ -177,8 +182,7 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
     } catch (err) {
       // 416: the resume point is past the end (the partial file is whole, or the object shrank) — start over.
       if (have > 0 && err instanceof ExtractError && err.status === 416) {
-        await rm(part, { force: true });
-        await rm(metaFile, { force: true });
+        await discardPart();
         throw new TransientError('the server refused the resume point (HTTP 416); starting over');
       }
       throw err;
@@ -209,8 +213,7 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
       const range = parseContentRange(headerValue(res.headers, 'content-range'));
       if (range === null || range.start !== have) {
         res.body.destroy();
-        await rm(part, { force: true });
-        await rm(metaFile, { force: true });
+        await discardPart();
         throw new TransientError(`unexpected Content-Range for a resume at byte ${have}; starting over`);
       }
       append = true;
@@ -230,12 +233,8 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
         have = 0;
       }
       total = contentLength(headerValue(res.headers, 'content-length'));
-      meta = {
-        total,
-        ...(etag !== undefined ? { etag } : {}),
-        ...(googHash !== undefined ? { googHash } : {}),
-        ...(lastModified !== undefined ? { lastModified } : {}),
-      };
+      // Unset validators stay out of the JSON written below.
+      meta = { total, etag, googHash, lastModified };
     } else {
       res.body.destroy();
       throw new ExtractError(`${what}: unexpected HTTP ${res.status} — expected 200 or 206`, {
@@ -279,15 +278,9 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
           ? `MD5 ${digest.md5} does not match the server's x-goog-hash md5=${expectedMd5}`
           : null;
     if (problem !== null) {
-      await rm(part, { force: true });
-      await rm(metaFile, { force: true });
-      throw new ExtractError(
-        `${what}: corrupt download (${problem}) — the partial file was removed; run again`,
-        {
-          retryable: true,
-          exitCode: EXIT.taskFailed,
-        },
-      );
+      await discardPart();
+      const message = `${what}: corrupt download (${problem}) — the partial file was removed; run again`;
+      throw new ExtractError(message, { retryable: true, exitCode: EXIT.taskFailed });
     }
     await rename(part, o.dest);
     await rm(metaFile, { force: true });

@@ -143,7 +143,8 @@ function sameOrigin(a: URL, b: URL): boolean {
   return a.protocol === b.protocol && a.host === b.host;
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+/** A header value as one string (repeated headers joined). */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
 }
@@ -219,7 +220,7 @@ export async function requestOnce(
     if (req.authorization && sameOrigin(url, origin)) headers.authorization = req.authorization.value;
     const res = await getOnce(url, headers, policy);
     const status = res.statusCode ?? 0;
-    const location = header(res.headers, 'location');
+    const location = headerValue(res.headers, 'location');
     if (REDIRECTS.has(status) && location !== undefined) {
       res.resume();
       if (hop >= policy.maxRedirects) {
@@ -236,7 +237,7 @@ export async function requestOnce(
     }
     if (status === 429 || status >= 500) {
       res.resume();
-      const retryAfter = parseRetryAfter(header(res.headers, 'retry-after'), policy.retryAfterMaxMs);
+      const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'), policy.retryAfterMaxMs);
       throw new TransientError(`HTTP ${status} from ${redactLocation(url.toString())}`, retryAfter);
     }
     const body = await readErrorBody(res);
@@ -294,9 +295,4 @@ export async function withRetries<T>(
       await new Promise((r) => setTimeout(r, delayMs));
     }
   }
-}
-
-/** A header value as one string (repeated headers joined), for callers outside this module. */
-export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  return header(headers, name);
 }

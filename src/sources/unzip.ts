@@ -110,16 +110,13 @@ export async function readUnpackListing(dest: string): Promise<UnpackResult> {
  * not fit on the staging disk or names an unsafe path; on any failure `dest` is removed.
  */
 export async function unpackZip(zipPath: string, dest: string, opts: UnpackOptions = {}): Promise<void> {
+  const stagingError = (err: unknown, action: string): unknown =>
+    fromFsError(err, { action, path: dest, role: 'staging', flag: '--staging' });
   try {
     await rm(dest, { recursive: true, force: true });
     await mkdir(dest, { recursive: true });
   } catch (err) {
-    throw fromFsError(err, {
-      action: 'create the staging folder',
-      path: dest,
-      role: 'staging',
-      flag: '--staging',
-    });
+    throw stagingError(err, 'create the staging folder');
   }
   let zip: yauzl.ZipFile;
   try {
@@ -150,12 +147,7 @@ export async function unpackZip(zipPath: string, dest: string, opts: UnpackOptio
         `${zipPath}: an entry does not inflate to the size its header declares (${messageOf(err)}) — the archive is damaged or hostile; refusing it, nothing was kept`,
         err,
       );
-    const sorted = fromFsError(err, {
-      action: 'unpack the zip into',
-      path: dest,
-      role: 'staging',
-      flag: '--staging',
-    });
+    const sorted = stagingError(err, 'unpack the zip into');
     if (sorted !== err) throw sorted;
     throw new InputError(`${zipPath} is a corrupt zip archive (${messageOf(err)}) — download it again`, err);
   } finally {

@@ -1,9 +1,6 @@
 // Content-addressed raw files: the key is the file's sha256, so an unchanged input (a 700 MB ratings.csv) is
 // never copied or uploaded twice — a stat is enough to know it is already there.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { messageOf } from '../core/errors.js';
+import { hashFile, localFileSize } from './local-file.js';
 import type { PutFileOptions, Store } from './store.js';
 import { StorageError } from './storage-errors.js';
 
@@ -26,25 +23,6 @@ export function rawKey(sha256: string): string {
   return `raw/${sha256}`;
 }
 
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch (err) {
-    throw new StorageError('not-found', `cannot read local file ${file}: ${messageOf(err)}`, { cause: err });
-  }
-}
-
-/** The sha256 (hex) and size of a local file, streamed. */
-export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
-
 /**
  * Puts `file` under `raw/<sha256>` unless that object already exists with the same size (and, on a store that
  * keeps metadata, the same sha256 metadata). Pass `sha256` when the caller hashed the file already (staging
@@ -59,7 +37,7 @@ export async function putContentAddressed(
   // A given sha256 is not re-hashed here: putFile checks it on the way, so a wrong one stores nothing.
   const hashed = opts.sha256 === undefined ? await hashFile(file) : null;
   const sha256 = opts.sha256 ?? hashed!.sha256;
-  const bytes = opts.bytes ?? hashed?.bytes ?? (await fileSize(file));
+  const bytes = opts.bytes ?? hashed?.bytes ?? (await localFileSize(file));
   const key = rawKey(sha256);
   const existing = await store.stat(key);
   const sameSize = existing !== null && existing.bytes === bytes;

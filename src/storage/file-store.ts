@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { messageOf } from '../core/errors.js';
 import { tempNameFor } from './atomic-file.js';
 import { TEMP_MARKER, validateKey, validatePrefix } from './keys.js';
-import { verifyFile } from './verify-sha256.js';
+import { localFileSize, verifyFile } from './local-file.js';
 import type { ByteRange, ObjectInfo, PutFileOptions, Store, StoreCapabilities } from './store.js';
 import { StorageError } from './storage-errors.js';
 
@@ -56,7 +56,7 @@ export class FileStore implements Store {
 
   async putFile(key: string, file: string, opts: PutFileOptions = {}): Promise<void> {
     const target = this.localPath(key);
-    const total = await this.sourceSize(file);
+    const total = await localFileSize(file);
     opts.signal?.throwIfAborted();
     // FICLONE: a reflink (instant, no extra space) on btrfs/XFS/APFS, else the kernel's copy_file_range.
     await this.atomically(key, target, async (tmp) => {
@@ -80,9 +80,8 @@ export class FileStore implements Store {
     try {
       await mkdir(path.dirname(file), { recursive: true });
     } catch (err) {
-      throw new StorageError('failed', `cannot write ${file} (copy of ${this.url}/${key}): ${errno(err)}`, {
-        cause: err,
-      });
+      const message = `cannot write ${file} (copy of ${this.url}/${key}): ${errno(err)}`;
+      throw new StorageError('failed', message, { cause: err });
     }
     const tmp = tempNameFor(file);
     try {
@@ -176,18 +175,6 @@ export class FileStore implements Store {
 
   async close(): Promise<void> {}
 
-  private async sourceSize(file: string): Promise<number> {
-    try {
-      return (await stat(file)).size;
-    } catch (err) {
-      throw new StorageError(
-        errno(err) === 'ENOENT' ? 'not-found' : 'failed',
-        `cannot read local file ${file}: ${messageOf(err)}`,
-        { cause: err },
-      );
-    }
-  }
-
   private async mkdirFor(key: string, target: string): Promise<void> {
     try {
       await mkdir(path.dirname(target), { recursive: true });
@@ -226,9 +213,8 @@ export class FileStore implements Store {
         : code === 'EACCES' || code === 'EPERM'
           ? ' — no permission: choose a writable --staging folder'
           : '';
-    return new StorageError('failed', `cannot ${op} ${where}: ${code ?? messageOf(err)}${hint}`, {
-      cause: err,
-    });
+    const message = `cannot ${op} ${where}: ${code ?? messageOf(err)}${hint}`;
+    return new StorageError('failed', message, { cause: err });
   }
 }
 

@@ -20,8 +20,8 @@ export { validateKey } from './keys.js';
 export { parseLocation, redactUrl, type Location } from './location.js';
 export {
   putContentAddressed,
-  hashFile,
   rawKey,
   SHA256_METADATA,
   type ContentAddressedResult,
 } from './content-addressed.js';
+export { hashFile } from './local-file.js';

@@ -34,12 +34,8 @@ export function parseLocation(location: string, cwd: string = process.cwd()): Lo
       );
     const rawPrefix = (m[2] ?? '').replace(/^\/+/, '');
     const prefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
-    if (
-      prefix
-        .split('/')
-        .slice(0, -1)
-        .some((s) => s === '' || s === '.' || s === '..')
-    )
+    const segments = prefix.split('/').slice(0, -1);
+    if (segments.some((s) => s === '' || s === '.' || s === '..'))
       throw new StorageError(
         'location',
         `staging location ${JSON.stringify(loc)} has an empty, '.' or '..' segment in its prefix: ${HINT}`,

@@ -2,7 +2,6 @@
 // prefix. Files go up through lib-storage's Upload (multipart, parts in parallel); every SDK error is sorted once,
 // here, into a StorageError naming the bucket and endpoint, never a credential.
 import { createReadStream } from 'node:fs';
-import { stat as statFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -13,14 +12,14 @@ import {
   S3Client,
   paginateListObjectsV2,
   type GetObjectCommandOutput,
+  type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { messageOf } from '../core/errors.js';
 import { writeStreamAtomically } from './atomic-file.js';
 import { checkRange, compareKeys } from './file-store.js';
 import { validateKey, validatePrefix } from './keys.js';
 import { redactUrl } from './location.js';
-import { verifyingStream } from './verify-sha256.js';
+import { localFileSize, verifyingStream } from './local-file.js';
 import type {
   ByteRange,
   ObjectInfo,
@@ -187,33 +186,28 @@ export class S3Store implements Store {
     body: string | Uint8Array,
     opts: { metadata?: Record<string, string> } = {},
   ): Promise<void> {
-    const Key = this.objectKey(key);
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.target.bucket,
-          Key,
-          Body: body,
-          // Explicit, or an empty body goes out without Content-Length and the SDK warns on every call.
-          ContentLength: Buffer.byteLength(body),
-          Metadata: opts.metadata,
-        }),
-      );
+      await this.putObject(key, body, { Metadata: opts.metadata });
     } catch (err) {
       throw this.fail('put', key, err);
     }
   }
 
+  /** One PUT of a whole body (validated key). */
+  private async putObject(
+    key: string,
+    body: string | Uint8Array,
+    extra: Partial<PutObjectCommandInput>,
+  ): Promise<void> {
+    const Key = this.objectKey(key);
+    // Explicit ContentLength, or an empty body goes out without Content-Length and the SDK warns on every call.
+    const input = { Bucket: this.target.bucket, Key, Body: body, ContentLength: Buffer.byteLength(body) };
+    await this.client.send(new PutObjectCommand({ ...input, ...extra }));
+  }
+
   async putFile(key: string, file: string, opts: PutFileOptions = {}): Promise<void> {
     const Key = this.objectKey(key);
-    let total: number;
-    try {
-      total = (await statFile(file)).size;
-    } catch (err) {
-      throw new StorageError('not-found', `cannot read local file ${file}: ${messageOf(err)}`, {
-        cause: err,
-      });
-    }
+    const total = await localFileSize(file);
     opts.signal?.throwIfAborted();
     // A bigger part only when 10 000 parts of the configured size would not hold the file.
     const partSize = Math.max(this.partSize, Math.ceil(total / MAX_PARTS));
@@ -263,14 +257,10 @@ export class S3Store implements Store {
     } catch (err) {
       // A file-system error (it has a path) is about the local side, not the server.
       const local = err as NodeJS.ErrnoException;
-      if (typeof local.path === 'string')
-        throw new StorageError(
-          'failed',
-          `cannot write ${local.path} (download of ${this.url}${key}): ${local.code}`,
-          {
-            cause: err,
-          },
-        );
+      if (typeof local.path === 'string') {
+        const message = `cannot write ${local.path} (download of ${this.url}${key}): ${local.code}`;
+        throw new StorageError('failed', message, { cause: err });
+      }
       throw this.fail('download', key, err);
     }
   }
@@ -338,22 +328,13 @@ export class S3Store implements Store {
   }
 
   async putIfAbsent(key: string, body: string | Uint8Array): Promise<boolean> {
-    const Key = this.objectKey(key);
     if (!this.capabilities.conditionalPut)
       throw new StorageError(
         'failed',
         `cannot create ${this.url}${key} only-if-absent: the server at ${this.endpoint} does not honour If-None-Match (conditionalPut: false)`,
       );
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.target.bucket,
-          Key,
-          Body: body,
-          ContentLength: Buffer.byteLength(body),
-          IfNoneMatch: '*',
-        }),
-      );
+      await this.putObject(key, body, { IfNoneMatch: '*' });
       return true;
     } catch (err) {
       const e = err as SdkError;
@@ -407,15 +388,12 @@ export class S3Store implements Store {
     const status = e.$metadata?.httpStatusCode;
     const bucket = `bucket "${this.target.bucket}" at ${this.endpoint}`;
     const what = key === null ? this.url : `${this.url}${key}`;
+    const error = (message: string): StorageError => new StorageError(reason, message, { cause: err });
     switch (reason) {
       case 'no-bucket':
-        return new StorageError(reason, `S3 ${bucket} does not exist — create it or fix the staging URL`, {
-          cause: err,
-        });
+        return error(`S3 ${bucket} does not exist — create it or fix the staging URL`);
       case 'not-found':
-        return new StorageError(reason, `${what} does not exist (S3 endpoint ${this.endpoint})`, {
-          cause: err,
-        });
+        return error(`${what} does not exist (S3 endpoint ${this.endpoint})`);
       case 'credentials': {
         const fix =
           name === 'SignatureDoesNotMatch'
@@ -425,24 +403,20 @@ export class S3Store implements Store {
               : name === 'CredentialsProviderError'
                 ? 'no credentials found — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE'
                 : 'the credentials are not allowed to do this — check the key and its permissions';
-        return new StorageError(reason, `S3 ${op} refused for ${bucket} (${name}): ${fix}`, { cause: err });
+        return error(`S3 ${op} refused for ${bucket} (${name}): ${fix}`);
       }
       case 'unavailable': {
         const attempts = e.$metadata?.attempts;
         const detail = `${name}${status ? ` HTTP ${status}` : ''}${attempts ? ` after ${attempts} attempt${attempts > 1 ? 's' : ''}` : ''}`;
-        return new StorageError(
-          reason,
+        return error(
           `S3 endpoint ${this.endpoint} is unavailable for bucket "${this.target.bucket}" (${op}: ${detail}) — is the server running and reachable? (retryable)`,
-          { cause: err },
         );
       }
       case 'aborted':
-        return new StorageError(reason, `S3 ${op} of ${what} was aborted`, { cause: err });
+        return error(`S3 ${op} of ${what} was aborted`);
       default:
-        return new StorageError(
-          'failed',
+        return error(
           `S3 ${op} of ${what} failed at ${this.endpoint}: ${name}${status ? ` (HTTP ${status})` : ''}`,
-          { cause: err },
         );
     }
   }
