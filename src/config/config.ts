@@ -38,6 +38,12 @@ export const configSchema = z
     verify: z.boolean().default(false),
     /** The longest input line accepted, in bytes: a longer one stops the run at once, naming file and line. */
     maxLineBytes: z.number().int().min(1024).default(DEFAULT_MAX_LINE_BYTES),
+    /**
+     * Shards per ratings file: the mapped tasks load.ratings[0..shards-1] each load one (`run --shards N`). 1 by
+     * default: in one process the shards share one warehouse connection, and one DuckDB read_csv already uses every
+     * core (docs/scale-out.md has the figures); more pay off with workers on several cores or machines.
+     */
+    shards: z.number().int().min(1).max(256).default(1),
     /** Check every row and rebuild every mart, instead of only what the run changed (`run --full-checks`). */
     fullChecks: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */

@@ -9,7 +9,7 @@ import { parseKaggleRef, parseSeriesId, resolveKaggleCredentials } from '../../s
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
-import { TASK_IDS } from '../../pipeline/tasks/index.js';
+import { findTask, TASK_IDS } from '../../pipeline/tasks/index.js';
 
 export interface RunFlags {
   input?: string;
@@ -27,6 +27,7 @@ export interface RunFlags {
   only?: string[];
   from?: string[];
   concurrency?: string;
+  shards?: string;
   executor?: string;
   queue?: string;
 }
@@ -224,7 +225,7 @@ export function runRequest(flags: RunFlags): RunRequest {
   const only = split(flags.only);
   const from = split(flags.from);
   for (const t of [...(only ?? []), ...(from ?? [])])
-    if (!TASK_IDS.includes(t))
+    if (!TASK_IDS.includes(t) && findTask(t) === undefined)
       throw new UsageError(`unknown task ${JSON.stringify(t)}: use one of ${TASK_IDS.join(', ')}`);
   const resume = flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
   if (flags.queue !== undefined && flags.executor === undefined)
@@ -253,6 +254,14 @@ export function runRequest(flags: RunFlags): RunRequest {
   };
 }
 
+/** `--shards N`: a whole number from 1 to 256, or one line saying so. */
+export function parseShards(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 256)
+    throw new UsageError(`--shards ${JSON.stringify(text)} must be a whole number from 1 to 256`);
+  return n;
+}
+
 /** Builds the config from flags (flags override the config file). */
 export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> {
   const overrides: ConfigInput = {};
@@ -261,6 +270,7 @@ export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> 
   if (flags.staging !== undefined) overrides.staging = flags.staging;
   if (flags.verify) overrides.verify = true;
   if (flags.fullChecks) overrides.fullChecks = true;
+  if (flags.shards !== undefined) overrides.shards = parseShards(flags.shards);
   if (flags.executor !== undefined) {
     if (flags.executor !== 'in-process' && flags.executor !== 'bullmq')
       throw new UsageError(`unknown --executor ${JSON.stringify(flags.executor)}: use in-process or bullmq`);
@@ -319,6 +329,10 @@ export function registerRun(program: Command): void {
     .option('--only <task...>', `run only these tasks (${TASK_IDS.join(', ')})`)
     .option('--from <task...>', 'run these tasks and everything downstream of them')
     .option('--concurrency <n>', 'tasks running at once (default 4)')
+    .option(
+      '--shards <n>',
+      'cut each ratings file into n shards, loaded by the mapped tasks load.ratings[0..n-1] (default 1, or the config’s "shards")',
+    )
     .option(
       '--executor <in-process|bullmq>',
       'where tasks run: in this process (default), or as jobs for `movalytics worker` processes (needs --queue, a postgres:// warehouse and s3:// staging)',

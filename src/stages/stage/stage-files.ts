@@ -16,6 +16,7 @@ import {
   type FileRole,
 } from '../../sources/input-layout.js';
 import { KeyOrderScanner, type KeyOrder } from './key-order.js';
+import { ShardCutter, type ShardCut } from './shards.js';
 import type { StagingArea } from './staging-area.js';
 import { readUnpackListing, unpackZip, type IgnoredEntry } from '../../sources/unzip.js';
 
@@ -48,6 +49,8 @@ export interface StagedFile {
   seriesId?: string;
   /** For a staged ratings file: its (userId, movieId) order as verified while staging, null when it broke it. */
   keyOrder?: KeyOrder | null;
+  /** For a staged ratings file: its data cut into shards, one per `load.ratings[i]` task. */
+  shards?: ShardCut;
 }
 
 /** The load package's manifest (runs/<package_id>/manifest.json): what later tasks read instead of memory. */
@@ -69,6 +72,7 @@ export interface ManifestFile {
   note: string | null;
   seriesId?: string;
   keyOrder?: KeyOrder | null;
+  shards?: ShardCut;
   /** Where the file came from (a path, or a URL for extracted sources). */
   source: string;
   /** The staged copy relative to the staging root (raw/<sha256>), for action 'load'. */
@@ -150,15 +154,17 @@ async function validateShape(c: Candidate, role: FileRole): Promise<string | und
 
 /**
  * Streams a file once: its sha256 and the non-empty data lines after the header — and, with `keyOrder`, whether its
- * first two fields (a ratings file's userId, movieId) are in order, with the keys that repeat.
+ * first two fields (a ratings file's userId, movieId) are in order, with the keys that repeat; with `shards`, its
+ * data cut into that many shards (see shards.ts).
  */
 export async function digestFile(
   src: string,
-  opts: { keyOrder?: boolean; lineLimit?: LineLengthLimit } = {},
-): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null }> {
+  opts: { keyOrder?: boolean; shards?: number; lineLimit?: LineLengthLimit } = {},
+): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null; shards?: ShardCut }> {
   const hash = createHash('sha256');
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
+  const cutter = opts.shards === undefined ? null : new ShardCutter((await fh.stat()).size, opts.shards);
   const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   let lines = 0;
   let lineHasContent = false;
@@ -170,6 +176,7 @@ export async function digestFile(
       opts.lineLimit?.push(chunk);
       hash.update(chunk);
       keys?.push(chunk);
+      cutter?.push(chunk);
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(10, start);
@@ -190,6 +197,7 @@ export async function digestFile(
     sha256: hash.digest('hex'),
     dataLines: Math.max(0, lines - 1),
     ...(keys === null ? {} : { keyOrder: keys.end() }),
+    ...(cutter === null ? {} : { shards: cutter.end() }),
   };
 }
 
@@ -202,7 +210,14 @@ async function stageCopy(
   src: string,
   role: FileRole,
   maxLineBytes: number,
-): Promise<{ sha256: string; dataLines: number; keyOrder?: KeyOrder | null; stagedPath: string }> {
+  shards: number,
+): Promise<{
+  sha256: string;
+  dataLines: number;
+  keyOrder?: KeyOrder | null;
+  shards?: ShardCut;
+  stagedPath: string;
+}> {
   let tmp: string;
   try {
     tmp = await staging.copyToTemp(src);
@@ -217,6 +232,7 @@ async function stageCopy(
   try {
     const digest = await digestFile(tmp, {
       keyOrder: role === 'ratings',
+      ...(role === 'ratings' ? { shards } : {}),
       lineLimit: new LineLengthLimit(src, maxLineBytes),
     });
     return { ...digest, stagedPath: await staging.publishRaw(tmp, digest.sha256) };
@@ -246,6 +262,8 @@ export async function stageInputs(opts: {
   verify?: boolean;
   /** The longest input line accepted (default DEFAULT_MAX_LINE_BYTES). */
   maxLineBytes?: number;
+  /** Shards per staged ratings file (default 1). */
+  shards?: number;
 }): Promise<StageResult> {
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const { input, staging, previous } = opts;
@@ -373,7 +391,8 @@ export async function stageInputs(opts: {
         continue;
       }
     }
-    const { sha256, dataLines, keyOrder, stagedPath } = await stageCopy(staging, c.path, role, maxLineBytes);
+    const staged = await stageCopy(staging, c.path, role, maxLineBytes, opts.shards ?? 1);
+    const { sha256, dataLines, keyOrder, shards, stagedPath } = staged;
     files.push({
       ...base,
       action: 'load',
@@ -381,6 +400,7 @@ export async function stageInputs(opts: {
       sha256,
       dataLines,
       ...(keyOrder === undefined ? {} : { keyOrder }),
+      ...(shards === undefined ? {} : { shards }),
       note: prev ? 'changed since last load' : 'new',
     });
   }
@@ -399,6 +419,7 @@ export async function stageInputs(opts: {
       note: f.note,
       ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
       ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
+      ...(f.shards === undefined ? {} : { shards: f.shards }),
       source: f.sourcePath,
       staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),
