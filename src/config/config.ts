@@ -12,6 +12,17 @@ import {
 
 export const CONFIG_FILE = 'movalytics.config.json';
 
+/** The most shards per ratings file (and shard slots of a plan). */
+export const MAX_SHARDS = 256;
+
+/** `--shards N` as a number: a whole number from 1 to MAX_SHARDS, or a ConfigError in one line. */
+export function parseShards(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || n < 1 || n > MAX_SHARDS)
+    throw new ConfigError(`--shards ${JSON.stringify(text)} must be a whole number from 1 to ${MAX_SHARDS}`);
+  return n;
+}
+
 export const configSchema = z
   .object({
     /** Input: a folder with the Kaggle files and the FRED CPI CSV, or the Kaggle zip (CPI beside it). */
@@ -43,7 +54,7 @@ export const configSchema = z
      * default: in one process the shards share one warehouse connection, and one DuckDB read_csv already uses every
      * core (docs/scale-out.md has the figures); more pay off with workers on several cores or machines.
      */
-    shards: z.number().int().min(1).max(256).default(1),
+    shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
     /** Check every row and rebuild every mart, instead of only what the run changed (`run --full-checks`). */
     fullChecks: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */

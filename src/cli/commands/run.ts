@@ -1,7 +1,7 @@
 // `movalytics run`: the whole pipeline on the configured input and warehouse, with progress on stderr and the
 // file reconciliation, check results and headline answers on stdout.
 import type { Command } from 'commander';
-import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
+import { loadConfig, parseShards, type Config, type ConfigInput } from '../../config/config.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../core/errors.js';
@@ -252,14 +252,6 @@ export function runRequest(flags: RunFlags): RunRequest {
       ...(flags.executor ? { executor: flags.executor } : {}),
     },
   };
-}
-
-/** `--shards N`: a whole number from 1 to 256, or one line saying so. */
-export function parseShards(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 256)
-    throw new UsageError(`--shards ${JSON.stringify(text)} must be a whole number from 1 to 256`);
-  return n;
 }
 
 /** Builds the config from flags (flags override the config file). */

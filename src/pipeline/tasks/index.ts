@@ -102,6 +102,23 @@ export function planPipeline(opts: PipelineGraphOptions = {}): DagPlan {
   return planDag(applyOverrides(pipelineGraph(opts), opts.overrides ?? {}));
 }
 
+/**
+ * A plan of one task alone, with its profile and the config's overrides and no dependencies: `movalytics task` and a
+ * worker's job run one attempt of one task (a mapped instance too, whatever the run's shard count).
+ */
+export function planTask(task: PipelineTask, overrides: TaskOverrides = {}): DagPlan {
+  const graph = pipelineGraph();
+  const spec: TaskSpec = {
+    id: task.id,
+    deps: [],
+    description: task.description,
+    ...task.profile,
+    ...(task.boundary !== undefined ? { boundary: task.boundary } : {}),
+  };
+  const boundaries = graph.boundaries.filter((b) => b.id === task.boundary);
+  return planDag(applyOverrides({ ...graph, boundaries, tasks: [spec] }, overrides));
+}
+
 /** The graph with the config's per-task overrides applied; an override naming no task is a DagError. */
 function applyOverrides(spec: DagSpec, overrides: TaskOverrides): DagSpec {
   const known = REGISTRY.map((t) => t.id);
