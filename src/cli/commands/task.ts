@@ -45,6 +45,10 @@ export function registerTask(program: Command): void {
     )
     .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+    .option(
+      '--shards <n>',
+      'stage.files: cut each ratings file into n shards (default 1, or the config’s "shards")',
+    )
     .option('--shard <i>', 'with a mapped task: run its instance for shard i (load.ratings --shard 3)')
     .option('--no-wait', 'fail at once when another process holds the warehouse (default: wait for it)')
     .option('--json', 'print the result as JSON')

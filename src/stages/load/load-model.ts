@@ -541,7 +541,7 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
       input.shadow && !loader.touchedRatings
         ? {
             table: input.shadow.dupKeysTable,
-            note: `every key was grouped when load.bulk built the table in this run; the ${input.shadow.collapsed} duplicated rows it collapsed re-checked`,
+            note: `every key was grouped (or its order verified) when load.ratings built the parts in this run; the ${input.shadow.collapsed} duplicated rows it collapsed re-checked`,
           }
         : null,
   };
