@@ -177,6 +177,11 @@ export class LoadPackage {
     return sources.reduce((n, s) => Math.max(n, Math.max(1, s.shards.length)), 0);
   }
 
+  /** shardSlots() of a staged package, 0 when stage.files has not run for it. */
+  async shardSlotsIfStaged(): Promise<number> {
+    return (await this.readJson(PACKAGE_FILES.manifest)) === null ? 0 : this.shardSlots();
+  }
+
   /** What load.ratings[i] loaded, or null when it has not finished. */
   async readParts(index: number): Promise<RatingsPart[] | null> {
     return (await this.readJson<{ parts: RatingsPart[] }>(partsFile(index)))?.parts ?? null;

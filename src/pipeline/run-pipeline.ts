@@ -93,11 +93,6 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
     // The queue answers before the run is started: an unreachable Redis leaves no run behind.
     if (opts.executor?.kind === 'bullmq') queue = await openQueue(opts.executor.queue, config);
     const source: RunSource | null = opts.source === undefined ? null : { ...opts.source, dir: config.input };
-    const plan = planPipeline({
-      overrides: config.dag.tasks,
-      extract: source !== null,
-      shards: config.shards,
-    });
     const { run, previous } =
       opts.resume === undefined
         ? {
@@ -106,6 +101,10 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
           }
         : await session.resume(opts.resume);
     const resumed = previous !== null;
+    // A resumed run keeps the shards it staged (whatever --shards says now): its plan has one slot per shard.
+    const staged = resumed ? await session.packageOf(run).shardSlotsIfStaged() : 0;
+    const shards = Math.max(config.shards, staged);
+    const plan = planPipeline({ overrides: config.dag.tasks, extract: source !== null, shards });
     emit({
       type: 'run.start',
       runId: run.runId,
@@ -117,8 +116,8 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
     const executor = queue === null ? local : bullmqExecutor({ queue, config, runId: run.runId, local });
     const { dag, outcome } = await session.execute(run, plan, executor, {
       selection: select(plan, previous, {
-        ...(opts.only !== undefined ? { only: expandTaskIds(opts.only, config.shards) } : {}),
-        ...(opts.from !== undefined ? { from: expandTaskIds(opts.from, config.shards) } : {}),
+        ...(opts.only !== undefined ? { only: expandTaskIds(opts.only, shards) } : {}),
+        ...(opts.from !== undefined ? { from: expandTaskIds(opts.from, shards) } : {}),
       }),
       concurrency: opts.concurrency ?? config.dag.concurrency,
       ...(opts.signal !== undefined ? { drain: opts.signal } : {}),

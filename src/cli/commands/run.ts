@@ -249,6 +249,7 @@ export function runRequest(flags: RunFlags): RunRequest {
       ...(source ? { source: 'kaggle', ...source } : {}),
       ...(flags.verify ? { verify: true } : {}),
       ...(flags.fullChecks ? { fullChecks: true } : {}),
+      ...(flags.shards !== undefined ? { shards: parseShards(flags.shards) } : {}),
       ...(flags.executor ? { executor: flags.executor } : {}),
     },
   };

@@ -4,6 +4,7 @@
 // instance; the parts live in the warehouse, the accounting in the load package (parts/<i>.json).
 import { rm } from 'node:fs/promises';
 import { formatNumber as fmt } from '../../core/format.js';
+import { afterStep } from '../../core/test-hooks.js';
 import { buildRatingsPart, type RatingsPart } from '../../stages/load/ratings-parts.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { PACKAGE_FILES, partsFile } from '../load-package.js';
@@ -73,6 +74,8 @@ async function runShard(ctx: TaskContext, index: number): Promise<TaskReport> {
     );
     parts.push(part);
   }
+  // A failpoint for this one instance (the test of a worker killed inside a shard, of --resume of one failed shard).
+  await afterStep(mappedId(ID, index), ctx.attempt.signal);
   await ctx.pkg.writeJson(partsFile(index), { parts });
   return { detail: parts.length === 0 ? 'no shard here' : summary(parts), counts: counts(parts) };
 }
