@@ -14,7 +14,7 @@ import {
   type FileReport,
   type RatingsShadow,
 } from '../../stages/load/load-model.js';
-import { reduceRatingsShadow, type RatingsPart } from '../../stages/load/ratings-parts.js';
+import { dropStaleParts, reduceRatingsShadow, type RatingsPart } from '../../stages/load/ratings-parts.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
 import { PACKAGE_FILES } from '../load-package.js';
 import * as runs from '../run-store.js';
@@ -183,6 +183,7 @@ async function reduceRatings(
         `${src.file.name}: ${parts[src.file.name]?.length ?? 0} of its ${want} shards were loaded; run load.ratings again`,
       );
   }
+  await dropStaleParts(wh, Object.values(parts).flat());
   let shadow = (await pkg.readShadow()) ?? null;
   const first = sources[0]?.file.name;
   if (shadow === null && first !== undefined && (await ratingsEmpty(wh))) {

@@ -127,6 +127,22 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
 }
 
 /**
+ * Drops the part tables no part of this run names: what a failed run with other shards (or files) left behind. Call
+ * it once every part of the run is loaded (one run at a time holds the warehouse).
+ */
+export async function dropStaleParts(wh: Warehouse, parts: readonly RatingsPart[]): Promise<void> {
+  const keep = new Set(
+    parts.flatMap((p) => [p.table, p.invalidTable, p.dupKeysTable].filter((t): t is string => t !== null)),
+  );
+  const tables = await wh.query<{ s: string; t: string }>(
+    `SELECT table_schema AS s, table_name AS t FROM information_schema.tables
+WHERE (table_schema = 'movies' AND table_name LIKE 'rating\\_\\_part\\_%' ESCAPE '\\')
+   OR (table_schema = '${STAGING}' AND (table_name LIKE 'rating\\_invalid\\_%' ESCAPE '\\' OR table_name LIKE 'rating\\_dup\\_keys\\_%' ESCAPE '\\'))`,
+  );
+  for (const { s, t } of tables) if (!keep.has(`${s}.${t}`)) await wh.exec(`DROP TABLE IF EXISTS ${s}.${t}`);
+}
+
+/**
  * CREATE SCHEMA IF NOT EXISTS for the staging schema, when shards on several workers may run it at the same moment:
  * PostgreSQL then lets one win and fails the others on the catalog's unique index; the schema is there all the same.
  */
