@@ -183,6 +183,9 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
       ['publish', 'success'],
       ['stage.files', 'success'],
     ]);
+    expect(
+      detail.tasks.filter((t) => t.task.startsWith('load.ratings[') && (t.rowsOut ?? 0) > 0),
+    ).toHaveLength(4);
     const pids = new Set([w1.child.pid, w2.child.pid].map(String));
     for (const t of detail.tasks) expect(pids.has(t.worker!.split(':').pop()!)).toBe(true);
     // SIGTERM: each worker finishes and exits 0.
@@ -231,6 +234,9 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     const shards = detail.tasks.filter((t) => t.task.startsWith('load.ratings['));
     expect(shards).toHaveLength(16);
     expect(shards.every((t) => t.state === 'success')).toBe(true);
+    // stage.files ran on a worker with the submitter's shard count (carried by the job): the killed one had rows.
+    expect(shards.find((t) => t.task === 'load.ratings[5]')!.rowsOut).toBeGreaterThan(0);
+    expect(shards.filter((t) => (t.rowsOut ?? 0) > 0).length).toBeGreaterThan(8);
     b.child.kill('SIGTERM');
     await b.exited;
   });
