@@ -145,7 +145,7 @@ export function summariseMapped(
         ? 'running'
         : done === total
           ? 'success'
-          : (states[0] ?? 'not_run');
+          : (states.find((x) => x !== 'success') ?? 'not_run');
     return { task, done, total, state, slowest: slow === null ? null : { task: slow.task, ms: slow.ms! } };
   });
 }
