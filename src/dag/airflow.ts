@@ -102,6 +102,10 @@ export function renderAirflow(plan: DagPlan, opts: AirflowOptions = {}): string 
   // (Airflow's dynamic task mapping: `.partial(...).expand(...)`), each instance running `task NAME --shard I`.
   const groups = mappedGroups(plan.order);
   const taken = new Set(vars.values());
+  // Every command says how many instances the mapped tasks have, so the task that cuts the input (and any other)
+  // uses the exported count, not whatever the worker's config says.
+  const slots = Math.max(0, ...[...groups.values()].map((g) => g.length));
+  const shardsArg = slots > 0 ? ` --shards ${slots}` : '';
   const varOf = (id: string): string => {
     const first = groups.get(id)?.[0];
     if (first === undefined) return vars.get(id)!;
@@ -115,7 +119,7 @@ export function renderAirflow(plan: DagPlan, opts: AirflowOptions = {}): string 
     const group = groups.get(id);
     if (group !== undefined && done.has(group[0]!)) continue;
     const name = group === undefined ? id : id.slice(0, id.lastIndexOf('['));
-    const run = (arg: string): string => py(`${command} task ${arg} --run-id "$${RUN_ID_ENV}"`);
+    const run = (arg: string): string => py(`${command} task ${arg}${shardsArg} --run-id "$${RUN_ID_ENV}"`);
     const settings = [
       `        env={${py(RUN_ID_ENV)}: "{{ run_id }}"},`,
       '        append_env=True,',
