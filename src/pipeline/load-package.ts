@@ -153,8 +153,17 @@ export class LoadPackage {
     });
   }
 
-  /** Writes shard `shard` of `src` with its header to a local CSV for the engine to read; returns its path. */
-  async shardCsv(src: RatingsSource, shard: Shard | null): Promise<string> {
+  /**
+   * A local CSV with the file's header and shard `shard`'s bytes, for the engine to read: the staged copy itself when
+   * the shard is the whole file and this machine has it (one shard, the embedded default: no copy of 745 MB), else a
+   * new file (`temporary`: the caller removes it) written from the local copy or by ranged GETs of the store.
+   */
+  async shardCsv(src: RatingsSource, shard: Shard | null): Promise<{ path: string; temporary: boolean }> {
+    const whole = shard === null || (shard.start <= src.headerBytes && shard.end >= src.file.bytes);
+    if (whole) {
+      const local = await this.staging.localCopy(src.key);
+      if (local !== null) return { path: local, temporary: false };
+    }
     const dest = path.join(
       this.dir,
       'parts',
@@ -168,7 +177,7 @@ export class LoadPackage {
             { start: shard.start, end: shard.end },
           ];
     await this.staging.writeRanges(src.key, ranges, dest);
-    return dest;
+    return { path: dest, temporary: true };
   }
 
   /** How many shard slots the ratings files to load use (the most shards of any file; 0 when none is to load). */

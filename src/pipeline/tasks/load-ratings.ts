@@ -62,12 +62,12 @@ async function runShard(ctx: TaskContext, index: number): Promise<TaskReport> {
               file: src.file,
               fileIndex,
               shard,
-              csv,
+              csv: csv.path,
               runStartedAt: ctx.runStartedAt,
             }),
           );
         } finally {
-          await rm(csv, { force: true });
+          if (csv.temporary) await rm(csv.path, { force: true });
         }
       },
       (p) => `${src.file.name} shard ${index}: ${summary([p])}`,

@@ -90,6 +90,15 @@ export class StagingArea {
     }
   }
 
+  /** The local path of `key` when this machine has it (never fetched), or null. */
+  async localCopy(key: string): Promise<string | null> {
+    const local = path.join(this.root, ...key.split('/'));
+    return stat(local).then(
+      () => local,
+      () => null,
+    );
+  }
+
   /**
    * Writes bytes [0, head) and then [start, end) of `key` to the new local file `dest`: a shard of a staged CSV with
    * its header. Read from this machine's copy when it has one, else by ranged GETs from the store (never the whole
