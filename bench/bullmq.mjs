@@ -1,8 +1,10 @@
-// `npm run bench -- --executor bullmq [--ratings N]`: the queue's overhead. The same cold run into a fresh PostgreSQL
+// `npm run bench -- --executor bullmq [--ratings N] [--shards N]`: the queue's overhead. The same cold run into a fresh PostgreSQL
 // database with S3 staging (fauxqs, in this process), three ways: in-process, on 1 worker, on 2 workers (BullMQ on
 // the Redis at 127.0.0.1:6379). Reports each wall time and the overhead against in-process (target ≤ 10% at 1
 // worker). Full scale by default (the cached full dataset); `--ratings N` generates a smaller one instead.
-// Writes bench/results-bullmq.json.
+// With `--shards N`: the map phase of the ratings load (first load.ratings[i] start → last end, from the run history)
+// on one worker pinned to core 0 (`taskset -c 0`) against two workers pinned one per core, each taking one shard at
+// a time. Writes bench/results-bullmq.json (or results-shards.json).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,8 +22,8 @@ const withDb = (db) => {
   return u.toString();
 };
 
-function cli(bin, args, env) {
-  const child = spawn(process.execPath, [bin, ...args], {
+function cli(bin, args, env, raw = false) {
+  const child = spawn(raw ? bin : process.execPath, raw ? args : [bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -31,7 +33,21 @@ function cli(bin, args, env) {
   return { child, done, stderr: () => err };
 }
 
-export async function benchBullmq({ here, input, work }) {
+/** The modes: the queue's overhead, or with shards the pinned map phase. */
+function modesFor(shards) {
+  if (shards === null)
+    return [
+      ['in-process', 0, null],
+      ['bullmq-1', 1, null],
+      ['bullmq-2', 2, null],
+    ];
+  return [
+    ['pinned-1', 1, ['0']],
+    ['pinned-2', 2, ['0', '1']],
+  ];
+}
+
+export async function benchBullmq({ here, input, work, shards = null }) {
   const repo = join(here, '..');
   const bin = join(repo, 'dist/cli/bin.js');
   const { buildApp } = await import('fauxqs');
@@ -52,11 +68,7 @@ export async function benchBullmq({ here, input, work }) {
 
   const results = {};
   try {
-    for (const [mode, workers] of [
-      ['in-process', 0],
-      ['bullmq-1', 1],
-      ['bullmq-2', 2],
-    ]) {
+    for (const [mode, workers, cores] of modesFor(shards)) {
       const db = `movalytics_bench_${mode.replace('-', '_')}`;
       psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
       psql(ADMIN, `CREATE DATABASE ${db}`);
@@ -64,11 +76,16 @@ export async function benchBullmq({ here, input, work }) {
       const where = ['-w', wh, '--staging', `s3://bench/${mode}`];
       const ws = [];
       for (let i = 0; i < workers; i++) {
-        const w = cli(
-          bin,
-          ['worker', '--queue', QUEUE, '--concurrency', '2', ...where],
-          env(`${mode}-w${i}`),
-        );
+        const args = ['worker', '--queue', QUEUE, '--concurrency', cores === null ? '2' : '1', ...where];
+        const w =
+          cores === null
+            ? cli(bin, args, env(`${mode}-w${i}`))
+            : cli(
+                '/usr/bin/taskset',
+                ['-c', cores[i], process.execPath, bin, ...args],
+                env(`${mode}-w${i}`),
+                true,
+              );
         ws.push(w);
       }
       for (const w of ws)
@@ -83,7 +100,14 @@ export async function benchBullmq({ here, input, work }) {
       const t0 = performance.now();
       const run = cli(
         bin,
-        ['run', '-i', input, ...where, ...(workers > 0 ? ['--executor', 'bullmq', '--queue', QUEUE] : [])],
+        [
+          'run',
+          '-i',
+          input,
+          ...where,
+          ...(workers > 0 ? ['--executor', 'bullmq', '--queue', QUEUE] : []),
+          ...(shards === null ? [] : ['--shards', String(shards)]),
+        ],
         env(`${mode}-submit`),
       );
       const r = await run.done;
@@ -103,11 +127,36 @@ export async function benchBullmq({ here, input, work }) {
           .map((l) => l.split('|'))
           .map(([task, taskMs]) => [task, Number(taskMs)]),
       );
-      results[mode] = { ms, tasks };
+      const [map] = psql(
+        wh,
+        `SELECT round(extract(epoch FROM max(finished_at) - min(started_at)) * 1000)::bigint FROM movalytics.task_run WHERE task LIKE 'load.ratings[%' AND attempt > 0`,
+      )
+        .trim()
+        .split('\n');
+      results[mode] = { ms, tasks, mapMs: Number(map) };
       if (!process.argv.includes('--keep')) psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     }
   } finally {
     await app.close();
+  }
+  if (shards !== null) {
+    const speedup = Math.round((results['pinned-1'].mapMs / results['pinned-2'].mapMs) * 100) / 100;
+    const out = {
+      measuredAt: new Date().toISOString(),
+      cpus: cpus().length,
+      input,
+      shards,
+      results,
+      speedup,
+    };
+    writeFileSync(join(here, 'results-shards.json'), JSON.stringify(out, null, 2) + '\n');
+    for (const [m, r] of Object.entries(results))
+      console.log(
+        `${m.padEnd(10)} run ${(r.ms / 1000).toFixed(2)} s, map phase ${(r.mapMs / 1000).toFixed(2)} s`,
+      );
+    console.log(`map phase speed-up with two pinned workers: ${speedup}× (target ≥ 1.7×)`);
+    console.log('written: bench/results-shards.json');
+    return;
   }
   const base = results['in-process'].ms;
   for (const m of ['bullmq-1', 'bullmq-2'])

@@ -72,13 +72,20 @@ async function writeIncrement(ratingsCsv, out, total) {
 
 const executorArg = process.argv.indexOf('--executor');
 if (executorArg >= 0 && process.argv[executorArg + 1] === 'bullmq') {
-  // The queue's overhead (npm run bench -- --executor bullmq [--ratings N]); see bench/bullmq.mjs.
+  // The queue's overhead (npm run bench -- --executor bullmq [--ratings N]), or with --shards N the map phase on two
+  // pinned workers against one; see bench/bullmq.mjs.
   const { benchBullmq, smallInput } = await import('./bullmq.mjs');
   const r = process.argv.indexOf('--ratings');
   mkdirSync(work, { recursive: true });
   const small = r >= 0 ? smallInput(here, Number(process.argv[r + 1])) : null;
   const full = small === null ? (await ensureFullDataset({ log: (m) => console.error(m) })).dir : null;
-  await benchBullmq({ here, input: small ?? full, work });
+  const sh = process.argv.indexOf('--shards');
+  await benchBullmq({
+    here,
+    input: small ?? full,
+    work,
+    shards: sh >= 0 ? Number(process.argv[sh + 1]) : null,
+  });
   process.exit(0);
 }
 if (process.argv.includes('--startup')) {

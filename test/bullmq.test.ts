@@ -164,6 +164,8 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
       queue,
       '-i',
       data,
+      '--shards',
+      '4',
       ...where(wh, 'two'),
     ]);
     const done = await run.exited;
@@ -171,12 +173,19 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     expect(await checksums(wh)).toEqual(inProcess);
     const detail = await show(wh);
     expect(detail.run.status).toBe('success');
-    expect(detail.tasks.map((t) => [t.task, t.state])).toEqual([
-      ['stage.files', 'success'],
+    // In the order they started: the shards and clean.movies in whatever order the workers took them.
+    expect(detail.tasks.map((t) => [t.task, t.state]).sort()).toEqual([
       ['clean.movies', 'success'],
-      ['load.bulk', 'success'],
+      ['load.ratings[0]', 'success'],
+      ['load.ratings[1]', 'success'],
+      ['load.ratings[2]', 'success'],
+      ['load.ratings[3]', 'success'],
       ['publish', 'success'],
+      ['stage.files', 'success'],
     ]);
+    expect(
+      detail.tasks.filter((t) => t.task.startsWith('load.ratings[') && (t.rowsOut ?? 0) > 0),
+    ).toHaveLength(4);
     const pids = new Set([w1.child.pid, w2.child.pid].map(String));
     for (const t of detail.tasks) expect(pids.has(t.worker!.split(':').pop()!)).toBe(true);
     // SIGTERM: each worker finishes and exits 0.
@@ -186,12 +195,12 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     expect((await w2.exited).code).toBe(0);
   });
 
-  it('a worker killed with SIGKILL mid-task: another takes the job over, the run completes, nothing applied twice', async () => {
+  it('a worker killed with SIGKILL inside a shard: another takes the job over, the run completes, nothing applied twice', async () => {
     const wh = await pg!.fresh(root);
     const queue = 'redis://127.0.0.1:6379/10';
-    // Worker A hangs in load.bulk (after the shadow table is built); it is killed there.
+    // A 16-shard load. Worker A hangs inside load.ratings[5] (its part built, not yet recorded); it is killed there.
     const a = launch('a', ['worker', '--queue', queue, '--concurrency', '2', ...where(wh, 'kill')], {
-      MOVALYTICS_FAILPOINT: 'hang-after:load.bulk',
+      MOVALYTICS_FAILPOINT: 'hang-after:load.ratings[5]',
     });
     await a.waitFor(/waiting for jobs/);
     const run = launch('submit2', [
@@ -202,9 +211,11 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
       queue,
       '-i',
       data,
+      '--shards',
+      '16',
       ...where(wh, 'kill'),
     ]);
-    await a.waitFor(/run 1 load\.bulk \(job/);
+    await a.waitFor(/run 1 load\.ratings\[5\] \(job/);
     await new Promise((r) => setTimeout(r, 1500)); // into the task
     a.child.kill('SIGKILL');
     await a.exited;
@@ -213,12 +224,19 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     expect(done.code, `${run.stderr()}\n--- worker b\n${b.stderr()}`).toBe(0);
     expect(await checksums(wh)).toEqual(inProcess);
     const detail = await show(wh);
-    const bulk = detail.attempts.filter((x) => x.task === 'load.bulk');
-    expect(bulk.map((x) => [x.attempt, x.state, x.worker!.split(':').pop()])).toEqual([
+    const shard = detail.attempts.filter((x) => x.task === 'load.ratings[5]');
+    expect(shard.map((x) => [x.attempt, x.state, x.worker!.split(':').pop()])).toEqual([
       [1, 'failed', String(a.child.pid)],
       [2, 'success', String(b.child.pid)],
     ]);
-    expect(bulk[0]!.errorClass).toBe('Abandoned');
+    expect(shard[0]!.errorClass).toBe('Abandoned');
+    // Every shard is its own task, each ended once in success.
+    const shards = detail.tasks.filter((t) => t.task.startsWith('load.ratings['));
+    expect(shards).toHaveLength(16);
+    expect(shards.every((t) => t.state === 'success')).toBe(true);
+    // stage.files ran on a worker with the submitter's shard count (carried by the job): the killed one had rows.
+    expect(shards.find((t) => t.task === 'load.ratings[5]')!.rowsOut).toBeGreaterThan(0);
+    expect(shards.filter((t) => (t.rowsOut ?? 0) > 0).length).toBeGreaterThan(8);
     b.child.kill('SIGTERM');
     await b.exited;
   });

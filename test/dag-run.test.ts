@@ -92,7 +92,7 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
 
   it('starts a task only after its dependencies, overlaps independent ones, and records each attempt', async () => {
     const { wh, flags } = await setup('order');
-    // clean.movies is held for 1.5 s: load.bulk (independent of it) must start and end meanwhile.
+    // clean.movies is held for 1.5 s: load.ratings[0] (independent of it) must start and end meanwhile.
     const r = await cli(['run', '--json', ...flags], {
       env: { MOVALYTICS_FAILPOINT: 'sleep-after:clean.movies:1500' },
     });
@@ -101,11 +101,11 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     const at = (type: string, task: string): number =>
       Date.parse(ev.find((e) => e.type === type && 'task' in e && e.task === task)!.at);
     expect(at('task.start', 'clean.movies')).toBeGreaterThanOrEqual(at('task.end', 'stage.files'));
-    expect(at('task.start', 'load.bulk')).toBeGreaterThanOrEqual(at('task.end', 'stage.files'));
+    expect(at('task.start', 'load.ratings[0]')).toBeGreaterThanOrEqual(at('task.end', 'stage.files'));
     expect(at('task.start', 'publish')).toBeGreaterThanOrEqual(at('task.end', 'clean.movies'));
-    expect(at('task.start', 'publish')).toBeGreaterThanOrEqual(at('task.end', 'load.bulk'));
-    // Overlap: load.bulk ran inside clean.movies' window.
-    expect(at('task.start', 'load.bulk')).toBeLessThan(at('task.end', 'clean.movies'));
+    expect(at('task.start', 'publish')).toBeGreaterThanOrEqual(at('task.end', 'load.ratings[0]'));
+    // Overlap: load.ratings[0] ran inside clean.movies' window.
+    expect(at('task.start', 'load.ratings[0]')).toBeLessThan(at('task.end', 'clean.movies'));
     expect(await checksums(wh)).toEqual(clean);
 
     const detail = await show(wh, '1');
@@ -113,10 +113,10 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     expect(detail.tasks.map((t) => [t.task, t.state, t.attempts])).toEqual([
       ['stage.files', 'success', 1],
       ['clean.movies', 'success', 1],
-      ['load.bulk', 'success', 1],
+      ['load.ratings[0]', 'success', 1],
       ['publish', 'success', 1],
     ]);
-    expect(detail.tasks.find((t) => t.task === 'load.bulk')!.rowsOut).toBeGreaterThan(5_000);
+    expect(detail.tasks.find((t) => t.task === 'load.ratings[0]')!.rowsOut).toBeGreaterThan(5_000);
     expect(detail.tasks.every((t) => t.worker === null || /:\d+$/.test(t.worker))).toBe(true);
     const logs = await runCli(['runs', 'logs', '1', 'publish', '-w', wh]);
     expect(logs.stdout).toMatch(/publish#1\s+load\.model done in/);
@@ -125,12 +125,12 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
 
   it('retries a transient failure and records both attempts', async () => {
     const { wh, flags } = await setup('retry', FAST_RETRIES);
-    const r = await cli(['run', ...flags], { env: { MOVALYTICS_FAILPOINT: 'fail-once:load.bulk' } });
+    const r = await cli(['run', ...flags], { env: { MOVALYTICS_FAILPOINT: 'fail-once:load.ratings' } });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/load\.bulk\s+retry/);
+    expect(r.stderr).toMatch(/load\.ratings\[0\]\s+retry/);
     expect(await checksums(wh)).toEqual(clean);
     const detail = await show(wh, '1');
-    const bulk = detail.attempts.filter((a) => a.task === 'load.bulk');
+    const bulk = detail.attempts.filter((a) => a.task === 'load.ratings[0]');
     expect(bulk.map((a) => [a.attempt, a.state, a.errorClass, a.retryable])).toEqual([
       [1, 'failed', 'TaskError', true],
       [2, 'success', null, null],
@@ -148,7 +148,7 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     expect(Object.fromEntries(detail.tasks.map((t) => [t.task, t.state]))).toEqual({
       'stage.files': 'success',
       'clean.movies': 'failed',
-      'load.bulk': 'success',
+      'load.ratings[0]': 'success',
       publish: 'skipped',
     });
     // Not retried: the error was not marked transient.
@@ -167,6 +167,42 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
       attempts: 2,
     });
     expect(detail.tasks.find((t) => t.task === 'stage.files')!.attempts).toBe(1);
+  });
+
+  it('maps load.ratings over 3 shards; one failed shard fails the run, and --resume re-runs only that shard', async () => {
+    const { wh, flags } = await setup('shards', FAST_RETRIES);
+    const r = await cli(['run', '--shards', '3', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'fail-after:load.ratings[1]' },
+    });
+    expect(r.code).toBe(EXIT.taskFailed);
+    expect(r.stderr).toMatch(/simulated permanent failure after load\.ratings\[1\]/);
+    let detail = await show(wh, '1');
+    // runs show --json lists each shard as its own task.
+    expect(Object.fromEntries(detail.tasks.map((t) => [t.task, [t.state, t.attempts]]))).toEqual({
+      'stage.files': ['success', 1],
+      'clean.movies': ['success', 1],
+      'load.ratings[0]': ['success', 1],
+      'load.ratings[1]': ['failed', 1],
+      'load.ratings[2]': ['success', 1],
+      publish: ['skipped', 0],
+    });
+    // Without --shards: the resumed run keeps the three shards it staged.
+    const resumed = await cli(['run', '--resume', ...flags]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+    detail = await show(wh, '1');
+    expect(detail.run.status).toBe('success');
+    expect(
+      detail.attempts
+        .filter((a) => a.task.startsWith('load.ratings'))
+        .map((a) => [a.task, a.attempt, a.state])
+        .sort((a, b) => String(a).localeCompare(String(b))),
+    ).toEqual([
+      ['load.ratings[0]', 1, 'success'],
+      ['load.ratings[1]', 1, 'failed'],
+      ['load.ratings[1]', 2, 'success'],
+      ['load.ratings[2]', 1, 'success'],
+    ]);
   });
 
   it('times a task out with its AbortSignal, then --resume finishes the run', async () => {
@@ -224,7 +260,8 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     expect(detail.run.status).toBe('incomplete');
     expect(detail.tasks.map((t) => t.task)).toEqual(['stage.files']);
 
-    const from = await cli(['run', '--from', 'clean.movies', '--resume', '1', ...flags]);
+    // publish needs the ratings' parts: load.ratings (every instance) is named too.
+    const from = await cli(['run', '--from', 'clean.movies', 'load.ratings', '--resume', '1', ...flags]);
     expect(from.code, from.stderr).toBe(0);
     expect(from.stderr).toMatch(/stage\.files\s+not_run/);
     expect(await checksums(wh)).toEqual(clean);

@@ -10,6 +10,7 @@ import { computeAnswers, MART_TABLES, MARTS_SCHEMA, refreshMarts } from '../src/
 import { MOVIELENS_COUNTS, USER_MASK } from '../src/stages/answers/marts.js';
 import { runChecks } from '../src/stages/check/checks.js';
 import { loadModel } from '../src/stages/load/load-model.js';
+import { buildRatingsPart, type RatingsPart } from '../src/stages/load/ratings-parts.js';
 import type { StagedFile } from '../src/stages/stage/stage-files.js';
 import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { engines, withWarehouse } from './support/engines.js';
@@ -159,9 +160,22 @@ describe.each(engines)('two ratings files in one incremental run on $name', (eng
       const rollback = new Error('rollback');
       await expect(
         wh.transaction(async () => {
+          // What the load.ratings tasks hand the publish: one part per file (one shard each).
+          const ratingParts: Record<string, RatingsPart[]> = {};
+          for (const [fileIndex, file] of files.entries())
+            ratingParts[file.name] = [
+              await buildRatingsPart(wh, {
+                file,
+                fileIndex,
+                shard: null,
+                csv: file.stagedPath!,
+                runStartedAt: new Date(),
+              }),
+            ];
           const loaded = await loadModel(wh, {
             runId: 999,
             files,
+            ratingParts,
             shadow: null,
             movies: Promise.resolve(null),
             cleanDir: join(input, '..'),

@@ -444,22 +444,25 @@ describe('run on generated data', () => {
     expect(next.files.filter((f) => f.action === 'load').map((f) => f.name)).toEqual(['ratings_extra.csv']);
   });
 
-  it('publishes nothing when a cold run fails after the bulk load, and the next run recovers', async () => {
-    const dir = tempDir('failbulk');
-    await expect(
-      withFailpoint('fail-after:load.bulk', () => runPipeline(configFor(dir, data))),
-    ).rejects.toBeInstanceOf(TaskError);
-    const sums = await checksums(join(dir, 'w.duckdb'));
-    expect(Object.values(sums).every((s) => s.startsWith('0:'))).toBe(true);
-    const again = await runPipeline(configFor(dir, data));
-    expect(again.status).toBe('success');
-    const [c] = await q<{ n: number; shadow: number }>(
-      join(dir, 'w.duckdb'),
-      `SELECT (SELECT count(*) FROM movies.rating) AS n,
-        (SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%shadow%') AS shadow`,
-    );
-    expect(c).toEqual({ n: truth.ratings.count, shadow: 0 });
-  });
+  it.each(['load.ratings', 'load.reduce'])(
+    'publishes nothing when a cold run fails after %s (parts or shadow built), and the next run recovers',
+    async (step) => {
+      const dir = tempDir(`fail-${step}`);
+      await expect(
+        withFailpoint(`fail-after:${step}`, () => runPipeline({ ...configFor(dir, data), shards: 2 })),
+      ).rejects.toBeInstanceOf(TaskError);
+      const sums = await checksums(join(dir, 'w.duckdb'));
+      expect(Object.values(sums).every((s) => s.startsWith('0:'))).toBe(true);
+      const again = await runPipeline(configFor(dir, data));
+      expect(again.status).toBe('success');
+      const [c] = await q<{ n: number; shadow: number }>(
+        join(dir, 'w.duckdb'),
+        `SELECT (SELECT count(*) FROM movies.rating) AS n,
+        (SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%shadow%' OR table_name LIKE '%part%') AS shadow`,
+      );
+      expect(c).toEqual({ n: truth.ratings.count, shadow: 0 });
+    },
+  );
 
   it('publishes nothing when an error check fails, and exits 3', async () => {
     const dir = tempDir('check');

@@ -111,11 +111,20 @@ describe('staging in S3', () => {
       '--staging',
       's3://movalytics/staging',
     ];
-    for (const task of ['stage.files', 'clean.movies', 'load.bulk', 'publish']) {
+    for (const task of ['stage.files', 'clean.movies', 'load.ratings[0]', 'load.ratings[1]', 'publish']) {
       const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
         const child = spawn(
           process.execPath,
-          [join(repoRoot, 'dist/cli/bin.js'), 'task', task, '--run-id', 'airflow-1', ...where],
+          [
+            join(repoRoot, 'dist/cli/bin.js'),
+            'task',
+            task,
+            '--run-id',
+            'airflow-1',
+            '--shards',
+            '2',
+            ...where,
+          ],
           {
             cwd: repoRoot,
             env: { ...process.env, ...env, MOVALYTICS_CACHE_DIR: join(root, `cache-${task}`) },
@@ -130,8 +139,8 @@ describe('staging in S3', () => {
       expect(r.code, `${task}: ${r.stderr}`).toBe(EXIT.ok);
     }
     expect(await fingerprint(join(root, 'tasks.duckdb'))).toEqual(local);
-    // The publish fetched only what it reads: not movies_metadata (the clean files carry it) and not the ratings
-    // file load.bulk built the shadow from — on a real cluster that would be a second download of the largest file.
+    // The publish fetched only what it reads: not movies_metadata (the clean files carry it) and not the ratings (their
+    // parts are in the warehouse); each shard task read only its byte range (ranged GETs), never the whole file.
     const cached = (task: string): string[] => {
       const base = join(root, `cache-${task}`);
       const [id] = readdirSync(base);
@@ -152,7 +161,12 @@ describe('staging in S3', () => {
     expect(published).toContain(sha('links.csv'));
     expect(published).not.toContain(sha('ratings.csv'));
     expect(published).not.toContain(sha('movies_metadata.csv'));
-    expect(cached('load.bulk')).toEqual([sha('ratings.csv')]);
+    expect(cached('load.ratings[0]')).toEqual([]);
+    expect(cached('load.ratings[1]')).toEqual([]);
+    const shards = (
+      manifest.files.find((f) => f.name === 'ratings.csv') as { shards?: { shards: unknown[] } }
+    ).shards!.shards;
+    expect(shards).toHaveLength(2);
   }, 120_000);
 
   it('run --source kaggle --staging s3://… fetches, stages and loads; a second run downloads and uploads nothing', async () => {

@@ -259,17 +259,26 @@ describe('movalytics serve over a DuckDB warehouse', () => {
     expect(run.graph.map((t: { id: string }) => t.id)).toEqual([
       'stage.files',
       'clean.movies',
-      'load.bulk',
+      'load.ratings[0]',
       'publish',
+    ]);
+    expect(run.mapped).toEqual([
+      {
+        task: 'load.ratings',
+        done: 1,
+        total: 1,
+        state: 'success',
+        slowest: { task: 'load.ratings[0]', ms: expect.any(Number) },
+      },
     ]);
     expect(run.tasks.map((t: { task: string; state: string }) => [t.task, t.state])).toEqual(
       run.graph.map((t: { id: string }) => [t.id, 'success']),
     );
     expect(run.attempts.length).toBeGreaterThanOrEqual(4);
-    const logs = (await getJson(base, '/api/runs/2/logs?task=load.bulk')).body;
+    const logs = (await getJson(base, '/api/runs/2/logs?task=load.ratings[0]')).body;
     expect(logs.runId).toBe(2);
     expect(logs.lines.length).toBeGreaterThan(0);
-    expect(new Set(logs.lines.map((l: { task: string }) => l.task))).toEqual(new Set(['load.bulk']));
+    expect(new Set(logs.lines.map((l: { task: string }) => l.task))).toEqual(new Set(['load.ratings[0]']));
 
     const checks = (await getJson(base, '/api/checks?run=1')).body;
     expect(checks.runId).toBe(1);
@@ -831,9 +840,10 @@ describe('the pipeline monitor after a failed run', () => {
       cwd: dir,
       overrides: { input: data, warehouse, staging: join(dir, 'staging') },
     });
-    await expect(withFailpoint('fail-after:load.bulk', () => runPipeline(config))).rejects.toThrow(
-      /simulated permanent failure after load\.bulk/,
-    );
+    // Three shards, the second failing: the monitor shows load.ratings [2/3] as one failed node.
+    await expect(
+      withFailpoint('fail-after:load.ratings[1]', () => runPipeline({ ...config, shards: 3 })),
+    ).rejects.toThrow(/simulated permanent failure after load\.ratings\[1\]/);
     server = await startServer({
       access: new WarehouseAccess({ location: { kind: 'duckdb', path: warehouse } }),
       host: '127.0.0.1',
@@ -848,13 +858,16 @@ describe('the pipeline monitor after a failed run', () => {
     const d = (await getJson(server.url, '/api/runs/2')).body;
     expect(d.run.status).toBe('failed');
     const byTask = Object.fromEntries(d.tasks.map((t: { task: string }) => [t.task, t]));
-    expect(byTask['load.bulk']).toMatchObject({
+    expect(byTask['load.ratings[1]']).toMatchObject({
       state: 'failed',
-      errorMessage: 'simulated permanent failure after load.bulk',
+      errorMessage: 'simulated permanent failure after load.ratings[1]',
     });
+    expect(d.mapped).toMatchObject([{ task: 'load.ratings', done: 2, total: 3, state: 'failed' }]);
     expect(byTask.publish.state).toMatch(/^(upstream_failed|skipped)$/);
-    const logs = (await getJson(server.url, '/api/runs/2/logs?task=load.bulk')).body.lines;
-    expect(logs.map((l: { line: string }) => l.line).join('\n')).toMatch(/load\.bulk/);
+    const logs = (await getJson(server.url, '/api/runs/2/logs?task=load.ratings[0]')).body.lines;
+    expect(logs.map((l: { line: string }) => l.line).join('\n')).toMatch(/load\.ratings/);
+    const bad = await getJson(server.url, '/api/runs/2/logs?task=publish[1]');
+    expect(bad.status).toBe(400);
   });
 
   it.skipIf(!browserOk)(
@@ -873,19 +886,23 @@ describe('the pipeline monitor after a failed run', () => {
         page.on('pageerror', (e) => problems.push(e.message));
         await page.goto(new URL('/runs/2', server.url).href);
         await page.waitForSelector('html[data-state="ready"]');
-        expect(await page.getAttribute('#dag g[data-task="load.bulk"]', 'data-state')).toBe('failed');
+        expect(await page.getAttribute('#dag g[data-task="load.ratings"]', 'data-state')).toBe('failed');
+        expect(await page.textContent('#dag g[data-task="load.ratings"]')).toContain('load.ratings [2/3]');
+        expect(await page.locator('#dag g.dag-node').count()).toBe(4);
+        expect(await page.innerText('#tasks')).toContain('load.ratings [2/3]');
+        expect(await page.locator('#shards-load\\.ratings tbody tr').count()).toBe(3);
         expect(await page.getAttribute('#dag g[data-task="publish"]', 'data-state')).toMatch(
           /^(upstream_failed|skipped)$/,
         );
         expect(await page.getAttribute('#dag g[data-task="stage.files"]', 'data-state')).toBe('success');
-        const fill = await page.getAttribute('#dag g[data-task="load.bulk"] rect', 'fill');
+        const fill = await page.getAttribute('#dag g[data-task="load.ratings"] rect', 'fill');
         expect(fill).not.toBe(await page.getAttribute('#dag g[data-task="stage.files"] rect', 'fill'));
         expect(await page.innerText('#run-errors')).toContain(
-          'load.bulk (attempt 1): TaskError: simulated permanent failure after load.bulk',
+          'load.ratings[1] (attempt 1): TaskError: simulated permanent failure after load.ratings[1]',
         );
         expect(await page.locator('#timeline rect').count()).toBeGreaterThanOrEqual(2);
-        await page.selectOption('#log-task', 'load.bulk');
-        expect(await page.innerText('#logs')).toMatch(/load\.bulk#1/);
+        await page.selectOption('#log-task', 'load.ratings[0]');
+        expect(await page.innerText('#logs')).toMatch(/load\.ratings\[0\]#1/);
         expect(await page.innerText('#logs')).not.toMatch(/stage\.files#1/);
         await page.screenshot({ path: join(dir, 'run-failed.png'), fullPage: true });
         if (process.env.MOVALYTICS_SERVE_SHOTS)

@@ -61,10 +61,18 @@ describe('movalytics task', () => {
   ];
 
   it('runs each task in its own process and ends with the same warehouse as one whole run', async () => {
-    for (const task of ['stage.files', 'clean.movies', 'load.bulk', 'publish']) {
-      const r = await cli(['task', task, '--run-id', 'manual__2026-11-29T06:00:00', ...where]);
+    // stage.files cuts ratings.csv into two shards; each is its own task (`--shard I`).
+    for (const [task, ...more] of [
+      ['stage.files', '--shards', '2'],
+      ['clean.movies'],
+      ['load.ratings', '--shard', '1'],
+      ['load.ratings', '--shard', '0'],
+      ['publish'],
+    ] as const) {
+      const r = await cli(['task', task, ...more, '--run-id', 'manual__2026-11-29T06:00:00', ...where]);
       expect(r.code, `${task}: ${r.stderr}`).toBe(EXIT.ok);
-      expect(r.stdout).toMatch(new RegExp(`^run 1 ${task.replace('.', '\\.')}: done`));
+      const id = more[0] === '--shard' ? `${task}[${more[1]}]` : task;
+      expect(r.stdout.startsWith(`run 1 ${id}: done`), r.stdout).toBe(true);
     }
     expect(await fingerprint(join(root, 'tasks.duckdb'))).toEqual(whole);
     const wh = await DuckDbWarehouse.open({ path: join(root, 'tasks.duckdb') });
@@ -79,7 +87,7 @@ describe('movalytics task', () => {
   }, 120_000);
 
   it('a repeated task does nothing (at-least-once delivery)', async () => {
-    for (const task of ['stage.files', 'clean.movies', 'load.bulk', 'publish']) {
+    for (const task of ['stage.files', 'clean.movies', 'load.ratings', 'load.ratings[1]', 'publish']) {
       const r = await runCli(['task', task, '--run-id', 'manual__2026-11-29T06:00:00', ...where]);
       expect(r.code, r.stderr).toBe(EXIT.ok);
       expect(r.stdout).toMatch(/: skipped — /);

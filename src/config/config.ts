@@ -12,6 +12,17 @@ import {
 
 export const CONFIG_FILE = 'movalytics.config.json';
 
+/** The most shards per ratings file (and shard slots of a plan). */
+export const MAX_SHARDS = 256;
+
+/** `--shards N` as a number: a whole number from 1 to MAX_SHARDS, or a ConfigError in one line. */
+export function parseShards(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || n < 1 || n > MAX_SHARDS)
+    throw new ConfigError(`--shards ${JSON.stringify(text)} must be a whole number from 1 to ${MAX_SHARDS}`);
+  return n;
+}
+
 export const configSchema = z
   .object({
     /** Input: a folder with the Kaggle files and the FRED CPI CSV, or the Kaggle zip (CPI beside it). */
@@ -38,6 +49,12 @@ export const configSchema = z
     verify: z.boolean().default(false),
     /** The longest input line accepted, in bytes: a longer one stops the run at once, naming file and line. */
     maxLineBytes: z.number().int().min(1024).default(DEFAULT_MAX_LINE_BYTES),
+    /**
+     * Shards per ratings file: the mapped tasks load.ratings[0..shards-1] each load one (`run --shards N`). 1 by
+     * default: in one process the shards share one warehouse connection, and one DuckDB read_csv already uses every
+     * core (docs/scale-out.md has the figures); more pay off with workers on several cores or machines.
+     */
+    shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
     /** Check every row and rebuild every mart, instead of only what the run changed (`run --full-checks`). */
     fullChecks: z.boolean().default(false),
     /** DuckDB memory limit (it spills to disk beyond it), in DuckDB's size syntax: "1.5GB", "512 MiB". */

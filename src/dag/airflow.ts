@@ -1,5 +1,5 @@
 // The Airflow export: one Python DAG file (Airflow 2.4+ and 3.x) whose tasks are BashOperators running
-// `movalytics task <TASK> --run-id <run id>`, with the graph's dependencies, retries, retry delays, timeouts and
+// `movalytics task <TASK> --run-id <run id>` (a mapped task: one operator expanded over its shards), with the graph's dependencies, retries, retry delays, timeouts and
 // schedule. Airflow is not installed here: tests read the file back with Python's `ast` module.
 import { DagError } from './errors.js';
 import type { DagPlan } from './graph.js';
@@ -40,6 +40,18 @@ export function py(s: string): string {
     else body += c;
   }
   return `${q}${body}${q}`;
+}
+
+/** The instances of each mapped task in `order` (`name[0]`, `name[1]`, …), by each instance's id. */
+function mappedGroups(order: readonly string[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const id of order) {
+    const m = /^(.+)\[\d+\]$/.exec(id);
+    if (m !== null) byName.set(m[1]!, [...(byName.get(m[1]!) ?? []), id]);
+  }
+  const out = new Map<string, string[]>();
+  for (const ids of byName.values()) for (const id of ids) out.set(id, ids);
+  return out;
 }
 
 /** A timedelta from ms. */
@@ -86,12 +98,29 @@ export function renderAirflow(plan: DagPlan, opts: AirflowOptions = {}): string 
     '    tags=["movalytics"],',
     ') as dag:',
   ];
+  // A mapped task's instances (`load.ratings[0]`, `load.ratings[1]`, …) are one operator mapped over the shard list
+  // (Airflow's dynamic task mapping: `.partial(...).expand(...)`), each instance running `task NAME --shard I`.
+  const groups = mappedGroups(plan.order);
+  const taken = new Set(vars.values());
+  // Every command says how many instances the mapped tasks have, so the task that cuts the input (and any other)
+  // uses the exported count, not whatever the worker's config says.
+  const slots = Math.max(0, ...[...groups.values()].map((g) => g.length));
+  const shardsArg = slots > 0 ? ` --shards ${slots}` : '';
+  const varOf = (id: string): string => {
+    const first = groups.get(id)?.[0];
+    if (first === undefined) return vars.get(id)!;
+    // The operator of a mapped task is named for the task (load_ratings), unless that name is another task's.
+    const plain = vars.get(first)!.replace(/_0$/, '');
+    return taken.has(plain) ? vars.get(first)! : plain;
+  };
+  const done = new Set<string>();
   for (const id of plan.order) {
     const t = plan.tasks.get(id)!;
-    lines.push(
-      `    ${vars.get(id)!} = BashOperator(`,
-      `        task_id=${py(id)},`,
-      `        bash_command=${py(`${command} task ${id} --run-id "$${RUN_ID_ENV}"`)},`,
+    const group = groups.get(id);
+    if (group !== undefined && done.has(group[0]!)) continue;
+    const name = group === undefined ? id : id.slice(0, id.lastIndexOf('['));
+    const run = (arg: string): string => py(`${command} task ${arg}${shardsArg} --run-id "$${RUN_ID_ENV}"`);
+    const settings = [
       `        env={${py(RUN_ID_ENV)}: "{{ run_id }}"},`,
       '        append_env=True,',
       `        retries=${t.retries},`,
@@ -102,10 +131,35 @@ export function renderAirflow(plan: DagPlan, opts: AirflowOptions = {}): string 
       ...(t.boundary === undefined
         ? []
         : [`        doc_md=${py(`Inside publish boundary \`${t.boundary}\`: see docs/dag.md.`)},`]),
+    ];
+    if (group === undefined) {
+      lines.push(
+        `    ${varOf(id)} = BashOperator(`,
+        `        task_id=${py(id)},`,
+        `        bash_command=${run(id)},`,
+        ...settings,
+        '    )',
+      );
+      continue;
+    }
+    done.add(group[0]!);
+    lines.push(
+      `    ${varOf(id)} = BashOperator.partial(`,
+      `        task_id=${py(name)},`,
+      ...settings,
+      '    ).expand(',
+      '        bash_command=[',
+      ...group.map((g) => `            ${run(`${name} --shard ${g.slice(name.length + 1, -1)}`)},`),
+      '        ],',
       '    )',
     );
   }
   lines.push('');
-  for (const [from, to] of edges(plan)) lines.push(`    ${vars.get(from)!} >> ${vars.get(to)!}`);
+  const seen = new Set<string>();
+  for (const [from, to] of edges(plan)) {
+    const edge = `    ${varOf(from)} >> ${varOf(to)}`;
+    if (!seen.has(edge)) lines.push(edge);
+    seen.add(edge);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -53,7 +53,7 @@ export interface DagPlan {
   readonly dependants: ReadonlyMap<string, readonly string[]>;
 }
 
-const TASK_ID_RE = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$/;
+const TASK_ID_RE = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*(?:\[\d+\])?$/;
 const DAG_ID_RE = /^[A-Za-z0-9_.-]+$/;
 
 /**

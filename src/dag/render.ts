@@ -63,14 +63,15 @@ export function edges(plan: DagPlan): [string, string][] {
 }
 
 /**
- * Identifiers for ids in languages that do not allow dots (Mermaid node ids, Python variables): dots become "_",
- * made unique and kept off `reserved` by a numeric suffix.
+ * Identifiers for ids in languages that do not allow dots or brackets (Mermaid node ids, Python variables): dots
+ * and a mapped task's brackets become "_" (`load.ratings[3]` → load_ratings_3), made unique and kept off `reserved` by
+ * a numeric suffix.
  */
 export function identifiers(plan: DagPlan, reserved: ReadonlySet<string> = new Set()): Map<string, string> {
   const used = new Set<string>();
   const out = new Map<string, string>();
   for (const id of plan.order) {
-    const base = id.replace(/\./g, '_');
+    const base = id.replace(/[.[]/g, '_').replace(/\]$/, '');
     let name = base;
     for (let n = 2; used.has(name) || reserved.has(name); n++) name = `${base}_${n}`;
     used.add(name);

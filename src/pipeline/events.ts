@@ -8,7 +8,8 @@ import type { StagedFile } from '../stages/stage/stage-files.js';
 export const STEP_NAMES = [
   'stage.files',
   'clean.movies',
-  'load.bulk',
+  'load.ratings',
+  'load.reduce',
   'load.model',
   'check.quality',
   'answers.marts',

@@ -4,7 +4,9 @@
 import path from 'node:path';
 import { TaskError } from '../core/errors.js';
 import type { CleanMovies } from '../stages/load/clean-movies.js';
-import type { RatingsShadow } from '../stages/load/load-model.js';
+import { ratingsInLoadOrder, type RatingsShadow } from '../stages/load/load-model.js';
+import type { RatingsPart } from '../stages/load/ratings-parts.js';
+import type { Shard } from '../stages/stage/shards.js';
 import type { ManifestFile, PackageManifest, StagedFile } from '../stages/stage/stage-files.js';
 import type { StagingArea } from '../stages/stage/staging-area.js';
 
@@ -12,8 +14,24 @@ import type { StagingArea } from '../stages/stage/staging-area.js';
 export const PACKAGE_FILES = {
   manifest: 'manifest.json',
   clean: 'clean/movies.json',
-  bulk: 'bulk/ratings-shadow.json',
+  /** The reduce of the first ratings file's parts into the shadow table (written by publish before it commits). */
+  shadow: 'parts/ratings-shadow.json',
 } as const;
+
+/** The output of load.ratings[i]: the parts it loaded, one per ratings file with an i-th shard. */
+export function partsFile(index: number): string {
+  return `parts/${index}.json`;
+}
+
+/** A ratings file to load with where its bytes are in the staging area (for ranged reads of its shards). */
+export interface RatingsSource {
+  file: StagedFile;
+  /** The staged copy's key (raw/<sha256>). */
+  key: string;
+  /** Bytes [0, headerBytes) are its header line. */
+  headerBytes: number;
+  shards: readonly Shard[];
+}
 
 /** Reads and writes one run's package. */
 export class LoadPackage {
@@ -76,6 +94,7 @@ export class LoadPackage {
         ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
         ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
         ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
+        ...(f.shards === undefined ? {} : { shards: f.shards }),
       });
     }
     return out;
@@ -108,9 +127,73 @@ export class LoadPackage {
     };
   }
 
-  /** The bulk task's output: `undefined` when the task has not run, null when it had nothing to bulk-load. */
-  async readBulk(): Promise<RatingsShadow | null | undefined> {
-    const v = await this.readJson<{ shadow: RatingsShadow | null }>(PACKAGE_FILES.bulk);
-    return v === null ? undefined : v.shadow;
+  /** The reduced shadow: `undefined` when publish has not reduced it yet. */
+  async readShadow(): Promise<RatingsShadow | undefined> {
+    return (await this.readJson<RatingsShadow>(PACKAGE_FILES.shadow)) ?? undefined;
+  }
+
+  /**
+   * The ratings files to load, in load order, with their shards (a file staged before shards existed is one shard
+   * of all its data). Nothing is fetched: a shard task reads only its byte range.
+   */
+  async ratingsSources(): Promise<RatingsSource[]> {
+    const m = await this.readJson<PackageManifest>(PACKAGE_FILES.manifest);
+    const staged = new Map((m?.files ?? []).map((f) => [f.name, f.staged]));
+    const files = ratingsInLoadOrder(await this.stagedFiles(() => false));
+    return files.map((file) => {
+      const key = staged.get(file.name);
+      if (key === null || key === undefined)
+        throw new TaskError(`load package ${this.packageId}: ${file.name} is to load but was not staged`);
+      const cut = file.shards;
+      return {
+        file,
+        key: key.split(path.sep).join('/'),
+        headerBytes: cut?.headerBytes ?? 0,
+        shards: cut?.shards ?? [],
+      };
+    });
+  }
+
+  /**
+   * A local CSV with the file's header and shard `shard`'s bytes, for the engine to read: the staged copy itself when
+   * the shard is the whole file and this machine has it (one shard, the embedded default: no copy of 745 MB), else a
+   * new file (`temporary`: the caller removes it) written from the local copy or by ranged GETs of the store.
+   */
+  async shardCsv(src: RatingsSource, shard: Shard | null): Promise<{ path: string; temporary: boolean }> {
+    const whole = shard === null || (shard.start <= src.headerBytes && shard.end >= src.file.bytes);
+    if (whole) {
+      const local = await this.staging.localCopy(src.key);
+      if (local !== null) return { path: local, temporary: false };
+    }
+    const dest = path.join(
+      this.dir,
+      'parts',
+      `${src.file.sha256 ?? src.file.name}.${shard?.index ?? 'all'}.csv`,
+    );
+    const ranges =
+      shard === null
+        ? [{ start: 0, end: src.file.bytes }]
+        : [
+            { start: 0, end: src.headerBytes },
+            { start: shard.start, end: shard.end },
+          ];
+    await this.staging.writeRanges(src.key, ranges, dest);
+    return { path: dest, temporary: true };
+  }
+
+  /** How many shard slots the ratings files to load use (the most shards of any file; 0 when none is to load). */
+  async shardSlots(): Promise<number> {
+    const sources = await this.ratingsSources();
+    return sources.reduce((n, s) => Math.max(n, Math.max(1, s.shards.length)), 0);
+  }
+
+  /** shardSlots() of a staged package, 0 when stage.files has not run for it. */
+  async shardSlotsIfStaged(): Promise<number> {
+    return (await this.readJson(PACKAGE_FILES.manifest)) === null ? 0 : this.shardSlots();
+  }
+
+  /** What load.ratings[i] loaded, or null when it has not finished. */
+  async readParts(index: number): Promise<RatingsPart[] | null> {
+    return (await this.readJson<{ parts: RatingsPart[] }>(partsFile(index)))?.parts ?? null;
   }
 }

@@ -1,5 +1,5 @@
 // The pipeline run: a run session (warehouse under its run lock, model migrated, staging, history) starts or resumes
-// a run and drives the registry's plan — stage.files → (clean.movies ∥ load.bulk) → publish, where publish is
+// a run and drives the registry's plan — stage.files → (clean.movies ∥ load.ratings[0..n-1]) → publish, where publish is
 // load.model → check.quality → answers.marts in ONE transaction — through an executor (in this process, or BullMQ
 // jobs for `movalytics worker` processes), then finishes the run.
 import path from 'node:path';
@@ -23,7 +23,7 @@ import { bullmqExecutor, checkDistributable, openQueue, type TaskQueue } from '.
 import { inProcessExecutor } from './executors/executor.js';
 import { RUN_MESSAGE, RunSession, type RunOutcome, type SessionRun } from './run-session.js';
 import type * as runs from './run-store.js';
-import { planPipeline } from './tasks/index.js';
+import { expandTaskIds, planPipeline } from './tasks/index.js';
 import type { RunSource } from './tasks/task.js';
 
 export interface RunSummary {
@@ -93,7 +93,6 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
     // The queue answers before the run is started: an unreachable Redis leaves no run behind.
     if (opts.executor?.kind === 'bullmq') queue = await openQueue(opts.executor.queue, config);
     const source: RunSource | null = opts.source === undefined ? null : { ...opts.source, dir: config.input };
-    const plan = planPipeline({ overrides: config.dag.tasks, extract: source !== null });
     const { run, previous } =
       opts.resume === undefined
         ? {
@@ -102,6 +101,10 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
           }
         : await session.resume(opts.resume);
     const resumed = previous !== null;
+    // A resumed run keeps the shards it staged (whatever --shards says now): its plan has one slot per shard.
+    const staged = resumed ? await session.packageOf(run).shardSlotsIfStaged() : 0;
+    const shards = Math.max(config.shards, staged);
+    const plan = planPipeline({ overrides: config.dag.tasks, extract: source !== null, shards });
     emit({
       type: 'run.start',
       runId: run.runId,
@@ -112,7 +115,10 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
     const local = inProcessExecutor(await session.scope(run, source));
     const executor = queue === null ? local : bullmqExecutor({ queue, config, runId: run.runId, local });
     const { dag, outcome } = await session.execute(run, plan, executor, {
-      selection: select(plan, previous, opts),
+      selection: select(plan, previous, {
+        ...(opts.only !== undefined ? { only: expandTaskIds(opts.only, shards) } : {}),
+        ...(opts.from !== undefined ? { from: expandTaskIds(opts.from, shards) } : {}),
+      }),
       concurrency: opts.concurrency ?? config.dag.concurrency,
       ...(opts.signal !== undefined ? { drain: opts.signal } : {}),
     });

@@ -12,7 +12,7 @@ import type { PipelineListener, RunStatus } from './events.js';
 import { inProcessExecutor } from './executors/executor.js';
 import { RUN_MESSAGE, RunSession, type Execution, type SessionRun } from './run-session.js';
 import * as runs from './run-store.js';
-import { findTask, planPipeline, TASK_IDS } from './tasks/index.js';
+import { findTask, planTask, TASK_IDS } from './tasks/index.js';
 import { publish } from './tasks/publish.js';
 import type { PipelineTask, TaskReport } from './tasks/task.js';
 
@@ -106,8 +106,9 @@ export async function runJoinedTask(config: Config, taskId: string, runId: numbe
 }
 
 function requireTask(id: string): PipelineTask {
-  const task = TASK_IDS.includes(id) ? findTask(id) : undefined;
-  if (task === undefined)
+  // A mapped task's instance (load.ratings[3]) is a task too; the extract tasks run only inside `movalytics run`.
+  const task = findTask(id);
+  if (task === undefined || task.extract === true)
     throw new UsageError(`unknown task ${JSON.stringify(id)}: use one of ${TASK_IDS.join(', ')}`);
   return task;
 }
@@ -135,7 +136,7 @@ async function attempt(
   run: SessionRun,
   task: PipelineTask,
 ): Promise<Execution & { mine: TaskResult }> {
-  const plan = planPipeline({ overrides: session.config.dag.tasks });
+  const plan = planTask(task, session.config.dag.tasks);
   const single = planDag({ ...plan.spec, tasks: plan.spec.tasks.map((t) => ({ ...t, retries: 0 })) });
   const executed = await session.execute(run, single, inProcessExecutor(await session.scope(run)), {
     selection: [task.id],

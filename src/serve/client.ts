@@ -458,19 +458,39 @@ export const CLIENT_JS = String.raw`(function () {
     var t = d.tasks.filter(function (x) { return x.task === task; })[0];
     return t ? t.state : 'not_run';
   }
+  // A mapped task's instances (load.ratings[0], [1], …) as one: its summary from the API, by task name.
+  function mappedOf(d, id) {
+    var m = /^(.+)\[\d+\]$/.exec(id);
+    return m ? (d.mapped || []).filter(function (x) { return x.task === m[1]; })[0] || null : null;
+  }
+  function mappedLabel(m) { return m.task + ' [' + m.done + '/' + m.total + ']'; }
+  // The graph with each mapped task drawn as one node ('load.ratings [12/16]') instead of one per shard.
+  function compactGraph(d) {
+    var out = [], seen = {};
+    var name = function (id) { var m = mappedOf(d, id); return m ? m.task : id; };
+    d.graph.forEach(function (t) {
+      var id = name(t.id);
+      var deps = t.deps.map(name).filter(function (x, i, a) { return a.indexOf(x) === i; });
+      if (seen[id]) return;
+      seen[id] = true;
+      out.push({ id: id, deps: deps, description: t.description, mapped: mappedOf(d, t.id) });
+    });
+    return out;
+  }
   // The DAG: columns by longest dependency chain, nodes coloured by the task's latest state.
   function drawDag(d) {
+    var graph = compactGraph(d);
     var level = {};
-    d.graph.forEach(function (t) { level[t.id] = t.deps.reduce(function (m, dep) { return Math.max(m, level[dep] + 1); }, 0); });
+    graph.forEach(function (t) { level[t.id] = t.deps.reduce(function (m, dep) { return Math.max(m, level[dep] + 1); }, 0); });
     var cols = [];
-    d.graph.forEach(function (t) { (cols[level[t.id]] = cols[level[t.id]] || []).push(t.id); });
+    graph.forEach(function (t) { (cols[level[t.id]] = cols[level[t.id]] || []).push(t.id); });
     var W = 170, H = 44, GX = 60, GY = 18, pos = {};
     cols.forEach(function (ids, c) { ids.forEach(function (id, r) { pos[id] = { x: 10 + c * (W + GX), y: 10 + r * (H + GY) }; }); });
     var width = 20 + cols.length * (W + GX) - GX, height = 20 + Math.max.apply(null, cols.map(function (c) { return c.length; })) * (H + GY) - GY;
     var svg = s('svg', { width: width, height: height, viewBox: '0 0 ' + width + ' ' + height, id: 'dag', role: 'img' });
     svg.appendChild(s('defs', {}, [s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto' },
       [s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#667' })])]));
-    d.graph.forEach(function (t) {
+    graph.forEach(function (t) {
       t.deps.forEach(function (dep) {
         var a = pos[dep], b = pos[t.id];
         var x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
@@ -478,12 +498,13 @@ export const CLIENT_JS = String.raw`(function () {
           fill: 'none', stroke: '#667', 'stroke-width': 1.5, 'marker-end': 'url(#arrow)' }));
       });
     });
-    d.graph.forEach(function (t) {
-      var p = pos[t.id], st = stateOf(d, t.id);
+    graph.forEach(function (t) {
+      var p = pos[t.id], st = t.mapped ? t.mapped.state : stateOf(d, t.id);
+      var label = t.mapped ? mappedLabel(t.mapped) : t.id;
       var g = s('g', { class: 'dag-node', 'data-task': t.id, 'data-state': st }, [
-        s('title', { text: t.id + ': ' + st + ' — ' + t.description }),
+        s('title', { text: label + ': ' + st + ' — ' + t.description }),
         s('rect', { x: p.x, y: p.y, width: W, height: H, rx: 6, fill: STATE_COLOURS[st] || '#ccc', stroke: '#334', 'stroke-width': 1 }),
-        s('text', { x: p.x + W / 2, y: p.y + 18, 'text-anchor': 'middle', fill: st === 'not_run' || st === 'queued' ? '#223' : '#fff', 'font-weight': 600, text: t.id }),
+        s('text', { x: p.x + W / 2, y: p.y + 18, 'text-anchor': 'middle', fill: st === 'not_run' || st === 'queued' ? '#223' : '#fff', 'font-weight': 600, text: label }),
         s('text', { x: p.x + W / 2, y: p.y + 34, 'text-anchor': 'middle', fill: st === 'not_run' || st === 'queued' ? '#223' : '#fff', text: st.replace('_', ' ') }),
       ]);
       svg.appendChild(g);
@@ -513,6 +534,38 @@ export const CLIENT_JS = String.raw`(function () {
   }
   function rowsCell(t) {
     return t.rowsIn === null && t.rowsOut === null ? '' : n(t.rowsIn) + ' → ' + n(t.rowsOut);
+  }
+  // The task rows with each mapped task as one row: 'load.ratings [12/16]', its slowest shard's time and name.
+  function compactTasks(d) {
+    var out = [], seen = {};
+    d.tasks.forEach(function (t) {
+      var m = mappedOf(d, t.task);
+      if (!m) return out.push(t);
+      if (seen[m.task]) return;
+      seen[m.task] = true;
+      var mine = d.tasks.filter(function (x) { return mappedOf(d, x.task) === m; });
+      var sum = function (k) { return mine.reduce(function (a, x) { return x[k] === null ? a : (a || 0) + x[k]; }, null); };
+      out.push({ task: mappedLabel(m), state: m.state, attempts: sum('attempts'), ms: m.slowest ? m.slowest.ms : null,
+        rowsIn: sum('rowsIn'), rowsOut: sum('rowsOut'), bytes: sum('bytes'), worker: null, errorMessage: null,
+        detail: m.slowest ? 'slowest: ' + m.slowest.task : null });
+    });
+    return out;
+  }
+  // Every attempt of every instance of a mapped task, folded away under its one row.
+  function shardDetails(d, m) {
+    var rows = d.attempts.filter(function (a) { return mappedOf(d, a.task) === m; });
+    return h('details', { class: 'shards', id: 'shards-' + m.task }, [
+      h('summary', { text: m.task + ': every shard’s attempts (' + rows.length + ')' }),
+      table([
+        { h: 'task', v: function (a) { return a.task; } },
+        { h: 'attempt', v: function (a) { return a.attempt; }, num: true },
+        { h: 'state', v: function (a) { return pill(a.state); } },
+        { h: 'took', v: function (a) { return ms(a.ms); }, num: true },
+        { h: 'rows in → out', v: rowsCell, num: true },
+        { h: 'worker', v: function (a) { return a.worker; } },
+        { h: 'error', v: function (a) { return a.errorMessage ? (a.errorClass || 'Error') + ': ' + a.errorMessage : ''; } },
+      ], rows, {}),
+    ]);
   }
   function runPage(id) {
     Promise.all([get('/api/runs/' + encodeURIComponent(id)), get('/api/runs/' + encodeURIComponent(id) + '/logs')]).then(function (res) {
@@ -555,7 +608,8 @@ export const CLIENT_JS = String.raw`(function () {
           { h: 'bytes', v: function (t) { return n(t.bytes); }, num: true },
           { h: 'worker', v: function (t) { return t.worker; } },
           { h: 'detail', v: function (t) { return t.errorMessage ? (t.errorClass || 'Error') + ': ' + t.errorMessage : t.detail; } },
-        ], d.tasks, { id: 'tasks', empty: 'no task history: this run predates it' })]),
+        ], compactTasks(d), { id: 'tasks', empty: 'no task history: this run predates it' })].concat(
+          (d.mapped || []).map(function (m) { return shardDetails(d, m); }))),
         h('section', { class: 'card' }, [h('h2', { text: 'Timeline (every attempt)' }), drawTimeline(d), table([
           { h: 'task', v: function (a) { return a.task; } },
           { h: 'attempt', v: function (a) { return a.attempt; }, num: true },

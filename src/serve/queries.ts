@@ -1,6 +1,7 @@
 // The server's read queries over the run tables (schema `movalytics`): status, runs, checks, quarantine. Every value
 // is bound as a parameter or is an integer the route validated; nothing here writes.
 import { planPipeline } from '../pipeline/tasks/index.js';
+import { parseMappedId } from '../pipeline/tasks/task.js';
 import { readRunChecks, readRunFiles, readRunReconciliation, type ReportCheck } from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../core/redact.js';
@@ -79,6 +80,8 @@ export async function readStatus(wh: Warehouse): Promise<ServeStatus> {
 export interface RunPage extends RunDetail {
   /** The pipeline's tasks and their dependencies, in topological order (for drawing the DAG). */
   graph: { id: string; deps: string[]; description: string }[];
+  /** Each mapped task of the run in one line: `load.ratings [12/16]`, its state and its slowest instance. */
+  mapped: MappedSummary[];
   files: {
     fileName: string;
     role: string;
@@ -100,12 +103,64 @@ export interface RunPage extends RunDetail {
   checks: ReportCheck[];
 }
 
+/** A mapped task of a run, summarised over its instances (`load.ratings[0]` …). */
+export interface MappedSummary {
+  task: string;
+  /** Instances that succeeded, of all of them: the `12/16` of `load.ratings [12/16]`. */
+  done: number;
+  total: number;
+  /** The instances' state as one: failed if any failed, running if any runs, success if all succeeded. */
+  state: string;
+  /** The slowest instance that ended (the map phase waits for it), or null. */
+  slowest: { task: string; ms: number } | null;
+}
+
+/** How many instances of each mapped task a run's history shows (load.ratings[15] → 16). */
+function mappedCounts(tasks: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of tasks) {
+    const m = parseMappedId(t);
+    if (m !== null) out.set(m.id, Math.max(out.get(m.id) ?? 0, m.index + 1));
+  }
+  return out;
+}
+
+/** One line per mapped task, from the latest attempt of each of its instances. */
+export function summariseMapped(
+  tasks: RunDetail['tasks'],
+  counts: ReadonlyMap<string, number>,
+): MappedSummary[] {
+  return [...counts].map(([task, total]) => {
+    const mine = tasks.filter((t) => parseMappedId(t.task)?.id === task);
+    const states = mine.map((t) => t.state);
+    const ended = mine.filter((t) => t.ms !== null);
+    const slow = ended.reduce<(typeof ended)[number] | null>(
+      (a, t) => (a === null || t.ms! > a.ms! ? t : a),
+      null,
+    );
+    const done = states.filter((x) => x === 'success').length;
+    const state = states.includes('failed')
+      ? 'failed'
+      : states.includes('running')
+        ? 'running'
+        : done === total
+          ? 'success'
+          : (states.find((x) => x !== 'success') ?? 'not_run');
+    return { task, done, total, state, slowest: slow === null ? null : { task: slow.task, ms: slow.ms! } };
+  });
+}
+
 export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage | null> {
-  const full = planPipeline({ extract: true });
-  const detail = await showRun(wh, String(runId), full.order);
-  if (detail === null || detail.run.runId !== runId) return null;
-  // The run's own graph: with the extract tasks when it fetched its input (`--source kaggle`).
-  const plan = detail.tasks.some((t) => t.task.startsWith('extract.')) ? full : planPipeline();
+  const first = await showRun(wh, String(runId));
+  if (first === null || first.run.runId !== runId) return null;
+  // The run's own graph: with the extract tasks when it fetched its input (`--source kaggle`), and as many instances
+  // of a mapped task as the run had shards.
+  const counts = mappedCounts(first.tasks.map((t) => t.task));
+  const plan = planPipeline({
+    extract: first.tasks.some((t) => t.task.startsWith('extract.')),
+    shards: Math.max(1, ...counts.values()),
+  });
+  const detail = (await showRun(wh, String(runId), plan.order))!;
   const files = await readRunFiles(wh, runId);
   const reconciliation = await readRunReconciliation(wh, runId);
   const [q] = await wh.query(`SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = $1`, [runId]);
@@ -116,6 +171,7 @@ export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage
       const t = plan.tasks.get(id)!;
       return { id, deps: [...t.deps], description: t.description };
     }),
+    mapped: summariseMapped(detail.tasks, counts),
     files,
     reconciliation,
     quarantined: num(q?.n) ?? 0,

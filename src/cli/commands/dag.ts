@@ -1,7 +1,7 @@
 // `movalytics dag`: prints the pipeline's graph as a table, JSON, Mermaid, Graphviz DOT or an Airflow DAG file.
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig, parseShards } from '../../config/config.js';
 import { renderAirflow } from '../../dag/airflow.js';
 import {
   DAG_FORMATS,
@@ -21,6 +21,7 @@ interface DagFlags {
   command?: string;
   concurrency?: string;
   config?: string;
+  shards?: string;
 }
 
 export function registerDag(program: Command): void {
@@ -37,6 +38,10 @@ export function registerDag(program: Command): void {
       'airflow: the shell words that start movalytics on a worker (default movalytics)',
     )
     .option('--concurrency <n>', "airflow: tasks of one run at once (the DAG's max_active_tasks)")
+    .option(
+      '--shards <n>',
+      'shard slots: instances of the mapped task load.ratings (default 1, or the config’s)',
+    )
     .option(
       '-c, --config <file>',
       'config file whose dag.tasks overrides retries and timeouts (default ./movalytics.config.json if present)',
@@ -58,6 +63,7 @@ export function registerDag(program: Command): void {
       const plan = planPipeline({
         overrides: config.dag.tasks,
         schedule: flags.schedule ?? null,
+        shards: flags.shards === undefined ? config.shards : parseShards(flags.shards),
       });
       const format = flags.format as DagFormat;
       process.stdout.write(render(format));

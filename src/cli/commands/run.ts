@@ -1,7 +1,7 @@
 // `movalytics run`: the whole pipeline on the configured input and warehouse, with progress on stderr and the
 // file reconciliation, check results and headline answers on stdout.
 import type { Command } from 'commander';
-import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
+import { loadConfig, parseShards, type Config, type ConfigInput } from '../../config/config.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../core/errors.js';
@@ -10,7 +10,7 @@ import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answ
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
 import { renderCheckTable } from './check-table.js';
-import { TASK_IDS } from '../../pipeline/tasks/index.js';
+import { findTask, TASK_IDS } from '../../pipeline/tasks/index.js';
 
 export interface RunFlags {
   input?: string;
@@ -28,6 +28,7 @@ export interface RunFlags {
   only?: string[];
   from?: string[];
   concurrency?: string;
+  shards?: string;
   executor?: string;
   queue?: string;
 }
@@ -220,7 +221,7 @@ export function runRequest(flags: RunFlags): RunRequest {
   const only = split(flags.only);
   const from = split(flags.from);
   for (const t of [...(only ?? []), ...(from ?? [])])
-    if (!TASK_IDS.includes(t))
+    if (!TASK_IDS.includes(t) && findTask(t) === undefined)
       throw new UsageError(`unknown task ${JSON.stringify(t)}: use one of ${TASK_IDS.join(', ')}`);
   const resume = flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
   if (flags.queue !== undefined && flags.executor === undefined)
@@ -244,6 +245,7 @@ export function runRequest(flags: RunFlags): RunRequest {
       ...(source ? { source: 'kaggle', ...source } : {}),
       ...(flags.verify ? { verify: true } : {}),
       ...(flags.fullChecks ? { fullChecks: true } : {}),
+      ...(flags.shards !== undefined ? { shards: parseShards(flags.shards) } : {}),
       ...(flags.executor ? { executor: flags.executor } : {}),
     },
   };
@@ -257,6 +259,7 @@ export function configFromFlags(flags: RunFlags): ReturnType<typeof loadConfig> 
   if (flags.staging !== undefined) overrides.staging = flags.staging;
   if (flags.verify) overrides.verify = true;
   if (flags.fullChecks) overrides.fullChecks = true;
+  if (flags.shards !== undefined) overrides.shards = parseShards(flags.shards);
   if (flags.executor !== undefined) {
     if (flags.executor !== 'in-process' && flags.executor !== 'bullmq')
       throw new UsageError(`unknown --executor ${JSON.stringify(flags.executor)}: use in-process or bullmq`);
@@ -315,6 +318,10 @@ export function registerRun(program: Command): void {
     .option('--only <task...>', `run only these tasks (${TASK_IDS.join(', ')})`)
     .option('--from <task...>', 'run these tasks and everything downstream of them')
     .option('--concurrency <n>', 'tasks running at once (default 4)')
+    .option(
+      '--shards <n>',
+      'cut each ratings file into n shards, loaded by the mapped tasks load.ratings[0..n-1] (default 1, or the config’s "shards")',
+    )
     .option(
       '--executor <in-process|bullmq>',
       'where tasks run: in this process (default), or as jobs for `movalytics worker` processes (needs --queue, a postgres:// warehouse and s3:// staging)',

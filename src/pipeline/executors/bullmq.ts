@@ -56,6 +56,8 @@ export interface TaskJobData {
   staging: string;
   /** `run --full-checks`: the publish task checks every row and rebuilds every mart. */
   fullChecks: boolean;
+  /** `run --shards N`: how many shards stage.files cuts each ratings file into (the submitter's plan has N slots). */
+  shards: number;
 }
 
 /** What a worker returns: the task's result, or its error as data (class, message, whether to retry, exit code). */
@@ -150,6 +152,7 @@ export function bullmqExecutor(opts: {
     warehouse: describeLocation(opts.config.warehouse),
     staging: opts.config.staging,
     fullChecks: opts.config.fullChecks,
+    shards: opts.config.shards,
   });
   const remote = (id: string): boolean => findTask(id)?.extract !== true;
   return {
@@ -265,7 +268,13 @@ export function startWorker(opts: {
       try {
         const t0 = Date.now();
         const report = await runJoinedTask(
-          { ...opts.config, input: d.input, fullChecks: d.fullChecks },
+          // A job queued before jobs carried the shard count: the worker's own.
+          {
+            ...opts.config,
+            input: d.input,
+            fullChecks: d.fullChecks,
+            shards: d.shards ?? opts.config.shards,
+          },
           d.task,
           d.runId,
         );

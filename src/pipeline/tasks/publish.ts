@@ -2,13 +2,20 @@
 // changed, the last published checks carried over with no model table touched. Failed error checks are a result
 // (`check_failed`, nothing published), never an exception: the CLI turns them into exit 3.
 import { mkdir } from 'node:fs/promises';
-import { MovalyticsError } from '../../core/errors.js';
+import { MovalyticsError, TaskError } from '../../core/errors.js';
 import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
 import { ratingCountsOf } from '../../stages/answers/marts.js';
 import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
-import { dropLoadScratch, loadModel, type FileReport } from '../../stages/load/load-model.js';
+import {
+  count,
+  dropLoadScratch,
+  loadModel,
+  type FileReport,
+  type RatingsShadow,
+} from '../../stages/load/load-model.js';
+import { dropStaleParts, reduceRatingsShadow, type RatingsPart } from '../../stages/load/ratings-parts.js';
 import { recordRowChanges, RowChangeCounter } from '../../stages/load/row-changes.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
 import { PACKAGE_FILES } from '../load-package.js';
@@ -36,12 +43,12 @@ export async function finishedRun({ runId, runStatus }: DoneProbe): Promise<stri
 
 export const publish: PipelineTask = {
   id: 'publish',
-  deps: ['clean.movies', 'load.bulk'],
+  deps: ['clean.movies', 'load.ratings'],
   description: 'load the model, run the checks, rebuild the marts and record the run — one transaction',
   profile: { ...WAREHOUSE, timeoutMs: 90 * MINUTE },
   boundary: PUBLISH_BOUNDARY,
-  reads: [PACKAGE_FILES.manifest, PACKAGE_FILES.clean, PACKAGE_FILES.bulk],
-  writes: [],
+  reads: [PACKAGE_FILES.manifest, PACKAGE_FILES.clean, 'parts/<i>.json'],
+  writes: [PACKAGE_FILES.shadow],
   done: finishedRun,
   async run(ctx) {
     const staged = await ctx.pkg.stagedFiles(() => false);
@@ -78,14 +85,13 @@ class Rollback extends Error {}
 /** load.model → check.quality → answers.marts → the run's records, committed only when every error check passed. */
 async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
   const { wh, runId } = ctx;
-  const shadow = (await ctx.pkg.readBulk()) ?? null;
+  const { shadow, parts } = await reduceRatings(ctx);
   // Only the files this task reads are fetched to this machine: movies_metadata reaches the model through the clean
-  // task's files, and the ratings file load.bulk built the shadow from is in the warehouse already (on a worker
-  // that did not stage it, fetching it again would cost a download of the largest file for nothing).
+  // task's files, the ratings through their parts (already in the warehouse) — except on an engine that loads them
+  // by its own plan.
+  const byPlan = wh.capabilities.bulkLoad === 's3-copy';
   const files = await ctx.pkg.stagedFiles(
-    (f) =>
-      f.role !== 'movies_metadata' &&
-      !(shadow !== null && f.role === 'ratings' && f.name === shadow.fileName),
+    (f) => f.role !== 'movies_metadata' && (f.role !== 'ratings' || byPlan),
   );
   const clean = await ctx.pkg.readClean();
   await mkdir(ctx.pkg.cleanDir, { recursive: true }); // CSV rejects are written there (locally) for the engine
@@ -104,6 +110,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
           movies: Promise.resolve(clean),
           cleanDir: ctx.pkg.cleanDir,
           shadow,
+          ratingParts: parts,
           runStartedAt: ctx.runStartedAt,
         }),
       );
@@ -156,6 +163,54 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
     throw err;
   }
   return { status: 'success', reports, checks, quarantined };
+}
+
+/**
+ * The reduce of the load.ratings parts: the first ratings file into an empty table becomes the shadow table (before
+ * the transaction, recorded in the package so a repeated publish reuses it); the other files' parts are merged inside
+ * the transaction by the load. Every shard of every file must have been loaded.
+ */
+async function reduceRatings(
+  ctx: TaskContext,
+): Promise<{ shadow: RatingsShadow | null; parts: Record<string, RatingsPart[]> }> {
+  const { wh, pkg } = ctx;
+  if (wh.capabilities.bulkLoad === 's3-copy') return { shadow: null, parts: {} };
+  const sources = await pkg.ratingsSources();
+  const parts: Record<string, RatingsPart[]> = {};
+  const slots = await pkg.shardSlots();
+  for (let i = 0; i < slots; i++) {
+    const loaded = await pkg.readParts(i);
+    if (loaded === null)
+      throw new TaskError(
+        `shard ${i} of the ratings of run ${ctx.runId} is not loaded: run load.ratings[${i}] first (movalytics task load.ratings --shard ${i} --run-id ${ctx.runId})`,
+      );
+    for (const p of loaded) (parts[p.fileName] ??= []).push(p);
+  }
+  for (const src of sources) {
+    const want = Math.max(1, src.shards.length);
+    if ((parts[src.file.name]?.length ?? 0) !== want)
+      throw new TaskError(
+        `${src.file.name}: ${parts[src.file.name]?.length ?? 0} of its ${want} shards were loaded; run load.ratings again`,
+      );
+  }
+  await dropStaleParts(wh, Object.values(parts).flat());
+  let shadow = (await pkg.readShadow()) ?? null;
+  const first = sources[0]?.file.name;
+  if (shadow === null && first !== undefined && (await ratingsEmpty(wh))) {
+    shadow = await step(
+      ctx,
+      'load.reduce',
+      () => reduceRatingsShadow(wh, parts[first]!),
+      (s) => `${s.fileName}: ${fmt(s.rowsRead - s.collapsed)} ratings from ${parts[first]!.length} part(s)`,
+    );
+    await pkg.writeJson(PACKAGE_FILES.shadow, shadow);
+  }
+  if (shadow !== null) delete parts[shadow.fileName];
+  return { shadow, parts };
+}
+
+async function ratingsEmpty(wh: TaskContext['wh']): Promise<boolean> {
+  return (await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
 }
 
 /** What the files this run loaded changed under the marts (see MartChange). */

@@ -33,6 +33,7 @@ export const stageFiles: PipelineTask = {
           previous: ctx.previous,
           verify: ctx.config.verify,
           maxLineBytes: ctx.config.maxLineBytes,
+          shards: ctx.config.shards,
         }),
       (r) => summary(r.files),
     );

@@ -69,9 +69,25 @@ export interface PipelineTask {
   /** Load-package files it reads and writes (relative to runs/<package_id>/). */
   readonly reads: readonly string[];
   readonly writes: readonly string[];
+  /**
+   * A mapped task (Airflow's dynamic task mapping): the plan holds one instance per shard slot, `id[i]` (see
+   * `mappedId`), each this function's result; the task itself (`movalytics task ID` without `--shard`) runs every slot.
+   */
+  readonly instance?: (index: number) => PipelineTask;
   /** Why the task has nothing left to do in this run (its output is there), or null. */
   done(probe: DoneProbe): Promise<string | null>;
   run(ctx: TaskContext): Promise<TaskReport>;
+}
+
+/** The id of instance `index` of mapped task `id`: `load.ratings[3]`, as Airflow shows a map_index. */
+export function mappedId(id: string, index: number): string {
+  return `${id}[${index}]`;
+}
+
+/** The mapped task and index an id names (`load.ratings[3]` → load.ratings, 3), or null for a plain id. */
+export function parseMappedId(id: string): { id: string; index: number } | null {
+  const m = /^(.+)\[(\d{1,4})\]$/.exec(id);
+  return m === null ? null : { id: m[1]!, index: Number(m[2]) };
 }
 
 export const SECOND = 1000;

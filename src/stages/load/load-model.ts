@@ -23,6 +23,7 @@ import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
 import { withUniformLineEndings } from './line-endings.js';
 import { noteRatingSource } from './rating-source.js';
+import type { RatingsPart } from './ratings-parts.js';
 
 /** Per-file accounting: recordsRead = rowsLoaded + rowsQuarantined + duplicatesCollapsed + recordsMerged. */
 export interface FileReport {
@@ -37,8 +38,10 @@ export interface FileReport {
 export interface LoadInput {
   runId: number;
   files: readonly StagedFile[];
-  /** The first ratings file into an empty table, already built by buildRatingsShadow. */
+  /** The first ratings file into an empty table, already reduced from its parts (reduceRatingsShadow). */
   shadow: RatingsShadow | null;
+  /** The other ratings files' parts (the load.ratings tasks), by file name, merged here. */
+  ratingParts: Readonly<Record<string, readonly RatingsPart[]>>;
   /** The cleaned movies_metadata (a promise: the clean task may still be running). */
   movies: Promise<CleanMovies | null>;
   /** Folder for hand-off files written by this task (quarantine of CSV rejects). */
@@ -47,7 +50,7 @@ export interface LoadInput {
   runStartedAt?: Date;
 }
 
-const STAGING = 'staging';
+export const STAGING = 'staging';
 
 const MOVIE_COLUMNS = columnSpecs(modelTable('movie'));
 const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
@@ -57,7 +60,7 @@ const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'raw', type: 'VARCHAR' },
 ];
 
-async function count(wh: Warehouse, sql: string): Promise<number> {
+export async function count(wh: Warehouse, sql: string): Promise<number> {
   const [row] = await wh.query<{ n: number | null }>(sql);
   return Number(row?.n ?? 0);
 }
@@ -343,12 +346,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
     const fresh = `${STAGING}.rating_fresh`;
-    const { rows, rejected } = await this.stageCsv(file, raw, RATING_CSV_COLUMNS, ratingSelect(this.d));
-    const bad = await this.quarantineInvalidRatings(
-      file.name,
-      raw,
-      this.input.runStartedAt ?? new Date(this.input.shadow?.runStartedAt ?? Date.now()),
-    );
+    const { rows, rejected, bad } = await this.stageParts(file, raw);
     const valid = rows - bad;
     await wh.exec(`DROP TABLE IF EXISTS ${fresh}`);
     await wh.exec(`CREATE TABLE ${fresh} AS ${dedupeSql(this.d, raw)}`);
@@ -410,6 +408,34 @@ WHERE t.user_id = n.user_id AND t.movielens_id = n.movielens_id`);
   }
 
   /**
+   * The file's parts (the load.ratings tasks built them) into one staging table `raw`, their rejects and invalid rows
+   * quarantined: `rows` parsed, `rejected` unparsable, `bad` broke a value rule (`raw` holds rows - bad, less the
+   * duplicates the shards collapsed).
+   */
+  private async stageParts(
+    file: StagedFile,
+    raw: string,
+  ): Promise<{ rows: number; rejected: number; bad: number }> {
+    const parts = this.input.ratingParts[file.name];
+    if (parts === undefined || parts.length === 0)
+      throw new Error(`${file.name} is staged for load but none of its shards was loaded`);
+    await this.wh.exec(`DROP TABLE IF EXISTS ${raw}`);
+    await this.wh.exec(`CREATE TABLE ${raw} AS ${unionOf(parts.map((p) => p.table))}`);
+    const rejects = parts.flatMap((p) => p.rejects);
+    await this.quarantineRejects(file, rejects);
+    let bad = 0;
+    for (const p of parts) {
+      await this.wh.exec(`DROP TABLE ${p.table}`);
+      if (p.dupKeysTable !== null) await this.wh.exec(`DROP TABLE IF EXISTS ${p.dupKeysTable}`);
+      if (p.invalidTable === null) continue;
+      bad += await this.quarantineInvalidRatings(file.name, p.invalidTable, new Date(p.runStartedAt));
+      await this.wh.exec(`DROP TABLE ${p.invalidTable}`);
+    }
+    const parsed = parts.reduce((a, p) => a + p.rows + p.invalid, 0);
+    return { rows: parsed, rejected: rejects.length, bad };
+  }
+
+  /**
    * Appends this file's rating changes to RATING_DELTA for the marts: each row written (n = 1) and each stored row it
    * replaces (n = -1, with the old value, which the marts subtract). Appended per file: a later drop that replaces a
    * row an earlier one wrote subtracts that row again, so the sum over the run is exact.
@@ -452,49 +478,18 @@ SELECT user_id, movielens_id, 1, rating FROM ${fresh}`);
   }
 }
 
-const RATING_CSV_COLUMNS = INPUT_COLUMNS.ratings;
+export const RATING_CSV_COLUMNS = INPUT_COLUMNS.ratings;
 /** movies.rating's columns, in its DDL's order (all NOT NULL). */
-const RATING_MODEL_COLUMNS = modelColumns('rating');
+export const RATING_MODEL_COLUMNS = modelColumns('rating');
 /**
  * CSV columns → model columns, typed as movies.rating declares them (a CREATE TABLE AS takes its types from here);
  * the epoch seconds become a TIMESTAMP (UTC, no time zone).
  */
-function ratingSelect(d: SqlDialect): string {
+export function ratingSelect(d: SqlDialect): string {
   return `CAST("userId" AS INTEGER) AS user_id, CAST("movieId" AS INTEGER) AS movielens_id, CAST("rating" AS ${d.typeName('DOUBLE PRECISION')}) AS rating, CAST(${d.timestampFromEpochSeconds('"timestamp"')} AS TIMESTAMP) AS rated_at`;
 }
-/**
- * The duplicated keys of the shadow table when only `candidates` can repeat (the file's verified order): their rows
- * are counted among those loaded (a repeated line may have been rejected), with no scan at all when there are none.
- */
-async function duplicatesOfKeys(
-  wh: Warehouse,
-  dups: string,
-  candidates: readonly (readonly [number, number])[],
-): Promise<void> {
-  const d = wh.dialect;
-  await wh.exec(
-    `CREATE TABLE ${dups} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL, n ${d.typeName('BIGINT')} NOT NULL)`,
-  );
-  if (candidates.length === 0) return;
-  const keys = `${STAGING}.rating_dup_candidates`;
-  await wh.exec(
-    `DROP TABLE IF EXISTS ${keys}; CREATE TABLE ${keys} (user_id INTEGER NOT NULL, movielens_id INTEGER NOT NULL)`,
-  );
-  for (let i = 0; i < candidates.length; i += 1000) {
-    const rows = candidates
-      .slice(i, i + 1000)
-      .map(([u, m]) => `(${Math.trunc(u)}, ${Math.trunc(m)})`)
-      .join(', ');
-    await wh.exec(`INSERT INTO ${keys} (user_id, movielens_id) VALUES ${rows}`);
-  }
-  await wh.exec(`INSERT INTO ${dups} (user_id, movielens_id, n)
-SELECT r.user_id, r.movielens_id, count(*) FROM ${SHADOW_RATING} r JOIN ${keys} k USING (user_id, movielens_id)
-GROUP BY r.user_id, r.movielens_id HAVING count(*) > 1`);
-  await wh.exec(`DROP TABLE ${keys}`);
-}
-
 /** The value rules of a rating row, over the CSV's columns. */
-function ratingValid(runStartedAt: Date): string {
+export function ratingValid(runStartedAt: Date): string {
   return ratingValidSql(
     { userId: '"userId"', movieId: '"movieId"', rating: '"rating"', epoch: '"timestamp"' },
     runStartedAt,
@@ -509,7 +504,7 @@ export const RATING_DELTA = `${STAGING}.rating_delta`;
  * One row per (user_id, movielens_id) of `source`: the later rated_at wins, then the higher rating. The tie-break
  * is packed into one BIGINT (microseconds × 16 + rating × 2) because an arg-max over a struct is several times slower.
  */
-function dedupeSql(d: SqlDialect, source: string): string {
+export function dedupeSql(d: SqlDialect, source: string): string {
   return `SELECT user_id, movielens_id, ${d.argMax('rating', [`${d.epochMicros('rated_at')} * 16 + CAST(rating * 2 AS BIGINT)`])} AS rating, max(rated_at) AS rated_at
 FROM ${source} d0 GROUP BY user_id, movielens_id`;
 }
@@ -574,7 +569,7 @@ export async function loadModel(wh: Warehouse, input: LoadInput): Promise<LoadRe
       input.shadow && !loader.touchedRatings
         ? {
             table: input.shadow.dupKeysTable,
-            note: `every key was grouped when load.bulk built the table in this run; the ${input.shadow.collapsed} duplicated rows it collapsed re-checked`,
+            note: `every key was grouped (or its order verified) when load.ratings built the parts in this run; the ${input.shadow.collapsed} duplicated rows it collapsed re-checked`,
           }
         : null,
   };
@@ -688,6 +683,11 @@ export interface RatingsShadow {
   runStartedAt: string;
 }
 
+/** SELECT every row of `tables`, in order. */
+export function unionOf(tables: readonly string[]): string {
+  return tables.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ');
+}
+
 /** Ratings files in load order: ratings.csv first, then incremental drops by name, so a later drop's rating wins. */
 export function ratingsInLoadOrder(files: readonly StagedFile[]): StagedFile[] {
   return files
@@ -698,92 +698,4 @@ export function ratingsInLoadOrder(files: readonly StagedFile[]): StagedFile[] {
 /** The ratings load order of two file names (a sort comparator): ratings.csv first, then by name. */
 export function compareRatingsFiles(a: string, b: string): number {
   return a === 'ratings.csv' ? -1 : b === 'ratings.csv' ? 1 : a.localeCompare(b);
-}
-
-/**
- * The bulk path for the first ratings load (26M rows): when movies.rating is empty, reads the first ratings file
- * straight from the CSV into a shadow table, de-duplicated by key, *before* the publish transaction, where the
- * load only swaps it in. Rows written inside a transaction are scanned several times slower by DuckDB until it
- * commits, and the checks and marts scan every rating; building the shadow outside keeps them on committed data.
- * Nothing reads the shadow, so a failure leaves the model untouched; the next run drops it. Returns null when
- * there is nothing to bulk-load.
- */
-export async function buildRatingsShadow(
-  wh: Warehouse,
-  files: readonly StagedFile[],
-  runStartedAt: Date = new Date(),
-): Promise<RatingsShadow | null> {
-  // An engine that loads by its own plan loads the first ratings file with the rest, inside the publish.
-  if (wh.capabilities.bulkLoad === 's3-copy') return null;
-  const valid = ratingValid(runStartedAt);
-  await wh.exec(
-    `CREATE SCHEMA IF NOT EXISTS ${STAGING}; DROP TABLE IF EXISTS ${SHADOW_RATING}; DROP TABLE IF EXISTS ${STAGING}.rating_invalid`,
-  );
-  const file = ratingsInLoadOrder(files)[0];
-  if (!file) return null;
-  const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
-  if (existing !== 0) return null;
-  // CREATE TABLE AS, then NOT NULL: PostgreSQL writes a new table in bulk (measured at full scale: 20 s + 3.5 s for
-  // the NOT NULL scan, against 30.5 s for an INSERT into the table created from its DDL).
-  const { rowsLoaded, rejects, invalidTable } = await withUniformLineEndings(file, async (csv) => {
-    const loaded = await wh.bulkLoadCsv({
-      file: csv,
-      columns: RATING_CSV_COLUMNS,
-      target: SHADOW_RATING,
-      mode: 'create',
-      select: ratingSelect(wh.dialect),
-      where: valid,
-    });
-    for (const sql of wh.dialect.setNotNull(SHADOW_RATING, RATING_MODEL_COLUMNS)) await wh.exec(sql);
-    // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
-    if (file.dataLines === null || file.dataLines - loaded.rejects.length - loaded.rowsLoaded <= 0)
-      return { ...loaded, invalidTable: null };
-    const invalid = `${STAGING}.rating_invalid`;
-    await wh.bulkLoadCsv({
-      file: csv,
-      columns: RATING_CSV_COLUMNS,
-      target: invalid,
-      mode: 'create',
-      select: ratingSelect(wh.dialect),
-      where: `NOT coalesce(${valid}, false)`,
-    });
-    return { ...loaded, invalidTable: invalid };
-  });
-  // Duplicated (user, movie) pairs inside the file: keep one row per pair. When stage.files verified the file's
-  // MovieLens order, only the keys it saw repeat can be duplicated (counted among the rows loaded); otherwise every
-  // key is grouped.
-  const dups = `${STAGING}.rating_dup_keys`;
-  await wh.exec(`DROP TABLE IF EXISTS ${dups}`);
-  if (file.keyOrder) await duplicatesOfKeys(wh, dups, file.keyOrder.duplicateKeys);
-  else
-    await wh.exec(`CREATE TABLE ${dups} AS
-SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_id, movielens_id HAVING count(*) > 1`);
-  const collapsed = await count(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
-  if (collapsed > 0) {
-    const keep = `${STAGING}.rating_dup_keep`;
-    await wh.exec(
-      `DROP TABLE IF EXISTS ${keep}; CREATE TABLE ${keep} AS ${dedupeSql(wh.dialect, `(SELECT r.* FROM ${SHADOW_RATING} r JOIN ${dups} d USING (user_id, movielens_id))`)}`,
-    );
-    await wh.exec(
-      `DELETE FROM ${SHADOW_RATING} r USING ${dups} d WHERE r.user_id = d.user_id AND r.movielens_id = d.movielens_id`,
-    );
-    await wh.exec(
-      `INSERT INTO ${SHADOW_RATING} (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${keep}`,
-    );
-    await wh.exec(`DROP TABLE ${keep}`);
-  }
-  // Built with the table, outside the publish transaction: every later incremental load looks its keys up in it.
-  for (const sql of wh.dialect.keyIndex(SHADOW_RATING, modelTable('rating').key)) await wh.exec(sql);
-  for (const sql of wh.dialect.analyze(SHADOW_RATING)) await wh.exec(sql);
-  // Kept for the checks: every key was grouped here (or its order verified), so uniqueness is left to check only for
-  // the keys fixed above.
-  return {
-    fileName: file.name,
-    rowsRead: rowsLoaded,
-    rejects,
-    invalidTable,
-    collapsed,
-    dupKeysTable: dups,
-    runStartedAt: runStartedAt.toISOString(),
-  };
 }

@@ -16,6 +16,7 @@ import {
   type FileRole,
 } from '../../sources/input-layout.js';
 import { KeyOrderScanner, type KeyOrder } from './key-order.js';
+import { ShardCutter, type ShardCut } from './shards.js';
 import type { StagingArea } from './staging-area.js';
 import { readUnpackListing, unpackZip, type IgnoredEntry } from '../../sources/unzip.js';
 
@@ -50,6 +51,8 @@ export interface StagedFile {
   keyOrder?: KeyOrder | null;
   /** Set when the file ends some lines in CRLF and others in LF alone (a hand-edited file): see stages/load. */
   mixedLineEndings?: true;
+  /** For a staged ratings file: its data cut into shards, one per `load.ratings[i]` task. */
+  shards?: ShardCut;
 }
 
 /** The load package's manifest (runs/<package_id>/manifest.json): what later tasks read instead of memory. */
@@ -72,6 +75,7 @@ export interface ManifestFile {
   seriesId?: string;
   keyOrder?: KeyOrder | null;
   mixedLineEndings?: true;
+  shards?: ShardCut;
   /** Where the file came from (a path, or a URL for extracted sources). */
   source: string;
   /** The staged copy relative to the staging root (raw/<sha256>), for action 'load'. */
@@ -157,20 +161,22 @@ export interface FileDigest {
   dataLines: number;
   keyOrder?: KeyOrder | null;
   mixedLineEndings?: true;
+  shards?: ShardCut;
 }
 
 /**
  * Streams a file once: its sha256 and the non-empty data lines after the header, whether it ends lines both in CRLF
  * and in LF alone — and, with `keyOrder`, whether its first two fields (a ratings file's userId, movieId) are in
- * order, with the keys that repeat.
+ * order, with the keys that repeat; with `shards`, its data cut into that many shards (see shards.ts).
  */
 export async function digestFile(
   src: string,
-  opts: { keyOrder?: boolean; lineLimit?: LineLengthLimit } = {},
+  opts: { keyOrder?: boolean; shards?: number; lineLimit?: LineLengthLimit } = {},
 ): Promise<FileDigest> {
   const hash = createHash('sha256');
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
+  const cutter = opts.shards === undefined ? null : new ShardCutter((await fh.stat()).size, opts.shards);
   const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   let lines = 0;
   let lineHasContent = false;
@@ -186,6 +192,7 @@ export async function digestFile(
       opts.lineLimit?.push(chunk);
       hash.update(chunk);
       keys?.push(chunk);
+      cutter?.push(chunk);
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(10, start);
@@ -210,6 +217,7 @@ export async function digestFile(
     dataLines: Math.max(0, lines - 1),
     ...(keys === null ? {} : { keyOrder: keys.end() }),
     ...(crlf > 0 && lf > 0 ? { mixedLineEndings: true as const } : {}),
+    ...(cutter === null ? {} : { shards: cutter.end() }),
   };
 }
 
@@ -222,6 +230,7 @@ async function stageCopy(
   src: string,
   role: FileRole,
   maxLineBytes: number,
+  shards: number,
 ): Promise<FileDigest & { stagedPath: string }> {
   let tmp: string;
   try {
@@ -237,6 +246,7 @@ async function stageCopy(
   try {
     const digest = await digestFile(tmp, {
       keyOrder: role === 'ratings',
+      ...(role === 'ratings' ? { shards } : {}),
       lineLimit: new LineLengthLimit(src, maxLineBytes),
     });
     return { ...digest, stagedPath: await staging.publishRaw(tmp, digest.sha256) };
@@ -266,6 +276,8 @@ export async function stageInputs(opts: {
   verify?: boolean;
   /** The longest input line accepted (default DEFAULT_MAX_LINE_BYTES). */
   maxLineBytes?: number;
+  /** Shards per staged ratings file (default 1). */
+  shards?: number;
 }): Promise<StageResult> {
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const { input, staging, previous } = opts;
@@ -393,12 +405,8 @@ export async function stageInputs(opts: {
         continue;
       }
     }
-    const { sha256, dataLines, keyOrder, mixedLineEndings, stagedPath } = await stageCopy(
-      staging,
-      c.path,
-      role,
-      maxLineBytes,
-    );
+    const staged = await stageCopy(staging, c.path, role, maxLineBytes, opts.shards ?? 1);
+    const { sha256, dataLines, keyOrder, mixedLineEndings, shards, stagedPath } = staged;
     files.push({
       ...base,
       action: 'load',
@@ -407,6 +415,7 @@ export async function stageInputs(opts: {
       dataLines,
       ...(keyOrder === undefined ? {} : { keyOrder }),
       ...(mixedLineEndings === undefined ? {} : { mixedLineEndings }),
+      ...(shards === undefined ? {} : { shards }),
       note: prev ? 'changed since last load' : 'new',
     });
   }
@@ -426,6 +435,7 @@ export async function stageInputs(opts: {
       ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
       ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
       ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
+      ...(f.shards === undefined ? {} : { shards: f.shards }),
       source: f.sourcePath,
       staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),

@@ -11,10 +11,18 @@
 //   runs/<package>/manifest.json      what the run staged: name, role, bytes, sha256, lines, source, action
 //   runs/<package>/clean/…            files the clean task hands to the load task
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { openStore, putContentAddressed, isNotFound, type Store } from '../../storage/index.js';
+
+/** Bytes [start, end) of a file. */
+export interface ByteSpan {
+  start: number;
+  end: number;
+}
 
 /** How long an unreferenced or unfinished item must be left alone before cleanup removes it (a run may still use it). */
 const GRACE_MS = 60 * 60 * 1000;
@@ -79,6 +87,45 @@ export class StagingArea {
     } catch {
       await this.remote.getFile(key, local);
       return local;
+    }
+  }
+
+  /** The local path of `key` when this machine has it (never fetched), or null. */
+  async localCopy(key: string): Promise<string | null> {
+    const local = path.join(this.root, ...key.split('/'));
+    return stat(local).then(
+      () => local,
+      () => null,
+    );
+  }
+
+  /**
+   * Writes bytes [0, head) and then [start, end) of `key` to the new local file `dest`: a shard of a staged CSV with
+   * its header. Read from this machine's copy when it has one, else by ranged GETs from the store (never the whole
+   * object).
+   */
+  async writeRanges(key: string, ranges: readonly ByteSpan[], dest: string): Promise<void> {
+    const local = path.join(this.root, ...key.split('/'));
+    const haveLocal =
+      this.remote === null ||
+      (await stat(local).then(
+        () => true,
+        () => false,
+      ));
+    await mkdir(path.dirname(dest), { recursive: true });
+    const out = createWriteStream(dest);
+    try {
+      for (const r of ranges) {
+        if (r.end <= r.start) continue;
+        const src = haveLocal
+          ? createReadStream(local, { start: r.start, end: r.end - 1, highWaterMark: 1 << 20 })
+          : await this.remote.read(key, { start: r.start, end: r.end - 1 });
+        await pipeline(src, out, { end: false });
+      }
+    } finally {
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
     }
   }
 
