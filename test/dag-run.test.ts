@@ -249,6 +249,60 @@ describe.each(engines)('the pipeline DAG on $name', (engine) => {
     ]);
   });
 
+  it('a publish that fails right after the reduce is retried from the reduced table', async () => {
+    // The reduce consumes the shards' part tables: a retry must find what it made, not look for the parts again.
+    const { wh, flags } = await setup('reduce-retry', FAST_RETRIES);
+    const r = await cli(['run', '--shards', '3', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'fail-once:load.reduce' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+    const detail = await show(wh, '1');
+    expect(detail.attempts.filter((a) => a.task === 'publish').map((a) => [a.attempt, a.state])).toEqual([
+      [1, 'failed'],
+      [2, 'success'],
+    ]);
+  });
+
+  it('kill -9 right after the reduce, then --resume: the same tables as a clean run', async () => {
+    const { wh, flags } = await setup('reduce-kill');
+    const r = await cli(['run', '--json', '--shards', '3', ...flags], {
+      env: { MOVALYTICS_FAILPOINT: 'hang-after:load.reduce' },
+      onLine: (line, kill) => {
+        if (line.includes('"type":"step.end"') && line.includes('"step":"load.reduce"')) kill('SIGKILL');
+      },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    const resumed = await cli(['run', '--resume', ...flags]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+  });
+
+  it('a part table gone before the reduce (a reduce killed midway): one line saying to start a new run', async () => {
+    const { wh, flags } = await setup('reduce-gone');
+    const loaded = await cli([
+      'run',
+      '--only',
+      'stage.files',
+      'clean.movies',
+      'load.ratings',
+      '--shards',
+      '3',
+      ...flags,
+    ]);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    await query(wh, 'DROP TABLE movies.rating__part_0_1');
+    const resumed = await cli(['run', '--resume', ...flags]);
+    expect(resumed.code).toBe(EXIT.taskFailed);
+    expect(resumed.stderr).not.toMatch(/\n\s+at /);
+    expect(resumed.stderr).toMatch(
+      /run 1: 1 of the 3 ratings part table\(s\) are gone \(a reduce was interrupted\): start a new run with `movalytics run`/,
+    );
+    const fresh = await cli(['run', ...flags]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(await checksums(wh)).toEqual(clean);
+  });
+
   it('--only runs a part (the run is incomplete), --from on a new run needs its inputs, --resume completes', async () => {
     const { wh, flags } = await setup('only');
     const only = await cli(['run', '--only', 'stage.files', ...flags]);

@@ -197,16 +197,38 @@ async function reduceRatings(
   let shadow = (await pkg.readShadow()) ?? null;
   const first = sources[0]?.file.name;
   if (shadow === null && first !== undefined && (await ratingsEmpty(wh))) {
+    const firstParts = parts[first]!;
+    await requirePartTables(ctx, firstParts);
     shadow = await step(
       ctx,
       'load.reduce',
-      () => reduceRatingsShadow(wh, parts[first]!),
-      (s) => `${s.fileName}: ${fmt(s.rowsRead - s.collapsed)} ratings from ${parts[first]!.length} part(s)`,
+      async () => {
+        const made = await reduceRatingsShadow(wh, firstParts);
+        // Recorded inside the step: the reduce consumed the parts, so a retry must find the table it made instead.
+        await pkg.writeJson(PACKAGE_FILES.shadow, made);
+        return made;
+      },
+      (s) => `${s.fileName}: ${fmt(s.rowsRead - s.collapsed)} ratings from ${firstParts.length} part(s)`,
     );
-    await pkg.writeJson(PACKAGE_FILES.shadow, shadow);
   }
   if (shadow !== null) delete parts[shadow.fileName];
   return { shadow, parts };
+}
+
+/**
+ * The reduce turns the parts into the shadow table and drops them; parts that are gone with no shadow recorded mean
+ * a reduce was killed midway, and only a new run (which loads its shards again) can recover from that.
+ */
+async function requirePartTables(ctx: TaskContext, parts: readonly RatingsPart[]): Promise<void> {
+  const names = parts.map((p) => `'${p.table.replace(/^movies\./, '')}'`).join(', ');
+  const found = await count(
+    ctx.wh,
+    `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'movies' AND table_name IN (${names})`,
+  );
+  if (found !== parts.length)
+    throw new TaskError(
+      `run ${ctx.runId}: ${parts.length - found} of the ${parts.length} ratings part table(s) are gone (a reduce was interrupted): start a new run with \`movalytics run\``,
+    );
 }
 
 async function ratingsEmpty(wh: TaskContext['wh']): Promise<boolean> {
