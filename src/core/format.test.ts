@@ -14,7 +14,7 @@ const COLS: Column<Row>[] = [
   { header: 'note', value: (r) => r.note },
 ];
 const LONG_NOTE =
-  'every key was grouped when load.bulk built the table in this run; the 12,345 duplicated rows it collapsed re-checked against the published table before the swap';
+  'every key was grouped when load.reduce built the table in this run; the 12,345 duplicated rows it collapsed re-checked against the published table before the swap';
 const ROWS: Row[] = [
   { name: 'key_unique.rating', n: 26_024_289, note: LONG_NOTE },
   { name: 'row_count.movie', n: 45_466, note: 'short' },
