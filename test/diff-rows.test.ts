@@ -12,7 +12,8 @@ import { openWarehouse } from '../src/warehouse/open.js';
 import { engines, locationOf, query } from './support/engines.js';
 import { runCli, tempDir } from './support/helpers.js';
 
-const K = 100;
+// The issue's 1 % update: 1,000 replaced + 1,000 new ratings.
+const K = 1_000;
 const root = tempDir('diff-rows');
 const base = join(root, 'base');
 let header = '';
@@ -144,8 +145,9 @@ describe.each(engines.map((e) => [e.name, e] as const))('diff by row on %s', (_n
     expect(summed.rowChangesNote).toMatch(/summed over runs 2, 3/);
 
     const table = await runCli(['diff', '--warehouse', warehouse, '1', '2']);
+    const k = K.toLocaleString('en-US'); // the table groups thousands
     expect(table.stdout).toMatch(
-      new RegExp(`movies\\.rating\\s+[\\d,]+\\s+[\\d,]+\\s+\\+${K}\\s+${K}\\s+${K}\\s+0`),
+      new RegExp(`movies\\.rating\\s+[\\d,]+\\s+[\\d,]+\\s+\\+${k}\\s+${k}\\s+${k}\\s+0`),
     );
   });
 });
