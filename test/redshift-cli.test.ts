@@ -24,8 +24,8 @@ function statements(text: string): string[] {
 }
 
 describe('movalytics sql', () => {
-  it('prints DDL, COPY, MERGE and the answer marts, every statement Redshift-legal', async () => {
-    const r = await runCli(['sql', '--warehouse', WH, '--staging', 's3://bucket/pre', '--input', data]);
+  it('prints DDL, COPY, MERGE and the answer marts, every statement Redshift-legal (-w, -i as in every command)', async () => {
+    const r = await runCli(['sql', '-w', WH, '--staging', 's3://bucket/pre', '-i', data]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const kind of ['ddl', 'load', 'merge', 'answers']) expect(r.stdout).toContain(`-- ${kind}\n`);

@@ -32,11 +32,11 @@ export function registerSql(program: Command): void {
   program
     .command('sql')
     .description('print the Redshift SQL a load of the input would send (DDL, COPY, MERGE, answer marts)')
-    .option('--warehouse <url>', 'redshift://USER@ENDPOINT:5439/DB?iam_role=ARN')
+    .option('-w, --warehouse <url>', 'redshift://USER@ENDPOINT:5439/DB?iam_role=ARN')
     .option('--statement <kind>', `${STATEMENT_KINDS.join(' | ')} (default: all, in that order)`)
-    .option('--input <dir>', "the input folder (default: the config's input)")
+    .option('-i, --input <dir>', "the input folder (default: the config's input)")
     .option('--staging <s3url>', "s3://BUCKET/PREFIX the load files go to (default: the config's staging)")
-    .option('--config <file>', 'config file (default ./movalytics.config.json when present)')
+    .option('-c, --config <file>', 'config file (default ./movalytics.config.json when present)')
     .action(async (flags: SqlFlags) => {
       const kinds: StatementKind[] =
         flags.statement === undefined ? [...STATEMENT_KINDS] : [flags.statement as StatementKind];
