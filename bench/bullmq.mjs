@@ -14,15 +14,15 @@ const ADMIN = process.env.MOVALYTICS_TEST_PG_URL ?? 'postgres://postgres@127.0.0
 const QUEUE = 'redis://127.0.0.1:6379/14';
 const TARGET_OVERHEAD = 0.1;
 
-const psql = (url, sql) =>
+export const psql = (url, sql) =>
   execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
-const withDb = (db) => {
+export const withDb = (db) => {
   const u = new URL(ADMIN);
   u.pathname = `/${db}`;
   return u.toString();
 };
 
-function cli(bin, args, env, raw = false) {
+export function cli(bin, args, env, raw = false) {
   const child = spawn(raw ? bin : process.execPath, raw ? args : [bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -31,6 +31,29 @@ function cli(bin, args, env, raw = false) {
   child.stderr.on('data', (d) => (err += d.toString()));
   const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
   return { child, done, stderr: () => err };
+}
+
+/**
+ * fauxqs in this process with a bucket `bench`; `env(name)` is what a movalytics process needs to use it (and a cache
+ * folder of its own under `work`).
+ */
+export async function startS3(work) {
+  const { buildApp } = await import('fauxqs');
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const app = buildApp({ logger: false });
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  const creds = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds });
+  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  s3.destroy();
+  const env = (name) => ({
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    MOVALYTICS_CACHE_DIR: join(work, `cache-${name}`),
+  });
+  return { app, env };
 }
 
 /** The modes: the queue's overhead, or with shards the pinned map phase. */
@@ -50,21 +73,7 @@ function modesFor(shards) {
 export async function benchBullmq({ here, input, work, shards = null }) {
   const repo = join(here, '..');
   const bin = join(repo, 'dist/cli/bin.js');
-  const { buildApp } = await import('fauxqs');
-  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
-  const app = buildApp({ logger: false });
-  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
-  const creds = { accessKeyId: 'bench', secretAccessKey: 'bench' };
-  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds });
-  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
-  s3.destroy();
-  const env = (name) => ({
-    AWS_ENDPOINT_URL_S3: endpoint,
-    AWS_ACCESS_KEY_ID: creds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    MOVALYTICS_CACHE_DIR: join(work, `cache-${name}`),
-  });
+  const { app, env } = await startS3(work);
 
   const results = {};
   try {

@@ -6,7 +6,8 @@
 // bench/results.json. Each step runs in its own process so its peak RSS is its own.
 // (f) the CLI's start-up against bare node (bench/startup.mjs). Other modes: `-- --startup` (that step alone),
 // `-- --warehouse postgres` (bench/postgres.mjs), `-- --executor bullmq [--ratings N]`
-// (bench/bullmq.mjs), `-- --scale N` (bench/scale.mjs: N× the ratings against 1×).
+// (bench/bullmq.mjs), `-- --scale N` (bench/scale.mjs: N× the ratings against 1×; with `--warehouse postgres`,
+// bench/scale-workers.mjs: PostgreSQL + S3 + two workers, peak RSS per process).
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -98,8 +99,15 @@ const scaleArg = process.argv.indexOf('--scale');
 if (scaleArg >= 0) {
   // npm run bench -- --scale N: the DuckDB cold run on N× the ratings (generated once and cached), against the
   // 1× cold run measured in the same bench: time ratio and the whole process's peak RSS. See bench/scale.mjs.
-  const { benchScale } = await import('./scale.mjs');
-  await benchScale({ here, work, step, scale: Number(process.argv[scaleArg + 1]) });
+  // With --warehouse postgres: PostgreSQL + S3 + two BullMQ workers instead (bench/scale-workers.mjs).
+  const scale = Number(process.argv[scaleArg + 1]);
+  if (process.argv.includes('--warehouse')) {
+    const { benchScaleWorkers } = await import('./scale-workers.mjs');
+    await benchScaleWorkers({ here, work, scale });
+  } else {
+    const { benchScale } = await import('./scale.mjs');
+    await benchScale({ here, work, step, scale });
+  }
   process.exit(0);
 }
 if (!process.argv.includes('--warehouse') && !existsSync(CHROMIUM)) {

@@ -1,0 +1,136 @@
+// `npm run bench -- --scale N --warehouse postgres`: does the distributed pipeline scale? The same cold run on the
+// full dataset (1×) and on N× its ratings, each into a fresh PostgreSQL database with S3 staging (fauxqs, in the bench
+// process) and two BullMQ workers (Redis at 127.0.0.1:6379); the ratings in 4·N shards at N× (4 at 1×), so a shard
+// stays ~190 MB whatever N. Reports each wall time, their ratio, and the peak RSS of every pipeline process (the
+// submitting `run` and each worker; target ≤ 1 GiB each), read from /proc while it runs. Writes
+// bench/results-scale-workers.json.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { cli, psql, startS3, withDb } from './bullmq.mjs';
+import { ensureFullDataset, FULL_OPTIONS } from './generate.mjs';
+
+const ADMIN = process.env.MOVALYTICS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const QUEUE = 'redis://127.0.0.1:6379/13';
+const TARGET_RSS_MIB = 1024;
+
+/** The high-water mark of a live process's resident memory (Linux), in MiB; null once it has exited. */
+function peakRssMiB(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Polls each process's peak RSS until it exits; `peaks()` gives the last value read per name. */
+function watchRss(procs) {
+  const peak = {};
+  const timer = setInterval(() => {
+    for (const [name, p] of Object.entries(procs)) {
+      const v = peakRssMiB(p.child.pid);
+      if (v !== null) peak[name] = Math.max(peak[name] ?? 0, v);
+    }
+  }, 200);
+  return { stop: () => clearInterval(timer), peaks: () => ({ ...peak }) };
+}
+
+async function coldRun({ bin, env, input, name, shards }) {
+  const db = `movalytics_bench_scale_${name}`;
+  psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  psql(ADMIN, `CREATE DATABASE ${db}`);
+  const wh = withDb(db);
+  const where = ['-w', wh, '--staging', `s3://bench/scale-${name}`];
+  const workers = [0, 1].map((i) =>
+    cli(bin, ['worker', '--queue', QUEUE, '--concurrency', '1', ...where], env(`${name}-w${i}`)),
+  );
+  try {
+    for (const w of workers)
+      for (let t = 0; !/waiting for jobs/.test(w.stderr()); t++) {
+        if (t > 300) throw new Error(`worker did not start: ${w.stderr()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    psql(ADMIN, 'CHECKPOINT');
+    const t0 = performance.now();
+    const run = cli(
+      bin,
+      ['run', '-i', input, ...where, '--executor', 'bullmq', '--queue', QUEUE, '--shards', String(shards)],
+      env(`${name}-submit`),
+    );
+    const rss = watchRss({ run, 'worker-1': workers[0], 'worker-2': workers[1] });
+    const r = await run.done;
+    const ms = Math.round(performance.now() - t0);
+    rss.stop();
+    if (r.code !== 0) throw new Error(`${name} run failed (${r.code}): ${r.err}`);
+    const tasks = Object.fromEntries(
+      psql(
+        wh,
+        `SELECT task, round(sum(ms))::bigint FROM movalytics.task_run WHERE attempt > 0 GROUP BY task ORDER BY min(started_at)`,
+      )
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('|'))
+        .map(([task, taskMs]) => [task, Number(taskMs)]),
+    );
+    return { ms, shards, peakRssMiB: rss.peaks(), tasks };
+  } finally {
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.done));
+    psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  }
+}
+
+export async function benchScaleWorkers({ here, work, scale }) {
+  if (!Number.isInteger(scale) || scale < 2) {
+    console.error('bench: --scale takes a whole number ≥ 2, e.g. --scale 10');
+    process.exit(2);
+  }
+  const log = (m) => console.error(m);
+  const bin = join(here, '..', 'dist/cli/bin.js');
+  const one = await ensureFullDataset({ log });
+  const big = await ensureFullDataset({
+    dir: join(here, 'data', `scale${scale}`),
+    options: { ...FULL_OPTIONS, ratings: FULL_OPTIONS.ratings * scale },
+    log,
+  });
+  const { app, env } = await startS3(work);
+  let base;
+  let scaled;
+  try {
+    console.error(`measuring the 1× cold run on PostgreSQL + S3 + 2 workers …`);
+    base = await coldRun({ bin, env, input: one.dir, name: 'one', shards: 4 });
+    console.error(
+      `measuring the ${scale}× cold run (${big.truth.ratings.count.toLocaleString('en-US')} ratings) …`,
+    );
+    scaled = await coldRun({ bin, env, input: big.dir, name: `x${scale}`, shards: 4 * scale });
+  } finally {
+    await app.close();
+  }
+  const ratio = Math.round((scaled.ms / base.ms) * 100) / 100;
+  const worst = Math.max(...Object.values(scaled.peakRssMiB));
+  writeFileSync(
+    join(here, 'results-scale-workers.json'),
+    JSON.stringify(
+      {
+        measuredAt: new Date().toISOString(),
+        cpus: cpus().length,
+        scale,
+        ratings: { one: one.truth.ratings.count, scaled: big.truth.ratings.count },
+        one: base,
+        scaled: { ...scaled, ratio, targetRssMiB: TARGET_RSS_MIB },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  const line = (label, r) =>
+    `${label.padEnd(18)} ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.shards} shards  peak RSS (MiB) ${JSON.stringify(r.peakRssMiB)}`;
+  console.log(line('1× cold run', base));
+  console.log(line(`${scale}× cold run`, scaled));
+  console.log(
+    `time ${ratio}× the 1× run; worst process peak RSS ${worst} MiB (target ≤ ${TARGET_RSS_MIB} MiB each, ${worst <= TARGET_RSS_MIB ? 'met' : 'MISSED'})`,
+  );
+  console.log('written: bench/results-scale-workers.json');
+}
