@@ -350,8 +350,13 @@ describe('answers over the hand-built fixture', () => {
           expect(g.ciLow).toBeNull();
           expect(g.ciHigh).toBeNull();
         } else {
-          close(g.ciLow, mean(rev) - (1.96 * sd(rev)) / Math.sqrt(rev.length));
-          close(g.ciHigh, mean(rev) + (1.96 * sd(rev)) / Math.sqrt(rev.length));
+          // Cox's interval for a log-normal mean (revenue is positive and right-skewed).
+          const logs = rev.map(Math.log);
+          const s2 = sd(logs) ** 2;
+          const centre = mean(logs) + s2 / 2;
+          const half = 1.96 * Math.sqrt(s2 / logs.length + (s2 * s2) / (2 * (logs.length - 1)));
+          close(g.ciLow, Math.exp(centre - half));
+          close(g.ciHigh, Math.exp(centre + half));
         }
         const inCpi = ms.filter((m) => cpiByMonth.has(m.date!.slice(0, 7)));
         expect(g.moviesInCpiCoverage).toBe(inCpi.length);

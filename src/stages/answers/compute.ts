@@ -4,7 +4,7 @@ import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 import type { Row, Warehouse } from '../../warehouse/warehouse.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
-import { integerMeanSd, kruskalWallis, meanCi95, orderedSum, type RankGroup } from './stats.js';
+import { integerMeanSd, kruskalWallis, orderedSum, positiveMeanCi95, type RankGroup } from './stats.js';
 import type {
   Answers,
   CpiSplice,
@@ -439,8 +439,8 @@ export async function computeQ3(wh: Warehouse, params: AnswerParams, cpi: CpiBas
       const g = i + 1;
       const r = by.get(g);
       const movies = num0(r?.n);
-      const { mean, sd } = integerMeanSd(revenues.get(g) ?? []);
-      const ci = meanCi95(mean, sd, movies);
+      const { mean } = integerMeanSd(revenues.get(g) ?? []);
+      const ci = positiveMeanCi95(revenues.get(g) ?? []);
       return {
         group: g,
         label: label(g),

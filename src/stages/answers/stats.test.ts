@@ -5,6 +5,7 @@ import {
   integerMeanSd,
   kruskalWallis,
   meanCi95,
+  positiveMeanCi95,
   orderedSum,
   ratioToNumber,
   type RankGroup,
@@ -154,5 +155,35 @@ describe('meanCi95', () => {
     expect(meanCi95(10, 2, 4)).toEqual({ low: 10 - 1.96, high: 10 + 1.96 });
     expect(meanCi95(10, null, 1)).toBeNull();
     expect(meanCi95(null, null, 0)).toBeNull();
+  });
+});
+
+describe('positiveMeanCi95', () => {
+  it("is Cox's log-normal interval: exp(ȳ + s²/2 ± 1.96·√(s²/n + s⁴/(2(n − 1))))", () => {
+    const y = [0, Math.log(7)];
+    const ybar = (y[0]! + y[1]!) / 2;
+    const s2 = (y[0]! - ybar) ** 2 + (y[1]! - ybar) ** 2;
+    const half = 1.96 * Math.sqrt(s2 / 2 + (s2 * s2) / 2);
+    const ci = positiveMeanCi95([1n, 7n])!;
+    expect(ci.low).toBeCloseTo(Math.exp(ybar + s2 / 2 - half), 10);
+    expect(ci.high).toBeCloseTo(Math.exp(ybar + s2 / 2 + half), 10);
+  });
+
+  it('stays above zero on skewed revenue where the normal interval goes negative', () => {
+    const revenue = [...Array.from({ length: 20 }, () => 1_000_000n), 2_000_000_000n];
+    const { mean, sd } = integerMeanSd(revenue);
+    expect(meanCi95(mean, sd, revenue.length)!.low).toBeLessThan(0);
+    const ci = positiveMeanCi95(revenue)!;
+    expect(ci.low).toBeGreaterThan(0);
+    expect(ci.high).toBeGreaterThan(ci.low);
+  });
+
+  it('does not depend on the order of the values; null below two; normal when a value is not positive', () => {
+    const vs = [5n, 1_000n, 70n, 3n, 123_456n];
+    expect(positiveMeanCi95([...vs].reverse())).toEqual(positiveMeanCi95(vs));
+    expect(positiveMeanCi95([5n])).toBeNull();
+    const withZero = [0n, 10n, 20n];
+    const { mean, sd } = integerMeanSd(withZero);
+    expect(positiveMeanCi95(withZero)).toEqual(meanCi95(mean, sd, 3));
   });
 });

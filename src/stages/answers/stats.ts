@@ -1,4 +1,5 @@
-// Pure statistics for the answers: the normal-approximation CI of a mean and the Kruskal–Wallis H test from rank sums.
+// Pure statistics for the answers: confidence intervals of a mean (normal, and Cox's for skewed positive values) and
+// the Kruskal–Wallis H test from rank sums.
 // Exact integer arithmetic (BigInt) where the inputs are integers, so the same data always gives the same bits.
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 
@@ -14,6 +15,28 @@ export function meanCi95(
   if (n < 2 || mean === null || sd === null || !Number.isFinite(mean) || !Number.isFinite(sd)) return null;
   const half = (Z95 * sd) / Math.sqrt(n);
   return { low: mean - half, high: mean + half };
+}
+
+/**
+ * 95% CI of the mean of positive, right-skewed values (box-office revenue), by Cox's method for a log-normal mean:
+ * with y = ln x, exp(ȳ + s²/2 ± 1.96·√(s²/n + s⁴/(2(n − 1)))). Unlike mean ± 1.96·s/√n it never goes below zero
+ * and is wider above the mean than below, as the data are. Falls back to the normal interval when a value is not
+ * positive (no logarithm); null when n < 2. The logs are summed in ascending order of the values, so the bits do
+ * not depend on the order an engine returned the rows in.
+ */
+export function positiveMeanCi95(values: readonly bigint[]): { low: number; high: number } | null {
+  const n = values.length;
+  if (n < 2) return null;
+  if (values.some((v) => v <= 0n)) {
+    const { mean, sd } = integerMeanSd(values);
+    return meanCi95(mean, sd, n);
+  }
+  const logs = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v) => Math.log(Number(v)));
+  const ybar = orderedSum(logs) / n;
+  const s2 = orderedSum(logs.map((y) => (y - ybar) ** 2)) / (n - 1);
+  const centre = ybar + s2 / 2;
+  const half = Z95 * Math.sqrt(s2 / n + (s2 * s2) / (2 * (n - 1)));
+  return { low: Math.exp(centre - half), high: Math.exp(centre + half) };
 }
 
 export interface RankGroup {
