@@ -28,6 +28,11 @@ import type {
   Store,
   StoreCapabilities,
 } from './store.js';
+
+// Every process that builds an S3 client would print the SDK's notice that its releases after January 2027 need
+// Node 22. The SDK is pinned (package.json) and the README says which Node versions are supported, so to a user the
+// notice is noise; set the variable to "false" to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { StorageError, type StorageErrorReason } from './storage-errors.js';
 
 const MiB = 1024 * 1024;
