@@ -1,12 +1,16 @@
 // `npm run bench -- --scale N --warehouse postgres`: does the distributed pipeline scale? The same cold run on the
-// full dataset (1×) and on N× its ratings, each into a fresh PostgreSQL database with S3 staging (fauxqs, in the bench
-// process) and two BullMQ workers (Redis at 127.0.0.1:6379); the ratings in 4·N shards at N× (4 at 1×), so a shard
+// full dataset (1×) and on N× its ratings, each into a fresh PostgreSQL database with S3 staging and two BullMQ workers (Redis at 127.0.0.1:6379); the ratings in 4·N shards at N× (4 at 1×), so a shard
 // stays ~190 MB whatever N. Reports each wall time, their ratio, and the peak RSS of every pipeline process (the
 // submitting `run` and each worker; target ≤ 1 GiB each), read from /proc while it runs. Writes
 // bench/results-scale-workers.json.
-import { readFileSync, writeFileSync } from 'node:fs';
+// The S3 server is Debian's Ceph radosgw (scripts/radosgw.sh, its OSD in memory, sized for the data): fauxqs keeps
+// an object in one Buffer and answers 500 to a ratings.csv over ~4 GiB (seen at 10×). Without radosgw it falls back
+// to fauxqs, which holds up to about 5×.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { cli, psql, startS3, withDb } from './bullmq.mjs';
 import { ensureFullDataset, FULL_OPTIONS } from './generate.mjs';
 
@@ -34,6 +38,45 @@ function watchRss(procs) {
     }
   }, 200);
   return { stop: () => clearInterval(timer), peaks: () => ({ ...peak }) };
+}
+
+/** radosgw (scripts/radosgw.sh) with a bucket `bench`, its in-memory OSD sized for `bytes`; null when not installed. */
+async function startRadosgw(here, work, bytes) {
+  try {
+    execFileSync('sh', ['-c', 'command -v radosgw'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'movalytics-bench-rgw-'));
+  const script = join(here, '..', 'scripts', 'radosgw.sh');
+  const out = execFileSync(script, ['start', dir], {
+    encoding: 'utf8',
+    env: { ...process.env, MOVALYTICS_RADOSGW_MEMSTORE_BYTES: String(Math.ceil(bytes)) },
+  });
+  const v = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=', 2)),
+  );
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const credentials = { accessKeyId: v.RGW_ACCESS_KEY, secretAccessKey: v.RGW_SECRET_KEY };
+  const s3 = new S3Client({
+    endpoint: v.RGW_ENDPOINT,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  s3.destroy();
+  const env = (name) => ({
+    AWS_ENDPOINT_URL_S3: v.RGW_ENDPOINT,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    MOVALYTICS_CACHE_DIR: join(work, `cache-${name}`),
+  });
+  return { env, close: async () => execFileSync(script, ['stop', dir], { stdio: 'ignore' }) };
 }
 
 async function coldRun({ bin, env, input, name, shards }) {
@@ -95,7 +138,12 @@ export async function benchScaleWorkers({ here, work, scale }) {
     options: { ...FULL_OPTIONS, ratings: FULL_OPTIONS.ratings * scale },
     log,
   });
-  const { app, env } = await startS3(work);
+  // Both runs' staged files stay in the bucket until the end: the OSD holds them all, plus room for packages.
+  const csvBytes = (dir) => statSync(join(dir, 'ratings.csv')).size;
+  const rgw = await startRadosgw(here, work, (csvBytes(one.dir) + csvBytes(big.dir)) * 1.25 + 2 ** 31);
+  const s3 = rgw ?? (await startS3(work).then(({ app, env }) => ({ env, close: () => app.close() })));
+  console.error(`S3: ${rgw ? 'Ceph radosgw (scripts/radosgw.sh)' : 'fauxqs (radosgw not installed)'}`);
+  const { env } = s3;
   let base;
   let scaled;
   try {
@@ -106,7 +154,7 @@ export async function benchScaleWorkers({ here, work, scale }) {
     );
     scaled = await coldRun({ bin, env, input: big.dir, name: `x${scale}`, shards: 4 * scale });
   } finally {
-    await app.close();
+    await s3.close();
   }
   const ratio = Math.round((scaled.ms / base.ms) * 100) / 100;
   const worst = Math.max(...Object.values(scaled.peakRssMiB));

@@ -4,6 +4,7 @@
 # ceph-osd ceph-base.
 #   scripts/radosgw.sh start DIR   prints RGW_ENDPOINT=…, RGW_ACCESS_KEY=…, RGW_SECRET_KEY=… (test-only keys)
 #   scripts/radosgw.sh stop DIR    stops the daemons by the PIDs in DIR/run and removes DIR
+# The OSD keeps every object in memory: MOVALYTICS_RADOSGW_MEMSTORE_BYTES sets its size (default 4 GiB).
 set -euo pipefail
 
 cmd=${1:-}
@@ -76,7 +77,7 @@ ms_service_mode = crc secure
 ms_mon_cluster_mode = crc secure
 ms_mon_service_mode = crc secure
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = ${MOVALYTICS_RADOSGW_MEMSTORE_BYTES:-4294967296}
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8

@@ -1,6 +1,7 @@
 // The s3:// store on AWS SDK v3: any S3-protocol server (AWS, Ceph radosgw, MinIO, fauxqs) under one bucket and
 // prefix. Files go up through lib-storage's Upload (multipart, parts in parallel); every SDK error is sorted once,
 // here, into a StorageError naming the bucket and endpoint, never a credential.
+import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
@@ -217,6 +218,9 @@ export class S3Store implements Store {
     // A bigger part only when 10 000 parts of the configured size would not hold the file.
     const partSize = Math.max(this.partSize, Math.ceil(total / MAX_PARTS));
     const abortController = new AbortController();
+    // The SDK adds a listener to this upload's own signal for every part request in flight, retries included, so a
+    // large file on a struggling server passes Node's default of 10 and prints a (false) leak warning.
+    setMaxListeners(0, abortController.signal);
     const onAbort = (): void => abortController.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const source = createReadStream(file);
