@@ -7,7 +7,7 @@
 // an object in one Buffer and answers 500 to a ratings.csv over ~4 GiB (seen at 10×). Without radosgw it falls back
 // to fauxqs, which holds up to about 5×.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -79,7 +79,12 @@ async function startRadosgw(here, work, bytes) {
   return { env, close: async () => execFileSync(script, ['stop', dir], { stdio: 'ignore' }) };
 }
 
-async function coldRun({ bin, env, input, name, shards }) {
+async function coldRun({ bin, env, work, input, name, shards }) {
+  // Each process's S3 cache starts empty and goes at the end: at 10× a worker's cache holds the whole 7.7 GB file,
+  // and a cache left by an earlier run would both skew the time and fill the disk.
+  const caches = ['w0', 'w1', 'submit'].map((p) => join(work, `cache-${name}-${p}`));
+  const clearCaches = () => caches.forEach((c) => rmSync(c, { recursive: true, force: true }));
+  clearCaches();
   const db = `movalytics_bench_scale_${name}`;
   psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   psql(ADMIN, `CREATE DATABASE ${db}`);
@@ -122,6 +127,7 @@ async function coldRun({ bin, env, input, name, shards }) {
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.done));
     psql(ADMIN, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    clearCaches();
   }
 }
 
@@ -148,11 +154,11 @@ export async function benchScaleWorkers({ here, work, scale }) {
   let scaled;
   try {
     console.error(`measuring the 1× cold run on PostgreSQL + S3 + 2 workers …`);
-    base = await coldRun({ bin, env, input: one.dir, name: 'one', shards: 4 });
+    base = await coldRun({ bin, env, work, input: one.dir, name: 'one', shards: 4 });
     console.error(
       `measuring the ${scale}× cold run (${big.truth.ratings.count.toLocaleString('en-US')} ratings) …`,
     );
-    scaled = await coldRun({ bin, env, input: big.dir, name: `x${scale}`, shards: 4 * scale });
+    scaled = await coldRun({ bin, env, work, input: big.dir, name: `x${scale}`, shards: 4 * scale });
   } finally {
     await s3.close();
   }
