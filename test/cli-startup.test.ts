@@ -1,5 +1,6 @@
-// What a command loads: --version and --help load no command module, and `answers` on a DuckDB file loads no S3,
-// BullMQ, PostgreSQL or Redshift module (the lazy command table in src/cli/commands/index.ts, the lazy engine opener).
+// What a command loads: --version and --help load no command module, `answers` on a DuckDB file loads no S3,
+// BullMQ, PostgreSQL or Redshift module (the lazy command table in src/cli/commands/index.ts, the lazy engine opener),
+// and an in-process `run` loads no BullMQ (run-pipeline imports the BullMQ executor only for `--executor bullmq`).
 // Each case runs the built CLI in a child process with a resolve hook that records every module it resolves.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -46,5 +47,25 @@ describe('CLI start-up', () => {
     const heavy = heavyIn(urls);
     expect(heavy.filter((u) => /@aws-sdk|bullmq|ioredis|\/pg\/|pg-copy-streams/.test(u))).toEqual([]);
     expect(urls.filter((u) => /\/dist\/warehouse\/(postgres|redshift)\//.test(u))).toEqual([]);
+  });
+
+  it('an in-process run on a DuckDB file loads no BullMQ, Redis, S3, PostgreSQL or Redshift module', () => {
+    const input = join(dir, 'input');
+    execFileSync(
+      process.execPath,
+      [bin, 'generate', '--out', input, '--ratings', '2000', '--movies', '100'],
+      {
+        stdio: 'pipe',
+      },
+    );
+    const urls = importsOf(
+      ['run', '-i', input, '-w', join(dir, 'run.duckdb'), '--staging', join(dir, 'staging')],
+      dir,
+    );
+    // The run went as far as the publish (what an incremental run spends its time on).
+    expect(urls.some((u) => u.includes('/dist/stages/load/load-model.js'))).toBe(true);
+    expect(heavyIn(urls).filter((u) => /@aws-sdk|bullmq|ioredis|\/pg\/|pg-copy-streams/.test(u))).toEqual([]);
+    expect(urls.filter((u) => /\/dist\/warehouse\/(postgres|redshift)\//.test(u))).toEqual([]);
+    expect(urls.filter((u) => u.includes('/dist/pipeline/executors/bullmq.js'))).toEqual([]);
   });
 });

@@ -104,6 +104,49 @@ describe('quality checks', () => {
     expect(f).toMatchObject({ name: 'key_unique.rating', observed: '1 duplicated keys (fixed keys)' });
   });
 
+  it('key_unique after a merge reads two counts when the row accounting balances, and fails when it does not', async () => {
+    // A merge wrote (1, 2) over a stored row and (3, 3) as a new key: 2 rows before, 1 replaced, 2 written.
+    await wh.exec(`DELETE FROM movies.rating WHERE user_id = 2`);
+    await wh.exec(
+      `UPDATE movies.rating SET rating = 1.0 WHERE user_id = 1 AND movielens_id = 2; INSERT INTO movies.rating VALUES (3, 3, 2.5, TIMESTAMP '2001-01-05')`,
+    );
+    await wh.exec(
+      `CREATE SCHEMA IF NOT EXISTS staging; CREATE TABLE staging.touched AS SELECT * FROM movies.rating WHERE rating IN (1.0, 2.5)`,
+    );
+    const ratingKeyScope = {
+      table: 'staging.touched',
+      note: 'rows written by this run',
+      accounting: { rowsBefore: 2, replaced: 1, inserted: 2 },
+    };
+    const results = await runChecks(wh, {
+      mappedShareWarn: 0,
+      reports: [GOOD_REPORT],
+      today: TODAY,
+      ratingScope: 'staging.touched',
+      ratingKeyScope,
+    });
+    expect(results.find((r) => r.name === 'key_unique.rating')).toMatchObject({
+      passed: true,
+      observed: '0 duplicated keys (rows written by this run; 3 rows = 2 before - 1 replaced + 2 written)',
+    });
+    const keyUnique = async (): Promise<CheckResult | undefined> =>
+      (await failingWith({ ratingScope: 'staging.touched', ratingKeyScope, mappedShareWarn: 0 })).find(
+        (r) => r.name === 'key_unique.rating',
+      );
+    // A stored row the merge did not delete: the lookup says which key is duplicated.
+    await wh.exec(`INSERT INTO movies.rating VALUES (1, 2, 3.5, TIMESTAMP '2001-01-02')`);
+    expect((await keyUnique())?.observed).toBe('1 duplicated keys (rows written by this run)');
+    // A row gone that the merge did not replace: no duplicate, but the counts say the table is not what it wrote.
+    await wh.exec(`DELETE FROM movies.rating WHERE rating = 3.5 OR (user_id = 1 AND movielens_id = 1)`);
+    expect((await keyUnique())?.observed).toBe(
+      '0 duplicated keys (rows written by this run; 2 rows where the merge accounts for 2 before - 1 replaced + 2 written = 3)',
+    );
+    // The counts balance again, but the written rows hold a key twice: that fails too.
+    await wh.exec(`INSERT INTO movies.rating VALUES (1, 1, 4.0, TIMESTAMP '2001-01-01')`);
+    await wh.exec(`INSERT INTO staging.touched VALUES (3, 3, 2.5, TIMESTAMP '2001-01-05')`);
+    expect((await keyUnique())?.observed).toBe('1 duplicated keys (rows written by this run)');
+  });
+
   it('the foreign keys of movie_genre fail on orphans', async () => {
     await wh.exec(`INSERT INTO movies.movie_genre VALUES (999, 16), (862, 99)`);
     expect(names(await failing())).toEqual(['fk.movie_genre.genre', 'fk.movie_genre.movie']);
