@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { FinalState } from '../dag/graph.js';
 import type { DagEvent } from '../dag/runner.js';
-import type { Row, SqlValue } from '../warehouse/warehouse.js';
+import { tablesExist, type Row, type SqlValue } from '../warehouse/warehouse.js';
 import { redactLocation } from '../core/redact.js';
 import { hasRunTables } from './run-store.js';
 
@@ -362,7 +362,9 @@ function latestPerTask(attempts: readonly TaskAttempt[]): (TaskAttempt & { attem
 export async function showRun(db: Db, ref: string, order: readonly string[] = []): Promise<RunDetail | null> {
   const run = await getRun(db, ref);
   if (run === null) return null;
-  const attempts = (await hasTaskTables(db)) ? await readAttempts(db, run.runId) : [];
+  const attempts = (await tablesExist(db, 'movalytics', 'task_run', 'task_log'))
+    ? await readAttempts(db, run.runId)
+    : [];
   const rank = (t: string): number => {
     const i = order.indexOf(t);
     return i < 0 ? order.length : i;
@@ -373,7 +375,7 @@ export async function showRun(db: Db, ref: string, order: readonly string[] = []
 
 /** A run's log lines, optionally of one task, in order. */
 export async function runLogs(db: Db, runId: number, task?: string): Promise<TaskLogLine[]> {
-  if (!(await hasTaskTables(db))) return [];
+  if (!(await tablesExist(db, 'movalytics', 'task_run', 'task_log'))) return [];
   const rows = await db.query<{ task: string; attempt: number; seq: number; at: string; line: string }>(
     `SELECT task, attempt, seq, CAST(logged_at AS VARCHAR) AS at, line FROM movalytics.task_log
      WHERE run_id = $1 ${task === undefined ? '' : 'AND task = $2'} ORDER BY logged_at, task, attempt, seq`,
@@ -386,11 +388,4 @@ export async function runLogs(db: Db, runId: number, task?: string): Promise<Tas
     at: iso(r.at)!,
     line: r.line,
   }));
-}
-
-async function hasTaskTables(db: Db): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name IN ('task_run', 'task_log')`,
-  );
-  return rows.length === 2;
 }

@@ -3,7 +3,7 @@
 import type { CheckResult } from '../stages/check/checks.js';
 import type { FileReport } from '../stages/load/load-model.js';
 import type { FileState, StagedFile } from '../stages/stage/stage-files.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import { tablesExist, type Warehouse } from '../warehouse/warehouse.js';
 import type { RunStatus } from './events.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
@@ -14,11 +14,8 @@ function utcTimestamp(now: Date = new Date()): string {
 }
 
 /** Whether the warehouse already holds the run tables (false for a new, empty warehouse). */
-export async function hasRunTables(wh: Db): Promise<boolean> {
-  const rows = await wh.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name IN ('run', 'file_state')`,
-  );
-  return rows.length === 2;
+export function hasRunTables(wh: Db): Promise<boolean> {
+  return tablesExist(wh, 'movalytics', 'run', 'file_state');
 }
 
 /** The id the next run gets: one more than the highest so far (the caller holds the run lock). */

@@ -6,8 +6,7 @@ import { parse } from 'csv-parse';
 import { messageOf } from '../core/errors.js';
 import { ratingsByFile, type RatingsFromFile } from '../stages/load/rating-source.js';
 import { StagingArea } from '../stages/stage/staging-area.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
-import { hasMetaTable, num, str } from './queries.js';
+import { num, str, tablesExist, type Warehouse } from '../warehouse/warehouse.js';
 
 export interface SourceRecord {
   fileName: string;
@@ -56,7 +55,7 @@ export async function readMovieLineage(
      FROM movies.movie_link l WHERE l.tmdb_id = $1 ORDER BY l.movielens_id`,
     [movieId],
   );
-  const haveState = await hasMetaTable(wh, 'file_state');
+  const haveState = await tablesExist(wh, 'movalytics', 'file_state');
   const [meta] = haveState
     ? await wh.query(
         `SELECT file_name, sha256, loaded_run_id FROM movalytics.file_state WHERE role = 'movies_metadata'`,
