@@ -86,7 +86,8 @@ export function googMd5(googHash: string | undefined): string | undefined {
   return undefined;
 }
 
-async function sizeOf(file: string): Promise<number | null> {
+/** A file's size, or null when it cannot be read. */
+export async function sizeOf(file: string): Promise<number | null> {
   try {
     return (await stat(file)).size;
   } catch {
