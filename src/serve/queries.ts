@@ -2,7 +2,14 @@
 // is bound as a parameter or is an integer the route validated; nothing here writes.
 import { planPipeline } from '../pipeline/tasks/index.js';
 import { parseMappedId } from '../pipeline/tasks/task.js';
-import { readRunChecks, readRunFiles, readRunReconciliation, type ReportCheck } from '../report/model.js';
+import {
+  readRunChecks,
+  readRunFiles,
+  readRunReconciliation,
+  type ReportCheck,
+  type ReportFile,
+  type ReportReconciliation,
+} from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../core/redact.js';
 import { num, str, tablesExist, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
@@ -60,23 +67,8 @@ export interface RunPage extends RunDetail {
   graph: { id: string; deps: string[]; description: string }[];
   /** Each mapped task of the run in one line: `load.ratings [12/16]`, its state and its slowest instance. */
   mapped: MappedSummary[];
-  files: {
-    fileName: string;
-    role: string;
-    action: string;
-    bytes: number | null;
-    sha256: string | null;
-    dataLines: number | null;
-    note: string | null;
-  }[];
-  reconciliation: {
-    fileName: string;
-    recordsRead: number | null;
-    rowsLoaded: number | null;
-    rowsQuarantined: number | null;
-    duplicatesCollapsed: number | null;
-    recordsMerged: number | null;
-  }[];
+  files: ReportFile[];
+  reconciliation: ReportReconciliation[];
   quarantined: number;
   checks: ReportCheck[];
 }
