@@ -16,7 +16,7 @@ import {
   type HttpRequest,
   type StatusExplainer,
 } from './http.js';
-import { redactLocation } from './redact.js';
+import { redactLocation } from '../core/redact.js';
 
 /**
  * What is known of the copy already on disk: validators sent as If-None-Match / If-Modified-Since, and the size and

@@ -8,4 +8,4 @@ export { fetchKaggleDataset, formatKaggleRef, parseKaggleRef } from './kaggle.js
 export { checkFredCsv, fetchFredSeries, observationsToCsv, parseSeriesId } from './fred.js';
 export { SIDECAR_FILE, readSidecar } from './sidecar.js';
 export { sourceSettingsFromEnv } from './settings.js';
-export { redactLocation, redactSecrets } from './redact.js';
+export { redactLocation, redactSecrets } from '../core/redact.js';

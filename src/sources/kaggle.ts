@@ -8,7 +8,7 @@ import { downloadToFile, hashFile, sizeOf, type CachedValidators } from './downl
 import type { FetchAction, SourceListener } from './events.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';
 import { KAGGLE_CREDENTIAL_HELP, type KaggleCredentials } from './kaggle-credentials.js';
-import { redactLocation } from './redact.js';
+import { redactLocation } from '../core/redact.js';
 import { readSidecar, recordSource, type SourceRecord } from './sidecar.js';
 
 export const DEFAULT_KAGGLE_API = 'https://www.kaggle.com/api/v1';
