@@ -120,6 +120,11 @@ export function str(v: Row[string] | undefined): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+/** `d` in UTC as SQL TIMESTAMP text: run times are stored in UTC on every engine, whatever the session time zone. */
+export function sqlUtc(d: Date = new Date()): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
 /** Whether every one of `tables` exists in `schema` (a new or older warehouse lacks some). */
 export async function tablesExist(
   db: Pick<Warehouse, 'query'>,

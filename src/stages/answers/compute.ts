@@ -19,20 +19,7 @@ import type {
 } from './types.js';
 
 const MODEL_TABLES_READ = ['movie', 'genre', 'movie_genre', 'cpi'] as const;
-export const MONTH_LABELS = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-];
+export const MONTH_LABELS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 
 function num0(v: Row[string] | undefined): number {
   return num(v) ?? 0;

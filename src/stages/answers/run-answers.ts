@@ -3,7 +3,7 @@
 import { MODEL_TABLES } from '../../model/schema.js';
 import type { Answers } from './index.js';
 import { MOVIELENS_COUNTS } from './marts.js';
-import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
+import { sqlUtc, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 
@@ -53,7 +53,7 @@ export async function recordRunAnswers(
     `INSERT INTO movalytics.run_answers (run_id, recorded_at, answers, table_rows) VALUES ($1, CAST($2 AS TIMESTAMP), $3, $4)`,
     [
       id,
-      new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      sqlUtc(),
       // Inside the publish the run is not finished yet: the answers describe this run, not the previous one.
       JSON.stringify({ ...answers, run: { runId: id, finishedAt: null } }),
       JSON.stringify(rows),
