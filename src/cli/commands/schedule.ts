@@ -1,11 +1,9 @@
 // `movalytics schedule --cron EXPR [--tz ZONE]`: runs the pipeline on a schedule in the foreground until stopped.
 import type { Command } from 'commander';
 import { addPipelineOptions } from './options.js';
-import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { recordSkippedTicks } from '../../pipeline/run-session.js';
 import { checkCron, startSchedule } from '../../pipeline/scheduler.js';
-import { createProgress, progressMode } from '../progress.js';
-import { configFromFlags, executorOf, gracefulStop, runRequest, type RunFlags } from './run.js';
+import { configFromFlags, gracefulStop, runRequest, runScheduled, type RunFlags } from './run.js';
 
 interface ScheduleFlags extends RunFlags {
   cron: string;
@@ -40,21 +38,7 @@ export function registerSchedule(program: Command): void {
         cron: flags.cron,
         timezone: flags.tz,
         log: say,
-        run: async (signal) => {
-          const progress = createProgress(progressMode(request.json === true));
-          try {
-            return await runPipeline(config, {
-              executor: executorOf(config),
-              ...request,
-              trigger: 'schedule',
-              parameters: { ...request.parameters, cron: flags.cron, ...(flags.tz ? { tz: flags.tz } : {}) },
-              signal,
-              listener: progress.listener,
-            });
-          } finally {
-            await progress.done();
-          }
-        },
+        run: (signal) => runScheduled(config, signal, { cron: flags.cron, tz: flags.tz }, request),
         recordSkips: (skips) => recordSkippedTicks(config, skips),
       });
       const stop = gracefulStop(say, 'schedule', 'no new runs; letting the running task(s) finish');
