@@ -40,6 +40,20 @@ export function formatNumber(n: number | bigint, digits?: number): string {
   return f.format(n);
 }
 
+/** Bytes in the largest unit of `units` that keeps the number ≥ 1, steps of 1024: 1536 → "1.5 KiB". */
+export function formatBytes(
+  n: number,
+  units: readonly string[] = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'],
+): string {
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} ${units[0]}` : `${v.toFixed(1)} ${units[i]}`;
+}
+
 /** Money: `$1,234`, and `-$16,049,189` for a negative amount (the sign before the dollar sign). */
 export function formatMoney(n: number, digits = 0): string {
   const abs = formatNumber(Math.abs(n), digits);

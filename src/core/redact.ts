@@ -62,6 +62,13 @@ function redactUserinfo(scheme: string, rest: string): string {
   return TOKEN_USERINFO_SCHEMES.test(scheme) ? `${REDACTED}${rest.slice(at)}` : rest;
 }
 
+/** `text` with every occurrence of each secret (of 4+ characters) replaced by `***` (known values: API keys, tokens). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join(REDACTED);
+  return out;
+}
+
 /** libpq connection keywords; a location made of `keyword=value` pairs is a connection string, not a path. */
 const LIBPQ_KEYWORDS =
   /(?:^|\s)(?:host|hostaddr|port|dbname|user|password|passfile|service|sslmode|connect_timeout|options|application_name|target_session_attrs)\s*=/i;

@@ -3,7 +3,7 @@
 import { UsageError } from '../core/errors.js';
 import type { Answers } from '../stages/answers/index.js';
 import { isoUtc } from '../stages/answers/compute.js';
-import type { Row, Warehouse } from '../warehouse/warehouse.js';
+import { num, str, tablesExist, type Warehouse } from '../warehouse/warehouse.js';
 import { readRunAnswers } from '../stages/answers/run-answers.js';
 import { readRowChanges, type RowChanges } from '../stages/load/row-changes.js';
 
@@ -116,22 +116,6 @@ export interface RunDiff {
   answersNote: string | null;
 }
 
-function num(v: Row[string] | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-function str(v: Row[string] | undefined): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-async function hasRunTable(wh: Warehouse): Promise<boolean> {
-  const t = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
-  );
-  return t.length > 0;
-}
-
 async function readRun(wh: Warehouse, runId: number): Promise<DiffRun | null> {
   const [r] = await wh.query(
     `SELECT run_id, status, CAST(started_at AS VARCHAR) AS s, CAST(finished_at AS VARCHAR) AS f
@@ -164,7 +148,7 @@ export async function resolveDiffRuns(
   refA?: string,
   refB?: string,
 ): Promise<{ a: DiffRun; b: DiffRun }> {
-  if (!(await hasRunTable(wh)))
+  if (!(await tablesExist(wh, 'movalytics', 'run')))
     throw new UsageError(`warehouse ${wh.displayName} has no runs: run \`movalytics run\` first`);
   const published = (
     await wh.query(`SELECT run_id FROM movalytics.run WHERE status = 'success' ORDER BY run_id`)

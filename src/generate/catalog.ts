@@ -397,5 +397,3 @@ export function creditsRow(rng: Rng, m: Movie): string {
   });
   return `${csvField(pyList(cast))},${csvField(pyList(crew))},${m.tmdbId}\n`;
 }
-
-export { COL as METADATA_COLUMNS };

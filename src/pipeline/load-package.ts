@@ -7,7 +7,12 @@ import type { CleanMovies } from '../stages/load/clean-movies.js';
 import { ratingsInLoadOrder, type RatingsShadow } from '../stages/load/load-model.js';
 import type { RatingsPart } from '../stages/load/ratings-parts.js';
 import type { Shard } from '../stages/stage/shards.js';
-import type { ManifestFile, PackageManifest, StagedFile } from '../stages/stage/stage-files.js';
+import {
+  fileFacts,
+  type ManifestFile,
+  type PackageManifest,
+  type StagedFile,
+} from '../stages/stage/stage-files.js';
 import type { StagingArea } from '../stages/stage/staging-area.js';
 
 /** The files of a package, relative to runs/<package_id>/. */
@@ -80,22 +85,7 @@ export class LoadPackage {
       // A staged file this machine lacks is fetched from the store, and only when the caller needs it.
       const local =
         f.staged !== null && (materialize?.(f) ?? true) ? await this.staging.localFile(f.staged) : null;
-      out.push({
-        name: f.name,
-        role: f.role,
-        action: f.action,
-        sourcePath: f.source,
-        stagedPath: local,
-        bytes: f.bytes,
-        mtimeMs: f.mtimeMs,
-        sha256: f.sha256,
-        dataLines: f.dataLines,
-        note: f.note,
-        ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
-        ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
-        ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
-        ...(f.shards === undefined ? {} : { shards: f.shards }),
-      });
+      out.push({ ...fileFacts(f), sourcePath: f.source, stagedPath: local });
     }
     return out;
   }

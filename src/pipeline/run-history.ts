@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { FinalState } from '../dag/graph.js';
 import type { DagEvent } from '../dag/runner.js';
-import type { Row, SqlValue } from '../warehouse/warehouse.js';
+import { sqlUtc, tablesExist, type Row, type SqlValue } from '../warehouse/warehouse.js';
 import { redactLocation } from '../core/redact.js';
 import { hasRunTables } from './run-store.js';
 
@@ -14,8 +14,6 @@ type Db = {
   exec(sql: string): Promise<void>;
 };
 
-/** Now in UTC as SQL TIMESTAMP text. */
-const utc = (d: Date = new Date()): string => d.toISOString().replace('T', ' ').replace('Z', '');
 /** SQL TIMESTAMP text (UTC) → ISO 8601 with Z; null stays null. */
 const iso = (s: string | null): string | null =>
   s === null ? null : new Date(`${s.replace(' ', 'T')}Z`).toISOString();
@@ -113,7 +111,7 @@ export class HistoryRecorder {
         this.started.set(`${e.task}#${attempt}`, at);
         this.write(
           `INSERT INTO movalytics.task_run (run_id, task, attempt, state, started_at, worker) VALUES ($1, $2, $3, 'running', CAST($4 AS TIMESTAMP), $5)`,
-          [this.runId, e.task, attempt, utc(at), this.worker],
+          [this.runId, e.task, attempt, sqlUtc(at), this.worker],
         );
         return;
       }
@@ -128,7 +126,7 @@ export class HistoryRecorder {
         this.write(
           `UPDATE movalytics.task_run SET state = 'failed', finished_at = CAST($1 AS TIMESTAMP), ms = $2, error_class = $3, error_message = $4, retryable = $5 WHERE run_id = $6 AND task = $7 AND attempt = $8`,
           [
-            utc(now),
+            sqlUtc(now),
             started === undefined ? null : now.getTime() - started.getTime(),
             e.error.class,
             e.error.message,
@@ -169,7 +167,7 @@ export class HistoryRecorder {
           this.runId,
           e.task,
           e.state,
-          utc(),
+          sqlUtc(),
           e.skippedBecause === undefined ? null : `upstream ${e.skippedBecause} did not succeed`,
           this.worker,
         ],
@@ -183,7 +181,7 @@ export class HistoryRecorder {
       `UPDATE movalytics.task_run SET state = $1, finished_at = CAST($2 AS TIMESTAMP), ms = $3, detail = $4, rows_in = $5, rows_out = $6, bytes = $7, error_class = $8, error_message = $9, retryable = $10 WHERE run_id = $11 AND task = $12 AND attempt = $13`,
       [
         e.state,
-        utc(finished),
+        sqlUtc(finished),
         started === undefined ? e.ms : finished.getTime() - started.getTime(),
         e.output?.detail ?? null,
         num('rowsIn'),
@@ -206,7 +204,7 @@ export class HistoryRecorder {
     this.seq.set(key, seq);
     this.write(
       `INSERT INTO movalytics.task_log (run_id, task, attempt, seq, logged_at, line) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP), $6)`,
-      [this.runId, task, attempt, seq, utc(), line],
+      [this.runId, task, attempt, seq, sqlUtc(), line],
     );
   }
 
@@ -231,7 +229,7 @@ export class HistoryRecorder {
 export async function closeAbandonedAttempts(db: Db, runId: number, task?: string): Promise<void> {
   await db.query(
     `UPDATE movalytics.task_run SET state = 'failed', finished_at = coalesce(finished_at, CAST($2 AS TIMESTAMP)), error_class = coalesce(error_class, 'Abandoned'), error_message = coalesce(error_message, 'the process running this attempt ended before it finished') WHERE run_id = $1 AND state = 'running'${task === undefined ? '' : ' AND task = $3'}`,
-    task === undefined ? [runId, utc()] : [runId, utc(), task],
+    task === undefined ? [runId, sqlUtc()] : [runId, sqlUtc(), task],
   );
 }
 
@@ -362,7 +360,9 @@ function latestPerTask(attempts: readonly TaskAttempt[]): (TaskAttempt & { attem
 export async function showRun(db: Db, ref: string, order: readonly string[] = []): Promise<RunDetail | null> {
   const run = await getRun(db, ref);
   if (run === null) return null;
-  const attempts = (await hasTaskTables(db)) ? await readAttempts(db, run.runId) : [];
+  const attempts = (await tablesExist(db, 'movalytics', 'task_run', 'task_log'))
+    ? await readAttempts(db, run.runId)
+    : [];
   const rank = (t: string): number => {
     const i = order.indexOf(t);
     return i < 0 ? order.length : i;
@@ -373,7 +373,7 @@ export async function showRun(db: Db, ref: string, order: readonly string[] = []
 
 /** A run's log lines, optionally of one task, in order. */
 export async function runLogs(db: Db, runId: number, task?: string): Promise<TaskLogLine[]> {
-  if (!(await hasTaskTables(db))) return [];
+  if (!(await tablesExist(db, 'movalytics', 'task_run', 'task_log'))) return [];
   const rows = await db.query<{ task: string; attempt: number; seq: number; at: string; line: string }>(
     `SELECT task, attempt, seq, CAST(logged_at AS VARCHAR) AS at, line FROM movalytics.task_log
      WHERE run_id = $1 ${task === undefined ? '' : 'AND task = $2'} ORDER BY logged_at, task, attempt, seq`,
@@ -386,11 +386,4 @@ export async function runLogs(db: Db, runId: number, task?: string): Promise<Tas
     at: iso(r.at)!,
     line: r.line,
   }));
-}
-
-async function hasTaskTables(db: Db): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name IN ('task_run', 'task_log')`,
-  );
-  return rows.length === 2;
 }

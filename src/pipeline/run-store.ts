@@ -3,22 +3,14 @@
 import type { CheckResult } from '../stages/check/checks.js';
 import type { FileReport } from '../stages/load/load-model.js';
 import type { FileState, StagedFile } from '../stages/stage/stage-files.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import { sqlUtc, tablesExist, type Warehouse } from '../warehouse/warehouse.js';
 import type { RunStatus } from './events.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 
-/** Now in UTC as SQL TIMESTAMP text: run times are stored in UTC on every engine, whatever the session time zone. */
-function utcTimestamp(now: Date = new Date()): string {
-  return now.toISOString().replace('T', ' ').replace('Z', '');
-}
-
 /** Whether the warehouse already holds the run tables (false for a new, empty warehouse). */
-export async function hasRunTables(wh: Db): Promise<boolean> {
-  const rows = await wh.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name IN ('run', 'file_state')`,
-  );
-  return rows.length === 2;
+export function hasRunTables(wh: Db): Promise<boolean> {
+  return tablesExist(wh, 'movalytics', 'run', 'file_state');
 }
 
 /** The id the next run gets: one more than the highest so far (the caller holds the run lock). */
@@ -80,7 +72,7 @@ export async function insertRun(
     `INSERT INTO movalytics.run (run_id, started_at, status, input, package_id, triggered_by, external_id, parameters) VALUES ($1, CAST($2 AS TIMESTAMP), 'running', $3, $4, $5, $6, $7)`,
     [
       run.runId,
-      utcTimestamp(),
+      sqlUtc(),
       run.input,
       run.packageId,
       run.triggeredBy ?? 'manual',
@@ -111,7 +103,7 @@ export async function insertSkippedRun(
   wh: Db,
   run: { runId: number; input: string; at: Date; message: string },
 ): Promise<void> {
-  const at = utcTimestamp(run.at);
+  const at = sqlUtc(run.at);
   await wh.query(
     `INSERT INTO movalytics.run (run_id, started_at, finished_at, status, input, message, triggered_by) VALUES ($1, CAST($2 AS TIMESTAMP), CAST($2 AS TIMESTAMP), 'skipped', $3, $4, 'schedule')`,
     [run.runId, at, run.input, run.message],
@@ -160,7 +152,7 @@ export async function finishRun(
 ): Promise<void> {
   await wh.query(
     `UPDATE movalytics.run SET finished_at = CAST($1 AS TIMESTAMP), status = $2, message = $3 WHERE run_id = $4`,
-    [utcTimestamp(), status, message, runId],
+    [sqlUtc(), status, message, runId],
   );
 }
 

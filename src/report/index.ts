@@ -1,16 +1,6 @@
 // The report: one self-contained HTML page (or Markdown) of the four answers, quality checks and lineage.
-export {
-  buildReport,
-  checkStatus,
-  CHECK_STATUSES,
-  type CheckStatus,
-  type ReportModel,
-  type ReportRun,
-  type ReportCheck,
-  type ReportFile,
-  type ReportReconciliation,
-} from './model.js';
-export { renderReportHtml, escapeHtml, jsonForScript, chartJsBundle } from './html.js';
+export { buildReport, checkStatus } from './model.js';
+export { renderReportHtml, escapeHtml, jsonForScript } from './html.js';
 export { renderReportMarkdown } from './markdown.js';
 
 export const REPORT_FORMATS = ['html', 'markdown'] as const;

@@ -4,7 +4,7 @@ import { computeAnswers, type AnswerParamsInput, type Answers } from '../stages/
 import { isoUtc } from '../stages/answers/compute.js';
 import { redactLocation } from '../core/redact.js';
 import { META_SCHEMA } from '../model/schema.js';
-import type { Row, Warehouse } from '../warehouse/warehouse.js';
+import { num, str, type Warehouse } from '../warehouse/warehouse.js';
 
 export const CHECK_STATUSES = ['pass', 'FAIL', 'WARN'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
@@ -62,15 +62,6 @@ export interface ReportModel {
   checks: ReportCheck[];
   files: ReportFile[];
   reconciliation: ReportReconciliation[];
-}
-
-function num(v: Row[string] | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-function str(v: Row[string] | undefined): string | null {
-  return v === null || v === undefined ? null : String(v);
 }
 
 /** pass / FAIL / WARN from a check_result row. */

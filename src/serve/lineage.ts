@@ -4,10 +4,10 @@
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { messageOf } from '../core/errors.js';
+import { RAW_CSV_OPTIONS } from '../stages/load/movies-metadata.js';
 import { ratingsByFile, type RatingsFromFile } from '../stages/load/rating-source.js';
 import { StagingArea } from '../stages/stage/staging-area.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
-import { hasMetaTable, num, str } from './queries.js';
+import { num, str, tablesExist, type Warehouse } from '../warehouse/warehouse.js';
 
 export interface SourceRecord {
   fileName: string;
@@ -56,7 +56,7 @@ export async function readMovieLineage(
      FROM movies.movie_link l WHERE l.tmdb_id = $1 ORDER BY l.movielens_id`,
     [movieId],
   );
-  const haveState = await hasMetaTable(wh, 'file_state');
+  const haveState = await tablesExist(wh, 'movalytics', 'file_state');
   const [meta] = haveState
     ? await wh.query(
         `SELECT file_name, sha256, loaded_run_id FROM movalytics.file_state WHERE role = 'movies_metadata'`,
@@ -123,17 +123,7 @@ async function findMetadataRecord(
   // The read stream's own errors must reach the loop below: one left unhandled on a stream would end the server.
   const source = fh.createReadStream();
   try {
-    const parser = source.pipe(
-      parse({
-        bom: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-        info: true,
-        raw: true,
-      }),
-    );
+    const parser = source.pipe(parse(RAW_CSV_OPTIONS));
     source.once('error', (err) => parser.destroy(err));
     let idIndex = -1;
     for await (const chunk of parser as AsyncIterable<{

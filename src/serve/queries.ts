@@ -2,28 +2,17 @@
 // is bound as a parameter or is an integer the route validated; nothing here writes.
 import { planPipeline } from '../pipeline/tasks/index.js';
 import { parseMappedId } from '../pipeline/tasks/task.js';
-import { readRunChecks, readRunFiles, readRunReconciliation, type ReportCheck } from '../report/model.js';
+import {
+  readRunChecks,
+  readRunFiles,
+  readRunReconciliation,
+  type ReportCheck,
+  type ReportFile,
+  type ReportReconciliation,
+} from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
 import { redactLocation } from '../core/redact.js';
-import type { Row, SqlValue, Warehouse } from '../warehouse/warehouse.js';
-
-export function num(v: Row[string] | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-export function str(v: Row[string] | undefined): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-/** Whether the warehouse has `movalytics.<table>`. */
-export async function hasMetaTable(wh: Warehouse, table: string): Promise<boolean> {
-  const rows = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = $1`,
-    [table],
-  );
-  return rows.length > 0;
-}
+import { num, str, tablesExist, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
 
 /** A run as `movalytics runs --json` shows it, with its input location redacted (it may be a URL with a secret). */
 export function redactRun(r: RunInfo): RunInfo {
@@ -48,21 +37,17 @@ export interface ServeStatus {
 }
 
 export async function readStatus(wh: Warehouse): Promise<ServeStatus> {
-  const haveRun = await hasMetaTable(wh, 'run');
+  const haveRun = await tablesExist(wh, 'movalytics', 'run');
   const latest = haveRun ? await runById(wh, `SELECT max(run_id) AS id FROM movalytics.run`) : null;
   const success = haveRun
     ? await runById(wh, `SELECT max(run_id) AS id FROM movalytics.run WHERE status = 'success'`)
     : null;
-  const cpiTable = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movies' AND table_name = 'cpi'`,
-  );
-  const cpi =
-    cpiTable.length === 0
-      ? []
-      : await wh.query(
-          `SELECT series_id, CAST(min(month) AS VARCHAR) AS first, CAST(max(month) AS VARCHAR) AS last
+  const cpi = !(await tablesExist(wh, 'movies', 'cpi'))
+    ? []
+    : await wh.query(
+        `SELECT series_id, CAST(min(month) AS VARCHAR) AS first, CAST(max(month) AS VARCHAR) AS last
            FROM movies.cpi WHERE value IS NOT NULL GROUP BY series_id ORDER BY series_id`,
-        );
+      );
   return {
     warehouse: { kind: wh.kind, displayName: wh.displayName },
     latestRun: latest,
@@ -82,23 +67,8 @@ export interface RunPage extends RunDetail {
   graph: { id: string; deps: string[]; description: string }[];
   /** Each mapped task of the run in one line: `load.ratings [12/16]`, its state and its slowest instance. */
   mapped: MappedSummary[];
-  files: {
-    fileName: string;
-    role: string;
-    action: string;
-    bytes: number | null;
-    sha256: string | null;
-    dataLines: number | null;
-    note: string | null;
-  }[];
-  reconciliation: {
-    fileName: string;
-    recordsRead: number | null;
-    rowsLoaded: number | null;
-    rowsQuarantined: number | null;
-    duplicatesCollapsed: number | null;
-    recordsMerged: number | null;
-  }[];
+  files: ReportFile[];
+  reconciliation: ReportReconciliation[];
   quarantined: number;
   checks: ReportCheck[];
 }
@@ -181,7 +151,7 @@ export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage
 
 /** The run whose checks a page shows by default: the latest run that recorded any. */
 export async function latestCheckedRun(wh: Warehouse): Promise<number | null> {
-  if (!(await hasMetaTable(wh, 'check_result'))) return null;
+  if (!(await tablesExist(wh, 'movalytics', 'check_result'))) return null;
   const [r] = await wh.query(`SELECT max(run_id) AS id FROM movalytics.check_result`);
   return num(r?.id);
 }
@@ -215,7 +185,8 @@ export interface QuarantinePage {
 }
 
 export async function readQuarantine(wh: Warehouse, f: QuarantineFilter): Promise<QuarantinePage> {
-  if (!(await hasMetaTable(wh, 'quarantine'))) return { filter: f, total: 0, rows: [], files: [], runs: [] };
+  if (!(await tablesExist(wh, 'movalytics', 'quarantine')))
+    return { filter: f, total: 0, rows: [], files: [], runs: [] };
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (f.runId !== null) {

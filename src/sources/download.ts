@@ -16,7 +16,7 @@ import {
   type HttpRequest,
   type StatusExplainer,
 } from './http.js';
-import { redactLocation } from './redact.js';
+import { redactLocation } from '../core/redact.js';
 
 /**
  * What is known of the copy already on disk: validators sent as If-None-Match / If-Modified-Since, and the size and
@@ -86,7 +86,8 @@ export function googMd5(googHash: string | undefined): string | undefined {
   return undefined;
 }
 
-async function sizeOf(file: string): Promise<number | null> {
+/** A file's size, or null when it cannot be read. */
+export async function sizeOf(file: string): Promise<number | null> {
   try {
     return (await stat(file)).size;
   } catch {

@@ -8,7 +8,7 @@ import { downloadToFile, hashFile, type CachedValidators } from './download.js';
 import { ExtractError } from './errors.js';
 import type { FetchAction, SourceListener } from './events.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';
-import { redactLocation, redactSecrets } from './redact.js';
+import { redactLocation, redactSecrets } from '../core/redact.js';
 import { readSidecar, recordSource } from './sidecar.js';
 
 export const DEFAULT_FRED_URL = 'https://fred.stlouisfed.org';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { EXIT } from '../core/errors.js';
 import { ExtractError } from './errors.js';
-import { redactLocation, redactSecrets } from './redact.js';
+import { redactLocation, redactSecrets } from '../core/redact.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };

@@ -1,14 +1,14 @@
 // Fetches a Kaggle dataset: GET {api}/datasets/download/{owner}/{slug} with the user's credentials, the redirect to
 // the storage host followed without them, the zip kept as <slug>.zip and its CSVs unpacked beside it.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { unpackZip } from './unzip.js';
-import { downloadToFile, hashFile, type CachedValidators } from './download.js';
+import { downloadToFile, hashFile, sizeOf, type CachedValidators } from './download.js';
 import type { FetchAction, SourceListener } from './events.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';
 import { KAGGLE_CREDENTIAL_HELP, type KaggleCredentials } from './kaggle-credentials.js';
-import { redactLocation } from './redact.js';
+import { redactLocation } from '../core/redact.js';
 import { readSidecar, recordSource, type SourceRecord } from './sidecar.js';
 
 export const DEFAULT_KAGGLE_API = 'https://www.kaggle.com/api/v1';
@@ -87,14 +87,6 @@ function explainKaggle(ref: KaggleDatasetRef, credentials: KaggleCredentials) {
         return `Kaggle answered HTTP ${status} for dataset ${name} (${used}) — check the dataset name and try again`;
     }
   };
-}
-
-async function sizeOf(file: string): Promise<number | null> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return null;
-  }
 }
 
 /** The validators of the zip on disk, when it is still exactly what the sidecar recorded for the same URL. */

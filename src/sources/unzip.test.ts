@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, EnvironmentError, InputError } from '../core/errors.js';
 import { declareSize, renameEntry, zipOf } from '../../test/support/zip-craft.js';
-import { humanBytes, readUnpackListing, unpackZip } from './unzip.js';
+import { readUnpackListing, unpackZip } from './unzip.js';
+import { formatBytes } from '../core/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'movalytics-unzip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -135,10 +136,10 @@ describe('unpackZip', () => {
   });
 });
 
-describe('humanBytes', () => {
+describe('formatBytes', () => {
   it.each([
     [512, '512 bytes'],
     [1536, '1.5 KiB'],
     [2.1 * 1024 ** 3, '2.1 GiB'],
-  ])('%d → %s', (bytes, text) => expect(humanBytes(bytes)).toBe(text));
+  ])('%d → %s', (bytes, text) => expect(formatBytes(bytes)).toBe(text));
 });

@@ -7,6 +7,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { EnvironmentError, InputError, fromFsError, messageOf } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
 import { LineLengthLimit } from '../core/line-length.js';
 import { classifyFile } from './input-layout.js';
 
@@ -34,18 +35,6 @@ export interface UnpackOptions {
 async function statfsFree(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
-}
-
-/** 1536 → "1.5 KiB"; binary units, as df -h shows them. */
-export function humanBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
@@ -193,7 +182,7 @@ async function extract(
   const free = await (opts.freeBytes ?? statfsFree)(dest);
   if (needed > free)
     throw new EnvironmentError(
-      `${zipPath} unpacks to ${humanBytes(needed)} but the staging disk at ${dest} has ${humanBytes(free)} free — free space or point --staging at a larger disk (nothing was unpacked)`,
+      `${zipPath} unpacks to ${formatBytes(needed)} but the staging disk at ${dest} has ${formatBytes(free)} free — free space or point --staging at a larger disk (nothing was unpacked)`,
     );
   const extracted: string[] = [];
   for (const entry of wanted) {

@@ -108,6 +108,37 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/** A row value as a number (bigints past 2^53 arrive as text); null stays null, NaN becomes null. */
+export function num(v: Row[string] | undefined): number | null {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** A row value as text; null stays null. */
+export function str(v: Row[string] | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+/** `d` in UTC as SQL TIMESTAMP text: run times are stored in UTC on every engine, whatever the session time zone. */
+export function sqlUtc(d: Date = new Date()): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Whether every one of `tables` exists in `schema` (a new or older warehouse lacks some). */
+export async function tablesExist(
+  db: Pick<Warehouse, 'query'>,
+  schema: string,
+  ...tables: readonly string[]
+): Promise<boolean> {
+  const rows = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
+    [schema],
+  );
+  const have = new Set(rows.map((r) => r.table_name));
+  return tables.every((t) => have.has(t));
+}
+
 /** Quotes an identifier for the Postgres family (DuckDB, PostgreSQL, Redshift). */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -1,6 +1,7 @@
 // What `answers` and `report` share: the answer-parameter flags, the config file behind them, and opening the
 // warehouse for reading without ever creating it.
 import type { Command } from 'commander';
+import { addWarehouseOptions } from './options.js';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import type { AnswerParamsInput } from '../../stages/answers/index.js';
@@ -21,12 +22,7 @@ export interface AnswerFlags {
 
 /** Adds --warehouse, --config and the answer-parameter flags to a command. */
 export function addAnswerOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '-w, --warehouse <location>',
-      'a DuckDB file (default ./movalytics.duckdb, or the config file’s) or postgres://user@host/db',
-    )
-    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+  return addWarehouseOptions(cmd)
     .option('--top <n>', 'Q1: movies to show (default 10)')
     .option('--quantile <q>', 'Q1: quantile of votes per movie that sets m (default 0.9)')
     .option('--min-votes <m>', 'Q1: minimum votes m, overriding --quantile')

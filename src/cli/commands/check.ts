@@ -1,6 +1,7 @@
 // `movalytics check`: re-audits a published warehouse on demand — every quality check over every row, read-only,
 // whatever the last run changed. Exit 3 when an error check fails, as a run's checks would.
 import type { Command } from 'commander';
+import { addWarehouseOptions } from './options.js';
 import { loadConfig } from '../../config/config.js';
 import { CheckFailedError } from '../../core/errors.js';
 import { runChecks } from '../../stages/check/checks.js';
@@ -15,18 +16,15 @@ interface CheckFlags {
 }
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description(
-      'run every quality check over every row of the warehouse (a full audit, read-only; writes nothing). ' +
-        'The reconciliation of input files is not repeated: it belongs to the run that loaded them (`runs show`). ' +
-        'Exit 3 when an error check fails.',
-    )
-    .option(
-      '-w, --warehouse <location>',
-      'a DuckDB file (default ./movalytics.duckdb, or the config file’s) or postgres://user@host/db',
-    )
-    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+  addWarehouseOptions(
+    program
+      .command('check')
+      .description(
+        'run every quality check over every row of the warehouse (a full audit, read-only; writes nothing). ' +
+          'The reconciliation of input files is not repeated: it belongs to the run that loaded them (`runs show`). ' +
+          'Exit 3 when an error check fails.',
+      ),
+  )
     .option('--json', 'print the check results as JSON on stdout')
     .action(async (flags: CheckFlags) => {
       const config = loadConfig({

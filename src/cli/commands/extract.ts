@@ -16,7 +16,7 @@ import {
   type SourceEvent,
   type SourceKind,
 } from '../../sources/index.js';
-import { formatNumber, renderTable } from '../../core/format.js';
+import { formatBytes as formatSize, formatNumber, renderTable } from '../../core/format.js';
 
 interface ExtractFlags {
   kaggle?: string;
@@ -34,17 +34,8 @@ export interface FetchedRow {
   bytes: number;
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+const formatBytes = (n: number): string => formatSize(n, UNITS);
 
 function formatEta(secs: number | null): string {
   if (secs === null || !Number.isFinite(secs)) return '';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadConfig, parseShards, type Config, type ConfigInput } from '../../config/config.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/run-pipeline.js';
-import { createProgress, progressMode } from '../progress.js';
+import { createProgress, progressMode, type ProgressMode } from '../progress.js';
 import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../core/errors.js';
 import { parseKaggleRef, parseSeriesId, resolveKaggleCredentials } from '../../sources/index.js';
 import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
@@ -203,6 +203,29 @@ export async function runAndReport(config: Config, request: RunRequest = {}): Pr
       : `${renderRunSummary(summary)}${published ? `\nAnswers\n${renderHeadlines(published, { width: terminalWidth() })}` : ''}`,
   );
   return summary;
+}
+
+/** One tick of a schedule (`schedule`, `serve --schedule`): trigger 'schedule', the cron in its parameters. */
+export async function runScheduled(
+  config: Config,
+  signal: AbortSignal,
+  when: { cron: string; tz?: string | undefined },
+  request: RunRequest = {},
+  mode: ProgressMode = progressMode(request.json === true),
+): Promise<RunSummary> {
+  const progress = createProgress(mode);
+  try {
+    return await runPipeline(config, {
+      executor: executorOf(config),
+      ...request,
+      trigger: 'schedule',
+      parameters: { ...request.parameters, cron: when.cron, ...(when.tz ? { tz: when.tz } : {}) },
+      signal,
+      listener: progress.listener,
+    });
+  } finally {
+    await progress.done();
+  }
 }
 
 /** The run request from `run`'s flags (the selection flags are checked against the graph by the planner). */

@@ -1,5 +1,6 @@
 // `movalytics runs`, `runs show ID`, `runs logs ID [TASK]`: the run history kept in the warehouse.
 import type { Command } from 'commander';
+import { addWarehouseOptions } from './options.js';
 import { loadConfig } from '../../config/config.js';
 import { planPipeline } from '../../pipeline/tasks/index.js';
 import { UsageError } from '../../core/errors.js';
@@ -35,13 +36,7 @@ async function withWarehouse<T>(flags: RunsFlags, fn: (wh: Warehouse) => Promise
 }
 
 function addCommon(cmd: Command): Command {
-  return cmd
-    .option(
-      '-w, --warehouse <location>',
-      'a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
-    )
-    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
-    .option('--json', 'print JSON');
+  return addWarehouseOptions(cmd, false).option('--json', 'print JSON');
 }
 
 /** The runs table. */

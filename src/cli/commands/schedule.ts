@@ -1,10 +1,9 @@
 // `movalytics schedule --cron EXPR [--tz ZONE]`: runs the pipeline on a schedule in the foreground until stopped.
 import type { Command } from 'commander';
-import { runPipeline } from '../../pipeline/run-pipeline.js';
+import { addPipelineOptions } from './options.js';
 import { recordSkippedTicks } from '../../pipeline/run-session.js';
 import { checkCron, startSchedule } from '../../pipeline/scheduler.js';
-import { createProgress, progressMode } from '../progress.js';
-import { configFromFlags, executorOf, gracefulStop, runRequest, type RunFlags } from './run.js';
+import { configFromFlags, gracefulStop, runRequest, runScheduled, type RunFlags } from './run.js';
 
 interface ScheduleFlags extends RunFlags {
   cron: string;
@@ -12,26 +11,21 @@ interface ScheduleFlags extends RunFlags {
 }
 
 export function registerSchedule(program: Command): void {
-  program
-    .command('schedule')
-    .description(
-      'Run the pipeline on a cron schedule in the foreground: one run at a time (an overlapping tick is skipped and recorded); SIGINT/SIGTERM lets the running tasks finish, then exits 0',
-    )
-    .requiredOption(
-      '--cron <expr>',
-      'when to run: five fields ("0 6 * * *" = 06:00 daily), or six with seconds first; nicknames such as @daily work too',
-    )
-    .option(
-      '--tz <zone>',
-      'IANA time zone the expression is read in, e.g. Europe/Paris (default: this machine’s)',
-    )
-    .option('-i, --input <dir|zip>', 'input folder or Kaggle zip (default ./data/raw)')
-    .option(
-      '-w, --warehouse <location>',
-      'a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
-    )
-    .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
-    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+  addPipelineOptions(
+    program
+      .command('schedule')
+      .description(
+        'Run the pipeline on a cron schedule in the foreground: one run at a time (an overlapping tick is skipped and recorded); SIGINT/SIGTERM lets the running tasks finish, then exits 0',
+      )
+      .requiredOption(
+        '--cron <expr>',
+        'when to run: five fields ("0 6 * * *" = 06:00 daily), or six with seconds first; nicknames such as @daily work too',
+      )
+      .option(
+        '--tz <zone>',
+        'IANA time zone the expression is read in, e.g. Europe/Paris (default: this machine’s)',
+      ),
+  )
     .option('--verify', 'hash every input even when size and mtime match the last load')
     .option('--concurrency <n>', 'tasks running at once (default 4)')
     .option('--json', 'progress as one JSON event per line on stderr')
@@ -44,21 +38,7 @@ export function registerSchedule(program: Command): void {
         cron: flags.cron,
         timezone: flags.tz,
         log: say,
-        run: async (signal) => {
-          const progress = createProgress(progressMode(request.json === true));
-          try {
-            return await runPipeline(config, {
-              executor: executorOf(config),
-              ...request,
-              trigger: 'schedule',
-              parameters: { ...request.parameters, cron: flags.cron, ...(flags.tz ? { tz: flags.tz } : {}) },
-              signal,
-              listener: progress.listener,
-            });
-          } finally {
-            await progress.done();
-          }
-        },
+        run: (signal) => runScheduled(config, signal, { cron: flags.cron, tz: flags.tz }, request),
         recordSkips: (skips) => recordSkippedTicks(config, skips),
       });
       const stop = gracefulStop(say, 'schedule', 'no new runs; letting the running task(s) finish');

@@ -6,11 +6,9 @@ import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import { startServer } from '../../serve/server.js';
 import { WarehouseAccess } from '../../serve/warehouse-access.js';
-import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { recordSkippedTicks } from '../../pipeline/run-session.js';
 import { checkCron, startSchedule } from '../../pipeline/scheduler.js';
-import { createProgress } from '../progress.js';
-import { executorOf } from './run.js';
+import { runScheduled } from './run.js';
 
 interface ServeOptions {
   port: string;
@@ -97,20 +95,9 @@ export function registerServe(program: Command): void {
               timezone: opts.tz,
               log: say,
               run: (signal) =>
-                access.exclusive('movalytics serve --schedule', async () => {
-                  const progress = createProgress('plain');
-                  try {
-                    return await runPipeline(config, {
-                      executor: executorOf(config),
-                      trigger: 'schedule',
-                      parameters: { cron, ...(opts.tz ? { tz: opts.tz } : {}) },
-                      signal,
-                      listener: progress.listener,
-                    });
-                  } finally {
-                    await progress.done();
-                  }
-                }),
+                access.exclusive('movalytics serve --schedule', () =>
+                  runScheduled(config, signal, { cron, tz: opts.tz }, {}, 'plain'),
+                ),
               recordSkips: (skips) =>
                 access.exclusive('movalytics serve --schedule', () => recordSkippedTicks(config, skips)),
             });

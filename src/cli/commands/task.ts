@@ -1,5 +1,6 @@
 // `movalytics task TASK --run-id ID`: runs one task of a run by itself (for Airflow and other orchestrators).
 import type { Command } from 'commander';
+import { addPipelineOptions } from './options.js';
 import { CheckFailedError, UsageError } from '../../core/errors.js';
 import { runTask } from '../../pipeline/run-task.js';
 import { findTask, REGISTRY, TASK_IDS } from '../../pipeline/tasks/index.js';
@@ -28,23 +29,18 @@ function taskId(task: string, shard: string | undefined): string {
 }
 
 export function registerTask(program: Command): void {
-  program
-    .command('task')
-    .description(
-      'Run one task of a run by itself, reading its inputs from the run’s load package (idempotent: a repeat does nothing)',
-    )
-    .argument('<task>', `${TASK_IDS.join(' | ')} (or an instance of a mapped task: load.ratings[3])`)
-    .requiredOption(
-      '--run-id <id>',
-      'the run: its number, or an orchestrator’s run id (e.g. Airflow’s {{ run_id }}) — stage.files starts a new run for an unknown one',
-    )
-    .option('-i, --input <dir|zip>', 'input folder or Kaggle zip (default ./data/raw)')
-    .option(
-      '-w, --warehouse <location>',
-      'a DuckDB file (default ./movalytics.duckdb) or postgres://user@host/db',
-    )
-    .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
-    .option('-c, --config <file>', 'config file (default ./movalytics.config.json if present)')
+  addPipelineOptions(
+    program
+      .command('task')
+      .description(
+        'Run one task of a run by itself, reading its inputs from the run’s load package (idempotent: a repeat does nothing)',
+      )
+      .argument('<task>', `${TASK_IDS.join(' | ')} (or an instance of a mapped task: load.ratings[3])`)
+      .requiredOption(
+        '--run-id <id>',
+        'the run: its number, or an orchestrator’s run id (e.g. Airflow’s {{ run_id }}) — stage.files starts a new run for an unknown one',
+      ),
+  )
     .option(
       '--shards <n>',
       'stage.files: cut each ratings file into n shards (default 1, or the config’s "shards")',

@@ -1,17 +1,13 @@
 // extract.fred (`--source kaggle`): fetches the FRED CPI series into the input folder, each skipped when unchanged.
 import { fetchFredSeries, parseSeriesId, sourceSettingsFromEnv } from '../../sources/index.js';
-import { listen, sourceOf } from './extract-source.js';
-import { MINUTE, NETWORK, neverDone, type PipelineTask } from './task.js';
+import { EXTRACT_TASK, listen, sourceOf } from './extract-source.js';
+import { MINUTE, NETWORK, type PipelineTask } from './task.js';
 
 export const extractFred: PipelineTask = {
   id: 'extract.fred',
-  deps: [],
+  ...EXTRACT_TASK,
   description: 'fetch the FRED CPI series into the input folder',
   profile: { ...NETWORK, timeoutMs: 10 * MINUTE },
-  extract: true,
-  reads: [],
-  writes: [],
-  done: neverDone,
   async run(ctx) {
     const source = sourceOf(ctx);
     const s = sourceSettingsFromEnv(process.env);

@@ -7,19 +7,15 @@ import {
   resolveKaggleCredentials,
   sourceSettingsFromEnv,
 } from '../../sources/index.js';
-import { listen, sourceOf } from './extract-source.js';
-import { MINUTE, NETWORK, neverDone, type PipelineTask } from './task.js';
+import { EXTRACT_TASK, listen, sourceOf } from './extract-source.js';
+import { MINUTE, NETWORK, type PipelineTask } from './task.js';
 
 export const extractMovielens: PipelineTask = {
   id: 'extract.movielens',
-  deps: [],
+  ...EXTRACT_TASK,
   description:
     'fetch The Movies Dataset from Kaggle into the input folder (resumable, verified, skipped when unchanged)',
   profile: { ...NETWORK, timeoutMs: 60 * MINUTE },
-  extract: true,
-  reads: [],
-  writes: [],
-  done: neverDone,
   async run(ctx) {
     const source = sourceOf(ctx);
     const dataset = parseKaggleRef(source.kaggle);

@@ -4,7 +4,16 @@ import { formatNumber as fmt } from '../../core/format.js';
 import { TaskError } from '../../core/errors.js';
 import type { TaskContext as AttemptContext } from '../../dag/runner.js';
 import type { SourceEvent } from '../../sources/index.js';
-import type { RunSource, TaskContext } from './task.js';
+import { neverDone, type PipelineTask, type RunSource, type TaskContext } from './task.js';
+
+/** What every extract task declares: no dependencies, nothing in the load package, never "already done". */
+export const EXTRACT_TASK: Pick<PipelineTask, 'deps' | 'extract' | 'reads' | 'writes' | 'done'> = {
+  deps: [],
+  extract: true,
+  reads: [],
+  writes: [],
+  done: neverDone,
+};
 
 /** The source of a run that fetches its input; a bug if an extract task runs without one. */
 export function sourceOf(ctx: TaskContext): RunSource {

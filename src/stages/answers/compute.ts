@@ -1,7 +1,7 @@
 // Computes the four answers from the marts (and the small movie/genre/cpi tables) with SQL over the model.
 import { UsageError, WarehouseError, EXIT } from '../../core/errors.js';
 import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
-import type { Row, Warehouse } from '../../warehouse/warehouse.js';
+import { num, str, tablesExist, type Row, type Warehouse } from '../../warehouse/warehouse.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
 import { integerMeanSd, kruskalWallis, orderedSum, positiveMeanCi95, type RankGroup } from './stats.js';
@@ -19,36 +19,14 @@ import type {
 } from './types.js';
 
 const MODEL_TABLES_READ = ['movie', 'genre', 'movie_genre', 'cpi'] as const;
-export const MONTH_LABELS = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-];
+export const MONTH_LABELS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 
-/** A row value as a number (bigints past 2^53 arrive as text); null stays null, NaN becomes null. */
-function num(v: Row[string] | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : null;
-}
 function num0(v: Row[string] | undefined): number {
   return num(v) ?? 0;
 }
 /** An integer row value (a number, or text past 2^53) as a BigInt; null and undefined become 0. */
 function big0(v: Row[string] | undefined): bigint {
   return v === null || v === undefined ? 0n : BigInt(String(v));
-}
-function str(v: Row[string] | undefined): string | null {
-  return v === null || v === undefined ? null : String(v);
 }
 /** 'YYYY-MM-DD' → 'YYYY-MM'. */
 function toMonth(d: string | null): string | null {
@@ -236,10 +214,7 @@ async function resolveSplice(
 
 /** Latest successful run, or null when there is none (or no run table). */
 export async function latestRun(wh: Warehouse): Promise<Answers['run']> {
-  const t = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run'`,
-  );
-  if (t.length === 0) return null;
+  if (!(await tablesExist(wh, 'movalytics', 'run'))) return null;
   const rows = await wh.query(
     `SELECT run_id, CAST(finished_at AS VARCHAR) AS finished_at FROM movalytics.run
      WHERE status = 'success' ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`,

@@ -69,8 +69,6 @@ export interface Q4DrillDown extends DrillBase {
   }[];
 }
 
-export type DrillDown = Q2DrillDown | Q3DrillDown | Q4DrillDown;
-
 const n0 = (v: Row[string] | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 const s = (v: Row[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
 

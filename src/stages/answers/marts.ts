@@ -1,7 +1,7 @@
 // Answer marts: small aggregate tables in schema `marts`, brought up to date after each load — rebuilt from the model,
 // or updated from the rating delta — so the four answers read kilobytes instead of scanning 26M ratings.
 import type { SqlDialect } from '../../warehouse/dialect.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 
 export const MARTS_SCHEMA = 'marts';
@@ -251,14 +251,8 @@ export function planMartRefresh(
 
 /** Whether every mart and the user mask state exist (a warehouse built before the state was kept has none). */
 async function hasMartState(wh: Warehouse): Promise<boolean> {
-  const rows = await wh.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
-    [MARTS_SCHEMA],
-  );
-  const have = new Set(rows.map((r) => r.table_name));
-  return [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS]
-    .map((t) => t.replace(`${MARTS_SCHEMA}.`, ''))
-    .every((t) => have.has(t));
+  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS].map((t) => t.replace(`${MARTS_SCHEMA}.`, ''));
+  return tablesExist(wh, MARTS_SCHEMA, ...names);
 }
 
 /**

@@ -3,7 +3,7 @@
 import { MODEL_TABLES } from '../../model/schema.js';
 import type { Answers } from './index.js';
 import { MOVIELENS_COUNTS } from './marts.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import { sqlUtc, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 
@@ -53,7 +53,7 @@ export async function recordRunAnswers(
     `INSERT INTO movalytics.run_answers (run_id, recorded_at, answers, table_rows) VALUES ($1, CAST($2 AS TIMESTAMP), $3, $4)`,
     [
       id,
-      new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      sqlUtc(),
       // Inside the publish the run is not finished yet: the answers describe this run, not the previous one.
       JSON.stringify({ ...answers, run: { runId: id, finishedAt: null } }),
       JSON.stringify(rows),
@@ -69,10 +69,7 @@ export interface RecordedRun {
 
 /** The answers and table sizes run `runId` recorded, or null (an older run, or one that published nothing). */
 export async function readRunAnswers(wh: Db, runId: number): Promise<RecordedRun | null> {
-  const [t] = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run_answers'`,
-  );
-  if (t === undefined) return null;
+  if (!(await tablesExist(wh, 'movalytics', 'run_answers'))) return null;
   const [r] = await wh.query<{ answers: string; table_rows: string }>(
     `SELECT answers, table_rows FROM movalytics.run_answers WHERE run_id = $1`,
     [Math.trunc(runId)],

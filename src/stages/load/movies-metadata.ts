@@ -5,7 +5,7 @@
 // parser, and the three records split by an unquoted line break must be seen record by record to be stitched.
 // It is 45k records; the 26M ratings never pass through JavaScript.
 import { boundText } from '../../core/bounded-text.js';
-import { parse } from 'csv-parse';
+import { parse, type Options as CsvOptions } from 'csv-parse';
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -43,6 +43,17 @@ const COL = Object.fromEntries(MOVIES_METADATA_HEADER.map((h, i) => [h, i])) as 
   number
 >;
 const OVERVIEW = COL.overview;
+
+/** How movies_metadata.csv is read here and by serve's lineage: quote-aware, each record with its raw text and line. */
+export const RAW_CSV_OPTIONS: CsvOptions = {
+  bom: true,
+  relax_column_count: true,
+  relax_quotes: true,
+  skip_empty_lines: true,
+  skip_records_with_error: true,
+  info: true,
+  raw: true,
+};
 
 /** A clean row of movies.movie. */
 export interface MovieRow {
@@ -334,18 +345,7 @@ export async function parseMoviesMetadata(file: string): Promise<MoviesParseResu
   };
   const parser = createReadStream(file)
     .pipe(scanner)
-    .pipe(
-      parse({
-        bom: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-        info: true,
-        raw: true,
-        from_line: 2,
-      }),
-    );
+    .pipe(parse({ ...RAW_CSV_OPTIONS, from_line: 2 }));
   let truncatedAtLine: number | null = null;
   parser.on('skip', (err: Error & { code?: string; lines?: number; raw?: string }) => {
     recordsRead++;

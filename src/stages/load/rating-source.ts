@@ -2,7 +2,7 @@
 // table whole (the base: ratings.csv on a cold load) is one row of movalytics.rating_file, and only the ratings a
 // later file wrote by merge are listed, by key, in movalytics.rating_source. A rating not listed there came from the
 // base file. A cold load writes no per-rating row at all; an incremental file writes one per rating it wrote.
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 
 type Db = Pick<Warehouse, 'exec' | 'query' | 'dialect'>;
@@ -74,10 +74,7 @@ export async function ratingsByFile(
   movielensIds: readonly number[],
   total: number,
 ): Promise<RatingsFromFile[] | null> {
-  const [t] = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'rating_file'`,
-  );
-  if (t === undefined) return null;
+  if (!(await tablesExist(wh, 'movalytics', 'rating_file'))) return null;
   const files = await wh.query<{
     file_id: number | string;
     file_name: string;

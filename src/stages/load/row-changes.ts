@@ -5,7 +5,7 @@
 // just before the load, only when a file that writes them is loaded.
 import { qualifiedName } from '../../core/table-spec.js';
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 
 export interface RowChanges {
@@ -161,10 +161,7 @@ export async function readRowChanges(
 ): Promise<Map<number, TableRowChanges>> {
   const out = new Map<number, TableRowChanges>();
   if (runIds.length === 0) return out;
-  const [t] = await wh.query(
-    `SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = 'movalytics' AND table_name = 'run_row_changes'`,
-  );
-  if (t === undefined) return out;
+  if (!(await tablesExist(wh, 'movalytics', 'run_row_changes'))) return out;
   const rows = await wh.query<{
     run_id: number | string;
     table_name: string;

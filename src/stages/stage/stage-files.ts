@@ -31,14 +31,11 @@ export interface FileState {
 
 export type StageAction = 'load' | 'unchanged' | 'ignored';
 
-export interface StagedFile {
+/** What stage.files learned about one input file: StagedFile and the manifest's ManifestFile add where it is. */
+export interface FileFacts {
   name: string;
   role: FileRole;
   action: StageAction;
-  /** Where the source is. */
-  sourcePath: string;
-  /** The staged copy (for action 'load'): raw/<sha256> in the staging area, exactly the bytes `sha256` names. */
-  stagedPath: string | null;
   bytes: number;
   mtimeMs: number;
   sha256: string | null;
@@ -55,6 +52,31 @@ export interface StagedFile {
   shards?: ShardCut;
 }
 
+export interface StagedFile extends FileFacts {
+  /** Where the source is. */
+  sourcePath: string;
+  /** The staged copy (for action 'load'): raw/<sha256> in the staging area, exactly the bytes `sha256` names. */
+  stagedPath: string | null;
+}
+
+/** The facts of `f` alone, in one key order, optional ones only when set. */
+export function fileFacts(f: FileFacts): FileFacts {
+  return {
+    name: f.name,
+    role: f.role,
+    action: f.action,
+    bytes: f.bytes,
+    mtimeMs: f.mtimeMs,
+    sha256: f.sha256,
+    dataLines: f.dataLines,
+    note: f.note,
+    ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
+    ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
+    ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
+    ...(f.shards === undefined ? {} : { shards: f.shards }),
+  };
+}
+
 /** The load package's manifest (runs/<package_id>/manifest.json): what later tasks read instead of memory. */
 export interface PackageManifest {
   packageId: string;
@@ -63,19 +85,7 @@ export interface PackageManifest {
   files: ManifestFile[];
 }
 
-export interface ManifestFile {
-  name: string;
-  role: FileRole;
-  action: StageAction;
-  bytes: number;
-  mtimeMs: number;
-  sha256: string | null;
-  dataLines: number | null;
-  note: string | null;
-  seriesId?: string;
-  keyOrder?: KeyOrder | null;
-  mixedLineEndings?: true;
-  shards?: ShardCut;
+export interface ManifestFile extends FileFacts {
   /** Where the file came from (a path, or a URL for extracted sources). */
   source: string;
   /** The staged copy relative to the staging root (raw/<sha256>), for action 'load'. */
@@ -424,18 +434,7 @@ export async function stageInputs(opts: {
     stagedAt: new Date().toISOString(),
     input,
     files: files.map((f) => ({
-      name: f.name,
-      role: f.role,
-      action: f.action,
-      bytes: f.bytes,
-      mtimeMs: f.mtimeMs,
-      sha256: f.sha256,
-      dataLines: f.dataLines,
-      note: f.note,
-      ...(f.seriesId === undefined ? {} : { seriesId: f.seriesId }),
-      ...(f.keyOrder === undefined ? {} : { keyOrder: f.keyOrder }),
-      ...(f.mixedLineEndings === undefined ? {} : { mixedLineEndings: f.mixedLineEndings }),
-      ...(f.shards === undefined ? {} : { shards: f.shards }),
+      ...fileFacts(f),
       source: f.sourcePath,
       staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),
