@@ -12,7 +12,16 @@ import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { observeRedshiftStatements, withFailpoint } from '../src/core/test-hooks.js';
 import { expectSameAnswers } from './support/answers.js';
-import { checksums, engines, query, redshiftUrlOf, withWarehouse, type Engine } from './support/engines.js';
+import {
+  checksums,
+  engines,
+  query,
+  redshiftStaging,
+  redshiftUrlOf,
+  setUpRedshiftEnv,
+  withWarehouse,
+  type Engine,
+} from './support/engines.js';
 import { runCli, tempDir } from './support/helpers.js';
 import { redshiftProblems } from './support/redshift-lint.js';
 
@@ -30,6 +39,8 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
 
   beforeAll(async () => {
     await generateDataset({ out: data, movies: 200, ratings: 8_000, seed: 31 });
+    // Staging in S3 (fauxqs), as a Redshift deployment has it: the staged files are COPYed from there as they are.
+    await setUpRedshiftEnv();
     process.env.MOVALYTICS_REDSHIFT_EMULATE = 'postgres';
     stop = observeRedshiftStatements((sql) => sent.push(sql));
     pgUrl = await pg!.fresh(root);
@@ -42,7 +53,14 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
   });
 
   const configFor = (input: string, warehouse: string) =>
-    loadConfig({ cwd: root, overrides: { input, warehouse, staging: join(root, 'staging') } });
+    loadConfig({
+      cwd: root,
+      overrides: {
+        input,
+        warehouse,
+        staging: warehouse.startsWith('redshift:') ? redshiftStaging(root) : join(root, 'staging'),
+      },
+    });
   /** Everything sent since `from` that fails the gate, with why. */
   const gate = (from: number): string[] =>
     sent
@@ -73,7 +91,10 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
     const has = (re: RegExp): boolean => first.some((s) => re.test(s));
     expect(has(/^INSERT INTO movalytics\.run \(/)).toBe(true);
     expect(has(/^INSERT INTO movalytics\.task_run /)).toBe(true);
-    expect(has(/^COPY staging\.rating_in /)).toBe(true);
+    // The staged ratings file is COPYed as it is (its lines), then typed in SQL into staging.rating_in.
+    expect(has(/^COPY staging\.rating_raw_1 \(line\)\n/)).toBe(true);
+    expect(has(/^INSERT INTO staging\.rating_in /)).toBe(true);
+    expect(has(/^COPY staging\.rating_in /)).toBe(false);
     expect(has(/^MERGE INTO movies\.rating\n/)).toBe(true);
     expect(has(/^CREATE TABLE marts\./)).toBe(true);
     expect(has(/^INSERT INTO movalytics\.check_result /)).toBe(true);
@@ -100,18 +121,21 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
       '--input',
       data,
       '--staging',
-      's3://emulated',
+      redshiftStaging(root),
     ]);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const printed = splitPrinted(out.stdout);
     const expected = [...printed.load!, ...printed.merge!.slice(1, -1)].map(normalise);
-    // The run sends them in this order; between them only its quarantine INSERTs and counting SELECTs.
+    // The run sends them in this order; between them only its quarantine INSERTs, counting (and measuring) SELECTs
+    // and the model's DDL (sized from the staged files once they are loaded, see below).
     const i = first.findIndex((s) => s === printed.load![0]);
     expect(i).toBeGreaterThan(0);
+    const ddl =
+      /^(CREATE SCHEMA IF NOT EXISTS |CREATE TABLE IF NOT EXISTS movies\.|CREATE OR REPLACE VIEW movies\.)/;
     const run = first
       .slice(i)
-      .filter((s) => !/^(INSERT INTO movalytics\.quarantine|SELECT )/.test(s))
+      .filter((s) => !/^(INSERT INTO movalytics\.quarantine|SELECT )/.test(s) && !ddl.test(s))
       .slice(0, expected.length)
       .map(normalise);
     expect(run).toEqual(expected);
