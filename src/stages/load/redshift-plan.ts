@@ -159,6 +159,8 @@ export interface RawSource {
   staging: StagingName;
   /** staging.<t>_raw_<n>: one VARCHAR per line. */
   table: string;
+  /** staging.<t>_fields_<n>: the lines split into fields, once (every later statement reads these columns). */
+  fields: string;
   object: LoadObject;
   /** The file's columns (model/tables.ts INPUT_COLUMNS), in file order. */
   columns: readonly ColumnSpec[];
@@ -175,6 +177,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
     ...raw.ratings.map((object, i): RawSource => ({
       staging: 'rating_in',
       table: `staging.rating_raw_${i + 1}`,
+      fields: `staging.rating_fields_${i + 1}`,
       object,
       columns: INPUT_COLUMNS.ratings,
       before: [],
@@ -186,6 +189,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
           {
             staging: 'link_in',
             table: 'staging.link_raw_1',
+            fields: 'staging.link_fields_1',
             object: raw.links,
             columns: INPUT_COLUMNS.links,
             before: [],
@@ -195,6 +199,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
     ...raw.cpi.map((c, i): RawSource => ({
       staging: 'cpi_in',
       table: `staging.cpi_raw_${i + 1}`,
+      fields: `staging.cpi_fields_${i + 1}`,
       object: c.object,
       columns: INPUT_COLUMNS.cpi,
       before: [quoteText(c.series)],
@@ -232,18 +237,22 @@ function fitsSql(f: string, type: ColumnSpec['type']): string {
 }
 
 /**
- * The raw lines of a source as fields: `l` the line without a trailing CR (a file whose line ends mix leaves one on
- * the LF-ended lines' neighbours), `nf` its field count, `f1`… each field (NULL when empty; numbers trimmed). Empty
- * lines are not records, as every engine's CSV reader skips them.
+ * The raw lines of a source split into fields, as a table: `l` the line without a trailing CR (a file whose line ends
+ * mix leaves one on the LF-ended lines' neighbours), `nf` its field count, `f1`… each field (NULL when empty; numbers
+ * trimmed). Empty lines are not records, as every engine's CSV reader skips them. Materialised once: the typing, the
+ * quarantine and the count read its columns (an engine that inlines the split would redo it per reference).
  */
-function fieldsSql(src: RawSource): string {
+function fieldsTableSql(src: RawSource): string {
   const fields = src.columns.map((c, i) => {
     const part = `split_part(l, ',', ${i + 1})`;
     return `nullif(${c.type === 'VARCHAR' ? part : `trim(${part})`}, '') AS f${i + 1}`;
   });
-  return `(SELECT l, length(l) - length(replace(l, ',', '')) + 1 AS nf, ${fields.join(', ')}
-  FROM (SELECT coalesce(rtrim(line, chr(13)), '') AS l FROM ${src.table}) r
-  WHERE l <> '') p`;
+  return `CREATE TABLE ${src.fields}
+DISTSTYLE EVEN
+AS
+SELECT l, length(l) - length(replace(l, ',', '')) + 1 AS nf, ${fields.join(', ')}
+FROM (SELECT coalesce(rtrim(line, chr(13)), '') AS l FROM ${src.table}) r
+WHERE l <> ''`;
 }
 
 /** Why a raw line is refused before the value rules (field count, then each field's type), or NULL when it is not. */
@@ -269,13 +278,13 @@ function rawInsertSql(src: RawSource): string {
   );
   return `INSERT INTO ${t.name} (${t.columns.map((c) => c.name).join(', ')})
 SELECT ${[...src.before, ...typed, ...src.after].join(', ')}
-FROM ${fieldsSql(src)}
+FROM ${src.fields}
 WHERE ${rawReasonSql(src)} IS NULL`;
 }
 
 /** How many raw lines of a source were refused before the value rules (the run counts them per file). */
 export function rawRefusedCountSql(src: RawSource): string {
-  return `SELECT COUNT(*) AS n FROM ${fieldsSql(src)}
+  return `SELECT COUNT(*) AS n FROM ${src.fields}
 WHERE ${rawReasonSql(src)} IS NOT NULL`;
 }
 
@@ -313,15 +322,20 @@ export function loadStatements(input: RedshiftLoadInput): string[] {
 )
 DISTSTYLE EVEN`);
       out.push(copyLinesSql(src.table, 'line', src.object.manifestUrl, input.auth));
+      out.push(`DROP TABLE IF EXISTS ${src.fields}`);
+      out.push(fieldsTableSql(src));
       out.push(rawInsertSql(src));
     }
   }
   return out;
 }
 
-/** The raw-line tables of a run, dropped once it has counted and quarantined from them. */
+/** The raw-line and field tables of a run, dropped once it has counted and quarantined from them. */
 export function dropRawStatements(input: RedshiftLoadInput): string[] {
-  return rawSources(input).map((r) => `DROP TABLE IF EXISTS ${r.table}`);
+  return rawSources(input).flatMap((r) => [
+    `DROP TABLE IF EXISTS ${r.table}`,
+    `DROP TABLE IF EXISTS ${r.fields}`,
+  ]);
 }
 
 /** A MERGE into a model table, by its key, of every column of it. */
@@ -520,7 +534,7 @@ export function quarantineStatements(
     const reason = rawReasonSql(src);
     out.push(`${QUARANTINE_INSERT}
 SELECT ${id}, ${sourceOf(src, n)}, NULL, NULL, ${reason}, l
-FROM ${fieldsSql(src)}
+FROM ${src.fields}
 WHERE ${reason} IS NOT NULL`);
   }
   const text = (e: string): string => `coalesce(CAST(${e} AS VARCHAR(64)), '')`;

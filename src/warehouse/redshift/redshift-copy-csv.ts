@@ -14,6 +14,10 @@ const LF = 0x0a;
 const QUOTE = 0x22;
 /** The delimiter of copyLinesSql (octal 037): a line holding it has more fields than the table's one column. */
 const UNIT_SEPARATOR = 0x1f;
+const OPEN = Buffer.from('"');
+const CLOSE = Buffer.from('"\n');
+/** An empty unquoted field: NULL in PostgreSQL's CSV. */
+const NULL_RECORD = Buffer.from('\n');
 
 /** s3://BUCKET/KEY → bucket and key. */
 function splitS3Url(url: string): { bucket: string; key: string } {
@@ -69,6 +73,8 @@ export function manifestEntries(manifest: string, where: string): string[] {
 export class LinesToCsvField extends Transform {
   private pending: Buffer[] = [];
   private line = 0;
+  /** The records of the chunk being read: pushed as one buffer (a push per line is a COPY message per line). */
+  private out: Buffer[] = [];
 
   constructor(private readonly where: string) {
     super();
@@ -84,6 +90,7 @@ export class LinesToCsvField extends Transform {
         from = i + 1;
       }
       if (from < chunk.length) this.pending.push(chunk.subarray(from));
+      this.pushOut();
       done();
     } catch (err) {
       done(err as Error);
@@ -94,10 +101,16 @@ export class LinesToCsvField extends Transform {
     try {
       const rest = Buffer.concat(this.pending);
       if (rest.length > 0) this.emitLine(rest);
+      this.pushOut();
       done();
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  private pushOut(): void {
+    if (this.out.length > 0) this.push(Buffer.concat(this.out));
+    this.out = [];
   }
 
   private emitLine(bytes: Buffer): void {
@@ -110,17 +123,16 @@ export class LinesToCsvField extends Transform {
         `${this.where} line ${this.line}: String length exceeds DDL length (${bytes.length} bytes, ${REDSHIFT_MAX_VARCHAR} at most)`,
       );
     if (bytes.length === 2 && bytes[0] === 0x5c && bytes[1] === 0x4e) {
-      this.push(Buffer.from('\n'));
+      this.out.push(NULL_RECORD);
       return;
     }
-    const parts: Buffer[] = [Buffer.from('"')];
+    this.out.push(OPEN);
     let from = 0;
     for (let i = bytes.indexOf(QUOTE); i !== -1; i = bytes.indexOf(QUOTE, from)) {
-      parts.push(bytes.subarray(from, i + 1), Buffer.from('"'));
+      this.out.push(bytes.subarray(from, i + 1), OPEN);
       from = i + 1;
     }
-    parts.push(bytes.subarray(from), Buffer.from('"\n'));
-    this.push(Buffer.concat(parts));
+    this.out.push(bytes.subarray(from), CLOSE);
   }
 }
 
