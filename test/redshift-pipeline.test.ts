@@ -3,7 +3,7 @@
 // (MOVALYTICS_REDSHIFT_EMULATE=postgres), capturing every statement the warehouse and its history session send. Each
 // passes the parse gate (@polyglot-sql/sdk's Redshift dialect + test/redshift-lint.ts); the model equals DuckDB's on
 // the same input and the four answers agree; the load and merge statements are what `movalytics sql` prints.
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
@@ -187,6 +187,45 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
       `SELECT records_read, rows_loaded, rows_quarantined, duplicates_collapsed FROM movalytics.reconciliation WHERE file_name = 'ratings_more.csv' ORDER BY run_id DESC LIMIT 1`,
     );
     expect(rec[0]).toEqual({ records_read: 3, rows_loaded: 1, rows_quarantined: 1, duplicates_collapsed: 1 });
+  }, 120_000);
+
+  it('types a staged file in SQL: a stray CR, a field that is not a number or does not fit, a short line', async () => {
+    const odd = join(root, 'odd');
+    copyDir(data, odd);
+    writeFileSync(
+      join(odd, 'ratings.csv'),
+      readFileSync(join(data, 'ratings.csv'), 'utf8') +
+        ['77777,1,4.0,1600000000\r', '1,99999999999,3.0,1600000000', '1,x,3.0,1600000000', '5,5', ''].join(
+          '\n',
+        ),
+    );
+    const wh = redshiftUrlOf(await pg!.fresh(join(root, 'odd-wh')));
+    const from = sent.length;
+    const r = await runPipeline(configFor(odd, wh));
+    expect(r.status).toBe('success');
+    expect(gate(from)).toEqual([]);
+    const q = await query<{ reason: string; raw: string; line_number: number | null }>(
+      wh,
+      `SELECT reason, raw, line_number FROM movalytics.quarantine WHERE source_file = 'ratings.csv' ORDER BY raw`,
+    );
+    expect(q).toEqual([
+      {
+        reason: `Error when converting column "movieId". Could not convert string "99999999999" to 'INTEGER' — row quarantined`,
+        raw: '1,99999999999,3.0,1600000000',
+        line_number: null,
+      },
+      {
+        reason: `Error when converting column "movieId". Could not convert string "x" to 'INTEGER' — row quarantined`,
+        raw: '1,x,3.0,1600000000',
+        line_number: null,
+      },
+      { reason: 'Expected Number of Columns: 4 Found: 2 — row quarantined', raw: '5,5', line_number: null },
+    ]);
+    const [k] = await query<{ rating: number }>(
+      wh,
+      `SELECT rating FROM movies.rating WHERE user_id = 77777 AND movielens_id = 1`,
+    );
+    expect(k).toEqual({ rating: 4 });
   }, 120_000);
 
   it('a run whose checks fail publishes nothing and stays legal', async () => {
