@@ -173,8 +173,10 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
     );
     expect(rows).toHaveLength(4);
     const lines = truth.ratings.count + 1;
-    expect(rows.find((r) => r.reason.includes('"x"'))!.line_number).toBe(lines + 2);
-    expect(rows.find((r) => r.reason.startsWith('Expected'))!.line_number).toBe(lines + 3);
+    // Redshift types the staged file's lines in SQL, where a line has no number (docs/redshift.md).
+    const line = (n: number): number | null => (engine.name === 'redshift' ? null : n);
+    expect(rows.find((r) => r.reason.includes('"x"'))!.line_number).toBe(line(lines + 2));
+    expect(rows.find((r) => r.reason.startsWith('Expected'))!.line_number).toBe(line(lines + 3));
     for (const r of run.reports)
       expect(r.rowsLoaded + r.rowsQuarantined + r.duplicatesCollapsed + r.recordsMerged).toBe(r.recordsRead);
     expect(run.reports.find((r) => r.fileName === 'ratings.csv')).toMatchObject({

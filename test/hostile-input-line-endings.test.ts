@@ -2,12 +2,13 @@
 // LF drop with one CRLF line, load on every engine exactly as the same files with one kind of line ending do: same
 // rows, nothing quarantined, every record accounted for. DuckDB used to stop with "CSV Parser state machine reached
 // an invalid state" (exit 1); PostgreSQL read the two lines as one record and failed reconciliation (exit 3).
+// Redshift (on the PostgreSQL stand-in, staging in S3) COPYs the staged files' lines as they are and strips the CR in SQL.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/core/errors.js';
 import { generateDataset } from '../src/generate/index.js';
-import { engines, query } from './support/engines.js';
+import { withRedshift as engines, query } from './support/engines.js';
 import { runCli, tempDir } from './support/helpers.js';
 
 const root = tempDir('line-endings');

@@ -30,7 +30,10 @@ describe('movalytics sql', () => {
     expect(r.code).toBe(0);
     for (const kind of ['ddl', 'load', 'merge', 'answers']) expect(r.stdout).toContain(`-- ${kind}\n`);
     const stmts = statements(r.stdout);
-    expect(stmts.filter((s) => s.startsWith('COPY'))).toHaveLength(6);
+    // One COPY per staged file as it is (ratings, links, two CPI series), one per part-loaded table of the movies.
+    const copies = stmts.filter((s) => s.startsWith('COPY'));
+    expect(copies).toHaveLength(7);
+    expect(copies.filter((s) => /^COPY staging\.\w+_raw_\d+ \(line\)/.test(s))).toHaveLength(4);
     expect(stmts.filter((s) => s.startsWith('MERGE'))).toHaveLength(6);
     for (const s of stmts) expect(redshiftProblems(s), s).toEqual([]);
     expect(r.stdout).toMatch(/FROM 's3:\/\/bucket\/pre\/redshift\/[0-9a-f]{64}\.manifest'/);

@@ -3,7 +3,7 @@
 // (MOVALYTICS_REDSHIFT_EMULATE=postgres), capturing every statement the warehouse and its history session send. Each
 // passes the parse gate (@polyglot-sql/sdk's Redshift dialect + test/redshift-lint.ts); the model equals DuckDB's on
 // the same input and the four answers agree; the load and merge statements are what `movalytics sql` prints.
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
@@ -12,7 +12,16 @@ import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { computeAnswers, type Answers } from '../src/stages/answers/index.js';
 import { observeRedshiftStatements, withFailpoint } from '../src/core/test-hooks.js';
 import { expectSameAnswers } from './support/answers.js';
-import { checksums, engines, query, redshiftUrlOf, withWarehouse, type Engine } from './support/engines.js';
+import {
+  checksums,
+  engines,
+  query,
+  redshiftStaging,
+  redshiftUrlOf,
+  setUpRedshiftEnv,
+  withWarehouse,
+  type Engine,
+} from './support/engines.js';
 import { runCli, tempDir } from './support/helpers.js';
 import { redshiftProblems } from './support/redshift-lint.js';
 
@@ -30,6 +39,8 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
 
   beforeAll(async () => {
     await generateDataset({ out: data, movies: 200, ratings: 8_000, seed: 31 });
+    // Staging in S3 (fauxqs), as a Redshift deployment has it: the staged files are COPYed from there as they are.
+    await setUpRedshiftEnv();
     process.env.MOVALYTICS_REDSHIFT_EMULATE = 'postgres';
     stop = observeRedshiftStatements((sql) => sent.push(sql));
     pgUrl = await pg!.fresh(root);
@@ -42,7 +53,14 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
   });
 
   const configFor = (input: string, warehouse: string) =>
-    loadConfig({ cwd: root, overrides: { input, warehouse, staging: join(root, 'staging') } });
+    loadConfig({
+      cwd: root,
+      overrides: {
+        input,
+        warehouse,
+        staging: warehouse.startsWith('redshift:') ? redshiftStaging(root) : join(root, 'staging'),
+      },
+    });
   /** Everything sent since `from` that fails the gate, with why. */
   const gate = (from: number): string[] =>
     sent
@@ -73,7 +91,10 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
     const has = (re: RegExp): boolean => first.some((s) => re.test(s));
     expect(has(/^INSERT INTO movalytics\.run \(/)).toBe(true);
     expect(has(/^INSERT INTO movalytics\.task_run /)).toBe(true);
-    expect(has(/^COPY staging\.rating_in /)).toBe(true);
+    // The staged ratings file is COPYed as it is (its lines), then typed in SQL into staging.rating_in.
+    expect(has(/^COPY staging\.rating_raw_1 \(line\)\n/)).toBe(true);
+    expect(has(/^INSERT INTO staging\.rating_in /)).toBe(true);
+    expect(has(/^COPY staging\.rating_in /)).toBe(false);
     expect(has(/^MERGE INTO movies\.rating\n/)).toBe(true);
     expect(has(/^CREATE TABLE marts\./)).toBe(true);
     expect(has(/^INSERT INTO movalytics\.check_result /)).toBe(true);
@@ -100,18 +121,21 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
       '--input',
       data,
       '--staging',
-      's3://emulated',
+      redshiftStaging(root),
     ]);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const printed = splitPrinted(out.stdout);
     const expected = [...printed.load!, ...printed.merge!.slice(1, -1)].map(normalise);
-    // The run sends them in this order; between them only its quarantine INSERTs and counting SELECTs.
+    // The run sends them in this order; between them only its quarantine INSERTs, counting (and measuring) SELECTs
+    // and the model's DDL (sized from the staged files once they are loaded, see below).
     const i = first.findIndex((s) => s === printed.load![0]);
     expect(i).toBeGreaterThan(0);
+    const ddl =
+      /^(CREATE SCHEMA IF NOT EXISTS |CREATE TABLE IF NOT EXISTS movies\.|CREATE OR REPLACE VIEW movies\.)/;
     const run = first
       .slice(i)
-      .filter((s) => !/^(INSERT INTO movalytics\.quarantine|SELECT )/.test(s))
+      .filter((s) => !/^(INSERT INTO movalytics\.quarantine|SELECT )/.test(s) && !ddl.test(s))
       .slice(0, expected.length)
       .map(normalise);
     expect(run).toEqual(expected);
@@ -163,6 +187,45 @@ describe.skipIf(pg === undefined)('movalytics run against Redshift (PostgreSQL s
       `SELECT records_read, rows_loaded, rows_quarantined, duplicates_collapsed FROM movalytics.reconciliation WHERE file_name = 'ratings_more.csv' ORDER BY run_id DESC LIMIT 1`,
     );
     expect(rec[0]).toEqual({ records_read: 3, rows_loaded: 1, rows_quarantined: 1, duplicates_collapsed: 1 });
+  }, 120_000);
+
+  it('types a staged file in SQL: a stray CR, a field that is not a number or does not fit, a short line', async () => {
+    const odd = join(root, 'odd');
+    copyDir(data, odd);
+    writeFileSync(
+      join(odd, 'ratings.csv'),
+      readFileSync(join(data, 'ratings.csv'), 'utf8') +
+        ['77777,1,4.0,1600000000\r', '1,99999999999,3.0,1600000000', '1,x,3.0,1600000000', '5,5', ''].join(
+          '\n',
+        ),
+    );
+    const wh = redshiftUrlOf(await pg!.fresh(join(root, 'odd-wh')));
+    const from = sent.length;
+    const r = await runPipeline(configFor(odd, wh));
+    expect(r.status).toBe('success');
+    expect(gate(from)).toEqual([]);
+    const q = await query<{ reason: string; raw: string; line_number: number | null }>(
+      wh,
+      `SELECT reason, raw, line_number FROM movalytics.quarantine WHERE source_file = 'ratings.csv' ORDER BY raw`,
+    );
+    expect(q).toEqual([
+      {
+        reason: `Error when converting column "movieId". Could not convert string "99999999999" to 'INTEGER' — row quarantined`,
+        raw: '1,99999999999,3.0,1600000000',
+        line_number: null,
+      },
+      {
+        reason: `Error when converting column "movieId". Could not convert string "x" to 'INTEGER' — row quarantined`,
+        raw: '1,x,3.0,1600000000',
+        line_number: null,
+      },
+      { reason: 'Expected Number of Columns: 4 Found: 2 — row quarantined', raw: '5,5', line_number: null },
+    ]);
+    const [k] = await query<{ rating: number }>(
+      wh,
+      `SELECT rating FROM movies.rating WHERE user_id = 77777 AND movielens_id = 1`,
+    );
+    expect(k).toEqual({ rating: 4 });
   }, 120_000);
 
   it('a run whose checks fail publishes nothing and stays legal', async () => {

@@ -31,16 +31,25 @@ import { TEST_ROLE } from './support/redshift-run.js';
 
 const S3 = 's3://movalytics-example/staging';
 /** A fixed run: every staging table present, the rating file in three parts, byte maxima as a real run measures. */
+/** A staged file COPYed as it is: a manifest of one raw object. */
+const rawObject = (name: string): LoadObject => ({
+  manifestUrl: `${S3}/redshift/${name}.manifest`,
+  partUrls: [`${S3}/raw/${name}`],
+});
+/** The cleaned movies load from parts; the ratings (two files), links and CPI from their staged objects. */
+const PART_LOADED = STAGING_NAMES.filter((n) => !['rating_in', 'link_in', 'cpi_in'].includes(n));
 const FULL: RedshiftLoadInput = {
   objects: Object.fromEntries(
-    STAGING_NAMES.map((n): [StagingName, LoadObject] => [
+    PART_LOADED.map((n): [StagingName, LoadObject] => [
       n,
-      {
-        manifestUrl: `${S3}/redshift/${n}.manifest`,
-        partUrls: (n === 'rating_in' ? [0, 1, 2] : [0]).map((k) => `${S3}/redshift/${n}-${k}.csv`),
-      },
+      { manifestUrl: `${S3}/redshift/${n}.manifest`, partUrls: [`${S3}/redshift/${n}-0.csv`] },
     ]),
   ),
+  raw: {
+    ratings: [rawObject('ratings'), rawObject('ratings_2026-11')],
+    links: rawObject('links'),
+    cpi: [{ series: 'CUSR0000SS62031', object: rawObject('CUSR0000SS62031') }],
+  },
   bytes: {
     'movies.movie.imdb_id': 9,
     'movies.movie.title': 104,
@@ -89,12 +98,17 @@ describe('the Redshift plan for the full model', () => {
 
   it('loads every staging table from a manifest with the IAM role', () => {
     const copies = planStatements('load', FULL, MODEL).filter((s) => s.startsWith('COPY'));
-    expect(copies).toHaveLength(STAGING_NAMES.length);
+    // Three parts of the cleaned movies; two ratings files, links and CPI from their staged objects.
+    expect(copies).toHaveLength(PART_LOADED.length + 4);
     for (const c of copies) {
-      expect(c).toMatch(/\nFROM 's3:\/\/movalytics-example\/staging\/redshift\/\w+\.manifest'\n/);
+      expect(c).toMatch(/\nFROM 's3:\/\/movalytics-example\/staging\/redshift\/[\w-]+\.manifest'\n/);
       expect(c).toContain(`IAM_ROLE '${TEST_ROLE}'`);
-      expect(c).toMatch(/FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST$/);
     }
+    const raw = copies.filter((c) => /^COPY staging\.\w+_raw_\d+ \(line\)/.test(c));
+    expect(raw).toHaveLength(4);
+    for (const c of raw) expect(c).toMatch(/DELIMITER '\\037' IGNOREHEADER 1 MANIFEST$/);
+    for (const c of copies.filter((c) => !raw.includes(c)))
+      expect(c).toMatch(/FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST$/);
   });
 
   it('sizes VARCHAR in bytes with room to grow, never past 65535', () => {

@@ -96,3 +96,16 @@ export function cpiReasonSql(c: CpiRow): string {
   return `CASE WHEN NOT coalesce(${c.dateOk}, false) THEN 'date ' || coalesce('"' || ${c.date} || '"', 'is empty') || ' is not the first day of a month (YYYY-MM-01)'
     ELSE 'value ' || coalesce('"' || ${c.value} || '"', 'is empty') || ' is not a positive number (nor FRED''s "." for a missing month)' END || '${QUARANTINED}'`;
 }
+
+/**
+ * The reason of a record whose field count is not the file's (the words every engine's CSV reader gives it), over a
+ * SQL expression of the count found: for an engine that splits the records itself (Redshift's load of raw lines).
+ */
+export function columnCountReasonSql(expected: number, foundText: string): string {
+  return `'Expected Number of Columns: ${expected} Found: ' || ${foundText} || '${QUARANTINED}'`;
+}
+
+/** The reason of a field that is not a value of its column's type, over SQL expressions of the field's text. */
+export function conversionReasonSql(column: string, type: string, fieldText: string): string {
+  return `'Error when converting column "${column}". Could not convert string "' || ${fieldText} || '" to ''${type}''${QUARANTINED}'`;
+}

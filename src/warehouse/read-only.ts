@@ -29,6 +29,7 @@ export function readOnlyView(inner: Warehouse): Warehouse {
             auth: inner.s3Copy.auth,
             partBytes: inner.s3Copy.partBytes,
             upload: () => refuse('an upload of load files'),
+            putManifest: () => refuse('an upload of a load manifest'),
             run: () => refuse('a load plan'),
           },
         }),

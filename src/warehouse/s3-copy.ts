@@ -58,6 +58,12 @@ export interface S3CopyLoad {
   /** Uploads parts and their manifest to the S3 staging area (content-addressed keys); returns their URLs. */
   upload(parts: LoadParts): Promise<LoadObject>;
   /**
+   * Writes a manifest listing objects already in S3 (a staged file as it is: nothing is read or uploaded but the
+   * manifest) to the staging area, content-addressed; returns its s3:// URL. The stand-in runs a COPY of whole lines
+   * (copyLinesSql) from that manifest by reading it and the objects back from S3.
+   */
+  putManifest(objectUrls: readonly string[]): Promise<string>;
+  /**
    * Runs statements in order, in the caller's transaction. On a PostgreSQL stand-in (emulation) the physical
    * attributes are dropped and a COPY from a manifest of `localParts` (manifest URL → local part files) is run as
    * COPY FROM STDIN of those files.
@@ -67,9 +73,12 @@ export interface S3CopyLoad {
 
 export {
   copySql,
+  copyLinesSql,
   copyTable,
   createTableSql,
   loadObjectFor,
+  manifestFor,
+  REDSHIFT_MAX_VARCHAR,
   resolveIamRole,
   specMerge,
 } from './redshift/redshift-sql.js';

@@ -104,7 +104,8 @@ let redshiftEnv: Promise<void> | null = null;
 const savedEnv: Record<string, string | undefined> = {};
 let s3Server: RunningServer | null = null;
 let cacheDir: string | null = null;
-function setUpRedshiftEnv(): Promise<void> {
+/** Sets up (once per file) what the Redshift stand-in needs: see above. Undone after the file. */
+export function setUpRedshiftEnv(): Promise<void> {
   redshiftEnv ??= (async () => {
     s3Server = await startFauxqs();
     await createBucket(s3Server.endpoint, S3_BUCKET);
@@ -135,14 +136,18 @@ afterAll(async () => {
   if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
   redshiftEnv = null;
 });
+/** The S3 staging of the Redshift stand-in for the test whose temp folder is `dir`. */
+export function redshiftStaging(dir: string): string {
+  // One prefix per test (its temp folder's unique name): a staging area of its own, as a folder is for the others.
+  return `s3://${S3_BUCKET}/${basename(dir)}`;
+}
 const redshift: Engine = {
   name: 'redshift',
   fresh: async (dir) => {
     await setUpRedshiftEnv();
     return redshiftUrlOf(await postgres.fresh(dir));
   },
-  // One prefix per test (its temp folder's unique name): a staging area of its own, as a folder is for the others.
-  staging: (dir) => `s3://${S3_BUCKET}/${basename(dir)}`,
+  staging: redshiftStaging,
 };
 
 const pgReachable = await postgresReachable();

@@ -1,6 +1,7 @@
 // `movalytics sql --warehouse redshift://… [--statement ddl|load|merge|answers]`: prints the Redshift SQL of a load of
-// the input folder — physical DDL, COPY from the S3 manifests, de-duplicate + MERGE in one transaction, the answer
-// marts — so it can be reviewed before a paid cluster runs it. Reads the input (to size VARCHARs and name the
+// the input folder — physical DDL, COPY from the S3 manifests (the staged ratings, links and CPI files as they are,
+// the cleaned movies as parts), typing in SQL, de-duplicate + MERGE in one transaction, the answer marts — so it can
+// be reviewed before a paid cluster runs it. Reads the input (to hash the staged files, size VARCHARs and name the
 // content-addressed parts); touches no warehouse and uploads nothing.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,17 @@ import {
   type StagingName,
   type StatementKind,
 } from '../../stages/load/redshift-plan.js';
-import { loadObjectFor, redshiftDialect, resolveIamRole, type LoadObject } from '../../warehouse/s3-copy.js';
+import { hashFile, rawKey } from '../../storage/index.js';
+import {
+  loadObjectFor,
+  manifestFor,
+  redshiftDialect,
+  resolveIamRole,
+  type LoadObject,
+} from '../../warehouse/s3-copy.js';
+
+/** The staging tables a run fills from staged files as they are (never from parts). */
+const RAW_LOADED: ReadonlySet<string> = new Set(['rating_in', 'link_in', 'cpi_in']);
 
 interface SqlFlags {
   warehouse?: string;
@@ -71,11 +82,25 @@ export function registerSql(program: Command): void {
             movieGenres: clean.movieGenresFile,
           };
         }
-        const load = await prepareModelLoad(files, path.join(work, 'parts'));
+        // The ratings are not read (a run COPYs them as they are); links and CPI only to size the model's VARCHARs.
+        const load = await prepareModelLoad({ ...files, ratings: [] }, path.join(work, 'parts'));
         const objects: Partial<Record<StagingName, LoadObject>> = {};
         for (const [name, parts] of Object.entries(load.parts))
-          if (parts) objects[name as StagingName] = loadObjectFor(parts.sha256, staging);
-        const input = { objects, bytes: load.bytes, auth: { iamRole }, runStartedAt: new Date() };
+          if (parts && !RAW_LOADED.has(name))
+            objects[name as StagingName] = loadObjectFor(parts.sha256, staging);
+        // A run with this staging area COPYs each staged file from its raw/<sha256> object, by a manifest of one.
+        const staged = async (file: string): Promise<LoadObject> => {
+          const url = `${staging.replace(/\/?$/, '/')}${rawKey((await hashFile(file)).sha256)}`;
+          return { manifestUrl: manifestFor([url], staging).manifestUrl, partUrls: [url] };
+        };
+        const raw = {
+          ratings: await Promise.all((files.ratings ?? []).map(staged)),
+          ...(files.links === undefined ? {} : { links: await staged(files.links) }),
+          cpi: await Promise.all(
+            (files.cpi ?? []).map(async (c) => ({ series: c.series, object: await staged(c.file) })),
+          ),
+        };
+        const input = { objects, raw, bytes: load.bytes, auth: { iamRole }, runStartedAt: new Date() };
         const model = {
           views: MODEL_VIEWS,
           metaDdl: META_TABLES,

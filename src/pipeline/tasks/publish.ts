@@ -18,6 +18,7 @@ import {
 import { dropStaleParts, reduceRatingsShadow, type RatingsPart } from '../../stages/load/ratings-parts.js';
 import { recordRowChanges, RowChangeCounter } from '../../stages/load/row-changes.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
+import { rawKey } from '../../storage/index.js';
 import { PACKAGE_FILES } from '../load-package.js';
 import * as runs from '../run-store.js';
 import { MINUTE, step, WAREHOUSE, type DoneProbe, type PipelineTask, type TaskContext } from './task.js';
@@ -89,10 +90,20 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
   // Only the files this task reads are fetched to this machine: movies_metadata reaches the model through the clean
   // task's files, the ratings through their parts (already in the warehouse) — except on an engine that loads them
   // by its own plan.
+  // With staging in S3 that engine COPYs the ratings, links and CPI files from their staged objects: none is fetched.
   const byPlan = wh.capabilities.bulkLoad === 's3-copy';
+  const remote = byPlan ? ctx.pkg.staging.remote : null;
   const files = await ctx.pkg.stagedFiles(
-    (f) => f.role !== 'movies_metadata' && (f.role !== 'ratings' || byPlan),
+    (f) => remote === null && f.role !== 'movies_metadata' && (f.role !== 'ratings' || byPlan),
   );
+  const stagedObjects =
+    remote === null
+      ? undefined
+      : new Map(
+          files
+            .filter((f) => f.action === 'load' && f.sha256 !== null)
+            .map((f) => [f.name, `${remote.url.replace(/\/?$/, '/')}${rawKey(f.sha256!)}`] as const),
+        );
   const clean = await ctx.pkg.readClean();
   await mkdir(ctx.pkg.cleanDir, { recursive: true }); // CSV rejects are written there (locally) for the engine
   let reports: FileReport[] = [];
@@ -112,6 +123,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
           shadow,
           ratingParts: parts,
           runStartedAt: ctx.runStartedAt,
+          ...(stagedObjects === undefined ? {} : { stagedObjects }),
         }),
       );
       reports = loaded.reports;

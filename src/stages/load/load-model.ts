@@ -48,6 +48,11 @@ export interface LoadInput {
   cleanDir: string;
   /** When the run started: a rating dated later is quarantined (default: now). */
   runStartedAt?: Date;
+  /**
+   * The s3:// URL of each staged file's object (by file name) when staging is in S3: an engine loading through S3
+   * (`bulkLoad: 's3-copy'`) COPYs the ratings, links and CPI files from there as they are.
+   */
+  stagedObjects?: ReadonlyMap<string, string>;
 }
 
 export const STAGING = 'staging';
@@ -613,14 +618,16 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
     {
       runId: input.runId,
       runStartedAt: input.runStartedAt ?? new Date(),
-      ratings: ratings.map((f) => ({ name: f.name, file: f.stagedPath! })),
-      links: links === null ? null : { name: links.name, file: links.stagedPath! },
-      cpi: cpi.map((f) => ({ name: f.name, file: f.stagedPath!, series: f.seriesId ?? 'unknown' })),
+      // Without staged objects (staging in a local folder) the files are read here and uploaded as parts.
+      ratings: ratings.map((f) => ({ name: f.name, file: f.stagedPath ?? '' })),
+      links: links === null ? null : { name: links.name, file: links.stagedPath ?? '' },
+      cpi: cpi.map((f) => ({ name: f.name, file: f.stagedPath ?? '', series: f.seriesId ?? 'unknown' })),
       movies:
         clean === null
           ? null
           : { movies: clean.moviesFile, genres: clean.genresFile, movieGenres: clean.movieGenresFile },
       views: MODEL_VIEWS,
+      ...(input.stagedObjects === undefined ? {} : { stagedObjects: input.stagedObjects }),
     },
     scratch,
   ).finally(() => rm(scratch, { recursive: true, force: true }));
@@ -631,9 +638,9 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
     await loader.quarantineRejectsOf(f, c.rejects);
     reports.push({
       fileName: f.name,
-      recordsRead: f.dataLines ?? c.rows + c.rejects.length,
+      recordsRead: f.dataLines ?? c.rows + c.rejects.length + c.refused,
       rowsLoaded: c.loaded,
-      rowsQuarantined: c.rejects.length + c.invalid,
+      rowsQuarantined: c.rejects.length + c.refused + c.invalid,
       duplicatesCollapsed: c.rows - c.invalid - c.loaded,
       recordsMerged: 0,
     });

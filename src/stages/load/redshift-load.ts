@@ -1,7 +1,9 @@
 // The load on an engine that loads through object storage (`bulkLoad: 's3-copy'`, Redshift), by the plan of
-// redshift-plan.ts: each input (ratings, links, CPI, the cleaned movies) checked and written as CSV parts for its
-// staging table, with the byte length of the longest value of every VARCHAR column (model and staging) for the DDL;
-// the parts uploaded through the seam; the plan run in the caller's transaction; every file accounted for.
+// redshift-plan.ts. With staging in S3 the ratings, links and CPI files are COPYed from their staged objects as they
+// are (a manifest of one object each; Node reads none of them) and typed in SQL; the cleaned movies — and, with a
+// local staging folder, every input — are checked and written as CSV parts for their staging table, with the byte
+// length of the longest value of every VARCHAR column for the DDL, and uploaded through the seam. The plan runs in
+// the caller's transaction; every file is accounted for.
 import path from 'node:path';
 import { compareRatingsFiles } from './load-model.js';
 import { inputFilesIn } from '../../sources/input-layout.js';
@@ -22,11 +24,16 @@ import {
   LINK_VALID,
   RATING_NEW,
   RS_STAGING,
+  dropRawStatements,
+  hasStaging,
   loadStatements,
+  rawRefusedCountSql,
+  rawSources,
   mergeBody,
   modelDdlStatements,
   quarantineStatements,
   ratingInValidSql,
+  type RawInputs,
   type RedshiftLoadInput,
   type StagingName,
 } from './redshift-plan.js';
@@ -143,6 +150,10 @@ export async function prepareModelLoad(
   return { parts, bytes, byFile };
 }
 
+function grow(bytes: Record<string, number>, key: string, n: number): void {
+  bytes[key] = Math.max(bytes[key] ?? 0, n);
+}
+
 /** One run's model inputs for the plan. */
 export interface PlanRequest {
   runId: number;
@@ -156,6 +167,11 @@ export interface PlanRequest {
   movies: { movies: string; genres: string; movieGenres: string } | null;
   /** The model's views (recreated with the tables). */
   views: readonly string[];
+  /**
+   * The s3:// URLs of the staged objects of the ratings, links and CPI files (by file name), when staging is in
+   * S3: those files are then COPYed as they are, and their `file` is never read.
+   */
+  stagedObjects?: ReadonlyMap<string, string>;
 }
 
 /** What the plan did with one input file: every record is in exactly one of rows/rejects, every row in one count. */
@@ -166,6 +182,8 @@ export interface PlanFile {
   rejects: BulkReject[];
   /** Rows that broke a value rule: quarantined by the plan. */
   invalid: number;
+  /** Lines of a staged file COPYed as it is that had the wrong field count or a field not of its type: quarantined by the plan. */
+  refused: number;
   /** Rows written to the model (one per key); the rest of the valid rows were duplicates. */
   loaded: number;
 }
@@ -190,16 +208,39 @@ export async function runModelPlan(
   req: PlanRequest,
   scratch: string,
 ): Promise<PlanResult> {
+  const staged = req.stagedObjects;
+  const object = (name: string): string => {
+    const url = staged?.get(name);
+    if (url === undefined) throw new Error(`no staged object for ${name}`);
+    return url;
+  };
   const load = await prepareModelLoad(
-    {
-      ratings: req.ratings.map((r) => r.file),
-      ...(req.links === null ? {} : { links: req.links.file }),
-      cpi: req.cpi.map((c) => ({ file: c.file, series: c.series })),
-      ...(req.movies === null ? {} : { movies: req.movies }),
-    },
+    staged === undefined
+      ? {
+          ratings: req.ratings.map((r) => r.file),
+          ...(req.links === null ? {} : { links: req.links.file }),
+          cpi: req.cpi.map((c) => ({ file: c.file, series: c.series })),
+          ...(req.movies === null ? {} : { movies: req.movies }),
+        }
+      : { ...(req.movies === null ? {} : { movies: req.movies }) },
     scratch,
     s3.partBytes,
   );
+  let raw: RawInputs | undefined;
+  if (staged !== undefined) {
+    // One manifest per staged file, listing its raw object: nothing else is read or uploaded.
+    const manifest = async (name: string): Promise<LoadObject> => {
+      const url = object(name);
+      return { manifestUrl: await s3.putManifest([url]), partUrls: [url] };
+    };
+    raw = {
+      ratings: await Promise.all(req.ratings.map((r) => manifest(r.name))),
+      ...(req.links === null ? {} : { links: await manifest(req.links.name) }),
+      cpi: await Promise.all(
+        req.cpi.map(async (c) => ({ series: c.series, object: await manifest(c.name) })),
+      ),
+    };
+  }
   const objects: Partial<Record<StagingName, LoadObject>> = {};
   const local = new Map<string, readonly string[]>();
   for (const [name, parts] of Object.entries(load.parts) as [StagingName, LoadParts | undefined][]) {
@@ -208,14 +249,30 @@ export async function runModelPlan(
     objects[name] = obj;
     local.set(obj.manifestUrl, parts.files);
   }
+  const bytes: Record<string, number> = { ...load.bytes };
   const input: RedshiftLoadInput = {
     objects,
-    bytes: load.bytes,
+    ...(raw === undefined ? {} : { raw }),
+    bytes,
     auth: s3.auth,
     runStartedAt: req.runStartedAt,
   };
-  await s3.run(modelDdlStatements(load.bytes, req.views));
-  await s3.run(loadStatements(input), local);
+  if (raw === undefined) {
+    await s3.run(modelDdlStatements(bytes, req.views));
+    await s3.run(loadStatements(input), local);
+  } else {
+    // The model's VARCHARs are sized from the data: the staged files' text is measured where it now is, in SQL.
+    await s3.run(['CREATE SCHEMA IF NOT EXISTS staging']);
+    await s3.run(loadStatements(input), local);
+    for (const c of req.cpi) grow(bytes, 'movies.cpi.series_id', Buffer.byteLength(c.series, 'utf8'));
+    if (raw.links !== undefined) {
+      const [m] = await wh.query<{ n: number | null }>(
+        `SELECT max(octet_length(imdb_id)) AS n FROM staging.link_in`,
+      );
+      grow(bytes, 'movies.movie_link.imdb_id', Number(m?.n ?? 0));
+    }
+    await s3.run(modelDdlStatements(bytes, req.views));
+  }
   const series = Object.fromEntries(req.cpi.map((c) => [c.series, c.name]));
   await s3.run(
     quarantineStatements(input, req.runId, {
@@ -228,7 +285,7 @@ export async function runModelPlan(
   const files: Record<string, PlanFile> = {};
   const entry = (name: string, file: string): PlanFile => {
     const f = load.byFile.get(file);
-    files[name] ??= { rows: f?.rows ?? 0, rejects: f?.rejects ?? [], invalid: 0, loaded: 0 };
+    files[name] ??= { rows: f?.rows ?? 0, rejects: f?.rejects ?? [], invalid: 0, refused: 0, loaded: 0 };
     return files[name];
   };
   const counts = async (sql: string): Promise<Map<string, number>> =>
@@ -237,8 +294,31 @@ export async function runModelPlan(
   if (req.links !== null) entry(req.links.name, req.links.file);
   for (const c of req.cpi) entry(c.name, c.file);
 
+  // Lines of a staged file refused before the value rules (the other inputs' refusals are the parts' rejects).
+  const seen: Partial<Record<StagingName, number>> = {};
+  for (const src of rawSources(input)) {
+    const n = (seen[src.staging] = (seen[src.staging] ?? -1) + 1);
+    const [r] = await wh.query<{ n: number }>(rawRefusedCountSql(src));
+    const file =
+      src.staging === 'rating_in' ? req.ratings[n] : src.staging === 'link_in' ? req.links : req.cpi[n];
+    if (file) entry(file.name, file.file).refused = Number(r?.n ?? 0);
+  }
+  const rows = async (sql: string): Promise<Map<string, number>> =>
+    staged === undefined ? new Map() : counts(sql);
+  const typedRatings = await rows(
+    `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in GROUP BY file_no`,
+  );
+  req.ratings.forEach((r, i) => {
+    if (staged !== undefined) entry(r.name, r.file).rows = typedRatings.get(String(i + 1)) ?? 0;
+  });
+  if (req.links !== null && staged !== undefined)
+    entry(req.links.name, req.links.file).rows =
+      (await counts(`SELECT 0 AS k, COUNT(*) AS n FROM staging.link_in`)).get('0') ?? 0;
+  const typedCpi = await rows(`SELECT series_id AS k, COUNT(*) AS n FROM staging.cpi_in GROUP BY series_id`);
+  for (const c of req.cpi) if (staged !== undefined) entry(c.name, c.file).rows = typedCpi.get(c.series) ?? 0;
+
   let ratingsCold = false;
-  if (objects.rating_in !== undefined) {
+  if (hasStaging(input, 'rating_in')) {
     const invalid = await counts(
       `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in WHERE NOT coalesce(${ratingInValidSql(req.runStartedAt)}, false) GROUP BY file_no`,
     );
@@ -246,13 +326,13 @@ export async function runModelPlan(
     const [any] = await wh.query(`SELECT 1 AS one FROM movies.rating LIMIT 1`);
     ratingsCold = any === undefined;
   }
-  if (objects.link_in !== undefined && req.links !== null) {
+  if (hasStaging(input, 'link_in') && req.links !== null) {
     const invalid = await counts(
       `SELECT 0 AS k, COUNT(*) AS n FROM staging.link_in WHERE NOT coalesce(${LINK_VALID}, false)`,
     );
     entry(req.links.name, req.links.file).invalid = invalid.get('0') ?? 0;
   }
-  if (objects.cpi_in !== undefined) {
+  if (hasStaging(input, 'cpi_in')) {
     const invalid = await counts(
       `SELECT series_id AS k, COUNT(*) AS n FROM staging.cpi_in WHERE NOT coalesce(${CPI_VALID}, false) GROUP BY series_id`,
     );
@@ -260,21 +340,22 @@ export async function runModelPlan(
   }
 
   await s3.run(mergeBody(input));
+  await s3.run(dropRawStatements(input));
 
-  if (objects.rating_in !== undefined) {
+  if (hasStaging(input, 'rating_in')) {
     const loaded = await counts(`SELECT file_no AS k, COUNT(*) AS n FROM ${RATING_NEW} GROUP BY file_no`);
     req.ratings.forEach((r, i) => (entry(r.name, r.file).loaded = loaded.get(String(i + 1)) ?? 0));
   }
-  if (objects.link_in !== undefined && req.links !== null)
+  if (hasStaging(input, 'link_in') && req.links !== null)
     entry(req.links.name, req.links.file).loaded =
       (await counts(`SELECT 0 AS k, COUNT(*) AS n FROM ${LINK_NEW}`)).get('0') ?? 0;
-  if (objects.cpi_in !== undefined) {
+  if (hasStaging(input, 'cpi_in')) {
     const loaded = await counts(`SELECT series_id AS k, COUNT(*) AS n FROM ${CPI_NEW} GROUP BY series_id`);
     for (const c of req.cpi) entry(c.name, c.file).loaded = loaded.get(c.series) ?? 0;
   }
   return {
     files,
-    ratingsWritten: objects.rating_in === undefined ? null : RATING_NEW,
+    ratingsWritten: hasStaging(input, 'rating_in') ? RATING_NEW : null,
     ratingsCold,
   };
 }

@@ -3,9 +3,11 @@
 // one transaction, in this order. The load stage owns it (the model and its rules are the stage's business); the
 // generic text — physical DDL, COPY, MERGE of a table spec — comes from the seam (warehouse/s3-copy.ts).
 // docs/redshift.md explains every choice.
-import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
-import { columnSpecs } from '../../core/table-spec.js';
+import { INPUT_COLUMNS, MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
+import { columnSpecs, type ColumnSpec } from '../../core/table-spec.js';
 import {
+  columnCountReasonSql,
+  conversionReasonSql,
   cpiMissingSql,
   cpiReasonSql,
   cpiValidSql,
@@ -18,6 +20,8 @@ import {
   type RatingRow,
 } from '../../model/value-rules.js';
 import {
+  REDSHIFT_MAX_VARCHAR,
+  copyLinesSql,
   copySql,
   copyTable,
   createTableSql,
@@ -106,9 +110,23 @@ export const STAGING_NAMES = [
 ] as const;
 export type StagingName = (typeof STAGING_NAMES)[number];
 
+/**
+ * The staged files COPYed as they are (staging in S3): per input, the manifest listing its `raw/<sha256>` object.
+ * Their staging tables (rating_in, link_in, cpi_in) are then filled in SQL from the raw lines, not from parts.
+ */
+export interface RawInputs {
+  /** Ratings files in load order (file_no = place + 1). */
+  ratings: readonly LoadObject[];
+  links?: LoadObject;
+  /** FRED files with the series id of their header. */
+  cpi: readonly { series: string; object: LoadObject }[];
+}
+
 /** What one run loads into Redshift: the load objects of each staging table present in the run. */
 export interface RedshiftLoadInput {
   objects: Partial<Record<StagingName, LoadObject>>;
+  /** Inputs loaded from their staged objects (rating_in, link_in and cpi_in are then absent from `objects`). */
+  raw?: RawInputs;
   /** VARCHAR byte maxima of the data (model and staging columns). */
   bytes: VarcharBytes;
   auth: CopyAuth;
@@ -135,18 +153,189 @@ export function ddlStatements(
   ];
 }
 
-/** Fresh staging tables and one COPY into each, for the load files this run has. */
+/** One staged file COPYed as it is: its table of raw lines and how each line becomes a row of its staging table. */
+export interface RawSource {
+  /** The staging table it fills. */
+  staging: StagingName;
+  /** staging.<t>_raw_<n>: one VARCHAR per line. */
+  table: string;
+  /** staging.<t>_fields_<n>: the lines split into fields, once (every later statement reads these columns). */
+  fields: string;
+  object: LoadObject;
+  /** The file's columns (model/tables.ts INPUT_COLUMNS), in file order. */
+  columns: readonly ColumnSpec[];
+  /** SQL values the staging table takes before and after the file's own fields (the series id, the file number). */
+  before: readonly string[];
+  after: readonly string[];
+}
+
+/** The raw sources of a run, in load order: ratings files, links, CPI files. */
+export function rawSources(input: RedshiftLoadInput): RawSource[] {
+  const raw = input.raw;
+  if (raw === undefined) return [];
+  return [
+    ...raw.ratings.map((object, i): RawSource => ({
+      staging: 'rating_in',
+      table: `staging.rating_raw_${i + 1}`,
+      fields: `staging.rating_fields_${i + 1}`,
+      object,
+      columns: INPUT_COLUMNS.ratings,
+      before: [],
+      after: [String(i + 1)],
+    })),
+    ...(raw.links === undefined
+      ? []
+      : [
+          {
+            staging: 'link_in',
+            table: 'staging.link_raw_1',
+            fields: 'staging.link_fields_1',
+            object: raw.links,
+            columns: INPUT_COLUMNS.links,
+            before: [],
+            after: [],
+          } satisfies RawSource,
+        ]),
+    ...raw.cpi.map((c, i): RawSource => ({
+      staging: 'cpi_in',
+      table: `staging.cpi_raw_${i + 1}`,
+      fields: `staging.cpi_fields_${i + 1}`,
+      object: c.object,
+      columns: INPUT_COLUMNS.cpi,
+      before: [quoteText(c.series)],
+      after: [],
+    })),
+  ];
+}
+
+/** Whether this run fills staging table `name` (from parts or from staged files). */
+export function hasStaging(input: RedshiftLoadInput, name: StagingName): boolean {
+  return input.objects[name] !== undefined || rawSources(input).some((r) => r.staging === name);
+}
+
+/** A text field that must be a number: its regular expression (a cast of anything else fails on Redshift). */
+const NUMBER_TEXT: Readonly<Record<string, string>> = {
+  // At most 18 digits: every such text casts to BIGINT; a longer one does not fit and is refused by the same reason.
+  INTEGER: '^[+-]?[0-9]{1,18}$',
+  BIGINT: '^[+-]?[0-9]{1,18}$',
+  'DOUBLE PRECISION': '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$',
+};
+
+/** Whether field text `f` (not NULL) is a value of `type`: CASE, so no cast of a text that is not a number runs. */
+function fitsSql(f: string, type: ColumnSpec['type']): string {
+  switch (type) {
+    case 'VARCHAR':
+      return 'true';
+    case 'INTEGER':
+      return `CASE WHEN ${f} ~ '${NUMBER_TEXT.INTEGER!}' THEN CAST(${f} AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END`;
+    case 'BIGINT':
+    case 'DOUBLE PRECISION':
+      return `${f} ~ '${NUMBER_TEXT[type]!}'`;
+    default:
+      throw new Error(`a staged file's column of type ${type} is not loaded from raw lines`);
+  }
+}
+
+/**
+ * The raw lines of a source split into fields, as a table: `l` the line without a trailing CR (a file whose line ends
+ * mix leaves one on the LF-ended lines' neighbours), `nf` its field count, `f1`… each field (NULL when empty; numbers
+ * trimmed). Empty lines are not records, as every engine's CSV reader skips them. Materialised once: the typing, the
+ * quarantine and the count read its columns (an engine that inlines the split would redo it per reference).
+ */
+function fieldsTableSql(src: RawSource): string {
+  const fields = src.columns.map((c, i) => {
+    const part = `split_part(l, ',', ${i + 1})`;
+    return `nullif(${c.type === 'VARCHAR' ? part : `trim(${part})`}, '') AS f${i + 1}`;
+  });
+  return `CREATE TABLE ${src.fields}
+DISTSTYLE EVEN
+AS
+SELECT l, length(l) - length(replace(l, ',', '')) + 1 AS nf, ${fields.join(', ')}
+FROM (SELECT coalesce(rtrim(line, chr(13)), '') AS l FROM ${src.table}) r
+WHERE l <> ''`;
+}
+
+/** Why a raw line is refused before the value rules (field count, then each field's type), or NULL when it is not. */
+function rawReasonSql(src: RawSource): string {
+  const n = src.columns.length;
+  const whens = src.columns
+    .map((c, i) => [c, `f${i + 1}`] as const)
+    .filter(([c]) => c.type !== 'VARCHAR')
+    .map(
+      ([c, f]) => `
+    WHEN ${f} IS NOT NULL AND NOT (${fitsSql(f, c.type)}) THEN ${conversionReasonSql(c.name, c.type, f)}`,
+    );
+  return `CASE WHEN nf <> ${n} THEN ${columnCountReasonSql(n, 'CAST(nf AS VARCHAR(12))')}${whens.join('')} END`;
+}
+
+/** The rows of a raw source that type: into its staging table, with the values the plan adds. */
+function rawInsertSql(src: RawSource): string {
+  const t = RS_STAGING[src.staging];
+  const typed = src.columns.map((c, i) =>
+    c.type === 'VARCHAR'
+      ? `f${i + 1}`
+      : `CASE WHEN ${fitsSql(`f${i + 1}`, c.type)} THEN CAST(f${i + 1} AS ${c.type}) END`,
+  );
+  return `INSERT INTO ${t.name} (${t.columns.map((c) => c.name).join(', ')})
+SELECT ${[...src.before, ...typed, ...src.after].join(', ')}
+FROM ${src.fields}
+WHERE ${rawReasonSql(src)} IS NULL`;
+}
+
+/** How many raw lines of a source were refused before the value rules (the run counts them per file). */
+export function rawRefusedCountSql(src: RawSource): string {
+  return `SELECT COUNT(*) AS n FROM ${src.fields}
+WHERE ${rawReasonSql(src)} IS NOT NULL`;
+}
+
+/** A staging table filled from raw lines: its text columns at the widest (the lines were not measured). */
+function rawStagingBytes(t: CopyTable): VarcharBytes {
+  return Object.fromEntries(
+    t.columns.filter((c) => c.type === 'VARCHAR').map((c) => [`${t.name}.${c.name}`, REDSHIFT_MAX_VARCHAR]),
+  );
+}
+
+/**
+ * Fresh staging tables and their loads, for the load files this run has: a staged file (staging in S3) is COPYed as
+ * it is, line by line, into staging.<t>_raw_<n>, then typed into its staging table in SQL; a part-loaded input
+ * (the cleaned movies, or every input when staging is local) is COPYed from its parts' manifest.
+ */
 export function loadStatements(input: RedshiftLoadInput): string[] {
   const out: string[] = [];
+  const raw = rawSources(input);
   for (const name of STAGING_NAMES) {
-    const obj = input.objects[name];
-    if (obj === undefined) continue;
     const t = RS_STAGING[name];
+    const obj = input.objects[name];
+    const mine = raw.filter((r) => r.staging === name);
+    if (obj === undefined && mine.length === 0) continue;
     out.push(`DROP TABLE IF EXISTS ${t.name}`);
-    out.push(createTableSql(t, input.bytes, false));
-    out.push(copySql(t, obj.manifestUrl, input.auth));
+    if (obj !== undefined) {
+      out.push(createTableSql(t, input.bytes, false));
+      out.push(copySql(t, obj.manifestUrl, input.auth));
+      continue;
+    }
+    out.push(createTableSql(t, rawStagingBytes(t), false));
+    for (const src of mine) {
+      out.push(`DROP TABLE IF EXISTS ${src.table}`);
+      out.push(`CREATE TABLE ${src.table} (
+  line VARCHAR(${REDSHIFT_MAX_VARCHAR})
+)
+DISTSTYLE EVEN`);
+      out.push(copyLinesSql(src.table, 'line', src.object.manifestUrl, input.auth));
+      out.push(`DROP TABLE IF EXISTS ${src.fields}`);
+      out.push(fieldsTableSql(src));
+      out.push(rawInsertSql(src));
+    }
   }
   return out;
+}
+
+/** The raw-line and field tables of a run, dropped once it has counted and quarantined from them. */
+export function dropRawStatements(input: RedshiftLoadInput): string[] {
+  return rawSources(input).flatMap((r) => [
+    `DROP TABLE IF EXISTS ${r.table}`,
+    `DROP TABLE IF EXISTS ${r.fields}`,
+  ]);
 }
 
 /** A MERGE into a model table, by its key, of every column of it. */
@@ -281,7 +470,7 @@ export function mergeStatements(input: RedshiftLoadInput): string[] {
 
 /** The merge without its BEGIN and COMMIT: what a run sends inside its publish transaction. */
 export function mergeBody(input: RedshiftLoadInput): string[] {
-  const has = (n: StagingName): boolean => input.objects[n] !== undefined;
+  const has = (n: StagingName): boolean => hasStaging(input, n);
   return [
     ...(has('rating_in') ? mergeRatings(input) : []),
     ...(has('link_in') ? mergeLinks() : []),
@@ -329,8 +518,27 @@ export function quarantineStatements(
 ): string[] {
   const id = Math.trunc(runId);
   const out: string[] = [];
+  // Lines of a staged file refused before the value rules (field count, a field not of its type): the line as raw.
+  const sourceOf = (src: RawSource, n: number): string =>
+    src.staging === 'rating_in'
+      ? quoteText(from.ratings[n] ?? '')
+      : src.staging === 'link_in'
+        ? quoteText(from.links ?? '')
+        : caseOf(
+            src.before[0]!,
+            Object.entries(from.cpi).map(([k, v]) => [quoteText(k), v] as const),
+          );
+  const seen: Partial<Record<StagingName, number>> = {};
+  for (const src of rawSources(input)) {
+    const n = (seen[src.staging] = (seen[src.staging] ?? -1) + 1);
+    const reason = rawReasonSql(src);
+    out.push(`${QUARANTINE_INSERT}
+SELECT ${id}, ${sourceOf(src, n)}, NULL, NULL, ${reason}, l
+FROM ${src.fields}
+WHERE ${reason} IS NOT NULL`);
+  }
   const text = (e: string): string => `coalesce(CAST(${e} AS VARCHAR(64)), '')`;
-  if (input.objects.rating_in !== undefined) {
+  if (hasStaging(input, 'rating_in')) {
     const source = caseOf(
       'file_no',
       from.ratings.map((n, i) => [String(i + 1), n] as const),
@@ -342,14 +550,14 @@ SELECT ${id}, ${source}, NULL, NULL,
 FROM staging.rating_in
 WHERE NOT coalesce(${ratingInValidSql(input.runStartedAt)}, false)`);
   }
-  if (input.objects.link_in !== undefined && from.links !== undefined)
+  if (hasStaging(input, 'link_in') && from.links !== undefined)
     out.push(`${QUARANTINE_INSERT}
 SELECT ${id}, ${quoteText(from.links)}, NULL, NULL,
   ${linkReasonSql(LINK_IN)},
   ${text('movielens_id')} || ',' || coalesce(imdb_id, '') || ',' || ${text('tmdb_id')}
 FROM staging.link_in
 WHERE NOT coalesce(${LINK_VALID}, false)`);
-  if (input.objects.cpi_in !== undefined)
+  if (hasStaging(input, 'cpi_in'))
     out.push(`${QUARANTINE_INSERT}
 SELECT ${id}, ${caseOf(
       'series_id',

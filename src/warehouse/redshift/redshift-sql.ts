@@ -105,6 +105,20 @@ export function loadObjectFor(
   return { manifestUrl: `${base}/${manifestKey}`, partUrls, partKeys, manifestKey, manifest };
 }
 
+/**
+ * A manifest listing objects already in S3 (the staged files as they are), stored content-addressed next to the
+ * parts' manifests under the staging area.
+ */
+export function manifestFor(
+  objectUrls: readonly string[],
+  staging: string,
+): { manifestUrl: string; manifestKey: string; manifest: string } {
+  const base = staging.replace(/\/$/, '');
+  const manifest = manifestJson(objectUrls);
+  const manifestKey = `redshift/${sha256Hex(manifest)}.manifest`;
+  return { manifestUrl: `${base}/${manifestKey}`, manifestKey, manifest };
+}
+
 /** A COPY manifest: every part mandatory, so a missing object fails the load instead of loading less. */
 function manifestJson(partUrls: readonly string[]): string {
   return JSON.stringify({ entries: partUrls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';
@@ -123,6 +137,24 @@ export function copySql(table: CopyTable, manifestUrl: string, auth: CopyAuth): 
 FROM ${quote(manifestUrl)}
 IAM_ROLE ${role}
 FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST${region}`;
+}
+
+/** The delimiter of a COPY of whole lines: the unit separator (octal 037), which no text file of the inputs holds. */
+export const LINE_DELIMITER = '\\037';
+
+/**
+ * COPY of whole lines into one VARCHAR column: Redshift's text format with a delimiter no input line holds and no
+ * ESCAPE, so every line after the header (of each object) arrives as it is — a backslash stays one, and a CR before
+ * the LF stays in the value (COPY ends a record at LF only). The plan splits and types the lines in SQL. Spelled
+ * without AS: the parse gate's Redshift grammar takes `DELIMITER AS '…'` only as the last option.
+ */
+export function copyLinesSql(table: string, column: string, manifestUrl: string, auth: CopyAuth): string {
+  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quote(auth.iamRole);
+  const region = auth.region ? ` REGION AS ${quote(auth.region)}` : '';
+  return `COPY ${table} (${column})
+FROM ${quote(manifestUrl)}
+IAM_ROLE ${role}
+DELIMITER '${LINE_DELIMITER}' IGNOREHEADER 1 MANIFEST${region}`;
 }
 
 function quote(s: string): string {
@@ -188,9 +220,19 @@ export function stripPhysical(sql: string): string {
     .replace(/\s+ENCODE \w+/g, '');
 }
 
-/** A COPY of this plan parsed back: table, columns, manifest URL — what a PostgreSQL stand-in needs. */
-export function parseCopy(sql: string): { table: string; columns: string[]; manifestUrl: string } | null {
+/** A COPY of this plan parsed back, as a PostgreSQL stand-in runs it. */
+export interface ParsedCopy {
+  table: string;
+  columns: string[];
+  manifestUrl: string;
+  /** 'csv': the CSV parts of copySql; 'lines': whole lines (copyLinesSql). */
+  format: 'csv' | 'lines';
+}
+
+/** A COPY of this plan parsed back: table, columns, manifest URL and format — what a PostgreSQL stand-in needs. */
+export function parseCopy(sql: string): ParsedCopy | null {
   const m = /^COPY (\S+) \(([^)]*)\)\nFROM '([^']*)'/.exec(sql);
   if (!m) return null;
-  return { table: m[1]!, columns: m[2]!.split(', '), manifestUrl: m[3]! };
+  const format = sql.includes(`\nDELIMITER '${LINE_DELIMITER}' `) ? 'lines' : 'csv';
+  return { table: m[1]!, columns: m[2]!.split(', '), manifestUrl: m[3]!, format };
 }

@@ -1,7 +1,9 @@
 // The Redshift warehouse: the PostgreSQL adapter (Redshift speaks the PostgreSQL wire protocol) with what differs
 // overridden — files reach it as CSV parts in S3 loaded by COPY … IAM_ROLE from a manifest, no advisory locks (a
 // lock row instead), Redshift's dialect. `emulate: 'postgres'` runs the same statements on a PostgreSQL server with
-// COPY from S3 replaced by COPY FROM STDIN of the same parts (the offline check of everything the two agree on).
+// COPY from S3 replaced by COPY FROM STDIN: of the same parts, or — for a COPY of a staged file's lines — of the
+// objects its manifest lists, read from S3 as Redshift reads them (redshift-copy-csv.ts). The offline check of
+// everything the two agree on.
 import { describeRedshiftUrl } from '../location.js';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,11 +30,13 @@ import type {
 import { WarehouseLockedError } from '../warehouse.js';
 import { redshiftDialect } from './redshift-dialect.js';
 import { toRedshiftError } from './redshift-errors.js';
+import { S3Objects, copyLinesFromManifest } from './redshift-copy-csv.js';
 import { PartWriter, readCsvInto, readNdjsonInto } from './redshift-load-files.js';
 import {
   copySql,
   createTableSql,
   loadObjectFor,
+  manifestFor,
   parseCopy,
   resolveIamRole,
   stripPhysical,
@@ -78,6 +82,8 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   /** Size of the CSV parts a load writes (tests make it small, to exercise manifests of several parts). */
   private readonly partBytes: number | undefined = redshiftPartBytes();
   private store: Store | null = null;
+  /** The stand-in's reads of the objects a manifest lists (any bucket). */
+  private s3Objects: S3Objects | null = null;
 
   protected constructor(
     client: pg.Client,
@@ -152,6 +158,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       auth: { iamRole: this.opts.iamRole },
       partBytes: this.partBytes,
       upload: (parts) => this.uploadParts(parts),
+      putManifest: (urls) => this.putManifest(urls),
       run: async (statements, localParts) => {
         for (const sql of statements) await this.execPlan(sql, localParts);
       },
@@ -164,6 +171,16 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     const copy = parseCopy(sql);
     if (copy === null) return this.exec(sql);
     reportRedshiftStatement(sql);
+    if (copy.format === 'lines') {
+      // As Redshift runs it: the manifest and the objects it lists, read from S3 (no local copy).
+      this.s3Objects ??= new S3Objects();
+      try {
+        await copyLinesFromManifest(this.client, copy, this.s3Objects);
+      } catch (err) {
+        throw toRedshiftError(err, this.displayName, sql);
+      }
+      return;
+    }
     const files = localParts?.get(copy.manifestUrl);
     if (files === undefined) throw new Error(`no local parts for ${copy.manifestUrl}`);
     for (const f of files) await this.copyStdin(copy.table, copy.columns, f);
@@ -188,6 +205,21 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       await this.store.put(o.manifestKey, o.manifest);
     }
     return { manifestUrl: o.manifestUrl, partUrls: o.partUrls };
+  }
+
+  /**
+   * Writes a manifest of objects already in S3 (staged files as they are) to the staging area — on the stand-in too,
+   * which reads it back to run the COPY; returns its URL.
+   */
+  private async putManifest(objectUrls: readonly string[]): Promise<string> {
+    if (this.opts.staging === null)
+      throw new ConfigError(
+        `warehouse ${this.displayName}: a COPY of staged files needs the S3 staging area — set --staging s3://BUCKET/PREFIX`,
+      );
+    const m = manifestFor(objectUrls, this.opts.staging);
+    this.store ??= await openStore(this.opts.staging);
+    await this.store.put(m.manifestKey, m.manifest);
+    return m.manifestUrl;
   }
 
   /** COPYs prepared parts into `table` (created by the caller). */
@@ -310,6 +342,10 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       );
       this.lockToken = null;
     }
+    await this.s3Objects?.close();
+    this.s3Objects = null;
+    await this.store?.close();
+    this.store = null;
     await super.close();
   }
 }
