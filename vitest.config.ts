@@ -14,14 +14,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const SLOWEST_FIRST = [
   'test/concurrency.test.ts',
   'test/dag-run.test.ts',
-  'test/bullmq.test.ts',
   'test/serve.test.ts',
+  'test/bullmq.test.ts',
   'test/conformance.test.ts',
-  'test/storage-radosgw.test.ts',
+  'test/shards.test.ts',
   'test/load.test.ts',
-  'test/hostile-input.test.ts',
+  'test/storage-radosgw.test.ts',
   'test/s3-staging.test.ts',
+  'test/incremental-property.test.ts',
   'test/report.test.ts',
+  'test/hostile-input.test.ts',
 ];
 
 class SlowestFirstSequencer extends BaseSequencer {
