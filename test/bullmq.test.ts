@@ -233,10 +233,53 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     // Every shard is its own task, each ended once in success.
     const shards = detail.tasks.filter((t) => t.task.startsWith('load.ratings['));
     expect(shards).toHaveLength(16);
-    expect(shards.every((t) => t.state === 'success')).toBe(true);
+    expect(
+      shards.filter((t) => t.state !== 'success').map((t) => [t.task, t.state, t.errorClass]),
+      JSON.stringify(
+        detail.attempts.map((x) => [x.task, x.attempt, x.state, x.startedAt, x.finishedAt, x.worker]),
+      ),
+    ).toEqual([]);
     // stage.files ran on a worker with the submitter's shard count (carried by the job): the killed one had rows.
     expect(shards.find((t) => t.task === 'load.ratings[5]')!.rowsOut).toBeGreaterThan(0);
     expect(shards.filter((t) => (t.rowsOut ?? 0) > 0).length).toBeGreaterThan(8);
+    b.child.kill('SIGTERM');
+    await b.exited;
+  });
+
+  it('a worker killed after a shard recorded its parts, before its attempt: that attempt is closed as success', async () => {
+    const wh = await pg!.fresh(root);
+    const queue = 'redis://127.0.0.1:6379/12';
+    const a = launch('a2', ['worker', '--queue', queue, ...where(wh, 'recorded')], {
+      MOVALYTICS_FAILPOINT: 'hang-after:load.ratings[2]/recorded',
+    });
+    await a.waitFor(/waiting for jobs/);
+    const run = launch('submit5', [
+      'run',
+      '--executor',
+      'bullmq',
+      '--queue',
+      queue,
+      '-i',
+      data,
+      '--shards',
+      '4',
+      ...where(wh, 'recorded'),
+    ]);
+    await a.waitFor(/failpoint: hanging after load\.ratings\[2\]\/recorded/);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const b = launch('b2', ['worker', '--queue', queue, ...where(wh, 'recorded')]);
+    const done = await run.exited;
+    expect(done.code, `${run.stderr()}\n--- worker b\n${b.stderr()}`).toBe(0);
+    expect(await checksums(wh)).toEqual(inProcess);
+    const detail = await show(wh);
+    // The redelivered job found the shard's parts recorded: the killed worker's attempt did the work, and says so.
+    const shard = detail.attempts.filter((x) => x.task === 'load.ratings[2]');
+    expect(shard.map((x) => [x.attempt, x.state, x.worker!.split(':').pop()])).toEqual([
+      [1, 'success', String(a.child.pid)],
+    ]);
+    expect(shard[0]!.detail).toMatch(/ended before recording the attempt/);
+    expect(detail.tasks.filter((t) => t.state !== 'success').map((t) => t.task)).toEqual([]);
     b.child.kill('SIGTERM');
     await b.exited;
   });

@@ -8,7 +8,8 @@ import { TaskError } from './errors.js';
 //   sleep-after:<step>:<ms>    pauses there, ending early when the task's signal fires, to hold a run open
 //   fail-once:<step>           throws a retryable error the first time the step ends in this process
 //   fail-after:<step>          throws a permanent error every time
-// The pipeline calls afterStep once at the end of every named step (src/pipeline/tasks/task.ts).
+// The pipeline calls afterStep once at the end of every named step (src/pipeline/tasks/task.ts), and a mapped ratings
+// shard also once its parts are recorded (`load.ratings[i]/recorded`, before its attempt is).
 
 let inProcessFailpoint: string | undefined;
 const failedOnce = new Set<string>();
@@ -27,10 +28,12 @@ export async function withFailpoint<T>(spec: string, fn: () => Promise<T>): Prom
 export async function afterStep(step: string, signal: AbortSignal): Promise<void> {
   const fp = inProcessFailpoint ?? process.env.MOVALYTICS_FAILPOINT;
   if (fp === undefined) return;
-  if (fp === `hang-after:${step}`)
+  if (fp === `hang-after:${step}`) {
+    process.stderr.write(`failpoint: hanging after ${step}\n`); // a test waits for this line before it kills
     await new Promise<never>(() => {
       setInterval(() => undefined, 60_000);
     });
+  }
   const sleep = /^sleep-after:([a-z.]+):(\d+)$/.exec(fp);
   if (sleep?.[1] === step)
     await new Promise<void>((resolve) => {
@@ -46,7 +49,8 @@ export async function afterStep(step: string, signal: AbortSignal): Promise<void
 
 // ── Redshift emulation and statement observer (warehouse/redshift) ───────────────────────────────────────────────
 //   MOVALYTICS_REDSHIFT_EMULATE=postgres   a redshift:// location runs on the PostgreSQL it names: physical attributes
-//                                          stripped, COPY from S3 replaced by COPY FROM STDIN of the local parts
+//                                          stripped, COPY from S3 replaced by COPY FROM STDIN of the local parts, or
+//                                          of the objects a staged file's manifest lists, read from S3
 //   MOVALYTICS_REDSHIFT_PART_BYTES=<n>     the size of the CSV parts a Redshift load writes (small: manifests of
 //                                          several parts)
 //   observeRedshiftStatements(fn)          fn sees every statement a Redshift warehouse and its sessions send, as

@@ -233,6 +233,22 @@ export async function closeAbandonedAttempts(db: Db, runId: number, task?: strin
   );
 }
 
+/**
+ * Closes as `success` the attempts of `task` a lost process left `running` although the task's output is complete (its
+ * `done` probe says so): the process ended after writing the output and before recording the attempt.
+ */
+export async function closeCompletedAttempts(
+  db: Db,
+  runId: number,
+  task: string,
+  detail: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE movalytics.task_run SET state = 'success', finished_at = coalesce(finished_at, CAST($2 AS TIMESTAMP)), detail = coalesce(detail, $4) WHERE run_id = $1 AND state = 'running' AND task = $3`,
+    [runId, sqlUtc(), task, detail],
+  );
+}
+
 /** The latest state of each task of a run (what `--resume` starts from); tasks never recorded are absent. */
 export async function taskStates(db: Db, runId: number): Promise<Record<string, FinalState>> {
   const detail = await readAttempts(db, runId);

@@ -14,7 +14,12 @@ import { WarehouseLockedError, type Warehouse, type WarehouseSession } from '../
 import type { PipelineListener, RunStatus } from './events.js';
 import type { Executor, RunScope } from './executors/executor.js';
 import { LoadPackage } from './load-package.js';
-import { closeAbandonedAttempts, HistoryRecorder, taskStates } from './run-history.js';
+import {
+  closeAbandonedAttempts,
+  closeCompletedAttempts,
+  HistoryRecorder,
+  taskStates,
+} from './run-history.js';
 import * as runs from './run-store.js';
 import { findTask } from './tasks/index.js';
 import { publish, type PublishOutcome } from './tasks/publish.js';
@@ -192,6 +197,16 @@ export class RunSession {
   /** Closes the attempts of a task that a lost worker left `running`: a redelivered job is the next attempt. */
   async closeAbandoned(run: SessionRun, task: string): Promise<void> {
     await closeAbandonedAttempts(this.history, run.runId, task);
+  }
+
+  /** Closes as `success` the attempts of a done task that a lost worker left `running` (see closeCompletedAttempts). */
+  async closeCompleted(run: SessionRun, task: string, detail: string): Promise<void> {
+    await closeCompletedAttempts(
+      this.history,
+      run.runId,
+      task,
+      `${detail} (its output was complete; the process ended before recording the attempt)`,
+    );
   }
 
   /**

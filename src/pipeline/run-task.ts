@@ -90,7 +90,12 @@ export async function runJoinedTask(config: Config, taskId: string, runId: numbe
     if (run.status !== 'running')
       return { detail: `run ${run.runId} is ${run.status}, not running: nothing to do` };
     const done = await task.done({ pkg: session.packageOf(run), runId: run.runId, runStatus: run.status });
-    if (done !== null) return { detail: done };
+    if (done !== null) {
+      // Redelivered after its worker died between writing the output and recording the attempt: that attempt's work
+      // is complete, so the attempt is too (left `running`, it would show the task unfinished in a successful run).
+      await session.closeCompleted(run, task.id, done);
+      return { detail: done };
+    }
     // An attempt of this task that a lost worker left `running` is over: a redelivered job is the next attempt.
     await session.closeAbandoned(run, task.id);
     const { mine, outcome } = await attempt(session, run, task);

@@ -77,6 +77,7 @@ async function runShard(ctx: TaskContext, index: number): Promise<TaskReport> {
   // A failpoint for this one instance (the test of a worker killed inside a shard, of --resume of one failed shard).
   await afterStep(mappedId(ID, index), ctx.attempt.signal);
   await ctx.pkg.writeJson(partsFile(index), { parts });
+  await afterStep(`${mappedId(ID, index)}/recorded`, ctx.attempt.signal); // a worker lost before its attempt is
   return { detail: parts.length === 0 ? 'no shard here' : summary(parts), counts: counts(parts) };
 }
 
