@@ -62,7 +62,10 @@ export async function runTask(
       detail: `${detail} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     });
     const done = await task.done({ pkg: session.packageOf(run), runId: run.runId, runStatus: run.status });
-    if (done !== null) return result('skipped', done);
+    if (done !== null) {
+      await session.closeCompleted(run, task.id, done); // an orchestrator's retry of a process killed just after the work
+      return result('skipped', done);
+    }
     const { mine, outcome } = await attempt(session, run, task);
     if (task.id === publish.id) {
       const status: RunStatus = mine.state === 'success' ? (outcome.publish?.status ?? 'failed') : 'failed';
