@@ -195,15 +195,30 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     expect((await w2.exited).code).toBe(0);
   });
 
-  it('a worker killed with SIGKILL inside a shard: another takes the job over, the run completes, nothing applied twice', async () => {
+  /**
+   * A run of `shards` shards: worker A (with `failpoint`) is SIGKILLed once `killWhen(a)` resolves, then worker B
+   * finishes the run. Checks it exits 0 with the in-process checksums; returns the run's detail and both workers.
+   */
+  async function runWithKilledWorker(o: {
+    name: string;
+    redisDb: number;
+    failpoint: string;
+    shards: number;
+    concurrency: number;
+    killWhen: (a: Proc) => Promise<unknown>;
+  }): Promise<{ detail: RunDetail; a: Proc; b: Proc }> {
     const wh = await pg!.fresh(root);
-    const queue = 'redis://127.0.0.1:6379/10';
-    // A 16-shard load. Worker A hangs inside load.ratings[5] (its part built, not yet recorded); it is killed there.
-    const a = launch('a', ['worker', '--queue', queue, '--concurrency', '2', ...where(wh, 'kill')], {
-      MOVALYTICS_FAILPOINT: 'hang-after:load.ratings[5]',
-    });
+    const queue = `redis://127.0.0.1:6379/${o.redisDb}`;
+    const at = where(wh, o.name);
+    const a = launch(
+      `${o.name}-a`,
+      ['worker', '--queue', queue, '--concurrency', String(o.concurrency), ...at],
+      {
+        MOVALYTICS_FAILPOINT: o.failpoint,
+      },
+    );
     await a.waitFor(/waiting for jobs/);
-    const run = launch('submit2', [
+    const run = launch(`${o.name}-submit`, [
       'run',
       '--executor',
       'bullmq',
@@ -212,18 +227,35 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
       '-i',
       data,
       '--shards',
-      '16',
-      ...where(wh, 'kill'),
+      String(o.shards),
+      ...at,
     ]);
-    await a.waitFor(/run 1 load\.ratings\[5\] \(job/);
-    await new Promise((r) => setTimeout(r, 1500)); // into the task
+    await o.killWhen(a);
     a.child.kill('SIGKILL');
     await a.exited;
-    const b = launch('b', ['worker', '--queue', queue, ...where(wh, 'kill')]);
+    const b = launch(`${o.name}-b`, ['worker', '--queue', queue, ...at]);
     const done = await run.exited;
     expect(done.code, `${run.stderr()}\n--- worker b\n${b.stderr()}`).toBe(0);
     expect(await checksums(wh)).toEqual(inProcess);
     const detail = await show(wh);
+    b.child.kill('SIGTERM');
+    await b.exited;
+    return { detail, a, b };
+  }
+
+  it('a worker killed with SIGKILL inside a shard: another takes the job over, the run completes, nothing applied twice', async () => {
+    // A 16-shard load. Worker A hangs inside load.ratings[5] (its part built, not yet recorded); it is killed there.
+    const { detail, a, b } = await runWithKilledWorker({
+      name: 'kill',
+      redisDb: 10,
+      failpoint: 'hang-after:load.ratings[5]',
+      shards: 16,
+      concurrency: 2,
+      killWhen: async (a) => {
+        await a.waitFor(/run 1 load\.ratings\[5\] \(job/);
+        await new Promise((r) => setTimeout(r, 1500)); // into the task
+      },
+    });
     const shard = detail.attempts.filter((x) => x.task === 'load.ratings[5]');
     expect(shard.map((x) => [x.attempt, x.state, x.worker!.split(':').pop()])).toEqual([
       [1, 'failed', String(a.child.pid)],
@@ -242,37 +274,17 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     // stage.files ran on a worker with the submitter's shard count (carried by the job): the killed one had rows.
     expect(shards.find((t) => t.task === 'load.ratings[5]')!.rowsOut).toBeGreaterThan(0);
     expect(shards.filter((t) => (t.rowsOut ?? 0) > 0).length).toBeGreaterThan(8);
-    b.child.kill('SIGTERM');
-    await b.exited;
   });
 
   it('a worker killed after a shard recorded its parts, before its attempt: that attempt is closed as success', async () => {
-    const wh = await pg!.fresh(root);
-    const queue = 'redis://127.0.0.1:6379/12';
-    const a = launch('a2', ['worker', '--queue', queue, ...where(wh, 'recorded')], {
-      MOVALYTICS_FAILPOINT: 'hang-after:load.ratings[2]/recorded',
+    const { detail, a } = await runWithKilledWorker({
+      name: 'recorded',
+      redisDb: 12,
+      failpoint: 'hang-after:load.ratings[2]/recorded',
+      shards: 4,
+      concurrency: 1,
+      killWhen: (a) => a.waitFor(/failpoint: hanging after load\.ratings\[2\]\/recorded/),
     });
-    await a.waitFor(/waiting for jobs/);
-    const run = launch('submit5', [
-      'run',
-      '--executor',
-      'bullmq',
-      '--queue',
-      queue,
-      '-i',
-      data,
-      '--shards',
-      '4',
-      ...where(wh, 'recorded'),
-    ]);
-    await a.waitFor(/failpoint: hanging after load\.ratings\[2\]\/recorded/);
-    a.child.kill('SIGKILL');
-    await a.exited;
-    const b = launch('b2', ['worker', '--queue', queue, ...where(wh, 'recorded')]);
-    const done = await run.exited;
-    expect(done.code, `${run.stderr()}\n--- worker b\n${b.stderr()}`).toBe(0);
-    expect(await checksums(wh)).toEqual(inProcess);
-    const detail = await show(wh);
     // The redelivered job found the shard's parts recorded: the killed worker's attempt did the work, and says so.
     const shard = detail.attempts.filter((x) => x.task === 'load.ratings[2]');
     expect(shard.map((x) => [x.attempt, x.state, x.worker!.split(':').pop()])).toEqual([
@@ -280,8 +292,6 @@ describe.skipIf(pg === undefined || !haveRedisServer)('the DAG on BullMQ workers
     ]);
     expect(shard[0]!.detail).toMatch(/ended before recording the attempt/);
     expect(detail.tasks.filter((t) => t.state !== 'success').map((t) => t.task)).toEqual([]);
-    b.child.kill('SIGTERM');
-    await b.exited;
   });
 
   it('Redis restarted mid-run: the run completes or fails cleanly, and --resume finishes it', async () => {
