@@ -36,11 +36,18 @@ describe.each(engines)('movalytics check on $name', (engine) => {
     expect(checks.some((c) => c.name.startsWith('reconciliation.'))).toBe(false);
 
     // A duplicate rating key that no run wrote (say a hand edit): the audit finds it wherever it is.
-    await withWarehouse(warehouse, (wh) =>
-      wh.exec(
-        `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, 1.0, rated_at FROM movies.rating ORDER BY user_id DESC, movielens_id DESC LIMIT 1`,
-      ),
-    );
+    const duplicate = `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, 1.0, rated_at FROM movies.rating ORDER BY user_id DESC, movielens_id DESC LIMIT 1`;
+    await withWarehouse(warehouse, async (wh) => {
+      if (engine.name === 'postgres') {
+        // PostgreSQL's unique key index refuses it; the audit does not rely on the index, so drop it and edit.
+        await expect(wh.exec(duplicate)).rejects.toThrow(/duplicate key/);
+        const [ix] = await wh.query<{ i: string }>(
+          `SELECT indexname AS i FROM pg_indexes WHERE schemaname = 'movies' AND tablename = 'rating'`,
+        );
+        await wh.exec(`DROP INDEX movies.${ix!.i}`);
+      }
+      await wh.exec(duplicate);
+    });
     const bad = await runCli(['check', '--warehouse', warehouse]);
     expect(bad.code).toBe(3);
     expect(bad.stdout).toContain('Quality checks (every row)');

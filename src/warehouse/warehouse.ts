@@ -54,6 +54,8 @@ export interface BulkCsvOptions {
   mode: 'create' | 'append';
   select?: string;
   where?: string;
+  /** With mode 'create': the new table's TableSpec.fillFactor. */
+  fillFactor?: number;
 }
 
 /** A second session on a warehouse: plain statements that commit on their own. */

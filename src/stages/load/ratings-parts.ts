@@ -90,6 +90,7 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
         mode: 'create',
         select: ratingSelect(wh.dialect),
         where: valid,
+        fillFactor: modelTable('rating').fillFactor,
       });
       for (const sql of wh.dialect.setNotNull(t.table, RATING_MODEL_COLUMNS)) await wh.exec(sql);
       // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
@@ -183,7 +184,8 @@ export async function reduceRatingsShadow(
   if (parts.length === 1) {
     await wh.exec(`ALTER TABLE ${first.table} RENAME TO ${SHADOW_RATING.replace(/^movies\./, '')}`);
   } else {
-    await wh.exec(`CREATE TABLE ${SHADOW_RATING} AS ${unionOf(parts.map((p) => p.table))}`);
+    const storage = wh.dialect.storageClause(modelTable('rating').fillFactor);
+    await wh.exec(`CREATE TABLE ${SHADOW_RATING}${storage} AS ${unionOf(parts.map((p) => p.table))}`);
     for (const sql of wh.dialect.setNotNull(SHADOW_RATING, RATING_MODEL_COLUMNS)) await wh.exec(sql);
     for (const p of parts) await wh.exec(`DROP TABLE ${p.table}`);
   }

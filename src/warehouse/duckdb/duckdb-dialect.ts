@@ -12,6 +12,11 @@ export class DuckDbDialect extends PostgresFamilyDialect {
     return `DELETE FROM ${table} WHERE rowid IN (${select})`;
   }
 
+  /** DuckDB has no fillfactor: it rewrites the row groups an update touches. */
+  override storageClause(_fillFactor: number | undefined): string {
+    return '';
+  }
+
   /** DuckDB keeps a table's statistics as it writes it; its ANALYZE would rescan the table for nothing. */
   override analyze(_table: string): string[] {
     return [];

@@ -13,8 +13,15 @@ describe('PostgreSQL dialect', () => {
       'DELETE FROM m.t WHERE ctid = ANY(ARRAY(SELECT rid FROM s))',
     );
   });
-  it('indexes a table by its key (an unnamed btree)', () => {
-    expect(d.keyIndex('m.t', ['a', 'b'])).toEqual(['CREATE INDEX ON m.t (a, b)']);
+  it('indexes a table by its key (an unnamed unique btree)', () => {
+    expect(d.keyIndex('m.t', ['a', 'b'])).toEqual(['CREATE UNIQUE INDEX ON m.t (a, b)']);
+  });
+  it('updates rows in place by ctid, and leaves room on each page for it when asked', () => {
+    expect(d.updateByRowIds('m.t', 'SELECT rid, v FROM s', ['v'])).toBe(
+      'UPDATE m.t t SET v = s.v FROM (SELECT rid, v FROM s) s WHERE t.ctid = s.rid',
+    );
+    expect(d.storageClause(90)).toBe(' WITH (fillfactor = 90)');
+    expect(d.storageClause(undefined)).toBe('');
   });
   it('refreshes statistics with ANALYZE', () => {
     expect(d.analyze('s.t')).toEqual(['ANALYZE s.t']);

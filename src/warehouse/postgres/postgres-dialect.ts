@@ -2,13 +2,29 @@
 import { PostgresFamilyDialect } from '../dialect.js';
 
 export class PostgresDialect extends PostgresFamilyDialect {
+  override readonly newestPerKeyByDistinctOn: boolean = true;
+
   /**
-   * A btree on the key: an incremental merge finds the stored versions of its 260k keys by index in ~3 s instead of a
-   * hash join over every row of the 26M-row table (~13-16 s at full scale), and the scoped key_unique check likewise. Unnamed: the
-   * server names it, so building it on a shadow table never collides with the index of the table it replaces.
+   * A unique btree on the key: an incremental merge finds the stored versions of its 260k keys by index in ~2 s
+   * instead of a hash join over every row of the 26M-row table (~13-16 s at full scale), and the key's uniqueness is
+   * enforced on every write, so the scoped key_unique check needs no join (1.6 s of a +1 % run). Unnamed: the server
+   * names it, so building it on a shadow table never collides with the index of the table it replaces.
    */
   override keyIndex(table: string, columns: readonly string[]): string[] {
-    return [`CREATE INDEX ON ${table} (${columns.join(', ')})`];
+    return [`CREATE UNIQUE INDEX ON ${table} (${columns.join(', ')})`];
+  }
+
+  /** An UPDATE by ctid, one TID lookup a row: with room on the page (fillFactor), a HOT update. */
+  override updateByRowIds(table: string, source: string, columns: readonly string[]): string {
+    return `UPDATE ${table} t SET ${columns.map((c) => `${c} = s.${c}`).join(', ')} FROM (${source}) s WHERE t.ctid = s.rid`;
+  }
+
+  override uniqueIndexQuery(table: string, columns: readonly string[]): string {
+    const wanted = [...columns].sort().map((c) => this.quoteLiteral(c));
+    return `SELECT count(*) AS n FROM pg_index i
+WHERE i.indrelid = to_regclass(${this.quoteLiteral(table)}) AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+AND i.indexprs IS NULL AND ARRAY(SELECT a.attname::text FROM pg_attribute a
+WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) ORDER BY 1) = ARRAY[${wanted.join(', ')}]::text[]`;
   }
 }
 

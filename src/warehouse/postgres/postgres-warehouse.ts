@@ -220,7 +220,7 @@ export class PostgresWarehouse implements Warehouse {
   private async write(opts: BulkCsvOptions, body: string): Promise<number> {
     const sql =
       opts.mode === 'create'
-        ? `CREATE TABLE ${opts.target} AS ${body}`
+        ? `CREATE TABLE ${opts.target}${this.dialect.storageClause(opts.fillFactor)} AS ${body}`
         : `INSERT INTO ${opts.target} ${body}`;
     const res = await this.run(sql, (c) => c.query(sql));
     return res.rowCount ?? 0;

@@ -46,6 +46,11 @@ export class RedshiftDialect extends PostgresFamilyDialect {
     throw new Error(`Redshift has no row id (${table}, ${select}): its loads merge by key`);
   }
 
+  /** Redshift has no fillfactor: its blocks are immutable, an update writes new ones. */
+  override storageClause(_fillFactor: number | undefined): string {
+    return '';
+  }
+
   /** Redshift analyzes new tables itself (automatic analyze); its plans here do not wait for it. */
   override analyze(_table: string): string[] {
     return [];
