@@ -35,7 +35,9 @@ describe('rating checks after a run that loads no ratings', () => {
       passed: true,
       observed: '0 duplicated keys (no rating written by this run)',
     });
-    expect(byName(second, 'key_not_null.rating')?.observed).toContain('(rows written by this run)');
+    expect(byName(second, 'key_not_null.rating')?.observed).toContain(
+      '(rows written by this run; declared NOT NULL)',
+    );
     expect(byName(second, 'ratings.range')?.observed).toContain('(rows written by this run)');
     // Checks that read other tables still look at everything.
     expect(byName(second, 'ratings.mapped_share')?.observed).toMatch(/of [\d,]+;/);

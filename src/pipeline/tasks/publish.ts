@@ -6,7 +6,7 @@ import { MovalyticsError, TaskError } from '../../core/errors.js';
 import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
-import { ratingCountsOf } from '../../stages/answers/marts.js';
+import { ratingCountsOf, type RatingCounts } from '../../stages/answers/marts.js';
 import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
 import {
   count,
@@ -132,18 +132,22 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       const full = ctx.config.fullChecks;
       const toLoad = files.filter((f) => f.action === 'load');
       const change = full ? FULL_REFRESH : martChangeOf(toLoad, loaded.ratingDelta);
+      let counts: RatingCounts | null = null;
       checks = await step(
         ctx,
         'check.quality',
-        async () =>
-          runChecks(wh, {
+        async () => {
+          counts = await ratingCountsOf(wh, change);
+          return runChecks(wh, {
             mappedShareWarn: ctx.config.mappedShareWarn,
             reports,
             ratingScope: full ? null : loaded.ratingScope,
             ratingKeyScope: full ? null : loaded.ratingKeyScope,
-            ratingCounts: await ratingCountsOf(wh, change),
+            ratingCounts: counts?.query ?? null,
+            ratingCountsFromEveryRow: counts?.fromEveryRow ?? false,
             moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
-          }),
+          });
+        },
         describeCheckScopes,
       );
       for (const result of checks) ctx.emit({ type: 'check.result', result });
@@ -152,7 +156,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await step(
         ctx,
         'answers.marts',
-        () => refreshMarts(wh, change),
+        () => refreshMarts(wh, change, { countsBuilt: counts?.fromEveryRow ?? false }),
         (how) => how,
       );
       await recordAnswers(ctx);
