@@ -52,8 +52,8 @@ gr AS (SELECT mg.genre_id, SUM(s.v) AS ratings, SUM(s.sum_rating) AS sum_rating
   FROM marts.movie_rating_stats s JOIN movies.movie_genre mg ON mg.movie_id = s.movie_id
   GROUP BY mg.genre_id),
 gu AS (
-  SELECT gb.genre_id, COUNT(*) AS users
-  FROM marts.user_genre_mask u JOIN gb ON ((u.mask >> gb.bit) & 1) = 1
+  SELECT gb.genre_id, CAST(SUM(m.users) AS BIGINT) AS users
+  FROM (SELECT mask, COUNT(*) AS users FROM marts.user_genre_mask GROUP BY mask) m JOIN gb ON ((m.mask >> gb.bit) & 1) = 1
   GROUP BY gb.genre_id)
 SELECT g.genre_id,
        COALESCE(gr.ratings, 0) AS ratings,

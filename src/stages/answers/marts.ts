@@ -38,7 +38,6 @@ export const MAX_MASK_GENRES = 63;
  * stays exact in DOUBLE: ratings are multiples of 0.5, so sums are exact far beyond 26M rows.
  */
 const MOVIELENS_COUNTS_DDL = [
-  `CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`,
   `DROP TABLE IF EXISTS ${MOVIELENS_COUNTS}`,
   `CREATE TABLE ${MOVIELENS_COUNTS} AS
 SELECT movielens_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(rating) AS DOUBLE PRECISION) AS sum_rating
@@ -135,14 +134,18 @@ LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id`,
   ];
 }
 
-/** genre_rating_stats and rating_totals from movie_rating_stats and USER_MASK (small: read whole each refresh). */
+/**
+ * genre_rating_stats and rating_totals from movie_rating_stats and USER_MASK (small: read whole each refresh). Users
+ * are counted per distinct mask before the masks are tested bit by bit: far fewer masks than users (0.2 s against
+ * 0.9-1.3 s on PostgreSQL at full scale).
+ */
 const SUMMARIES_FROM_STATE = [
   `CREATE TABLE ${MARTS_SCHEMA}.genre_rating_stats AS
 WITH gb AS (${GENRE_BITS}),
 gr AS (${GENRE_RATINGS}),
 gu AS (
-  SELECT gb.genre_id, COUNT(*) AS users
-  FROM ${USER_MASK} u JOIN gb ON ((u.mask >> gb.bit) & 1) = 1
+  SELECT gb.genre_id, CAST(SUM(m.users) AS BIGINT) AS users
+  FROM (SELECT mask, COUNT(*) AS users FROM ${USER_MASK} GROUP BY mask) m JOIN gb ON ((m.mask >> gb.bit) & 1) = 1
   GROUP BY gb.genre_id)
 ${GENRE_STATS_SELECT}`,
   `CREATE TABLE ${MARTS_SCHEMA}.rating_totals AS
@@ -286,7 +289,8 @@ export interface RatingCounts {
 export async function ratingCountsOf(wh: Warehouse, change: MartChange): Promise<RatingCounts | null> {
   const kept = `(SELECT movielens_id, n FROM ${MOVIELENS_COUNTS})`;
   if (change.ratings === 'all') {
-    for (const sql of MOVIELENS_COUNTS_DDL) await wh.exec(sql);
+    for (const sql of [`CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`, ...MOVIELENS_COUNTS_DDL])
+      await wh.exec(sql);
     return { query: kept, fromEveryRow: true };
   }
   if (!(await hasMartState(wh))) return null;
