@@ -9,7 +9,6 @@ import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../
 import { ratingCountsOf } from '../../stages/answers/marts.js';
 import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
 import {
-  count,
   dropLoadScratch,
   loadModel,
   type FileReport,
@@ -19,6 +18,7 @@ import { dropStaleParts, reduceRatingsShadow, type RatingsPart } from '../../sta
 import { recordRowChanges, RowChangeCounter } from '../../stages/load/row-changes.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
 import { rawKey } from '../../storage/index.js';
+import { queryCount } from '../../warehouse/warehouse.js';
 import { PACKAGE_FILES } from '../load-package.js';
 import * as runs from '../run-store.js';
 import { MINUTE, step, WAREHOUSE, type DoneProbe, type PipelineTask, type TaskContext } from './task.js';
@@ -233,7 +233,7 @@ async function reduceRatings(
  */
 async function requirePartTables(ctx: TaskContext, parts: readonly RatingsPart[]): Promise<void> {
   const names = parts.map((p) => `'${p.table.replace(/^movies\./, '')}'`).join(', ');
-  const found = await count(
+  const found = await queryCount(
     ctx.wh,
     `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'movies' AND table_name IN (${names})`,
   );
@@ -244,7 +244,7 @@ async function requirePartTables(ctx: TaskContext, parts: readonly RatingsPart[]
 }
 
 async function ratingsEmpty(wh: TaskContext['wh']): Promise<boolean> {
-  return (await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
+  return (await queryCount(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
 }
 
 /** What the files this run loaded changed under the marts (see MartChange). */

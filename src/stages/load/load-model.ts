@@ -18,7 +18,7 @@ import {
 import { INPUT_COLUMNS, modelColumns, modelTable, type ModelTableName } from '../../model/tables.js';
 import type { KeyScope, RowAccounting } from '../check/checks.js';
 import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
-import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type BulkReject, type ColumnSpec, type Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
 import { withUniformLineEndings } from './line-endings.js';
@@ -64,11 +64,6 @@ const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'reason', type: 'VARCHAR' },
   { name: 'raw', type: 'VARCHAR' },
 ];
-
-export async function count(wh: Warehouse, sql: string): Promise<number> {
-  const [row] = await wh.query<{ n: number | null }>(sql);
-  return Number(row?.n ?? 0);
-}
 
 /** An upsert of every column of model table `name` by its key, from `source` (a table or a parenthesised query). */
 function modelUpsert(name: ModelTableName, source: string): UpsertSpec {
@@ -168,7 +163,7 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, record_number, lin
     reason: string,
     raw: string,
   ): Promise<number> {
-    const n = await count(this.wh, `SELECT count(*) AS n FROM ${table} WHERE ${badCondition}`);
+    const n = await queryCount(this.wh, `SELECT count(*) AS n FROM ${table} WHERE ${badCondition}`);
     if (n === 0) return 0;
     await this.wh
       .exec(`INSERT INTO movalytics.quarantine (run_id, source_file, record_number, line_number, reason, raw)
@@ -245,7 +240,7 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
   ${this.d.argMin('"tmdbId"', order)} AS tmdb_id FROM ${t} GROUP BY "movieId")`,
       ),
     );
-    const distinct = await count(this.wh, `SELECT count(DISTINCT "movieId") AS n FROM ${t}`);
+    const distinct = await queryCount(this.wh, `SELECT count(DISTINCT "movieId") AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
       recordsRead: file.dataLines ?? rows + rejected,
@@ -286,7 +281,7 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
 FROM ${t} GROUP BY CAST("date" AS DATE))`,
       ),
     );
-    const distinct = await count(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
+    const distinct = await queryCount(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
       recordsRead: file.dataLines ?? rows + rejected,
@@ -322,7 +317,10 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     shadow: RatingsShadow,
   ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
     const wh = this.wh;
-    const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
+    const existing = await queryCount(
+      wh,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`,
+    );
     if (existing !== 0) throw new Error('rating shadow built for an empty table, but movies.rating has rows');
     this.coldRatings = true;
     await this.quarantineRejects(file, shadow.rejects);
@@ -369,7 +367,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     const indexed = this.d.keyIndex('movies.rating', key).length > 0;
     if (!indexed && this.accounting === null)
       this.accounting = {
-        rowsBefore: await count(wh, `SELECT count(*) AS n FROM movies.rating`),
+        rowsBefore: await queryCount(wh, `SELECT count(*) AS n FROM movies.rating`),
         replaced: 0,
         inserted: 0,
       };
@@ -384,7 +382,7 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
     // The stored rows the incoming ones replace.
     const replaced = `SELECT s.rid FROM ${stored} s JOIN ${fresh} n ON s.user_id = n.user_id AND s.movielens_id = n.movielens_id`;
     if (this.accounting !== null)
-      this.accounting.replaced += await count(wh, `SELECT count(*) AS n FROM (${replaced}) r`);
+      this.accounting.replaced += await queryCount(wh, `SELECT count(*) AS n FROM (${replaced}) r`);
     await wh.exec(this.d.deleteByRowIds('movies.rating', replaced));
     await wh.exec(`DROP TABLE ${stored}`);
     // In key order where the table has a key index: PostgreSQL then updates it in order (2.9-3.3 s for a +1 % file
@@ -393,7 +391,7 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
     await wh.exec(
       `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}${order}`,
     );
-    const loaded = await count(wh, `SELECT count(*) AS n FROM ${fresh}`);
+    const loaded = await queryCount(wh, `SELECT count(*) AS n FROM ${fresh}`);
     if (this.accounting !== null) this.accounting.inserted += loaded;
     await this.recordTouched(fresh);
     await wh.exec(`DROP TABLE ${raw}; DROP TABLE ${fresh}`);

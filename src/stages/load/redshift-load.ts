@@ -16,7 +16,7 @@ import {
   type S3CopyLoad,
   type VarcharBytes,
 } from '../../warehouse/s3-copy.js';
-import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type BulkReject, type ColumnSpec, type Warehouse } from '../../warehouse/warehouse.js';
 import {
   CPI_NEW,
   CPI_VALID,
@@ -266,10 +266,8 @@ export async function runModelPlan(
     await s3.run(loadStatements(input), local);
     for (const c of req.cpi) grow(bytes, 'movies.cpi.series_id', Buffer.byteLength(c.series, 'utf8'));
     if (raw.links !== undefined) {
-      const [m] = await wh.query<{ n: number | null }>(
-        `SELECT max(octet_length(imdb_id)) AS n FROM staging.link_in`,
-      );
-      grow(bytes, 'movies.movie_link.imdb_id', Number(m?.n ?? 0));
+      const longest = await queryCount(wh, `SELECT max(octet_length(imdb_id)) AS n FROM staging.link_in`);
+      grow(bytes, 'movies.movie_link.imdb_id', longest);
     }
     await s3.run(modelDdlStatements(bytes, req.views));
   }
@@ -298,10 +296,10 @@ export async function runModelPlan(
   const seen: Partial<Record<StagingName, number>> = {};
   for (const src of rawSources(input)) {
     const n = (seen[src.staging] = (seen[src.staging] ?? -1) + 1);
-    const [r] = await wh.query<{ n: number }>(rawRefusedCountSql(src));
+    const refused = await queryCount(wh, rawRefusedCountSql(src));
     const file =
       src.staging === 'rating_in' ? req.ratings[n] : src.staging === 'link_in' ? req.links : req.cpi[n];
-    if (file) entry(file.name, file.file).refused = Number(r?.n ?? 0);
+    if (file) entry(file.name, file.file).refused = refused;
   }
   const rows = async (sql: string): Promise<Map<string, number>> =>
     staged === undefined ? new Map() : counts(sql);

@@ -5,7 +5,7 @@
 // just before the load, only when a file that writes them is loaded.
 import { qualifiedName } from '../../core/table-spec.js';
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
-import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 
 export interface RowChanges {
@@ -32,11 +32,6 @@ const MODEL_TABLE_NAMES = MODEL_TABLES.map((t) => t.name as ModelTableName);
 const NONE: RowChanges = { added: 0, updated: 0, deleted: 0 };
 const snapshotOf = (name: ModelTableName): string => `staging.rowdiff_${name}`;
 
-async function count(wh: Warehouse, sql: string): Promise<number> {
-  const [r] = await wh.query<{ n: number | string | null }>(sql);
-  return Number(r?.n ?? 0);
-}
-
 /** Takes what a publish needs to count its row changes before the load, and counts them after it. */
 export class RowChangeCounter {
   private constructor(
@@ -60,7 +55,7 @@ export class RowChangeCounter {
       await wh.exec(`CREATE TABLE ${snapshotOf(t)} AS SELECT * FROM ${qualifiedName(modelTable(t))}`);
     }
     const empty =
-      (await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
+      (await queryCount(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
     return new RowChangeCounter(wh, written, { ratingsWereEmpty: empty });
   }
 
@@ -87,7 +82,7 @@ export class RowChangeCounter {
    */
   private async ratingChanges(delta: string | null): Promise<RowChanges | null> {
     if (this.taken?.ratingsWereEmpty === true)
-      return { ...NONE, added: await count(this.wh, 'SELECT count(*) AS n FROM movies.rating') };
+      return { ...NONE, added: await queryCount(this.wh, 'SELECT count(*) AS n FROM movies.rating') };
     if (delta === null) return null;
     const [r] = await this.wh.query<{ added: number | string | null; updated: number | string | null }>(
       `SELECT sum(CASE WHEN s = 1 THEN 1 ELSE 0 END) AS added, sum(CASE WHEN s = 0 THEN 1 ELSE 0 END) AS updated
@@ -104,11 +99,11 @@ export class RowChangeCounter {
     const on = spec.key.map((k) => `a.${k} = b.${k}`).join(' AND ');
     const missing = `b.${spec.key[0]!} IS NULL`;
     const values = spec.columns.map((c) => c.name).filter((c) => !spec.key.includes(c));
-    const added = await count(
+    const added = await queryCount(
       this.wh,
       `SELECT count(*) AS n FROM ${now} a LEFT JOIN ${before} b ON ${on} WHERE ${missing}`,
     );
-    const deleted = await count(
+    const deleted = await queryCount(
       this.wh,
       `SELECT count(*) AS n FROM ${before} a LEFT JOIN ${now} b ON ${on} WHERE ${missing}`,
     );
@@ -119,7 +114,7 @@ export class RowChangeCounter {
     const updated =
       values.length === 0
         ? 0
-        : await count(
+        : await queryCount(
             this.wh,
             `SELECT count(*) AS n FROM ${now} a JOIN ${before} b ON ${on} WHERE ${differs}`,
           );
