@@ -57,7 +57,6 @@ export interface LoadInput {
 
 export const STAGING = 'staging';
 
-const MOVIE_COLUMNS = columnSpecs(modelTable('movie'));
 const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'record_number', type: 'BIGINT' },
   { name: 'line_number', type: 'BIGINT' },
@@ -75,6 +74,22 @@ function modelUpsert(name: ModelTableName, source: string): UpsertSpec {
 async function upsert(wh: Warehouse, spec: UpsertSpec): Promise<void> {
   for (const sql of wh.dialect.upsert(spec, upsertStrategyFor(wh.capabilities))) await wh.exec(sql);
 }
+
+/** movies_metadata's accounting: the clean task counted its records. */
+function cleanedReport(file: StagedFile, clean: CleanMovies): FileReport {
+  const s = clean.stats;
+  return {
+    fileName: file.name,
+    recordsRead: s.recordsRead,
+    rowsLoaded: s.rowsLoaded,
+    rowsQuarantined: s.quarantined,
+    duplicatesCollapsed: s.duplicatesCollapsed,
+    recordsMerged: s.recordsMerged,
+  };
+}
+
+/** A ratings file loaded: the records read, and its accounting. */
+type RatingsLoaded = { read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> };
 
 class Loader {
   readonly reports: FileReport[] = [];
@@ -96,7 +111,8 @@ class Loader {
   }
   private readonly d: SqlDialect;
 
-  private async quarantineRows(fileName: string, ndjson: string): Promise<number> {
+  /** Quarantines the rows of an NDJSON file of quarantine records (record_number, line_number, reason, raw). */
+  async quarantineRows(fileName: string, ndjson: string): Promise<number> {
     const table = `${STAGING}.quarantine_in`;
     await this.wh.exec(`DROP TABLE IF EXISTS ${table}`);
     const n = await this.wh.bulkLoadNdjson({ file: ndjson, table, columns: QUARANTINE_COLUMNS });
@@ -107,18 +123,8 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, record_number, lin
     return n;
   }
 
-  /** Quarantines the records of `file` the engine could not read (the load-by-plan path). */
-  async quarantineRejectsOf(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
-    await this.quarantineRejects(file, rejects);
-  }
-
-  /** Quarantines what the clean task set aside from movies_metadata (the load-by-plan path). */
-  async quarantineCleaned(file: StagedFile, clean: CleanMovies): Promise<void> {
-    await this.quarantineRows(file.name, clean.quarantineFile);
-  }
-
   /** Quarantines the records the engine could not read as the declared columns. */
-  private async quarantineRejects(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
+  async quarantineRejects(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
     if (rejects.length === 0) return;
     const nd = path.join(this.input.cleanDir, `${file.name}.rejects.ndjson`);
     await writeFile(
@@ -178,17 +184,17 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
     await wh.exec(
       `DROP TABLE IF EXISTS ${STAGING}.movie; DROP TABLE IF EXISTS ${STAGING}.genre; DROP TABLE IF EXISTS ${STAGING}.movie_genre`,
     );
-    await wh.bulkLoadNdjson({ file: clean.moviesFile, table: `${STAGING}.movie`, columns: MOVIE_COLUMNS });
-    await wh.bulkLoadNdjson({
-      file: clean.genresFile,
-      table: `${STAGING}.genre`,
-      columns: columnSpecs(modelTable('genre')),
-    });
-    await wh.bulkLoadNdjson({
-      file: clean.movieGenresFile,
-      table: `${STAGING}.movie_genre`,
-      columns: columnSpecs(modelTable('movie_genre')),
-    });
+    const cleaned = [
+      ['movie', clean.moviesFile],
+      ['genre', clean.genresFile],
+      ['movie_genre', clean.movieGenresFile],
+    ] as const;
+    for (const [name, ndjson] of cleaned)
+      await wh.bulkLoadNdjson({
+        file: ndjson,
+        table: `${STAGING}.${name}`,
+        columns: columnSpecs(modelTable(name)),
+      });
     await this.quarantineRows(file.name, clean.quarantineFile);
     await upsert(wh, modelUpsert('movie', `${STAGING}.movie`));
     await upsert(wh, modelUpsert('genre', `${STAGING}.genre`));
@@ -207,15 +213,7 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
 FROM movies.movie WHERE release_date IS NOT NULL)`,
       ),
     );
-    const s = clean.stats;
-    this.reports.push({
-      fileName: file.name,
-      recordsRead: s.recordsRead,
-      rowsLoaded: s.rowsLoaded,
-      rowsQuarantined: s.quarantined,
-      duplicatesCollapsed: s.duplicatesCollapsed,
-      recordsMerged: s.recordsMerged,
-    });
+    this.reports.push(cleanedReport(file, clean));
   }
 
   async links(file: StagedFile): Promise<void> {
@@ -312,10 +310,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     });
   }
 
-  private async publishShadow(
-    file: StagedFile,
-    shadow: RatingsShadow,
-  ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
+  private async publishShadow(file: StagedFile, shadow: RatingsShadow): Promise<RatingsLoaded> {
     const wh = this.wh;
     const existing = await queryCount(
       wh,
@@ -349,9 +344,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     };
   }
 
-  private async ratingsMerge(
-    file: StagedFile,
-  ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
+  private async ratingsMerge(file: StagedFile): Promise<RatingsLoaded> {
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
     const fresh = `${STAGING}.rating_fresh`;
@@ -633,7 +626,7 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
   for (const f of [...ratings, ...(links === null ? [] : [links]), ...cpi]) {
     const c = r.files[f.name];
     if (c === undefined) throw new Error(`the load plan did not account for ${f.name}`);
-    await loader.quarantineRejectsOf(f, c.rejects);
+    await loader.quarantineRejects(f, c.rejects);
     reports.push({
       fileName: f.name,
       recordsRead: f.dataLines ?? c.rows + c.rejects.length + c.refused,
@@ -644,21 +637,11 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
     });
   }
   if (metadata !== null && clean !== null) {
-    await loader.quarantineCleaned(metadata, clean);
-    const s = clean.stats;
-    reports.push({
-      fileName: metadata.name,
-      recordsRead: s.recordsRead,
-      rowsLoaded: s.rowsLoaded,
-      rowsQuarantined: s.quarantined,
-      duplicatesCollapsed: s.duplicatesCollapsed,
-      recordsMerged: s.recordsMerged,
-    });
+    await loader.quarantineRows(metadata.name, clean.quarantineFile);
+    reports.push(cleanedReport(metadata, clean));
   }
   // Scopes for the checks: the rows this run wrote (an incremental file), none (no ratings file), or every row.
   const written = r.ratingsWritten;
-  const scope = written === null ? null : r.ratingsCold ? null : written;
-  const none = { table: RATING_TOUCHED, note: 'no rating written by this run' };
   if (written === null) {
     await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
     await wh.exec(
@@ -667,8 +650,9 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
   }
   return {
     reports,
-    ratingScope: written === null ? RATING_TOUCHED : scope,
-    ratingKeyScope: written === null ? none : null,
+    ratingScope: written === null ? RATING_TOUCHED : r.ratingsCold ? null : written,
+    ratingKeyScope:
+      written === null ? { table: RATING_TOUCHED, note: 'no rating written by this run' } : null,
     ratingDelta: null,
   };
 }
