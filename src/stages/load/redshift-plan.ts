@@ -136,6 +136,8 @@ export function ddlStatements(
 export interface RawSource {
   /** The staging table it fills. */
   staging: StagingName;
+  /** Its place among the files of that staging table, in load order (from 0). */
+  index: number;
   /** staging.<t>_raw_<n>: one VARCHAR per line. */
   table: string;
   /** staging.<t>_fields_<n>: the lines split into fields, once (every later statement reads these columns). */
@@ -155,6 +157,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
   return [
     ...raw.ratings.map((object, i): RawSource => ({
       staging: 'rating_in',
+      index: i,
       table: `staging.rating_raw_${i + 1}`,
       fields: `staging.rating_fields_${i + 1}`,
       object,
@@ -167,6 +170,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
       : [
           {
             staging: 'link_in',
+            index: 0,
             table: 'staging.link_raw_1',
             fields: 'staging.link_fields_1',
             object: raw.links,
@@ -177,6 +181,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
         ]),
     ...raw.cpi.map((c, i): RawSource => ({
       staging: 'cpi_in',
+      index: i,
       table: `staging.cpi_raw_${i + 1}`,
       fields: `staging.cpi_fields_${i + 1}`,
       object: c.object,
@@ -500,18 +505,16 @@ export function quarantineStatements(
       Object.entries(from.cpi).map(([k, v]) => [quoteLiteral(k), v] as const),
     );
   // Lines of a staged file refused before the value rules (field count, a field not of its type): the line as raw.
-  const sourceOf = (src: RawSource, n: number): string =>
+  const sourceOf = (src: RawSource): string =>
     src.staging === 'rating_in'
-      ? quoteLiteral(from.ratings[n] ?? '')
+      ? quoteLiteral(from.ratings[src.index] ?? '')
       : src.staging === 'link_in'
         ? quoteLiteral(from.links ?? '')
         : cpiSource(src.before[0]!);
-  const seen: Partial<Record<StagingName, number>> = {};
   for (const src of rawSources(input)) {
-    const n = (seen[src.staging] = (seen[src.staging] ?? -1) + 1);
     const reason = rawReasonSql(src);
     out.push(`${QUARANTINE_INSERT}
-SELECT ${id}, ${sourceOf(src, n)}, NULL, NULL, ${reason}, l
+SELECT ${id}, ${sourceOf(src)}, NULL, NULL, ${reason}, l
 FROM ${src.fields}
 WHERE ${reason} IS NOT NULL`);
   }
