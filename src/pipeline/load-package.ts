@@ -53,10 +53,6 @@ export class LoadPackage {
     return this.staging.cleanDir(this.packageId);
   }
 
-  private file(name: string): string {
-    return path.join(this.dir, name);
-  }
-
   /** The store key of a package file. */
   key(name: string): string {
     return `runs/${this.packageId}/${name}`;

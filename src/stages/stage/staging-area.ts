@@ -68,11 +68,6 @@ export class StagingArea {
     return new StagingArea(path.join(cacheBase, id), remote);
   }
 
-  /** Where staging lives, safe to print. */
-  get location(): string {
-    return this.remote?.url ?? this.root;
-  }
-
   async close(): Promise<void> {
     await this.remote?.close();
   }
