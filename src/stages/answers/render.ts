@@ -168,22 +168,12 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
         'q3_test',
         `${TITLES.q3} — Kruskal–Wallis tests on revenue (α = ${q.alpha})`,
         [q.verdict],
-        [
-          {
-            test: 'month',
-            h: q.monthTest.h,
-            df: q.monthTest.df,
-            p: q.monthTest.pValue,
-            verdict: q.monthTest.verdict,
-          },
-          {
-            test: 'quarter',
-            h: q.quarterTest.h,
-            df: q.quarterTest.df,
-            p: q.quarterTest.pValue,
-            verdict: q.quarterTest.verdict,
-          },
-        ],
+        (
+          [
+            ['month', q.monthTest],
+            ['quarter', q.quarterTest],
+          ] as const
+        ).map(([test, t]) => ({ test, h: t.h, df: t.df, p: t.pValue, verdict: t.verdict })),
         [
           { header: 'test', value: (r) => r.test },
           { header: 'H', value: (r) => r.h, digits: 3 },
