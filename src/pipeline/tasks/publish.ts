@@ -158,11 +158,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await recordAnswers(ctx);
       await recordRowChanges(wh, runId, await rowChanges.after(loaded.ratingDelta));
       await runs.recordReconciliation(wh, runId, reports);
-      await runs.recordFileState(
-        wh,
-        runId,
-        files.filter((f) => f.action === 'load'),
-      );
+      await runs.recordFileState(wh, runId, toLoad);
       await runs.recordManifest(wh, runId, files);
       await runs.recordChecks(wh, runId, checks);
       await dropLoadScratch(wh);
