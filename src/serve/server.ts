@@ -24,7 +24,7 @@ import { PAGE_ROUTES, STATIC_FILES, pageHtml } from './pages.js';
 import { findTask, planPipeline } from '../pipeline/tasks/index.js';
 import { readRunChecks } from '../report/model.js';
 import { getRun, listRuns, runLogs } from '../pipeline/run-history.js';
-import { latestCheckedRun, readQuarantine, readRunPage, readStatus, redactRun } from './queries.js';
+import { latestCheckedRun, readQuarantine, readRunPage, readStatus } from './queries.js';
 import type { WarehouseAccess } from './warehouse-access.js';
 
 export interface ServeAppOptions {
@@ -262,7 +262,7 @@ export function createServeApp(opts: ServeAppOptions): Hono {
   app.get('/api/runs', (c) => {
     onlyParams(c.req.query(), ['limit']);
     const limit = intParam('limit', c.req.query('limit'), { min: 1, max: 10_000 }) ?? 200;
-    return cachedRead(c, async (wh) => ({ runs: (await listRuns(wh, { limit })).map(redactRun) }));
+    return cachedRead(c, async (wh) => ({ runs: await listRuns(wh, { limit }) }));
   });
   app.get('/api/runs/:id', (c) => {
     onlyParams(c.req.query(), []);
