@@ -75,6 +75,17 @@ async function upsert(wh: Warehouse, spec: UpsertSpec): Promise<void> {
   for (const sql of wh.dialect.upsert(spec, upsertStrategyFor(wh.capabilities))) await wh.exec(sql);
 }
 
+/**
+ * The date dimension: one row per release date in movies.movie, with its parts. `dateAs` is the date column's alias
+ * as the engine takes it (the Redshift plan quotes it).
+ */
+export function releaseDatesSql(dateAs: string): string {
+  return `SELECT DISTINCT release_date AS ${dateAs}, CAST(extract(day FROM release_date) AS INTEGER) AS day,
+  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
+  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
+FROM movies.movie WHERE release_date IS NOT NULL`;
+}
+
 /** movies_metadata's accounting: the clean task counted its records. */
 function cleanedReport(file: StagedFile, clean: CleanMovies): FileReport {
   const s = clean.stats;
@@ -203,16 +214,7 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
     await wh.exec(
       `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT movie_id, genre_id FROM ${STAGING}.movie_genre`,
     );
-    await upsert(
-      wh,
-      modelUpsert(
-        'date',
-        `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
-  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
-  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
-FROM movies.movie WHERE release_date IS NOT NULL)`,
-      ),
-    );
+    await upsert(wh, modelUpsert('date', `(${releaseDatesSql('date')})`));
     this.reports.push(cleanedReport(file, clean));
   }
 

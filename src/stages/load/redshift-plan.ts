@@ -33,6 +33,7 @@ import {
   type VarcharBytes,
 } from '../../warehouse/s3-copy.js';
 import { quoteLiteral } from '../../warehouse/warehouse.js';
+import { releaseDatesSql } from './load-model.js';
 
 const I = 'INTEGER' as const;
 const V = 'VARCHAR' as const;
@@ -433,10 +434,7 @@ function mergeMovies(): string[] {
     `CREATE TABLE ${d}
 DISTSTYLE ALL
 AS
-SELECT DISTINCT release_date AS "date", CAST(extract(day FROM release_date) AS INTEGER) AS day,
-  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
-  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
-FROM movies.movie WHERE release_date IS NOT NULL`,
+${releaseDatesSql('"date"')}`,
     modelMerge('date', d),
   ];
 }
