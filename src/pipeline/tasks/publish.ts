@@ -11,6 +11,7 @@ import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/c
 import {
   dropLoadScratch,
   loadModel,
+  ratingsEmpty,
   type FileReport,
   type RatingsShadow,
 } from '../../stages/load/load-model.js';
@@ -237,10 +238,6 @@ async function requirePartTables(ctx: TaskContext, parts: readonly RatingsPart[]
     throw new TaskError(
       `run ${ctx.runId}: ${parts.length - found} of the ${parts.length} ratings part table(s) are gone (a reduce was interrupted): start a new run with \`movalytics run\``,
     );
-}
-
-async function ratingsEmpty(wh: TaskContext['wh']): Promise<boolean> {
-  return (await queryCount(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
 }
 
 /** What the files this run loaded changed under the marts (see MartChange). */

@@ -86,6 +86,11 @@ export function releaseDatesSql(dateAs: string): string {
 FROM movies.movie WHERE release_date IS NOT NULL`;
 }
 
+/** Whether movies.rating holds no row (found without counting its rows). */
+export async function ratingsEmpty(wh: Pick<Warehouse, 'query'>): Promise<boolean> {
+  return (await queryCount(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
+}
+
 /** movies_metadata's accounting: the clean task counted its records. */
 function cleanedReport(file: StagedFile, clean: CleanMovies): FileReport {
   const s = clean.stats;
@@ -314,11 +319,8 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
 
   private async publishShadow(file: StagedFile, shadow: RatingsShadow): Promise<RatingsLoaded> {
     const wh = this.wh;
-    const existing = await queryCount(
-      wh,
-      `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`,
-    );
-    if (existing !== 0) throw new Error('rating shadow built for an empty table, but movies.rating has rows');
+    if (!(await ratingsEmpty(wh)))
+      throw new Error('rating shadow built for an empty table, but movies.rating has rows');
     this.coldRatings = true;
     await this.quarantineRejects(file, shadow.rejects);
     let invalid = 0;

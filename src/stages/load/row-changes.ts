@@ -7,6 +7,7 @@ import { qualifiedName } from '../../core/table-spec.js';
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
 import { queryCount, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
+import { ratingsEmpty } from './load-model.js';
 
 export interface RowChanges {
   added: number;
@@ -54,9 +55,7 @@ export class RowChangeCounter {
       await wh.exec(`DROP TABLE IF EXISTS ${snapshotOf(t)}`);
       await wh.exec(`CREATE TABLE ${snapshotOf(t)} AS SELECT * FROM ${qualifiedName(modelTable(t))}`);
     }
-    const empty =
-      (await queryCount(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
-    return new RowChangeCounter(wh, written, { ratingsWereEmpty: empty });
+    return new RowChangeCounter(wh, written, { ratingsWereEmpty: await ratingsEmpty(wh) });
   }
 
   /**
