@@ -82,26 +82,21 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
   const { rowsLoaded, rejects, invalid } = await withUniformLineEndings(
     { ...file, stagedPath: req.csv },
     async (csv) => {
-      const loaded = await wh.bulkLoadCsv({
-        file: csv,
-        columns: RATING_CSV_COLUMNS,
-        target: t.table,
-        mode: 'create',
-        select: ratingSelect(wh.dialect),
-        where: valid,
-      });
+      const load = (target: string, where: string): ReturnType<Warehouse['bulkLoadCsv']> =>
+        wh.bulkLoadCsv({
+          file: csv,
+          columns: RATING_CSV_COLUMNS,
+          target,
+          mode: 'create',
+          select: ratingSelect(wh.dialect),
+          where,
+        });
+      const loaded = await load(t.table, valid);
       for (const sql of wh.dialect.setNotNull(t.table, RATING_MODEL_COLUMNS)) await wh.exec(sql);
       // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
       if (lines === null || lines - loaded.rejects.length - loaded.rowsLoaded <= 0)
         return { ...loaded, invalid: 0 };
-      const bad = await wh.bulkLoadCsv({
-        file: csv,
-        columns: RATING_CSV_COLUMNS,
-        target: t.invalid,
-        mode: 'create',
-        select: ratingSelect(wh.dialect),
-        where: `NOT coalesce(${valid}, false)`,
-      });
+      const bad = await load(t.invalid, `NOT coalesce(${valid}, false)`);
       return { ...loaded, invalid: bad.rowsLoaded };
     },
   );
