@@ -1,4 +1,5 @@
 // Renders Answers as aligned tables, JSON, CSV (RFC 4180) or Markdown, and as a few headline lines for run output.
+import { unreachable } from '../../core/unreachable.js';
 import {
   DEFAULT_WIDTH,
   formatMoney,
@@ -320,10 +321,8 @@ export function renderAnswers(
       const head = `# Movalytics answers\n\nWarehouse ${mdCell(a.warehouse.displayName)} (${a.warehouse.kind}), ${run}; generated ${a.generatedAt}.\n\n`;
       return head + sections(a, which).map(renderMarkdownSection).join('\n');
     }
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+    default:
+      return unreachable(format, 'format');
   }
 }
 

@@ -3,6 +3,7 @@
 // one transaction, in this order. The load stage owns it (the model and its rules are the stage's business); the
 // generic text — physical DDL, COPY, MERGE of a table spec — comes from the seam (warehouse/s3-copy.ts).
 // docs/redshift.md explains every choice.
+import { unreachable } from '../../core/unreachable.js';
 import { INPUT_COLUMNS, MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
 import { columnSpecs, type ColumnSpec } from '../../core/table-spec.js';
 import {
@@ -565,9 +566,7 @@ export function planStatements(
       return mergeStatements(input);
     case 'answers':
       return [...model.answers];
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown statement kind ${String(never)}`);
-    }
+    default:
+      return unreachable(kind, 'statement kind');
   }
 }

@@ -2,6 +2,7 @@
 // SORTKEY, VARCHARs sized in bytes), COPY from an S3 manifest, a plain MERGE, content-addressed load objects. It names
 // no table of the model: the load plan that uses it is the load stage's (stages/load/redshift-plan.ts).
 // docs/redshift.md explains every choice.
+import { unreachable } from '../../core/unreachable.js';
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
 import { IAM_ROLE_RE } from '../location.js';
@@ -56,10 +57,8 @@ function distSql(dist: DistStyle): string[] {
       return [`DISTSTYLE ${dist.style}`];
     case 'KEY':
       return ['DISTSTYLE KEY', `DISTKEY(${dist.key})`];
-    default: {
-      const never: never = dist;
-      throw new Error(`unknown dist style ${String(never)}`);
-    }
+    default:
+      return unreachable(dist, 'dist style');
   }
 }
 
