@@ -26,9 +26,7 @@ function signed(n: number | null, digits?: number): string | null {
   return n > 0 ? `+${s}` : s;
 }
 function leaf(v: FigureChange['a']): string {
-  if (v === null) return '—';
-  if (typeof v === 'number') return String(v);
-  return String(v);
+  return v === null ? '—' : String(v);
 }
 function move(m: RankMove): string {
   if (m.rankA === null) return 'new';
