@@ -113,9 +113,9 @@ export class LoadPackage {
     };
   }
 
-  /** The reduced shadow: `undefined` when publish has not reduced it yet. */
-  async readShadow(): Promise<RatingsShadow | undefined> {
-    return (await this.readJson<RatingsShadow>(PACKAGE_FILES.shadow)) ?? undefined;
+  /** The reduced shadow, or null when publish has not reduced it yet. */
+  readShadow(): Promise<RatingsShadow | null> {
+    return this.readJson<RatingsShadow>(PACKAGE_FILES.shadow);
   }
 
   /**

@@ -203,7 +203,7 @@ async function reduceRatings(
       );
   }
   await dropStaleParts(wh, Object.values(parts).flat());
-  let shadow = (await pkg.readShadow()) ?? null;
+  let shadow = await pkg.readShadow();
   const first = sources[0]?.file.name;
   if (shadow === null && first !== undefined && (await ratingsEmpty(wh))) {
     const firstParts = parts[first]!;
