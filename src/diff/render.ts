@@ -1,4 +1,5 @@
 // Renders a RunDiff for `movalytics diff`: aligned tables (fitted to the width), JSON (the API's shape), or Markdown.
+import { unreachable } from '../core/unreachable.js';
 import { formatNumber, renderTable, type Column } from '../core/format.js';
 import type { FigureChange, FileDiff, RankMove, RunDiff, TableDiff } from './diff.js';
 
@@ -25,9 +26,7 @@ function signed(n: number | null, digits?: number): string | null {
   return n > 0 ? `+${s}` : s;
 }
 function leaf(v: FigureChange['a']): string {
-  if (v === null) return '—';
-  if (typeof v === 'number') return String(v);
-  return String(v);
+  return v === null ? '—' : String(v);
 }
 function move(m: RankMove): string {
   if (m.rankA === null) return 'new';
@@ -185,9 +184,7 @@ export function renderDiff(d: RunDiff, format: DiffFormat, opts: { width?: numbe
         .join('\n')}`;
     case 'markdown':
       return `# ${mdCell(title(d))}\n\n${sections(d).map(renderMarkdownSection).join('\n')}`;
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+    default:
+      return unreachable(format, 'format');
   }
 }

@@ -40,14 +40,6 @@ export class ByteWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
-  /** Appends raw bytes (short slices only). */
-  bytesFrom(src: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (this.pos + n > CAPACITY) this.flush();
-    this.buf.set(src.subarray(start, end), this.pos);
-    this.pos += n;
-  }
-
   /** Appends the decimal digits of a non-negative integer without making a string. */
   uint(n: number): void {
     if (this.pos + 16 > CAPACITY) this.flush();

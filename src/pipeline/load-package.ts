@@ -53,10 +53,6 @@ export class LoadPackage {
     return this.staging.cleanDir(this.packageId);
   }
 
-  private file(name: string): string {
-    return path.join(this.dir, name);
-  }
-
   /** The store key of a package file. */
   key(name: string): string {
     return `runs/${this.packageId}/${name}`;
@@ -117,9 +113,9 @@ export class LoadPackage {
     };
   }
 
-  /** The reduced shadow: `undefined` when publish has not reduced it yet. */
-  async readShadow(): Promise<RatingsShadow | undefined> {
-    return (await this.readJson<RatingsShadow>(PACKAGE_FILES.shadow)) ?? undefined;
+  /** The reduced shadow, or null when publish has not reduced it yet. */
+  readShadow(): Promise<RatingsShadow | null> {
+    return this.readJson<RatingsShadow>(PACKAGE_FILES.shadow);
   }
 
   /**

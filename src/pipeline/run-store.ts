@@ -3,7 +3,7 @@
 import type { CheckResult } from '../stages/check/checks.js';
 import type { FileReport } from '../stages/load/load-model.js';
 import type { FileState, StagedFile } from '../stages/stage/stage-files.js';
-import { sqlUtc, tablesExist, type Warehouse } from '../warehouse/warehouse.js';
+import { queryCount, sqlUtc, tablesExist, type Warehouse } from '../warehouse/warehouse.js';
 import type { RunStatus } from './events.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
@@ -240,10 +240,10 @@ export async function clearRunRows(wh: Db, runId: number): Promise<void> {
 }
 
 export async function countQuarantined(wh: Db, runId: number): Promise<number> {
-  const [q] = await wh.query<{ n: number }>(
+  return queryCount(
+    wh,
     `SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = ${Math.trunc(runId)}`,
   );
-  return Number(q?.n ?? 0);
 }
 
 /** The table checks of the last run that published data, marked as carried over (reconciliation is per load). */

@@ -11,20 +11,15 @@ import {
   type ReportReconciliation,
 } from '../report/model.js';
 import { getRun, showRun, type RunDetail, type RunInfo } from '../pipeline/run-history.js';
-import { redactLocation } from '../core/redact.js';
+import { countQuarantined } from '../pipeline/run-store.js';
 import { num, str, tablesExist, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
-
-/** A run as `movalytics runs --json` shows it, with its input location redacted (it may be a URL with a secret). */
-export function redactRun(r: RunInfo): RunInfo {
-  return { ...r, input: redactLocation(r.input) };
-}
 
 async function runById(wh: Warehouse, sql: string): Promise<RunInfo | null> {
   const [r] = await wh.query(sql);
   const id = num(r?.id);
   if (id === null) return null;
-  const run = await getRun(wh, String(id));
-  return run === null ? null : redactRun(run);
+  // The run history redacts `input` (it may be a URL with a secret), as `movalytics runs --json` shows it.
+  return getRun(wh, String(id));
 }
 
 /** The header's facts: the latest run of any status and the latest successful one (what the answers show). */
@@ -133,10 +128,8 @@ export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage
   const detail = (await showRun(wh, String(runId), plan.order))!;
   const files = await readRunFiles(wh, runId);
   const reconciliation = await readRunReconciliation(wh, runId);
-  const [q] = await wh.query(`SELECT count(*) AS n FROM movalytics.quarantine WHERE run_id = $1`, [runId]);
   return {
     ...detail,
-    run: redactRun(detail.run),
     graph: plan.order.map((id) => {
       const t = plan.tasks.get(id)!;
       return { id, deps: [...t.deps], description: t.description };
@@ -144,7 +137,7 @@ export async function readRunPage(wh: Warehouse, runId: number): Promise<RunPage
     mapped: summariseMapped(detail.tasks, counts),
     files,
     reconciliation,
-    quarantined: num(q?.n) ?? 0,
+    quarantined: await countQuarantined(wh, runId),
     checks: await readRunChecks(wh, runId),
   };
 }

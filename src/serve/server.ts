@@ -24,7 +24,7 @@ import { PAGE_ROUTES, STATIC_FILES, pageHtml } from './pages.js';
 import { findTask, planPipeline } from '../pipeline/tasks/index.js';
 import { readRunChecks } from '../report/model.js';
 import { getRun, listRuns, runLogs } from '../pipeline/run-history.js';
-import { latestCheckedRun, readQuarantine, readRunPage, readStatus, redactRun } from './queries.js';
+import { latestCheckedRun, readQuarantine, readRunPage, readStatus } from './queries.js';
 import type { WarehouseAccess } from './warehouse-access.js';
 
 export interface ServeAppOptions {
@@ -124,12 +124,16 @@ interface Cached {
   body: string;
 }
 
+/** Whether a host name (no brackets, no port) is this machine's loopback: localhost, 127.x.x.x or ::1. */
+export function isLoopbackName(name: string): boolean {
+  const h = name.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
 /** Whether a Host header names this machine's loopback (localhost, 127.x.x.x or [::1], any port). */
 export function loopbackHost(host: string | undefined): boolean {
   if (host === undefined) return false;
-  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
-  const h = name.toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+  return isLoopbackName(host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, ''));
 }
 
 /** Builds the app (exported for tests that want it without a socket; `startServer` listens). */
@@ -238,10 +242,9 @@ export function createServeApp(opts: ServeAppOptions): Hono {
     return c.json({ error: 'internal error (logged by the server)' }, 500);
   });
 
-  app.get('/api/status', async (c) => {
+  app.get('/api/status', (c) => {
     onlyParams(c.req.query(), []);
-    const res = await cachedRead(c, (wh) => readStatus(wh));
-    return res;
+    return cachedRead(c, (wh) => readStatus(wh));
   });
 
   const answers = async (c: Context, which: AnswerSelection): Promise<Response> => {
@@ -259,7 +262,7 @@ export function createServeApp(opts: ServeAppOptions): Hono {
   app.get('/api/runs', (c) => {
     onlyParams(c.req.query(), ['limit']);
     const limit = intParam('limit', c.req.query('limit'), { min: 1, max: 10_000 }) ?? 200;
-    return cachedRead(c, async (wh) => ({ runs: (await listRuns(wh, { limit })).map(redactRun) }));
+    return cachedRead(c, async (wh) => ({ runs: await listRuns(wh, { limit }) }));
   });
   app.get('/api/runs/:id', (c) => {
     onlyParams(c.req.query(), []);

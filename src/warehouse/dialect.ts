@@ -1,5 +1,6 @@
 // The Postgres-family SQL dialect: pure functions from intent to SQL text, no I/O. PostgreSQL speaks it as written;
 // DuckDB (and later Redshift) extend it and override only their quirks, each with a one-line why.
+import { unreachable } from '../core/unreachable.js';
 import type { Capabilities, ColumnSpec, ColumnType } from './warehouse.js';
 
 /** How an engine writes "insert these rows, replacing the ones with the same key". */
@@ -150,10 +151,8 @@ WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${spec.columns.map((c) => `s.${c}
           `INSERT INTO ${spec.target} (${cols}) SELECT ${cols} FROM ${spec.source} s`,
         ];
       }
-      default: {
-        const never: never = strategy;
-        throw new Error(`unknown upsert strategy ${String(never)}`);
-      }
+      default:
+        return unreachable(strategy, 'upsert strategy');
     }
   }
 
@@ -189,10 +188,8 @@ WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${spec.columns.map((c) => `s.${c}
         return `CASE WHEN ${this.validDateText(t)} THEN CAST(trim(${t}) AS DATE) END`;
       case 'TIMESTAMP':
         return `CASE WHEN ${t} ~ '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?)?\\s*$' AND ${this.validDateText(`substr(trim(${t}), 1, 10)`)} THEN CAST(trim(${t}) AS TIMESTAMP) END`;
-      default: {
-        const never: never = type;
-        throw new Error(`unknown column type ${String(never)}`);
-      }
+      default:
+        return unreachable(type, 'column type');
     }
   }
 

@@ -1,6 +1,7 @@
 // The one opener: a warehouse location (parsed from `--warehouse`) → a connected Warehouse. The only code outside an
 // engine's folder that names engines. Each engine is imported when it is opened, so a command on a DuckDB file loads
 // no PostgreSQL driver, S3 client or Redshift code.
+import { unreachable } from '../core/unreachable.js';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { describePostgresUrl, describeRedshiftUrl, type WarehouseLocation } from './location.js';
@@ -29,10 +30,8 @@ export function warehouseExists(loc: WarehouseLocation): boolean {
     case 'postgres':
     case 'redshift':
       return true;
-    default: {
-      const never: never = loc;
-      throw new Error(`unknown warehouse ${String(never)}`);
-    }
+    default:
+      return unreachable(loc, 'warehouse');
   }
 }
 
@@ -47,10 +46,8 @@ export function warehouseFiles(loc: WarehouseLocation): string[] {
     case 'postgres':
     case 'redshift':
       return [];
-    default: {
-      const never: never = loc;
-      throw new Error(`unknown warehouse ${String(never)}`);
-    }
+    default:
+      return unreachable(loc, 'warehouse');
   }
 }
 
@@ -63,10 +60,8 @@ export function describeLocation(loc: WarehouseLocation): string {
       return describePostgresUrl(loc.url);
     case 'redshift':
       return describeRedshiftUrl(loc.url);
-    default: {
-      const never: never = loc;
-      throw new Error(`unknown warehouse ${String(never)}`);
-    }
+    default:
+      return unreachable(loc, 'warehouse');
   }
 }
 
@@ -96,10 +91,8 @@ async function openEngine(loc: WarehouseLocation, opts: OpenOptions): Promise<Wa
         ...(loc.staging === undefined ? {} : { staging: loc.staging }),
       });
     }
-    default: {
-      const never: never = loc;
-      throw new Error(`unknown warehouse ${String(never)}`);
-    }
+    default:
+      return unreachable(loc, 'warehouse');
   }
 }
 

@@ -141,6 +141,12 @@ export async function tablesExist(
   return tables.every((t) => have.has(t));
 }
 
+/** The number in column `n` of the first row `sql` returns (0 when there is no row or it is null). */
+export async function queryCount(db: Pick<Warehouse, 'query'>, sql: string): Promise<number> {
+  const [row] = await db.query<{ n: number | string | null }>(sql);
+  return Number(row?.n ?? 0);
+}
+
 /** Quotes an identifier for the Postgres family (DuckDB, PostgreSQL, Redshift). */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

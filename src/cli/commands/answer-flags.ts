@@ -2,7 +2,7 @@
 // warehouse for reading without ever creating it.
 import type { Command } from 'commander';
 import { addWarehouseOptions } from './options.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig, type Config } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import type { AnswerParamsInput } from '../../stages/answers/index.js';
 import type { WarehouseLocation } from '../../warehouse/location.js';
@@ -48,10 +48,7 @@ export function resolveAnswerFlags(flags: AnswerFlags): {
   warehouse: WarehouseLocation;
   params: AnswerParamsInput;
 } {
-  const config = loadConfig({
-    configPath: flags.config,
-    overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },
-  });
+  const config = loadWarehouseConfig(flags);
   const fromFlags: AnswerParamsInput = {
     top: numberFlag('--top', flags.top),
     quantile: numberFlag('--quantile', flags.quantile),
@@ -66,9 +63,28 @@ export function resolveAnswerFlags(flags: AnswerFlags): {
   return { warehouse: config.warehouse, params: { ...config.answers, ...defined } };
 }
 
-/** Opens an existing warehouse read-only; a missing file is a usage error (never created). */
-export async function openExistingWarehouse(loc: WarehouseLocation): Promise<Warehouse> {
+/** The config of `-c`, with `-w` over the config file's warehouse. */
+export function loadWarehouseConfig(flags: { config?: string; warehouse?: string }): Config {
+  return loadConfig({
+    configPath: flags.config,
+    overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },
+  });
+}
+
+/**
+ * Runs `fn` on an existing warehouse opened read-only, then closes it; a missing file is a usage error (never
+ * created).
+ */
+export async function withExistingWarehouse<T>(
+  loc: WarehouseLocation,
+  fn: (wh: Warehouse) => Promise<T>,
+): Promise<T> {
   if (!warehouseExists(loc))
     throw new UsageError(`warehouse ${describeLocation(loc)} not found: run \`movalytics run\` first`);
-  return openWarehouse(loc, { readOnly: true });
+  const wh = await openWarehouse(loc, { readOnly: true });
+  try {
+    return await fn(wh);
+  } finally {
+    await wh.close();
+  }
 }

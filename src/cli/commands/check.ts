@@ -2,11 +2,10 @@
 // whatever the last run changed. Exit 3 when an error check fails, as a run's checks would.
 import type { Command } from 'commander';
 import { addWarehouseOptions } from './options.js';
-import { loadConfig } from '../../config/config.js';
 import { CheckFailedError } from '../../core/errors.js';
 import { runChecks } from '../../stages/check/checks.js';
 import { terminalWidth } from '../terminal.js';
-import { openExistingWarehouse } from './answer-flags.js';
+import { loadWarehouseConfig, withExistingWarehouse } from './answer-flags.js';
 import { renderCheckTable } from './check-table.js';
 
 interface CheckFlags {
@@ -27,18 +26,11 @@ export function registerCheck(program: Command): void {
   )
     .option('--json', 'print the check results as JSON on stdout')
     .action(async (flags: CheckFlags) => {
-      const config = loadConfig({
-        configPath: flags.config,
-        overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },
-      });
-      const wh = await openExistingWarehouse(config.warehouse);
-      let checks;
-      try {
-        // No scope, no kept counts: every check reads the tables themselves.
-        checks = await runChecks(wh, { mappedShareWarn: config.mappedShareWarn, reports: [] });
-      } finally {
-        await wh.close();
-      }
+      const config = loadWarehouseConfig(flags);
+      // No scope, no kept counts: every check reads the tables themselves.
+      const checks = await withExistingWarehouse(config.warehouse, (wh) =>
+        runChecks(wh, { mappedShareWarn: config.mappedShareWarn, reports: [] }),
+      );
       process.stdout.write(
         flags.json
           ? JSON.stringify({ checks }, null, 2) + '\n'

@@ -14,6 +14,7 @@ import {
 import { renderTable } from '../../core/format.js';
 import { planPipeline } from '../../pipeline/tasks/index.js';
 import { terminalWidth } from '../terminal.js';
+import { oneOf } from './options.js';
 
 interface DagFlags {
   format: string;
@@ -47,10 +48,7 @@ export function registerDag(program: Command): void {
       'config file whose dag.tasks overrides retries and timeouts (default ./movalytics.config.json if present)',
     )
     .action((flags: DagFlags) => {
-      if (!(DAG_FORMATS as readonly string[]).includes(flags.format))
-        throw new UsageError(
-          `unknown --format ${JSON.stringify(flags.format)}: use one of ${DAG_FORMATS.join(', ')}`,
-        );
+      const format = oneOf('--format', flags.format, DAG_FORMATS);
       let concurrency: number | undefined;
       if (flags.concurrency !== undefined) {
         concurrency = Number(flags.concurrency);
@@ -65,7 +63,6 @@ export function registerDag(program: Command): void {
         schedule: flags.schedule ?? null,
         shards: flags.shards === undefined ? config.shards : parseShards(flags.shards),
       });
-      const format = flags.format as DagFormat;
       process.stdout.write(render(format));
 
       function render(f: DagFormat): string {

@@ -1,5 +1,6 @@
 // The options several commands share, worded once so that every `--help` says the same thing.
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 
 const CONFIG_HELP = 'config file (default ./movalytics.config.json if present)';
 const warehouseHelp = (fromConfig: boolean): string =>
@@ -19,4 +20,11 @@ export function addPipelineOptions(cmd: Command): Command {
     .option('-w, --warehouse <location>', warehouseHelp(false))
     .option('--staging <dir|s3://BUCKET/PREFIX>', 'staging area (default ./.movalytics/staging)')
     .option('-c, --config <file>', CONFIG_HELP);
+}
+
+/** `text` when it is one of `allowed`, else a UsageError: `unknown <what> "<text>": use one of …`. */
+export function oneOf<T extends string>(what: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text))
+    throw new UsageError(`unknown ${what} ${JSON.stringify(text)}: use one of ${allowed.join(', ')}`);
+  return text as T;
 }

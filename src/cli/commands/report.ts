@@ -2,19 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError, messageOf } from '../../core/errors.js';
-import {
-  REPORT_FORMATS,
-  buildReport,
-  renderReportHtml,
-  renderReportMarkdown,
-  type ReportFormat,
-} from '../../report/index.js';
+import { REPORT_FORMATS, buildReport, renderReportHtml, renderReportMarkdown } from '../../report/index.js';
 import {
   addAnswerOptions,
-  openExistingWarehouse,
   resolveAnswerFlags,
+  withExistingWarehouse,
   type AnswerFlags,
 } from './answer-flags.js';
+import { oneOf } from './options.js';
 
 interface ReportOptions extends AnswerFlags {
   format: string;
@@ -31,22 +26,11 @@ export function registerReport(program: Command): void {
       .option('--out <file>', 'output file (default report.html, or report.md for markdown)')
       .option('--format <format>', REPORT_FORMATS.join(' | '), 'html'),
   ).action(async (opts: ReportOptions) => {
-    if (!(REPORT_FORMATS as readonly string[]).includes(opts.format)) {
-      throw new UsageError(
-        `unknown --format ${JSON.stringify(opts.format)}: use one of ${REPORT_FORMATS.join(', ')}`,
-      );
-    }
-    const format = opts.format as ReportFormat;
+    const format = oneOf('--format', opts.format, REPORT_FORMATS);
     const out = opts.out ?? (format === 'html' ? 'report.html' : 'report.md');
     const { warehouse, params } = resolveAnswerFlags(opts);
-    const wh = await openExistingWarehouse(warehouse);
-    let text: string;
-    try {
-      const model = await buildReport(wh, params);
-      text = format === 'html' ? renderReportHtml(model) : renderReportMarkdown(model);
-    } finally {
-      await wh.close();
-    }
+    const model = await withExistingWarehouse(warehouse, (wh) => buildReport(wh, params));
+    const text = format === 'html' ? renderReportHtml(model) : renderReportMarkdown(model);
     try {
       await writeFile(out, text, 'utf8');
     } catch (err) {

@@ -1,15 +1,13 @@
 // `movalytics runs`, `runs show ID`, `runs logs ID [TASK]`: the run history kept in the warehouse.
 import type { Command } from 'commander';
-import { addWarehouseOptions } from './options.js';
-import { loadConfig } from '../../config/config.js';
+import { addWarehouseOptions, oneOf } from './options.js';
 import { planPipeline } from '../../pipeline/tasks/index.js';
 import { UsageError } from '../../core/errors.js';
 import { listRuns, runLogs, showRun, type RunDetail, type RunInfo } from '../../pipeline/run-history.js';
 import { redactLocation } from '../../core/redact.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
-import { openExistingWarehouse } from './answer-flags.js';
+import { loadWarehouseConfig, withExistingWarehouse } from './answer-flags.js';
 
 interface RunsFlags {
   warehouse?: string;
@@ -21,19 +19,6 @@ interface RunsFlags {
 const duration = (ms: number | null): string => (ms === null ? '' : `${(ms / 1000).toFixed(1)} s`);
 /** ISO UTC → `2026-11-29 19:21:16Z` (seconds are enough in a table). */
 const when = (iso: string | null): string => (iso === null ? '' : `${iso.slice(0, 19).replace('T', ' ')}Z`);
-
-async function withWarehouse<T>(flags: RunsFlags, fn: (wh: Warehouse) => Promise<T>): Promise<T> {
-  const config = loadConfig({
-    configPath: flags.config,
-    overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },
-  });
-  const wh = await openExistingWarehouse(config.warehouse);
-  try {
-    return await fn(wh);
-  } finally {
-    await wh.close();
-  }
-}
 
 function addCommon(cmd: Command): Command {
   return addWarehouseOptions(cmd, false).option('--json', 'print JSON');
@@ -109,7 +94,9 @@ export function registerRuns(program: Command): void {
     const limit = flags.limit === undefined ? 20 : Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit ${JSON.stringify(flags.limit)} must be a whole number ≥ 1`);
-    const list = await withWarehouse(flags, (wh) => listRuns(wh, { limit }));
+    const list = await withExistingWarehouse(loadWarehouseConfig(flags).warehouse, (wh) =>
+      listRuns(wh, { limit }),
+    );
     process.stdout.write(flags.json ? JSON.stringify({ runs: list }, null, 2) + '\n' : renderRuns(list));
   });
 
@@ -123,7 +110,9 @@ export function registerRuns(program: Command): void {
   ).action(async (ref: string, _flags: RunsFlags, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunsFlags>();
     const order = planPipeline({ extract: true }).order;
-    const detail = await withWarehouse(flags, (wh) => showRun(wh, ref, order));
+    const detail = await withExistingWarehouse(loadWarehouseConfig(flags).warehouse, (wh) =>
+      showRun(wh, ref, order),
+    );
     if (detail === null) throw new UsageError(`run ${ref} does not exist (see \`movalytics runs\`)`);
     process.stdout.write(flags.json ? JSON.stringify(detail, null, 2) + '\n' : renderRunDetail(detail));
   });
@@ -136,12 +125,11 @@ export function registerRuns(program: Command): void {
       .argument('[task]', 'only this task'),
   ).action(async (ref: string, task: string | undefined, _flags: RunsFlags, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunsFlags>();
-    const out = await withWarehouse(flags, async (wh) => {
+    const out = await withExistingWarehouse(loadWarehouseConfig(flags).warehouse, async (wh) => {
       const detail = await showRun(wh, ref);
       if (detail === null) throw new UsageError(`run ${ref} does not exist (see \`movalytics runs\`)`);
       const tasks = planPipeline({ extract: true }).order;
-      if (task !== undefined && !tasks.includes(task))
-        throw new UsageError(`unknown task ${JSON.stringify(task)}: use one of ${tasks.join(', ')}`);
+      if (task !== undefined) oneOf('task', task, tasks);
       return { runId: detail.run.runId, lines: await runLogs(wh, detail.run.runId, task) };
     });
     if (flags.json) {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
-import { startServer } from '../../serve/server.js';
+import { isLoopbackName, startServer } from '../../serve/server.js';
 import { WarehouseAccess } from '../../serve/warehouse-access.js';
 import { recordSkippedTicks } from '../../pipeline/run-session.js';
 import { checkCron, startSchedule } from '../../pipeline/scheduler.js';
@@ -20,12 +20,6 @@ interface ServeOptions {
   schedule?: string;
   tz?: string;
   input?: string;
-}
-
-/** Hosts that only this machine can reach: no token needed there. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
 }
 
 export function registerServe(program: Command): void {
@@ -59,7 +53,8 @@ export function registerServe(program: Command): void {
       const token = opts.token ?? (envToken === undefined || envToken === '' ? null : envToken);
       if (token !== null && token.length < 8)
         throw new UsageError('the token (--token or MOVALYTICS_TOKEN) must be at least 8 characters');
-      if (!isLoopbackHost(opts.host) && token === null)
+      // Hosts that only this machine can reach need no token.
+      if (!isLoopbackName(opts.host.replace(/^\[|\]$/g, '')) && token === null)
         throw new UsageError(
           `--host ${opts.host} is reachable from other machines: set a token with --token or MOVALYTICS_TOKEN (or keep the default 127.0.0.1)`,
         );

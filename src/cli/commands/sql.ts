@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
+import { oneOf } from './options.js';
 import { META_TABLES, MODEL_VIEWS } from '../../model/schema.js';
 import { martDdl } from '../../stages/answers/marts.js';
 import { cleanMovies } from '../../stages/load/clean-movies.js';
@@ -50,11 +51,9 @@ export function registerSql(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./movalytics.config.json when present)')
     .action(async (flags: SqlFlags) => {
       const kinds: StatementKind[] =
-        flags.statement === undefined ? [...STATEMENT_KINDS] : [flags.statement as StatementKind];
-      if (!(STATEMENT_KINDS as readonly string[]).includes(kinds[0]!))
-        throw new UsageError(
-          `unknown --statement ${JSON.stringify(flags.statement)}: use one of ${STATEMENT_KINDS.join(', ')}`,
-        );
+        flags.statement === undefined
+          ? [...STATEMENT_KINDS]
+          : [oneOf('--statement', flags.statement, STATEMENT_KINDS)];
       const config = loadConfig({
         ...(flags.config === undefined ? {} : { configPath: flags.config }),
         overrides: { warehouse: flags.warehouse, input: flags.input, staging: flags.staging },

@@ -9,7 +9,6 @@
 // Not a BullMQ flow: a diamond of dependencies in one flow hangs silently (measured with 6.7.0), and the runner
 // already knows the order; one job per task attempt is all that is needed.
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../../config/config.js';
 import { errorInfo } from '../../dag/runner.js';
@@ -24,6 +23,7 @@ import {
 } from '../../core/errors.js';
 import { redactLocation } from '../../core/redact.js';
 import { describeLocation } from '../../warehouse/open.js';
+import { WORKER_ID } from '../run-history.js';
 import { runJoinedTask } from '../run-task.js';
 import { findTask } from '../tasks/index.js';
 import type { TaskReport } from '../tasks/task.js';
@@ -246,7 +246,7 @@ export function startWorker(opts: {
   concurrency: number;
   log: (line: string) => void;
 }): WorkerHandle {
-  const me = `${hostname()}:${process.pid}`;
+  const me = WORKER_ID;
   const mine = describeLocation(opts.config.warehouse);
   const worker = new Worker<TaskJobData, TaskJobResult>(
     queueName(opts.config),

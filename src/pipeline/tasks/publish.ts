@@ -9,9 +9,9 @@ import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../
 import { ratingCountsOf, type RatingCounts } from '../../stages/answers/marts.js';
 import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
 import {
-  count,
   dropLoadScratch,
   loadModel,
+  ratingsEmpty,
   type FileReport,
   type RatingsShadow,
 } from '../../stages/load/load-model.js';
@@ -19,6 +19,7 @@ import { dropStaleParts, reduceRatingsShadow, type RatingsPart } from '../../sta
 import { recordRowChanges, RowChangeCounter } from '../../stages/load/row-changes.js';
 import type { StagedFile } from '../../stages/stage/stage-files.js';
 import { rawKey } from '../../storage/index.js';
+import { queryCount } from '../../warehouse/warehouse.js';
 import { PACKAGE_FILES } from '../load-package.js';
 import * as runs from '../run-store.js';
 import { MINUTE, step, WAREHOUSE, type DoneProbe, type PipelineTask, type TaskContext } from './task.js';
@@ -162,11 +163,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await recordAnswers(ctx);
       await recordRowChanges(wh, runId, await rowChanges.after(loaded.ratingDelta));
       await runs.recordReconciliation(wh, runId, reports);
-      await runs.recordFileState(
-        wh,
-        runId,
-        files.filter((f) => f.action === 'load'),
-      );
+      await runs.recordFileState(wh, runId, toLoad);
       await runs.recordManifest(wh, runId, files);
       await runs.recordChecks(wh, runId, checks);
       await dropLoadScratch(wh);
@@ -210,7 +207,7 @@ async function reduceRatings(
       );
   }
   await dropStaleParts(wh, Object.values(parts).flat());
-  let shadow = (await pkg.readShadow()) ?? null;
+  let shadow = await pkg.readShadow();
   const first = sources[0]?.file.name;
   if (shadow === null && first !== undefined && (await ratingsEmpty(wh))) {
     const firstParts = parts[first]!;
@@ -237,7 +234,7 @@ async function reduceRatings(
  */
 async function requirePartTables(ctx: TaskContext, parts: readonly RatingsPart[]): Promise<void> {
   const names = parts.map((p) => `'${p.table.replace(/^movies\./, '')}'`).join(', ');
-  const found = await count(
+  const found = await queryCount(
     ctx.wh,
     `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'movies' AND table_name IN (${names})`,
   );
@@ -245,10 +242,6 @@ async function requirePartTables(ctx: TaskContext, parts: readonly RatingsPart[]
     throw new TaskError(
       `run ${ctx.runId}: ${parts.length - found} of the ${parts.length} ratings part table(s) are gone (a reduce was interrupted): start a new run with \`movalytics run\``,
     );
-}
-
-async function ratingsEmpty(wh: TaskContext['wh']): Promise<boolean> {
-  return (await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
 }
 
 /** What the files this run loaded changed under the marts (see MartChange). */

@@ -2,7 +2,7 @@
 // revenue movies (Q3) and a genre's CPI-adjusted revenue (Q4), read from the same marts and with the same rules as
 // the answers, so the rows add up to the figure the dashboard shows. Without a selection, what can be drilled.
 import { UsageError } from '../../core/errors.js';
-import type { Row, Warehouse } from '../../warehouse/warehouse.js';
+import { str, type Row, type Warehouse } from '../../warehouse/warehouse.js';
 import { MONTH_LABELS, assertAnswerable, resolveCpiBase, revenueSource, type CpiBase } from './compute.js';
 import { MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParamsInput } from './params.js';
@@ -70,15 +70,14 @@ export interface Q4DrillDown extends DrillBase {
 }
 
 const n0 = (v: Row[string] | undefined): number => (v === null || v === undefined ? 0 : Number(v));
-const s = (v: Row[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
 async function genreByName(wh: Warehouse, name: string): Promise<{ id: number; name: string }> {
   const [g] = await wh.query(`SELECT genre_id, name FROM movies.genre WHERE name = $1`, [name]);
   if (g === undefined) {
-    const all = (await wh.query(`SELECT name FROM movies.genre ORDER BY name`)).map((r) => s(r.name));
+    const all = (await wh.query(`SELECT name FROM movies.genre ORDER BY name`)).map((r) => str(r.name));
     throw new DrillDownNotFound(`no genre ${JSON.stringify(name)}: use one of ${all.join(', ')}`);
   }
-  return { id: n0(g.genre_id), name: s(g.name) ?? '' };
+  return { id: n0(g.genre_id), name: str(g.name) ?? '' };
 }
 
 /** A selection that names nothing in the warehouse (an unknown genre): a missing resource, not a bad parameter. */
@@ -99,8 +98,8 @@ export async function drillQ2(wh: Warehouse, genre: string | null): Promise<Dril
     );
     return rows.map((r) => ({
       param: 'genre',
-      value: s(r.name) ?? '',
-      label: s(r.name) ?? '',
+      value: str(r.name) ?? '',
+      label: str(r.name) ?? '',
       figure: n0(r.ratings),
     }));
   }
@@ -114,7 +113,7 @@ export async function drillQ2(wh: Warehouse, genre: string | null): Promise<Dril
      WHERE mg.genre_id = $1 ORDER BY s.v DESC, m.movie_id`,
     [g.id],
   );
-  const movies = rows.map((r) => ({ movieId: n0(r.movie_id), title: s(r.title), ratings: n0(r.v) }));
+  const movies = rows.map((r) => ({ movieId: n0(r.movie_id), title: str(r.title), ratings: n0(r.v) }));
   return {
     question: 'q2',
     label: g.name,
@@ -166,8 +165,8 @@ export async function drillQ3(
   );
   const movies = rows.map((r) => ({
     movieId: n0(r.movie_id),
-    title: s(r.title),
-    releaseDate: s(r.release_date)?.slice(0, 10) ?? null,
+    title: str(r.title),
+    releaseDate: str(r.release_date)?.slice(0, 10) ?? null,
     revenue: n0(r.revenue),
   }));
   // Integer revenues: the sum is exact in any order (as the answer's mean is).
@@ -218,8 +217,8 @@ export async function drillQ4(
     return genres
       .map((g) => ({
         param: 'genre' as const,
-        value: s(g.name) ?? '',
-        label: s(g.name) ?? '',
+        value: str(g.name) ?? '',
+        label: str(g.name) ?? '',
         figure: orderedSum(
           rows.filter((r) => n0(r.genre_id) === n0(g.genre_id)).map((r) => n0(r.real_revenue)),
         ),
@@ -230,9 +229,9 @@ export async function drillQ4(
   const rows = await realOf(g.id);
   const all = rows.map((r) => ({
     movieId: n0(r.movie_id),
-    title: s(r.title),
+    title: str(r.title),
     nominalRevenue: n0(r.revenue),
-    cpiMonth: (s(r.cpi_month) ?? '').slice(0, 7),
+    cpiMonth: (str(r.cpi_month) ?? '').slice(0, 7),
     cpi: n0(r.cpi),
     factor: (cpi.value ?? 0) / n0(r.cpi),
     realRevenue: n0(r.real_revenue),

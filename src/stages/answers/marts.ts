@@ -1,7 +1,7 @@
 // Answer marts: small aggregate tables in schema `marts`, brought up to date after each load — rebuilt from the model,
 // or updated from the rating delta — so the four answers read kilobytes instead of scanning 26M ratings.
 import type { SqlDialect } from '../../warehouse/dialect.js';
-import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 
 export const MARTS_SCHEMA = 'marts';
@@ -313,8 +313,7 @@ export async function refreshMarts(
   change: MartChange = FULL_REFRESH,
   opts: { countsBuilt?: boolean } = {},
 ): Promise<string> {
-  const [g] = await wh.query(`SELECT COUNT(*) AS n FROM movies.genre`);
-  const genreCount = Number(g?.n ?? 0);
+  const genreCount = await queryCount(wh, `SELECT COUNT(*) AS n FROM movies.genre`);
   const plan = planMartRefresh(change, { genreCount, hasState: await hasMartState(wh) });
   const statements =
     plan === 'full'

@@ -1,4 +1,5 @@
 // Renders Answers as aligned tables, JSON, CSV (RFC 4180) or Markdown, and as a few headline lines for run output.
+import { unreachable } from '../../core/unreachable.js';
 import {
   DEFAULT_WIDTH,
   formatMoney,
@@ -168,22 +169,12 @@ function sections(a: Answers, which: AnswerSelection): Section[] {
         'q3_test',
         `${TITLES.q3} — Kruskal–Wallis tests on revenue (α = ${q.alpha})`,
         [q.verdict],
-        [
-          {
-            test: 'month',
-            h: q.monthTest.h,
-            df: q.monthTest.df,
-            p: q.monthTest.pValue,
-            verdict: q.monthTest.verdict,
-          },
-          {
-            test: 'quarter',
-            h: q.quarterTest.h,
-            df: q.quarterTest.df,
-            p: q.quarterTest.pValue,
-            verdict: q.quarterTest.verdict,
-          },
-        ],
+        (
+          [
+            ['month', q.monthTest],
+            ['quarter', q.quarterTest],
+          ] as const
+        ).map(([test, t]) => ({ test, h: t.h, df: t.df, p: t.pValue, verdict: t.verdict })),
         [
           { header: 'test', value: (r) => r.test },
           { header: 'H', value: (r) => r.h, digits: 3 },
@@ -330,10 +321,8 @@ export function renderAnswers(
       const head = `# Movalytics answers\n\nWarehouse ${mdCell(a.warehouse.displayName)} (${a.warehouse.kind}), ${run}; generated ${a.generatedAt}.\n\n`;
       return head + sections(a, which).map(renderMarkdownSection).join('\n');
     }
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+    default:
+      return unreachable(format, 'format');
   }
 }
 

@@ -3,7 +3,7 @@
 import { MODEL_TABLES } from '../../model/schema.js';
 import type { Answers } from './index.js';
 import { MOVIELENS_COUNTS } from './marts.js';
-import { sqlUtc, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, sqlUtc, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 
@@ -29,8 +29,7 @@ export async function modelTableRows(
       t.name === 'rating' && opts.ratingsFromMarts === true
         ? `SELECT coalesce(sum(n), 0) AS n FROM ${MOVIELENS_COUNTS}`
         : `SELECT count(*) AS n FROM movies.${t.name}`;
-    const [r] = await wh.query<{ n: number | string }>(sql);
-    out[`movies.${t.name}`] = Number(r?.n ?? 0);
+    out[`movies.${t.name}`] = await queryCount(wh, sql);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Data-quality checks: each a named SQL probe with a severity, stored per run. They can fail — the fixtures in
 // checks.test.ts make each one fail on purpose. An "error" failure stops the run's changes from being published.
 import { MODEL_TABLES } from '../../model/schema.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type Warehouse } from '../../warehouse/warehouse.js';
 import type { FileReport } from '../load/load-model.js';
 
 export const SEVERITIES = ['error', 'warn'] as const;
@@ -89,11 +89,6 @@ interface Check {
   run(wh: Warehouse): Promise<Omit<CheckResult, 'name' | 'severity'>>;
 }
 
-async function scalar(wh: Warehouse, sql: string): Promise<number> {
-  const [row] = await wh.query<{ n: number | null }>(sql);
-  return Number(row?.n ?? 0);
-}
-
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Foreign keys the model does not declare (Redshift would not enforce them anyway), checked instead. */
@@ -122,7 +117,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
       severity: 'error',
       run: async (wh) => {
         if (t.name === 'rating' && counts !== null) {
-          const n = await scalar(wh, `SELECT coalesce(sum(n), 0) AS n FROM ${counts} c`);
+          const n = await queryCount(wh, `SELECT coalesce(sum(n), 0) AS n FROM ${counts} c`);
           return {
             passed: n > 0,
             observed: `${fmt(n)} rows${countsScope === 'kept counts' ? ' (counted per MovieLens id)' : ''}`,
@@ -130,7 +125,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
             scope: countsScope,
           };
         }
-        const n = await scalar(wh, `SELECT count(*) AS n FROM ${table}`);
+        const n = await queryCount(wh, `SELECT count(*) AS n FROM ${table}`);
         return {
           passed: n > 0,
           observed: `${fmt(n)} rows`,
@@ -144,7 +139,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
       severity: 'error',
       run: async (wh) => {
         // Key columns the table declares NOT NULL (the model's are) cannot hold a NULL: no scan needed.
-        const nullable = await scalar(
+        const nullable = await queryCount(
           wh,
           `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = '${t.schema}' AND table_name = '${t.name}'
            AND column_name IN (${t.key.map((k) => `'${k}'`).join(', ')}) AND is_nullable <> 'NO'`,
@@ -152,7 +147,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
         const n =
           nullable === 0
             ? 0
-            : await scalar(
+            : await queryCount(
                 wh,
                 `SELECT count(*) AS n FROM ${rows} WHERE ${t.key.map((k) => `${k} IS NULL`).join(' OR ')}`,
               );
@@ -177,7 +172,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
         const keys = t.key.join(', ');
         const ks = t.name === 'rating' ? keyScope : null;
         // No key in scope, no duplicate possible: the join would still cost a scan of every rating on PostgreSQL.
-        if (ks && (await scalar(wh, `SELECT count(*) AS n FROM ${ks.table}`)) === 0)
+        if (ks && (await queryCount(wh, `SELECT count(*) AS n FROM ${ks.table}`)) === 0)
           return {
             passed: true,
             observed: `0 duplicated keys (${ks.note})`,
@@ -186,7 +181,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
           };
         // A key the engine enforces (PostgreSQL's unique key index) cannot repeat: a scoped check needs no lookup.
         const enforced = ks ? wh.dialect.uniqueIndexQuery(table, t.key) : null;
-        if (ks && enforced !== null && (await scalar(wh, enforced)) > 0)
+        if (ks && enforced !== null && (await queryCount(wh, enforced)) > 0)
           return {
             passed: true,
             observed: `0 duplicated keys (${ks.note}; enforced by a unique index)`,
@@ -194,14 +189,14 @@ export function buildChecks(opts: CheckOptions): Check[] {
             scope: 'this run',
           };
         const dupKeys = async (source: string): Promise<number> =>
-          scalar(
+          queryCount(
             wh,
             `SELECT count(*) AS n FROM (SELECT 1 FROM ${source} d0 GROUP BY ${keys} HAVING count(*) > 1) d`,
           );
         let unaccounted = '';
         if (ks?.accounting) {
           const a = ks.accounting;
-          const rows = await scalar(wh, `SELECT count(*) AS n FROM ${table}`);
+          const rows = await queryCount(wh, `SELECT count(*) AS n FROM ${table}`);
           const want = a.rowsBefore - a.replaced + a.inserted;
           const balance = `${fmt(rows)} rows = ${fmt(a.rowsBefore)} before - ${fmt(a.replaced)} replaced + ${fmt(a.inserted)} written`;
           if (rows === want && (await dupKeys(ks.table)) === 0)
@@ -242,7 +237,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
             expected,
             scope: 'this run',
           };
-        const n = await scalar(
+        const n = await queryCount(
           wh,
           `SELECT count(*) AS n FROM movies.${fk.child} c LEFT JOIN movies.${fk.parent} p ON p.${fk.column} = c.${fk.column} WHERE p.${fk.column} IS NULL`,
         );
@@ -284,7 +279,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
       name: 'ratings.range',
       severity: 'error',
       run: async (wh) => {
-        const n = await scalar(
+        const n = await queryCount(
           wh,
           `SELECT count(*) AS n FROM ${scope ?? 'movies.rating'} WHERE rating < 0.5 OR rating > 5.0 OR rating * 2 <> floor(rating * 2)`,
         );
@@ -304,7 +299,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
         const max = new Date(Date.UTC(today.getUTCFullYear() + 5, today.getUTCMonth(), today.getUTCDate()))
           .toISOString()
           .slice(0, 10);
-        const n = await scalar(
+        const n = await queryCount(
           wh,
           `SELECT count(*) AS n FROM movies.movie WHERE release_date < DATE '1870-01-01' OR release_date > DATE '${max}'`,
         );

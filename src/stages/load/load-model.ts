@@ -18,7 +18,7 @@ import {
 import { INPUT_COLUMNS, modelColumns, modelTable, type ModelTableName } from '../../model/tables.js';
 import type { KeyScope, RowAccounting } from '../check/checks.js';
 import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
-import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type BulkReject, type ColumnSpec, type Warehouse } from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
 import { withUniformLineEndings } from './line-endings.js';
@@ -57,18 +57,12 @@ export interface LoadInput {
 
 export const STAGING = 'staging';
 
-const MOVIE_COLUMNS = columnSpecs(modelTable('movie'));
 const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'record_number', type: 'BIGINT' },
   { name: 'line_number', type: 'BIGINT' },
   { name: 'reason', type: 'VARCHAR' },
   { name: 'raw', type: 'VARCHAR' },
 ];
-
-export async function count(wh: Warehouse, sql: string): Promise<number> {
-  const [row] = await wh.query<{ n: number | null }>(sql);
-  return Number(row?.n ?? 0);
-}
 
 /** An upsert of every column of model table `name` by its key, from `source` (a table or a parenthesised query). */
 function modelUpsert(name: ModelTableName, source: string): UpsertSpec {
@@ -80,6 +74,38 @@ function modelUpsert(name: ModelTableName, source: string): UpsertSpec {
 async function upsert(wh: Warehouse, spec: UpsertSpec): Promise<void> {
   for (const sql of wh.dialect.upsert(spec, upsertStrategyFor(wh.capabilities))) await wh.exec(sql);
 }
+
+/**
+ * The date dimension: one row per release date in movies.movie, with its parts. `dateAs` is the date column's alias
+ * as the engine takes it (the Redshift plan quotes it).
+ */
+export function releaseDatesSql(dateAs: string): string {
+  return `SELECT DISTINCT release_date AS ${dateAs}, CAST(extract(day FROM release_date) AS INTEGER) AS day,
+  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
+  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
+FROM movies.movie WHERE release_date IS NOT NULL`;
+}
+
+/** Whether movies.rating holds no row (found without counting its rows). */
+export async function ratingsEmpty(wh: Pick<Warehouse, 'query'>): Promise<boolean> {
+  return (await queryCount(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
+}
+
+/** movies_metadata's accounting: the clean task counted its records. */
+function cleanedReport(file: StagedFile, clean: CleanMovies): FileReport {
+  const s = clean.stats;
+  return {
+    fileName: file.name,
+    recordsRead: s.recordsRead,
+    rowsLoaded: s.rowsLoaded,
+    rowsQuarantined: s.quarantined,
+    duplicatesCollapsed: s.duplicatesCollapsed,
+    recordsMerged: s.recordsMerged,
+  };
+}
+
+/** A ratings file loaded: the records read, and its accounting. */
+type RatingsLoaded = { read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> };
 
 class Loader {
   readonly reports: FileReport[] = [];
@@ -101,7 +127,8 @@ class Loader {
   }
   private readonly d: SqlDialect;
 
-  private async quarantineRows(fileName: string, ndjson: string): Promise<number> {
+  /** Quarantines the rows of an NDJSON file of quarantine records (record_number, line_number, reason, raw). */
+  async quarantineRows(fileName: string, ndjson: string): Promise<number> {
     const table = `${STAGING}.quarantine_in`;
     await this.wh.exec(`DROP TABLE IF EXISTS ${table}`);
     const n = await this.wh.bulkLoadNdjson({ file: ndjson, table, columns: QUARANTINE_COLUMNS });
@@ -112,18 +139,8 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, record_number, lin
     return n;
   }
 
-  /** Quarantines the records of `file` the engine could not read (the load-by-plan path). */
-  async quarantineRejectsOf(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
-    await this.quarantineRejects(file, rejects);
-  }
-
-  /** Quarantines what the clean task set aside from movies_metadata (the load-by-plan path). */
-  async quarantineCleaned(file: StagedFile, clean: CleanMovies): Promise<void> {
-    await this.quarantineRows(file.name, clean.quarantineFile);
-  }
-
   /** Quarantines the records the engine could not read as the declared columns. */
-  private async quarantineRejects(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
+  async quarantineRejects(file: StagedFile, rejects: readonly BulkReject[]): Promise<void> {
     if (rejects.length === 0) return;
     const nd = path.join(this.input.cleanDir, `${file.name}.rejects.ndjson`);
     await writeFile(
@@ -168,7 +185,7 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, record_number, lin
     reason: string,
     raw: string,
   ): Promise<number> {
-    const n = await count(this.wh, `SELECT count(*) AS n FROM ${table} WHERE ${badCondition}`);
+    const n = await queryCount(this.wh, `SELECT count(*) AS n FROM ${table} WHERE ${badCondition}`);
     if (n === 0) return 0;
     await this.wh
       .exec(`INSERT INTO movalytics.quarantine (run_id, source_file, record_number, line_number, reason, raw)
@@ -183,17 +200,17 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
     await wh.exec(
       `DROP TABLE IF EXISTS ${STAGING}.movie; DROP TABLE IF EXISTS ${STAGING}.genre; DROP TABLE IF EXISTS ${STAGING}.movie_genre`,
     );
-    await wh.bulkLoadNdjson({ file: clean.moviesFile, table: `${STAGING}.movie`, columns: MOVIE_COLUMNS });
-    await wh.bulkLoadNdjson({
-      file: clean.genresFile,
-      table: `${STAGING}.genre`,
-      columns: columnSpecs(modelTable('genre')),
-    });
-    await wh.bulkLoadNdjson({
-      file: clean.movieGenresFile,
-      table: `${STAGING}.movie_genre`,
-      columns: columnSpecs(modelTable('movie_genre')),
-    });
+    const cleaned = [
+      ['movie', clean.moviesFile],
+      ['genre', clean.genresFile],
+      ['movie_genre', clean.movieGenresFile],
+    ] as const;
+    for (const [name, ndjson] of cleaned)
+      await wh.bulkLoadNdjson({
+        file: ndjson,
+        table: `${STAGING}.${name}`,
+        columns: columnSpecs(modelTable(name)),
+      });
     await this.quarantineRows(file.name, clean.quarantineFile);
     await upsert(wh, modelUpsert('movie', `${STAGING}.movie`));
     await upsert(wh, modelUpsert('genre', `${STAGING}.genre`));
@@ -202,25 +219,8 @@ SELECT ${this.input.runId}, ${this.d.quoteLiteral(fileName)}, NULL, NULL, ${reas
     await wh.exec(
       `INSERT INTO movies.movie_genre (movie_id, genre_id) SELECT movie_id, genre_id FROM ${STAGING}.movie_genre`,
     );
-    await upsert(
-      wh,
-      modelUpsert(
-        'date',
-        `(SELECT DISTINCT release_date AS date, CAST(extract(day FROM release_date) AS INTEGER) AS day,
-  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
-  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
-FROM movies.movie WHERE release_date IS NOT NULL)`,
-      ),
-    );
-    const s = clean.stats;
-    this.reports.push({
-      fileName: file.name,
-      recordsRead: s.recordsRead,
-      rowsLoaded: s.rowsLoaded,
-      rowsQuarantined: s.quarantined,
-      duplicatesCollapsed: s.duplicatesCollapsed,
-      recordsMerged: s.recordsMerged,
-    });
+    await upsert(wh, modelUpsert('date', `(${releaseDatesSql('date')})`));
+    this.reports.push(cleanedReport(file, clean));
   }
 
   async links(file: StagedFile): Promise<void> {
@@ -245,7 +245,7 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
   ${this.d.argMin('"tmdbId"', order)} AS tmdb_id FROM ${t} GROUP BY "movieId")`,
       ),
     );
-    const distinct = await count(this.wh, `SELECT count(DISTINCT "movieId") AS n FROM ${t}`);
+    const distinct = await queryCount(this.wh, `SELECT count(DISTINCT "movieId") AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
       recordsRead: file.dataLines ?? rows + rejected,
@@ -286,7 +286,7 @@ FROM movies.movie WHERE release_date IS NOT NULL)`,
 FROM ${t} GROUP BY CAST("date" AS DATE))`,
       ),
     );
-    const distinct = await count(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
+    const distinct = await queryCount(this.wh, `SELECT count(DISTINCT CAST("date" AS DATE)) AS n FROM ${t}`);
     this.reports.push({
       fileName: file.name,
       recordsRead: file.dataLines ?? rows + rejected,
@@ -317,13 +317,10 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     });
   }
 
-  private async publishShadow(
-    file: StagedFile,
-    shadow: RatingsShadow,
-  ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
+  private async publishShadow(file: StagedFile, shadow: RatingsShadow): Promise<RatingsLoaded> {
     const wh = this.wh;
-    const existing = await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`);
-    if (existing !== 0) throw new Error('rating shadow built for an empty table, but movies.rating has rows');
+    if (!(await ratingsEmpty(wh)))
+      throw new Error('rating shadow built for an empty table, but movies.rating has rows');
     this.coldRatings = true;
     await this.quarantineRejects(file, shadow.rejects);
     let invalid = 0;
@@ -351,9 +348,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     };
   }
 
-  private async ratingsMerge(
-    file: StagedFile,
-  ): Promise<{ read: number; report: Omit<FileReport, 'fileName' | 'recordsRead' | 'recordsMerged'> }> {
+  private async ratingsMerge(file: StagedFile): Promise<RatingsLoaded> {
     const wh = this.wh;
     const raw = `${STAGING}.rating_raw`;
     const fresh = `${STAGING}.rating_fresh`;
@@ -369,7 +364,7 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
     const indexed = this.d.keyIndex('movies.rating', key).length > 0;
     if (!indexed && this.accounting === null)
       this.accounting = {
-        rowsBefore: await count(wh, `SELECT count(*) AS n FROM movies.rating`),
+        rowsBefore: await queryCount(wh, `SELECT count(*) AS n FROM movies.rating`),
         replaced: 0,
         inserted: 0,
       };
@@ -386,7 +381,7 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
     const replaced = `SELECT s.rid, n.rating, n.rated_at FROM ${stored} s JOIN ${fresh} n ON s.user_id = n.user_id AND s.movielens_id = n.movielens_id`;
     const update = this.d.updateByRowIds('movies.rating', replaced, ['rating', 'rated_at']);
     if (this.accounting !== null)
-      this.accounting.replaced += await count(wh, `SELECT count(*) AS n FROM (${replaced}) r`);
+      this.accounting.replaced += await queryCount(wh, `SELECT count(*) AS n FROM (${replaced}) r`);
     if (update === null)
       await wh.exec(this.d.deleteByRowIds('movies.rating', `SELECT rid FROM (${replaced}) r`));
     else await wh.exec(update);
@@ -401,7 +396,7 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
       `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${inserted}${order}`,
     );
     await wh.exec(`DROP TABLE ${stored}`);
-    const loaded = await count(wh, `SELECT count(*) AS n FROM ${fresh}`);
+    const loaded = await queryCount(wh, `SELECT count(*) AS n FROM ${fresh}`);
     if (this.accounting !== null) this.accounting.inserted += loaded;
     await this.recordTouched(fresh);
     await wh.exec(`DROP TABLE ${raw}; DROP TABLE ${fresh}`);
@@ -648,7 +643,7 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
   for (const f of [...ratings, ...(links === null ? [] : [links]), ...cpi]) {
     const c = r.files[f.name];
     if (c === undefined) throw new Error(`the load plan did not account for ${f.name}`);
-    await loader.quarantineRejectsOf(f, c.rejects);
+    await loader.quarantineRejects(f, c.rejects);
     reports.push({
       fileName: f.name,
       recordsRead: f.dataLines ?? c.rows + c.rejects.length + c.refused,
@@ -659,21 +654,11 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
     });
   }
   if (metadata !== null && clean !== null) {
-    await loader.quarantineCleaned(metadata, clean);
-    const s = clean.stats;
-    reports.push({
-      fileName: metadata.name,
-      recordsRead: s.recordsRead,
-      rowsLoaded: s.rowsLoaded,
-      rowsQuarantined: s.quarantined,
-      duplicatesCollapsed: s.duplicatesCollapsed,
-      recordsMerged: s.recordsMerged,
-    });
+    await loader.quarantineRows(metadata.name, clean.quarantineFile);
+    reports.push(cleanedReport(metadata, clean));
   }
   // Scopes for the checks: the rows this run wrote (an incremental file), none (no ratings file), or every row.
   const written = r.ratingsWritten;
-  const scope = written === null ? null : r.ratingsCold ? null : written;
-  const none = { table: RATING_TOUCHED, note: 'no rating written by this run' };
   if (written === null) {
     await wh.exec(`DROP TABLE IF EXISTS ${RATING_TOUCHED}`);
     await wh.exec(
@@ -682,8 +667,9 @@ async function loadModelByPlan(wh: Warehouse, input: LoadInput): Promise<LoadRes
   }
   return {
     reports,
-    ratingScope: written === null ? RATING_TOUCHED : scope,
-    ratingKeyScope: written === null ? none : null,
+    ratingScope: written === null ? RATING_TOUCHED : r.ratingsCold ? null : written,
+    ratingKeyScope:
+      written === null ? { table: RATING_TOUCHED, note: 'no rating written by this run' } : null,
     ratingDelta: null,
   };
 }

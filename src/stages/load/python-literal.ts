@@ -70,45 +70,14 @@ class Parser {
   }
 
   private sequence(open: string, close: string): PyValue[] {
-    this.i++; // open
     const out: PyValue[] = [];
-    this.ws();
-    if (this.s[this.i] === close) {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.value());
-      this.ws();
-      const c = this.s[this.i];
-      if (c === ',') {
-        this.i++;
-        this.ws();
-        if (this.s[this.i] === close) {
-          this.i++;
-          return out;
-        }
-        continue;
-      }
-      if (c === close) {
-        this.i++;
-        return out;
-      }
-      this.fail(
-        c === undefined ? `unterminated ${open}` : `expected "," or "${close}", found ${JSON.stringify(c)}`,
-      );
-    }
+    this.items(open, close, () => out.push(this.value()));
+    return out;
   }
 
   private dict(): { [key: string]: PyValue } {
-    this.i++; // {
     const out: { [key: string]: PyValue } = {};
-    this.ws();
-    if (this.s[this.i] === '}') {
-      this.i++;
-      return out;
-    }
-    for (;;) {
+    this.items('{', '}', () => {
       this.ws();
       const keyAt = this.i;
       const key = this.value();
@@ -118,22 +87,38 @@ class Parser {
       if (this.s[this.i] !== ':') this.fail(`expected ":" after dict key`);
       this.i++;
       out[String(key)] = this.value();
+    });
+    return out;
+  }
+
+  /** Reads `item`s separated by commas (a trailing one allowed) from `open`, where it stands, through `close`. */
+  private items(open: string, close: string, item: () => void): void {
+    this.i++; // open
+    this.ws();
+    if (this.s[this.i] === close) {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      item();
       this.ws();
       const c = this.s[this.i];
       if (c === ',') {
         this.i++;
         this.ws();
-        if (this.s[this.i] === '}') {
+        if (this.s[this.i] === close) {
           this.i++;
-          return out;
+          return;
         }
         continue;
       }
-      if (c === '}') {
+      if (c === close) {
         this.i++;
-        return out;
+        return;
       }
-      this.fail(c === undefined ? 'unterminated {' : `expected "," or "}", found ${JSON.stringify(c)}`);
+      this.fail(
+        c === undefined ? `unterminated ${open}` : `expected "," or "${close}", found ${JSON.stringify(c)}`,
+      );
     }
   }
 

@@ -3,13 +3,12 @@
 // an empty table (`reduceRatingsShadow`: the parts → the shadow table the publish swaps in). Incremental files' parts
 // are merged inside the publish (Loader.ratings). Parts are tables of the warehouse: every engine that runs them
 // (DuckDB in one process, PostgreSQL from any worker) reads them there without another copy through the store.
-import type { BulkReject, Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type BulkReject, type Warehouse } from '../../warehouse/warehouse.js';
 import { keysOfShard, type Shard } from '../stage/shards.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import { withUniformLineEndings } from './line-endings.js';
 import { modelTable } from '../../model/tables.js';
 import {
-  count,
   dedupeSql,
   RATING_CSV_COLUMNS,
   RATING_MODEL_COLUMNS,
@@ -83,27 +82,22 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
   const { rowsLoaded, rejects, invalid } = await withUniformLineEndings(
     { ...file, stagedPath: req.csv },
     async (csv) => {
-      const loaded = await wh.bulkLoadCsv({
-        file: csv,
-        columns: RATING_CSV_COLUMNS,
-        target: t.table,
-        mode: 'create',
-        select: ratingSelect(wh.dialect),
-        where: valid,
-        fillFactor: modelTable('rating').fillFactor,
-      });
+      const load = (target: string, where: string): ReturnType<Warehouse['bulkLoadCsv']> =>
+        wh.bulkLoadCsv({
+          file: csv,
+          columns: RATING_CSV_COLUMNS,
+          target,
+          mode: 'create',
+          select: ratingSelect(wh.dialect),
+          where,
+          fillFactor: modelTable('rating').fillFactor,
+        });
+      const loaded = await load(t.table, valid);
       for (const sql of wh.dialect.setNotNull(t.table, RATING_MODEL_COLUMNS)) await wh.exec(sql);
       // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
       if (lines === null || lines - loaded.rejects.length - loaded.rowsLoaded <= 0)
         return { ...loaded, invalid: 0 };
-      const bad = await wh.bulkLoadCsv({
-        file: csv,
-        columns: RATING_CSV_COLUMNS,
-        target: t.invalid,
-        mode: 'create',
-        select: ratingSelect(wh.dialect),
-        where: `NOT coalesce(${valid}, false)`,
-      });
+      const bad = await load(t.invalid, `NOT coalesce(${valid}, false)`);
       return { ...loaded, invalid: bad.rowsLoaded };
     },
   );
@@ -157,10 +151,11 @@ async function createStagingSchema(wh: Warehouse): Promise<void> {
   try {
     await wh.exec(`CREATE SCHEMA IF NOT EXISTS ${STAGING}`);
   } catch (err) {
-    const [there] = await wh.query<{ n: number }>(
+    const there = await queryCount(
+      wh,
       `SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = '${STAGING}'`,
     );
-    if (Number(there?.n ?? 0) === 0) throw err;
+    if (there === 0) throw err;
   }
 }
 
@@ -226,7 +221,7 @@ SELECT user_id, movielens_id, count(*) AS n FROM ${SHADOW_RATING} GROUP BY user_
  * removed.
  */
 async function collapseDuplicates(wh: Warehouse, table: string, dups: string): Promise<number> {
-  const collapsed = await count(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
+  const collapsed = await queryCount(wh, `SELECT coalesce(sum(n - 1), 0) AS n FROM ${dups}`);
   if (collapsed === 0) return 0;
   const keep = `${STAGING}.rating_dup_keep_${process.pid}`;
   await wh.exec(

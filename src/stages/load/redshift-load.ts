@@ -16,7 +16,7 @@ import {
   type S3CopyLoad,
   type VarcharBytes,
 } from '../../warehouse/s3-copy.js';
-import type { BulkReject, ColumnSpec, Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type BulkReject, type ColumnSpec, type Warehouse } from '../../warehouse/warehouse.js';
 import {
   CPI_NEW,
   CPI_VALID,
@@ -142,9 +142,9 @@ export async function prepareModelLoad(
   for (const [name, p] of Object.entries(parts) as [StagingName, LoadParts][]) {
     for (const [col, n] of Object.entries(p.maxBytes)) {
       const key = `${RS_STAGING[name].name}.${col}`;
-      bytes[key] = Math.max(bytes[key] ?? 0, n);
+      grow(bytes, key, n);
       const model = MODEL_COLUMN[key];
-      if (model !== undefined) bytes[model] = Math.max(bytes[model] ?? 0, n);
+      if (model !== undefined) grow(bytes, model, n);
     }
   }
   return { parts, bytes, byFile };
@@ -266,10 +266,8 @@ export async function runModelPlan(
     await s3.run(loadStatements(input), local);
     for (const c of req.cpi) grow(bytes, 'movies.cpi.series_id', Buffer.byteLength(c.series, 'utf8'));
     if (raw.links !== undefined) {
-      const [m] = await wh.query<{ n: number | null }>(
-        `SELECT max(octet_length(imdb_id)) AS n FROM staging.link_in`,
-      );
-      grow(bytes, 'movies.movie_link.imdb_id', Number(m?.n ?? 0));
+      const longest = await queryCount(wh, `SELECT max(octet_length(imdb_id)) AS n FROM staging.link_in`);
+      grow(bytes, 'movies.movie_link.imdb_id', longest);
     }
     await s3.run(modelDdlStatements(bytes, req.views));
   }
@@ -288,71 +286,70 @@ export async function runModelPlan(
     files[name] ??= { rows: f?.rows ?? 0, rejects: f?.rejects ?? [], invalid: 0, refused: 0, loaded: 0 };
     return files[name];
   };
-  const counts = async (sql: string): Promise<Map<string, number>> =>
-    new Map((await wh.query<{ k: string | number; n: number }>(sql)).map((r) => [String(r.k), Number(r.n)]));
-  req.ratings.forEach((r) => entry(r.name, r.file));
-  if (req.links !== null) entry(req.links.name, req.links.file);
-  for (const c of req.cpi) entry(c.name, c.file);
+  // Each input's files by the key its counts are grouped by: ratings by file_no, CPI by series id, links as one.
+  const keyed = {
+    rating: req.ratings.map((r, i) => [String(i + 1), r] as const),
+    link: req.links === null ? [] : [['0', req.links] as const],
+    cpi: req.cpi.map((c) => [c.series, c] as const),
+  };
+  const groupBy = { rating: 'file_no', link: null, cpi: 'series_id' } as const;
+  for (const [, f] of [...keyed.rating, ...keyed.link, ...keyed.cpi]) entry(f.name, f.file);
+  /** Sets `field` of each file of input `of` from a count of the rows of `table` (that match `where`). */
+  const setCounts = async (
+    field: 'rows' | 'invalid' | 'loaded',
+    of: keyof typeof keyed,
+    table: string,
+    where?: string,
+  ): Promise<void> => {
+    const key = groupBy[of];
+    const filter = where === undefined ? '' : ` WHERE ${where}`;
+    const group = key === null ? '' : ` GROUP BY ${key}`;
+    const rows = await wh.query<{ k: string | number; n: number }>(
+      `SELECT ${key ?? 0} AS k, COUNT(*) AS n FROM ${table}${filter}${group}`,
+    );
+    const n = new Map(rows.map((r) => [String(r.k), Number(r.n)]));
+    for (const [k, f] of keyed[of]) entry(f.name, f.file)[field] = n.get(k) ?? 0;
+  };
 
   // Lines of a staged file refused before the value rules (the other inputs' refusals are the parts' rejects).
-  const seen: Partial<Record<StagingName, number>> = {};
   for (const src of rawSources(input)) {
-    const n = (seen[src.staging] = (seen[src.staging] ?? -1) + 1);
-    const [r] = await wh.query<{ n: number }>(rawRefusedCountSql(src));
+    const refused = await queryCount(wh, rawRefusedCountSql(src));
     const file =
-      src.staging === 'rating_in' ? req.ratings[n] : src.staging === 'link_in' ? req.links : req.cpi[n];
-    if (file) entry(file.name, file.file).refused = Number(r?.n ?? 0);
+      src.staging === 'rating_in'
+        ? req.ratings[src.index]
+        : src.staging === 'link_in'
+          ? req.links
+          : req.cpi[src.index];
+    if (file) entry(file.name, file.file).refused = refused;
   }
-  const rows = async (sql: string): Promise<Map<string, number>> =>
-    staged === undefined ? new Map() : counts(sql);
-  const typedRatings = await rows(
-    `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in GROUP BY file_no`,
-  );
-  req.ratings.forEach((r, i) => {
-    if (staged !== undefined) entry(r.name, r.file).rows = typedRatings.get(String(i + 1)) ?? 0;
-  });
-  if (req.links !== null && staged !== undefined)
-    entry(req.links.name, req.links.file).rows =
-      (await counts(`SELECT 0 AS k, COUNT(*) AS n FROM staging.link_in`)).get('0') ?? 0;
-  const typedCpi = await rows(`SELECT series_id AS k, COUNT(*) AS n FROM staging.cpi_in GROUP BY series_id`);
-  for (const c of req.cpi) if (staged !== undefined) entry(c.name, c.file).rows = typedCpi.get(c.series) ?? 0;
+  if (staged !== undefined) {
+    await setCounts('rows', 'rating', 'staging.rating_in');
+    if (req.links !== null) await setCounts('rows', 'link', 'staging.link_in');
+    await setCounts('rows', 'cpi', 'staging.cpi_in');
+  }
 
+  const hasLinks = hasStaging(input, 'link_in') && req.links !== null;
   let ratingsCold = false;
   if (hasStaging(input, 'rating_in')) {
-    const invalid = await counts(
-      `SELECT file_no AS k, COUNT(*) AS n FROM staging.rating_in WHERE NOT coalesce(${ratingInValidSql(req.runStartedAt)}, false) GROUP BY file_no`,
+    await setCounts(
+      'invalid',
+      'rating',
+      'staging.rating_in',
+      `NOT coalesce(${ratingInValidSql(req.runStartedAt)}, false)`,
     );
-    req.ratings.forEach((r, i) => (entry(r.name, r.file).invalid = invalid.get(String(i + 1)) ?? 0));
     const [any] = await wh.query(`SELECT 1 AS one FROM movies.rating LIMIT 1`);
     ratingsCold = any === undefined;
   }
-  if (hasStaging(input, 'link_in') && req.links !== null) {
-    const invalid = await counts(
-      `SELECT 0 AS k, COUNT(*) AS n FROM staging.link_in WHERE NOT coalesce(${LINK_VALID}, false)`,
-    );
-    entry(req.links.name, req.links.file).invalid = invalid.get('0') ?? 0;
-  }
-  if (hasStaging(input, 'cpi_in')) {
-    const invalid = await counts(
-      `SELECT series_id AS k, COUNT(*) AS n FROM staging.cpi_in WHERE NOT coalesce(${CPI_VALID}, false) GROUP BY series_id`,
-    );
-    for (const c of req.cpi) entry(c.name, c.file).invalid = invalid.get(c.series) ?? 0;
-  }
+  if (hasLinks) await setCounts('invalid', 'link', 'staging.link_in', `NOT coalesce(${LINK_VALID}, false)`);
+  if (hasStaging(input, 'cpi_in'))
+    await setCounts('invalid', 'cpi', 'staging.cpi_in', `NOT coalesce(${CPI_VALID}, false)`);
 
   await s3.run(mergeBody(input));
   await s3.run(dropRawStatements(input));
 
-  if (hasStaging(input, 'rating_in')) {
-    const loaded = await counts(`SELECT file_no AS k, COUNT(*) AS n FROM ${RATING_NEW} GROUP BY file_no`);
-    req.ratings.forEach((r, i) => (entry(r.name, r.file).loaded = loaded.get(String(i + 1)) ?? 0));
-  }
-  if (hasStaging(input, 'link_in') && req.links !== null)
-    entry(req.links.name, req.links.file).loaded =
-      (await counts(`SELECT 0 AS k, COUNT(*) AS n FROM ${LINK_NEW}`)).get('0') ?? 0;
-  if (hasStaging(input, 'cpi_in')) {
-    const loaded = await counts(`SELECT series_id AS k, COUNT(*) AS n FROM ${CPI_NEW} GROUP BY series_id`);
-    for (const c of req.cpi) entry(c.name, c.file).loaded = loaded.get(c.series) ?? 0;
-  }
+  if (hasStaging(input, 'rating_in')) await setCounts('loaded', 'rating', RATING_NEW);
+  if (hasLinks) await setCounts('loaded', 'link', LINK_NEW);
+  if (hasStaging(input, 'cpi_in')) await setCounts('loaded', 'cpi', CPI_NEW);
   return {
     files,
     ratingsWritten: hasStaging(input, 'rating_in') ? RATING_NEW : null,

@@ -3,6 +3,7 @@
 // one transaction, in this order. The load stage owns it (the model and its rules are the stage's business); the
 // generic text — physical DDL, COPY, MERGE of a table spec — comes from the seam (warehouse/s3-copy.ts).
 // docs/redshift.md explains every choice.
+import { unreachable } from '../../core/unreachable.js';
 import { INPUT_COLUMNS, MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
 import { columnSpecs, type ColumnSpec } from '../../core/table-spec.js';
 import {
@@ -32,6 +33,8 @@ import {
   type LoadObject,
   type VarcharBytes,
 } from '../../warehouse/s3-copy.js';
+import { quoteLiteral } from '../../warehouse/warehouse.js';
+import { releaseDatesSql } from './load-model.js';
 
 const I = 'INTEGER' as const;
 const V = 'VARCHAR' as const;
@@ -42,9 +45,9 @@ export const RS_MODEL: readonly CopyTable[] = MODEL_TABLES.map(copyTable);
 
 /** The staging tables COPY fills, one per load file, typed as the file's columns (not the model's). */
 export const RS_STAGING: Readonly<Record<StagingName, CopyTable>> = {
-  rating_in: {
-    name: 'staging.rating_in',
-    columns: [
+  rating_in: stagingTable(
+    'rating_in',
+    [
       { name: 'user_id', type: I },
       { name: 'movielens_id', type: I },
       { name: 'rating', type: D },
@@ -52,54 +55,32 @@ export const RS_STAGING: Readonly<Record<StagingName, CopyTable>> = {
       // Which ratings file of the run (1 = the first in load order): a later file wins a tie on the timestamp.
       { name: 'file_no', type: I },
     ],
-    primaryKey: [],
-    dist: { style: 'KEY', key: 'movielens_id' },
-    sortKey: ['movielens_id', 'user_id'],
-  },
-  link_in: {
-    name: 'staging.link_in',
-    columns: [
-      { name: 'movielens_id', type: I },
-      { name: 'imdb_id', type: V },
-      { name: 'tmdb_id', type: I },
-    ],
-    primaryKey: [],
-    dist: { style: 'EVEN' },
-    sortKey: [],
-  },
-  cpi_in: {
-    name: 'staging.cpi_in',
-    columns: [
-      { name: 'series_id', type: V },
-      { name: 'date', type: V },
-      { name: 'value', type: V },
-    ],
-    primaryKey: [],
-    dist: { style: 'EVEN' },
-    sortKey: [],
-  },
-  movie_in: {
-    name: 'staging.movie_in',
-    columns: columnSpecs(modelTable('movie')),
-    primaryKey: [],
-    dist: { style: 'EVEN' },
-    sortKey: [],
-  },
-  genre_in: {
-    name: 'staging.genre_in',
-    columns: columnSpecs(modelTable('genre')),
-    primaryKey: [],
-    dist: { style: 'EVEN' },
-    sortKey: [],
-  },
-  movie_genre_in: {
-    name: 'staging.movie_genre_in',
-    columns: columnSpecs(modelTable('movie_genre')),
-    primaryKey: [],
-    dist: { style: 'EVEN' },
-    sortKey: [],
-  },
+    { dist: { style: 'KEY', key: 'movielens_id' }, sortKey: ['movielens_id', 'user_id'] },
+  ),
+  link_in: stagingTable('link_in', [
+    { name: 'movielens_id', type: I },
+    { name: 'imdb_id', type: V },
+    { name: 'tmdb_id', type: I },
+  ]),
+  cpi_in: stagingTable('cpi_in', [
+    { name: 'series_id', type: V },
+    { name: 'date', type: V },
+    { name: 'value', type: V },
+  ]),
+  movie_in: stagingTable('movie_in', columnSpecs(modelTable('movie'))),
+  genre_in: stagingTable('genre_in', columnSpecs(modelTable('genre'))),
+  movie_genre_in: stagingTable('movie_genre_in', columnSpecs(modelTable('movie_genre'))),
 };
+
+/** Staging table `staging.<name>`: no key, spread evenly unless `physical` says otherwise. */
+function stagingTable(
+  name: StagingName,
+  columns: readonly ColumnSpec[],
+  physical: Pick<CopyTable, 'dist' | 'sortKey'> = { dist: { style: 'EVEN' }, sortKey: [] },
+): CopyTable {
+  return { name: `staging.${name}`, columns, primaryKey: [], ...physical };
+}
+
 export const STAGING_NAMES = [
   'rating_in',
   'link_in',
@@ -157,6 +138,8 @@ export function ddlStatements(
 export interface RawSource {
   /** The staging table it fills. */
   staging: StagingName;
+  /** Its place among the files of that staging table, in load order (from 0). */
+  index: number;
   /** staging.<t>_raw_<n>: one VARCHAR per line. */
   table: string;
   /** staging.<t>_fields_<n>: the lines split into fields, once (every later statement reads these columns). */
@@ -176,6 +159,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
   return [
     ...raw.ratings.map((object, i): RawSource => ({
       staging: 'rating_in',
+      index: i,
       table: `staging.rating_raw_${i + 1}`,
       fields: `staging.rating_fields_${i + 1}`,
       object,
@@ -188,6 +172,7 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
       : [
           {
             staging: 'link_in',
+            index: 0,
             table: 'staging.link_raw_1',
             fields: 'staging.link_fields_1',
             object: raw.links,
@@ -198,11 +183,12 @@ export function rawSources(input: RedshiftLoadInput): RawSource[] {
         ]),
     ...raw.cpi.map((c, i): RawSource => ({
       staging: 'cpi_in',
+      index: i,
       table: `staging.cpi_raw_${i + 1}`,
       fields: `staging.cpi_fields_${i + 1}`,
       object: c.object,
       columns: INPUT_COLUMNS.cpi,
-      before: [quoteText(c.series)],
+      before: [quoteLiteral(c.series)],
       after: [],
     })),
   ];
@@ -424,17 +410,14 @@ export const LINK_VALID = linkValidSql(LINK_IN);
 
 function mergeCpi(): string[] {
   const n = CPI_NEW;
-  const missing = CPI_MISSING;
-  const isDate = CPI_IS_DATE;
-  const isPositive = CPI_IS_POSITIVE;
   return [
     `DROP TABLE IF EXISTS ${n}`,
     `CREATE TABLE ${n}
 DISTSTYLE ALL
 AS
-SELECT CAST(date AS DATE) AS month, series_id, min(CASE WHEN ${missing} THEN NULL ELSE CAST(value AS DOUBLE PRECISION) END) AS value
+SELECT CAST(date AS DATE) AS month, series_id, min(CASE WHEN ${CPI_MISSING} THEN NULL ELSE CAST(value AS DOUBLE PRECISION) END) AS value
 FROM staging.cpi_in
-WHERE ${isDate} AND (${missing} OR ${isPositive})
+WHERE ${CPI_IS_DATE} AND (${CPI_MISSING} OR ${CPI_IS_POSITIVE})
 GROUP BY CAST(date AS DATE), series_id`,
     modelMerge('cpi', n),
   ];
@@ -452,10 +435,7 @@ function mergeMovies(): string[] {
     `CREATE TABLE ${d}
 DISTSTYLE ALL
 AS
-SELECT DISTINCT release_date AS "date", CAST(extract(day FROM release_date) AS INTEGER) AS day,
-  CAST(extract(week FROM release_date) AS INTEGER) AS week, CAST(extract(month FROM release_date) AS INTEGER) AS month,
-  CAST(extract(quarter FROM release_date) AS INTEGER) AS quarter, CAST(extract(year FROM release_date) AS INTEGER) AS year
-FROM movies.movie WHERE release_date IS NOT NULL`,
+${releaseDatesSql('"date"')}`,
     modelMerge('date', d),
   ];
 }
@@ -504,7 +484,7 @@ const QUARANTINE_INSERT =
 /** `CASE e WHEN k THEN 'v' … END` (NULL when none matches). */
 function caseOf(expr: string, map: readonly (readonly [string, string])[]): string {
   if (map.length === 0) return 'CAST(NULL AS VARCHAR(256))';
-  return `CASE ${expr} ${map.map(([k, v]) => `WHEN ${k} THEN ${quoteText(v)}`).join(' ')} END`;
+  return `CASE ${expr} ${map.map(([k, v]) => `WHEN ${k} THEN ${quoteLiteral(v)}`).join(' ')} END`;
 }
 
 /**
@@ -518,22 +498,22 @@ export function quarantineStatements(
 ): string[] {
   const id = Math.trunc(runId);
   const out: string[] = [];
+  const cpiSource = (seriesId: string): string =>
+    caseOf(
+      seriesId,
+      Object.entries(from.cpi).map(([k, v]) => [quoteLiteral(k), v] as const),
+    );
   // Lines of a staged file refused before the value rules (field count, a field not of its type): the line as raw.
-  const sourceOf = (src: RawSource, n: number): string =>
+  const sourceOf = (src: RawSource): string =>
     src.staging === 'rating_in'
-      ? quoteText(from.ratings[n] ?? '')
+      ? quoteLiteral(from.ratings[src.index] ?? '')
       : src.staging === 'link_in'
-        ? quoteText(from.links ?? '')
-        : caseOf(
-            src.before[0]!,
-            Object.entries(from.cpi).map(([k, v]) => [quoteText(k), v] as const),
-          );
-  const seen: Partial<Record<StagingName, number>> = {};
+        ? quoteLiteral(from.links ?? '')
+        : cpiSource(src.before[0]!);
   for (const src of rawSources(input)) {
-    const n = (seen[src.staging] = (seen[src.staging] ?? -1) + 1);
     const reason = rawReasonSql(src);
     out.push(`${QUARANTINE_INSERT}
-SELECT ${id}, ${sourceOf(src, n)}, NULL, NULL, ${reason}, l
+SELECT ${id}, ${sourceOf(src)}, NULL, NULL, ${reason}, l
 FROM ${src.fields}
 WHERE ${reason} IS NOT NULL`);
   }
@@ -552,17 +532,14 @@ WHERE NOT coalesce(${ratingInValidSql(input.runStartedAt)}, false)`);
   }
   if (hasStaging(input, 'link_in') && from.links !== undefined)
     out.push(`${QUARANTINE_INSERT}
-SELECT ${id}, ${quoteText(from.links)}, NULL, NULL,
+SELECT ${id}, ${quoteLiteral(from.links)}, NULL, NULL,
   ${linkReasonSql(LINK_IN)},
   ${text('movielens_id')} || ',' || coalesce(imdb_id, '') || ',' || ${text('tmdb_id')}
 FROM staging.link_in
 WHERE NOT coalesce(${LINK_VALID}, false)`);
   if (hasStaging(input, 'cpi_in'))
     out.push(`${QUARANTINE_INSERT}
-SELECT ${id}, ${caseOf(
-      'series_id',
-      Object.entries(from.cpi).map(([k, v]) => [quoteText(k), v] as const),
-    )}, NULL, NULL,
+SELECT ${id}, ${cpiSource('series_id')}, NULL, NULL,
   ${cpiReasonSql(CPI_IN)},
   coalesce(date, '') || ',' || coalesce(value, '')
 FROM staging.cpi_in
@@ -589,13 +566,7 @@ export function planStatements(
       return mergeStatements(input);
     case 'answers':
       return [...model.answers];
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown statement kind ${String(never)}`);
-    }
+    default:
+      return unreachable(kind, 'statement kind');
   }
-}
-
-function quoteText(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }

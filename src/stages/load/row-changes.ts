@@ -5,9 +5,10 @@
 // just before the load, only when a file that writes them is loaded.
 import { qualifiedName } from '../../core/table-spec.js';
 import { MODEL_TABLES, modelTable, type ModelTableName } from '../../model/tables.js';
-import { tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, tablesExist, type Warehouse } from '../../warehouse/warehouse.js';
 import { MOVIELENS_COUNTS } from '../answers/marts.js';
 import type { StagedFile } from '../stage/stage-files.js';
+import { ratingsEmpty } from './load-model.js';
 
 export interface RowChanges {
   added: number;
@@ -33,11 +34,6 @@ const MODEL_TABLE_NAMES = MODEL_TABLES.map((t) => t.name as ModelTableName);
 const NONE: RowChanges = { added: 0, updated: 0, deleted: 0 };
 const snapshotOf = (name: ModelTableName): string => `staging.rowdiff_${name}`;
 
-async function count(wh: Warehouse, sql: string): Promise<number> {
-  const [r] = await wh.query<{ n: number | string | null }>(sql);
-  return Number(r?.n ?? 0);
-}
-
 /** Takes what a publish needs to count its row changes before the load, and counts them after it. */
 export class RowChangeCounter {
   private constructor(
@@ -60,9 +56,7 @@ export class RowChangeCounter {
       await wh.exec(`DROP TABLE IF EXISTS ${snapshotOf(t)}`);
       await wh.exec(`CREATE TABLE ${snapshotOf(t)} AS SELECT * FROM ${qualifiedName(modelTable(t))}`);
     }
-    const empty =
-      (await count(wh, `SELECT count(*) AS n FROM (SELECT 1 FROM movies.rating LIMIT 1) t`)) === 0;
-    return new RowChangeCounter(wh, written, { ratingsWereEmpty: empty });
+    return new RowChangeCounter(wh, written, { ratingsWereEmpty: await ratingsEmpty(wh) });
   }
 
   /**
@@ -92,7 +86,7 @@ export class RowChangeCounter {
     if (this.taken?.ratingsWereEmpty === true)
       return {
         ...NONE,
-        added: await count(this.wh, `SELECT coalesce(sum(n), 0) AS n FROM ${MOVIELENS_COUNTS}`),
+        added: await queryCount(this.wh, `SELECT coalesce(sum(n), 0) AS n FROM ${MOVIELENS_COUNTS}`),
       };
     if (delta === null) return null;
     const [r] = await this.wh.query<{ added: number | string | null; updated: number | string | null }>(
@@ -110,11 +104,11 @@ export class RowChangeCounter {
     const on = spec.key.map((k) => `a.${k} = b.${k}`).join(' AND ');
     const missing = `b.${spec.key[0]!} IS NULL`;
     const values = spec.columns.map((c) => c.name).filter((c) => !spec.key.includes(c));
-    const added = await count(
+    const added = await queryCount(
       this.wh,
       `SELECT count(*) AS n FROM ${now} a LEFT JOIN ${before} b ON ${on} WHERE ${missing}`,
     );
-    const deleted = await count(
+    const deleted = await queryCount(
       this.wh,
       `SELECT count(*) AS n FROM ${before} a LEFT JOIN ${now} b ON ${on} WHERE ${missing}`,
     );
@@ -125,7 +119,7 @@ export class RowChangeCounter {
     const updated =
       values.length === 0
         ? 0
-        : await count(
+        : await queryCount(
             this.wh,
             `SELECT count(*) AS n FROM ${now} a JOIN ${before} b ON ${on} WHERE ${differs}`,
           );

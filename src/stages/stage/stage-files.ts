@@ -389,29 +389,25 @@ export async function stageInputs(opts: {
       continue;
     }
     const prev = previous.get(c.name);
-    if (prev && !opts.verify && prev.bytes === c.bytes && prev.mtimeMs === c.mtimeMs) {
+    const unchanged = (d: FileDigest, note: string): void => {
       files.push({
         ...base,
         action: 'unchanged',
         stagedPath: null,
-        sha256: prev.sha256,
-        dataLines: prev.dataLines,
-        note: 'same size and mtime as last loaded',
+        sha256: d.sha256,
+        dataLines: d.dataLines,
+        note,
       });
+    };
+    if (prev && !opts.verify && prev.bytes === c.bytes && prev.mtimeMs === c.mtimeMs) {
+      unchanged(prev, 'same size and mtime as last loaded');
       continue;
     }
     // Same size and mtime was the cheap test; a changed mtime alone costs a hash, not a copy and a load.
     if (prev !== undefined && prev.bytes === c.bytes) {
       const digest = await digestFile(c.path);
       if (prev.sha256 === digest.sha256) {
-        files.push({
-          ...base,
-          action: 'unchanged',
-          stagedPath: null,
-          sha256: digest.sha256,
-          dataLines: digest.dataLines,
-          note: 'same sha256 as last loaded',
-        });
+        unchanged(digest, 'same sha256 as last loaded');
         continue;
       }
     }

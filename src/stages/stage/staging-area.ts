@@ -68,31 +68,26 @@ export class StagingArea {
     return new StagingArea(path.join(cacheBase, id), remote);
   }
 
-  /** Where staging lives, safe to print. */
-  get location(): string {
-    return this.remote?.url ?? this.root;
-  }
-
   async close(): Promise<void> {
     await this.remote?.close();
   }
 
-  /** The local path of `key` (relative to the staging root), fetched from the store when this machine lacks it. */
+  /** Where `key` (relative to the staging root) lives on this machine, whether it is there or not. */
+  private pathOf(key: string): string {
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  /** The local path of `key`, fetched from the store when this machine lacks it. */
   async localFile(key: string): Promise<string> {
-    const local = path.join(this.root, ...key.split('/'));
-    if (this.remote === null) return local;
-    try {
-      await stat(local);
-      return local;
-    } catch {
-      await this.remote.getFile(key, local);
-      return local;
-    }
+    const local = this.pathOf(key);
+    if (this.remote === null || (await this.localCopy(key)) !== null) return local;
+    await this.remote.getFile(key, local);
+    return local;
   }
 
   /** The local path of `key` when this machine has it (never fetched), or null. */
   async localCopy(key: string): Promise<string | null> {
-    const local = path.join(this.root, ...key.split('/'));
+    const local = this.pathOf(key);
     return stat(local).then(
       () => local,
       () => null,
@@ -105,13 +100,8 @@ export class StagingArea {
    * object).
    */
   async writeRanges(key: string, ranges: readonly ByteSpan[], dest: string): Promise<void> {
-    const local = path.join(this.root, ...key.split('/'));
-    const haveLocal =
-      this.remote === null ||
-      (await stat(local).then(
-        () => true,
-        () => false,
-      ));
+    const local = this.pathOf(key);
+    const haveLocal = this.remote === null || (await this.localCopy(key)) !== null;
     await mkdir(path.dirname(dest), { recursive: true });
     const out = createWriteStream(dest);
     try {
@@ -131,7 +121,7 @@ export class StagingArea {
 
   /** Writes a small text object (a manifest, a task's output) locally and, for a store, to the store. */
   async putText(key: string, text: string): Promise<void> {
-    const file = path.join(this.root, ...key.split('/'));
+    const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = path.join(path.dirname(file), tmpName());
     await writeFile(tmp, text);
@@ -150,7 +140,7 @@ export class StagingArea {
       }
     }
     try {
-      return await readFile(path.join(this.root, ...key.split('/')), 'utf8');
+      return await readFile(this.pathOf(key), 'utf8');
     } catch (err) {
       // Not there — also when a part of the path is a file (nothing can be under it); writing there says why.
       if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
@@ -161,7 +151,7 @@ export class StagingArea {
   /** Puts a local file of this staging area to the store under its key (no-op for a local staging folder). */
   async pushFile(key: string): Promise<void> {
     if (this.remote === null) return;
-    await this.remote.putFile(key, path.join(this.root, ...key.split('/')));
+    await this.remote.putFile(key, this.pathOf(key));
   }
 
   get rawDir(): string {

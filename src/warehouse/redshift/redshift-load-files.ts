@@ -1,6 +1,7 @@
 // Load files for Redshift's COPY: records checked against their columns' types and written as CSV parts (LF line
 // ends, every string quoted, NULL as an empty field) of at most PART_BYTES each, named by their sha256, with the
 // longest value of each VARCHAR column in bytes (Redshift sizes VARCHAR in bytes) and the records refused, by line.
+import { unreachable } from '../../core/unreachable.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -47,10 +48,8 @@ function badValue(text: string, c: ColumnSpec): string | null {
       return Buffer.byteLength(text, 'utf8') > REDSHIFT_MAX_VARCHAR
         ? `value of ${Buffer.byteLength(text, 'utf8')} bytes in column "${c.name}" exceeds Redshift's ${REDSHIFT_MAX_VARCHAR}-byte VARCHAR`
         : null;
-    default: {
-      const never: never = c.type;
-      throw new Error(`unknown column type ${String(never)}`);
-    }
+    default:
+      return unreachable(c.type, 'column type');
   }
 }
 

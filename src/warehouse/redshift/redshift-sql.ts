@@ -2,11 +2,12 @@
 // SORTKEY, VARCHARs sized in bytes), COPY from an S3 manifest, a plain MERGE, content-addressed load objects. It names
 // no table of the model: the load plan that uses it is the load stage's (stages/load/redshift-plan.ts).
 // docs/redshift.md explains every choice.
+import { unreachable } from '../../core/unreachable.js';
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
 import { IAM_ROLE_RE } from '../location.js';
 import type { CopyAuth, CopyTable, LoadObject, VarcharBytes } from '../s3-copy.js';
-import type { DistStyle, TableSpec } from '../warehouse.js';
+import { quoteLiteral, type DistStyle, type TableSpec } from '../warehouse.js';
 
 /** Redshift's widest VARCHAR, in bytes. */
 export const REDSHIFT_MAX_VARCHAR = 65535;
@@ -56,10 +57,8 @@ function distSql(dist: DistStyle): string[] {
       return [`DISTSTYLE ${dist.style}`];
     case 'KEY':
       return ['DISTSTYLE KEY', `DISTKEY(${dist.key})`];
-    default: {
-      const never: never = dist;
-      throw new Error(`unknown dist style ${String(never)}`);
-    }
+    default:
+      return unreachable(dist, 'dist style');
   }
 }
 
@@ -131,10 +130,10 @@ function manifestJson(partUrls: readonly string[]): string {
  */
 export function copySql(table: CopyTable, manifestUrl: string, auth: CopyAuth): string {
   const cols = table.columns.map((c) => c.name).join(', ');
-  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quote(auth.iamRole);
-  const region = auth.region ? ` REGION AS ${quote(auth.region)}` : '';
+  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quoteLiteral(auth.iamRole);
+  const region = auth.region ? ` REGION AS ${quoteLiteral(auth.region)}` : '';
   return `COPY ${table.name} (${cols})
-FROM ${quote(manifestUrl)}
+FROM ${quoteLiteral(manifestUrl)}
 IAM_ROLE ${role}
 FORMAT AS CSV IGNOREHEADER AS 1 EMPTYASNULL MANIFEST${region}`;
 }
@@ -149,16 +148,12 @@ export const LINE_DELIMITER = '\\037';
  * without AS: the parse gate's Redshift grammar takes `DELIMITER AS '…'` only as the last option.
  */
 export function copyLinesSql(table: string, column: string, manifestUrl: string, auth: CopyAuth): string {
-  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quote(auth.iamRole);
-  const region = auth.region ? ` REGION AS ${quote(auth.region)}` : '';
+  const role = auth.iamRole === 'DEFAULT' ? 'DEFAULT' : quoteLiteral(auth.iamRole);
+  const region = auth.region ? ` REGION AS ${quoteLiteral(auth.region)}` : '';
   return `COPY ${table} (${column})
-FROM ${quote(manifestUrl)}
+FROM ${quoteLiteral(manifestUrl)}
 IAM_ROLE ${role}
 DELIMITER '${LINE_DELIMITER}' IGNOREHEADER 1 MANIFEST${region}`;
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /**
