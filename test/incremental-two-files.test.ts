@@ -199,7 +199,7 @@ describe.each(engines)('two ratings files in one incremental run on $name', (eng
           if (engine.name === 'postgres') {
             // The unique index refuses the broken row itself: that is what lets key_unique skip the lookup.
             expect(passed.find((c) => c.name === 'key_unique.rating')?.observed).toBe(
-              '0 duplicated keys (rows written by this run; enforced by a unique index)',
+              '0 duplicated keys (enforced by a unique index on (user_id, movielens_id))',
             );
             await expect(wh.exec(duplicate)).rejects.toThrow(/duplicate key/);
             throw rollback;

@@ -138,12 +138,15 @@ export function buildChecks(opts: CheckOptions): Check[] {
       name: `key_not_null.${t.name}`,
       severity: 'error',
       run: async (wh) => {
-        // Key columns the table declares NOT NULL (the model's are) cannot hold a NULL: no scan needed.
-        const nullable = await queryCount(
+        // Key columns the table declares NOT NULL (the model's are) cannot hold a NULL: no scan needed. Every key column
+        // must be found so (a catalog that shows none of them, say for want of privileges, proves nothing).
+        const declared = await queryCount(
           wh,
-          `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = '${t.schema}' AND table_name = '${t.name}'
-           AND column_name IN (${t.key.map((k) => `'${k}'`).join(', ')}) AND is_nullable <> 'NO'`,
+          `SELECT count(*) AS n FROM information_schema.columns WHERE table_catalog = current_database()
+           AND table_schema = '${t.schema}' AND table_name = '${t.name}'
+           AND column_name IN (${t.key.map((k) => `'${k}'`).join(', ')}) AND is_nullable = 'NO'`,
         );
+        const nullable = t.key.length - declared;
         const n =
           nullable === 0
             ? 0
@@ -184,7 +187,7 @@ export function buildChecks(opts: CheckOptions): Check[] {
         if (ks && enforced !== null && (await queryCount(wh, enforced)) > 0)
           return {
             passed: true,
-            observed: `0 duplicated keys (${ks.note}; enforced by a unique index)`,
+            observed: `0 duplicated keys (enforced by a unique index on (${keys}))`,
             expected: `(${keys}) unique`,
             scope: 'this run',
           };

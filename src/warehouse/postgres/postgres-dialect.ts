@@ -22,12 +22,13 @@ export class PostgresDialect extends PostgresFamilyDialect {
     return `UPDATE ${table} t SET ${columns.map((c) => `${c} = s.${c}`).join(', ')} FROM (SELECT * FROM (${source}) r ORDER BY rid) s WHERE t.ctid = s.rid`;
   }
 
+  /** Not deferrable (the checks run before the commit), not partial, on no expression: exactly the key's columns. */
   override uniqueIndexQuery(table: string, columns: readonly string[]): string {
     const wanted = [...columns].sort().map((c) => this.quoteLiteral(c));
     return `SELECT count(*) AS n FROM pg_index i
-WHERE i.indrelid = to_regclass(${this.quoteLiteral(table)}) AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
-AND i.indexprs IS NULL AND ARRAY(SELECT a.attname::text FROM pg_attribute a
-WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) ORDER BY 1) = ARRAY[${wanted.join(', ')}]::text[]`;
+WHERE i.indrelid = to_regclass(${this.quoteLiteral(table)}) AND i.indisunique AND i.indisvalid AND i.indimmediate
+AND i.indpred IS NULL AND i.indexprs IS NULL AND ARRAY(SELECT a.attname::text FROM pg_attribute a
+WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) ORDER BY a.attname::text COLLATE "C") = ARRAY[${wanted.join(', ')}]::text[]`;
   }
 }
 
