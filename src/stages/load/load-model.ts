@@ -350,12 +350,13 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
 
   private async ratingsMerge(file: StagedFile): Promise<RatingsLoaded> {
     const wh = this.wh;
-    const raw = `${STAGING}.rating_raw`;
     const fresh = `${STAGING}.rating_fresh`;
-    const { rows, rejected, bad } = await this.stageParts(file, raw);
+    const { rows, rejected, bad, parts } = await this.stageParts(file);
     const valid = rows - bad;
     await wh.exec(`DROP TABLE IF EXISTS ${fresh}`);
-    await wh.exec(`CREATE TABLE ${fresh} AS ${dedupeSql(this.d, raw)}`);
+    // Straight from the parts: one statement, no copy of them into a staging table first.
+    await wh.exec(`CREATE TABLE ${fresh} AS ${dedupeSql(this.d, `(${unionOf(parts)})`)}`);
+    for (const part of parts) await wh.exec(`DROP TABLE ${part}`);
     await this.analyze(fresh);
     // One pass over movies.rating: the stored versions of the incoming keys, with their row ids. (Two joins with the
     // 26M-row table — one to drop stale incoming rows, one to delete the replaced stored rows — took ~25 s on
@@ -402,7 +403,6 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
     const loaded = await queryCount(wh, `SELECT count(*) AS n FROM ${fresh}`);
     if (this.accounting !== null) this.accounting.inserted += loaded;
     await this.recordTouched(fresh);
-    await wh.exec(`DROP TABLE ${raw}; DROP TABLE ${fresh}`);
     return {
       read: rows + rejected,
       report: { rowsLoaded: loaded, rowsQuarantined: rejected + bad, duplicatesCollapsed: valid - loaded },
@@ -419,16 +419,15 @@ WHERE s.user_id = n.user_id AND s.movielens_id = n.movielens_id AND s.rated_at >
   }
 
   /**
-   * Adds the rows this file wrote to RATING_TOUCHED, the scope of the rating checks. When two ratings files drop in
-   * one run, a row of the earlier file that the later one replaced leaves it: the table holds every row this run
-   * wrote that is still stored, one per key, whichever file wrote it.
+   * Moves the rows this file wrote (`fresh`, which is gone after) to RATING_TOUCHED, the scope of the rating checks.
+   * When two ratings files drop in one run, a row of the earlier file that the later one replaced leaves it: the
+   * table holds every row this run wrote that is still stored, one per key, whichever file wrote it.
    */
   private async recordTouched(fresh: string): Promise<void> {
     const wh = this.wh;
     if (!this.touchedRatings) {
-      await wh.exec(
-        `CREATE TABLE ${RATING_TOUCHED} AS SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
-      );
+      // The first file's rows are the table: renamed, not copied (both live in the staging schema).
+      await wh.exec(`ALTER TABLE ${fresh} RENAME TO ${RATING_TOUCHED.slice(STAGING.length + 1)}`);
       this.touchedRatings = true;
       return;
     }
@@ -437,34 +436,31 @@ WHERE t.user_id = n.user_id AND t.movielens_id = n.movielens_id`);
     await wh.exec(
       `INSERT INTO ${RATING_TOUCHED} (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, rating, rated_at FROM ${fresh}`,
     );
+    await wh.exec(`DROP TABLE ${fresh}`);
   }
 
   /**
-   * The file's parts (the load.ratings tasks built them) into one staging table `raw`, their rejects and invalid rows
-   * quarantined: `rows` parsed, `rejected` unparsable, `bad` broke a value rule (`raw` holds rows - bad, less the
-   * duplicates the shards collapsed).
+   * The file's parts (the load.ratings tasks built them), their rejects and invalid rows quarantined: `rows` parsed,
+   * `rejected` unparsable, `bad` broke a value rule; `parts` are the part tables, which hold rows - bad, less the
+   * duplicates the shards collapsed (the caller reads and drops them).
    */
   private async stageParts(
     file: StagedFile,
-    raw: string,
-  ): Promise<{ rows: number; rejected: number; bad: number }> {
+  ): Promise<{ rows: number; rejected: number; bad: number; parts: string[] }> {
     const parts = this.input.ratingParts[file.name];
     if (parts === undefined || parts.length === 0)
       throw new Error(`${file.name} is staged for load but none of its shards was loaded`);
-    await this.wh.exec(`DROP TABLE IF EXISTS ${raw}`);
-    await this.wh.exec(`CREATE TABLE ${raw} AS ${unionOf(parts.map((p) => p.table))}`);
     const rejects = parts.flatMap((p) => p.rejects);
     await this.quarantineRejects(file, rejects);
     let bad = 0;
     for (const p of parts) {
-      await this.wh.exec(`DROP TABLE ${p.table}`);
       if (p.dupKeysTable !== null) await this.wh.exec(`DROP TABLE IF EXISTS ${p.dupKeysTable}`);
       if (p.invalidTable === null) continue;
       bad += await this.quarantineInvalidRatings(file.name, p.invalidTable, new Date(p.runStartedAt));
       await this.wh.exec(`DROP TABLE ${p.invalidTable}`);
     }
     const parsed = parts.reduce((a, p) => a + p.rows + p.invalid, 0);
-    return { rows: parsed, rejected: rejects.length, bad };
+    return { rows: parsed, rejected: rejects.length, bad, parts: parts.map((p) => p.table) };
   }
 
   /**
