@@ -322,13 +322,14 @@ export async function runModelPlan(
           : req.cpi[src.index];
     if (file) entry(file.name, file.file).refused = refused;
   }
+  const hasLinks = hasStaging(input, 'link_in') && req.links !== null;
+  // Only the staging tables this run loaded: an earlier run's (a 26M-row staging.rating_in) may still be there.
   if (staged !== undefined) {
-    await setCounts('rows', 'rating', 'staging.rating_in');
-    if (req.links !== null) await setCounts('rows', 'link', 'staging.link_in');
-    await setCounts('rows', 'cpi', 'staging.cpi_in');
+    if (hasStaging(input, 'rating_in')) await setCounts('rows', 'rating', 'staging.rating_in');
+    if (hasLinks) await setCounts('rows', 'link', 'staging.link_in');
+    if (hasStaging(input, 'cpi_in')) await setCounts('rows', 'cpi', 'staging.cpi_in');
   }
 
-  const hasLinks = hasStaging(input, 'link_in') && req.links !== null;
   let ratingsCold = false;
   if (hasStaging(input, 'rating_in')) {
     await setCounts(
