@@ -2,6 +2,7 @@
 // bytes into chunks: the load trusts its answer to skip grouping 26M keys, so a wrong "sorted" would let duplicate
 // ratings through.
 import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../core/line-length.js';
 import { KeyOrderScanner, MAX_DUPLICATE_KEYS, type KeyOrder } from './key-order.js';
 
 /** The reference: what the scanner must say about `text`. */
@@ -29,11 +30,13 @@ function reference(text: string): KeyOrder | null {
 
 function scan(bytes: Buffer, cuts: number[]): KeyOrder | null {
   const s = new KeyOrderScanner();
+  const lines = new LineSplitter([s]);
   let at = 0;
   for (const c of [...cuts, bytes.length]) {
-    s.push(bytes.subarray(at, c));
+    lines.push(bytes.subarray(at, c));
     at = c;
   }
+  lines.end();
   return s.end();
 }
 

@@ -4,6 +4,7 @@
 // one pass over the bytes — and the load need not group 26M keys to find them (on PostgreSQL that GROUP BY was the
 // slowest statement of a cold run). A file that breaks the order, or whose first two fields are not plain integers
 // on every record line, is reported as unverified, and the load falls back to grouping.
+import type { LineSink } from '../../core/line-length.js';
 
 /** What stage.files verified of a ratings file's key order. */
 export interface KeyOrder {
@@ -17,7 +18,6 @@ export interface KeyOrder {
 export const MAX_DUPLICATE_KEYS = 10_000;
 
 const COMMA = 0x2c;
-const LF = 0x0a;
 const CR = 0x0d;
 const ZERO = 0x30;
 const NINE = 0x39;
@@ -25,11 +25,11 @@ const NINE = 0x39;
 const MAX_DIGITS = 9;
 
 /**
- * Reads the bytes of a CSV whose first two fields are integer keys, chunk by chunk (chunks may split a line
- * anywhere), and says at the end whether the keys were in order and which repeat. The first line with content is
- * the header; blank lines (also a lone CR) are not records.
+ * Reads the lines of a CSV whose first two fields are integer keys (a LineSplitter hands them over) and says at the
+ * end whether the keys were in order and which repeat. The first line with content is the header; blank lines (also
+ * a lone CR) are not records.
  */
-export class KeyOrderScanner {
+export class KeyOrderScanner implements LineSink {
   private ok = true;
   private headerSeen = false;
   private prevUser = -1;
@@ -37,46 +37,15 @@ export class KeyOrderScanner {
   /** Whether the previous record's key was already recorded as a duplicate. */
   private inRun = false;
   private readonly dups: [number, number][] = [];
-  /** The unfinished last line of the previous chunk. */
-  private carry: Buffer | null = null;
-
-  push(chunk: Buffer): void {
-    if (!this.ok) return;
-    let start = 0;
-    if (this.carry !== null) {
-      const nl = chunk.indexOf(LF);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return;
-      }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
-      this.carry = null;
-      this.line(line, 0, line.length);
-      start = nl + 1;
-    }
-    while (this.ok) {
-      const nl = chunk.indexOf(LF, start);
-      if (nl === -1) {
-        if (start < chunk.length) this.carry = Buffer.from(chunk.subarray(start));
-        return;
-      }
-      this.line(chunk, start, nl);
-      start = nl + 1;
-    }
-  }
 
   /** The verified order, or null when the file broke it (or had too many duplicate keys to list). */
   end(): KeyOrder | null {
-    if (this.ok && this.carry !== null) {
-      const last = this.carry;
-      this.carry = null;
-      this.line(last, 0, last.length);
-    }
     return this.ok ? { sorted: true, duplicateKeys: this.dups } : null;
   }
 
   /** One line: bytes [from, to) of `b`, without its LF. */
-  private line(b: Buffer, from: number, to: number): void {
+  line(b: Buffer, from: number, to: number): void {
+    if (!this.ok) return;
     if (to > from && b[to - 1] === CR) to--;
     if (to === from) return; // blank: not a record
     if (!this.headerSeen) {
@@ -107,6 +76,5 @@ export class KeyOrderScanner {
 
   private fail(): void {
     this.ok = false;
-    this.carry = null;
   }
 }

@@ -1,12 +1,15 @@
 // The shard cut of a ratings file: contiguous byte ranges of its data, cut at line starts where the userId changes,
 // with the right line numbers and counts, whatever the chunking.
 import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../core/line-length.js';
 import { keysOfShard, ShardCutter, type ShardCut } from './shards.js';
 
 function cut(text: string, count: number, chunk = 7): ShardCut {
   const bytes = Buffer.from(text, 'latin1');
   const c = new ShardCutter(bytes.length, count);
-  for (let i = 0; i < bytes.length; i += chunk) c.push(bytes.subarray(i, i + chunk));
+  const lines = new LineSplitter([c]);
+  for (let i = 0; i < bytes.length; i += chunk) lines.push(bytes.subarray(i, i + chunk));
+  lines.end();
   return c.end();
 }
 

@@ -3,6 +3,7 @@
 // (the userId) changes: in a file in the verified MovieLens order no (userId, movieId) key then crosses a shard, so
 // adjacent duplicates stay inside one shard. A file holding a quote character is one shard: a quoted field may hold
 // a line break, and a cut at a byte offset could split it.
+import type { LineSink } from '../../core/line-length.js';
 
 /** One shard: the data bytes [start, end) of a staged file (the header is not in any shard). */
 export interface Shard {
@@ -25,7 +26,6 @@ export interface ShardCut {
   shards: Shard[];
 }
 
-const LF = 0x0a;
 const CR = 0x0d;
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -45,22 +45,18 @@ function firstField(b: Buffer, from: number, to: number): string {
 }
 
 /**
- * Cuts a file of `bytes` bytes into at most `count` shards of about equal size, from its bytes pushed chunk by chunk
- * (chunks may split a line anywhere). A shard may come out larger than its share (it ends only where the userId
- * changes) and fewer shards than asked come out of a small file; no shard is empty unless the file has no data.
+ * Cuts a file of `bytes` bytes into at most `count` shards of about equal size, from its lines (a LineSplitter hands
+ * them over). A shard may come out larger than its share (it ends only where the userId changes) and fewer shards
+ * than asked come out of a small file; no shard is empty unless the file has no data.
  */
-export class ShardCutter {
+export class ShardCutter implements LineSink {
   private readonly targets: number[];
-  private offset = 0;
-  private line = 0; // physical lines completed
+  private lineCount = 0; // physical lines completed
   private headerBytes = -1;
   private quoted = false;
   private readonly shards: Shard[] = [];
   private current: Shard | null = null;
   private prevFirst: string | number | null = null;
-  /** The unfinished last line of the previous chunk. */
-  private carry: Buffer | null = null;
-  private carryStart = 0;
 
   constructor(
     private readonly bytes: number,
@@ -70,43 +66,13 @@ export class ShardCutter {
     for (let k = 1; k < count; k++) this.targets.push(Math.round((k * bytes) / count));
   }
 
-  push(chunk: Buffer): void {
-    if (!this.quoted && chunk.includes(QUOTE)) this.quoted = true;
-    let start = 0;
-    if (this.carry !== null) {
-      const nl = chunk.indexOf(LF);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        this.offset += chunk.length;
-        return;
-      }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
-      this.carry = null;
-      this.onLine(line, 0, line.length - 1, this.carryStart);
-      start = nl + 1;
-    }
-    for (;;) {
-      const nl = chunk.indexOf(LF, start);
-      if (nl === -1) {
-        if (start < chunk.length) {
-          this.carry = Buffer.from(chunk.subarray(start));
-          this.carryStart = this.offset + start;
-        }
-        break;
-      }
-      this.onLine(chunk, start, nl, this.offset + start);
-      start = nl + 1;
-    }
-    this.offset += chunk.length;
+  /** A quote anywhere makes the file one shard (see the top of this file). */
+  chunk(c: Buffer): void {
+    if (!this.quoted && c.includes(QUOTE)) this.quoted = true;
   }
 
-  /** The cut, once every byte was pushed. */
+  /** The cut, once every line was read. */
   end(): ShardCut {
-    if (this.carry !== null) {
-      const last = this.carry;
-      this.carry = null;
-      this.onLine(last, 0, last.length, this.carryStart);
-    }
     const headerBytes = Math.max(0, this.headerBytes);
     if (this.current !== null) this.current.end = this.bytes;
     if (this.quoted || this.shards.length === 0) {
@@ -130,8 +96,8 @@ export class ShardCutter {
   }
 
   /** One line: bytes [from, to) of `b` without its LF, starting at file offset `at`. */
-  private onLine(b: Buffer, from: number, to: number, at: number): void {
-    this.line++;
+  line(b: Buffer, from: number, to: number, at: number): void {
+    this.lineCount++;
     const lineEnd = at + (to - from) + 1; // the offset after its LF
     if (this.headerBytes < 0) {
       this.headerBytes = Math.min(lineEnd, this.bytes);
@@ -150,7 +116,7 @@ export class ShardCutter {
         index: this.shards.length,
         start: cur === null ? this.headerBytes : at,
         end: this.bytes,
-        firstLine: cur === null ? 2 : this.line,
+        firstLine: cur === null ? 2 : this.lineCount,
         dataLines: 0,
         firstUser: user,
         lastUser: user,

@@ -5,7 +5,12 @@ import { createHash } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, fromFsError } from '../../core/errors.js';
-import { DEFAULT_MAX_LINE_BYTES, LineLengthLimit } from '../../core/line-length.js';
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  LineLengthLimit,
+  LineSplitter,
+  type LineSink,
+} from '../../core/line-length.js';
 import {
   CPI_HEADER_RE,
   CPI_SERIES_ID,
@@ -174,6 +179,22 @@ export interface FileDigest {
   shards?: ShardCut;
 }
 
+const CR = 0x0d;
+
+/** The lines with content (any byte but a lone CR), and the line breaks by kind. */
+class LineCount implements LineSink {
+  lines = 0;
+  crlf = 0;
+  lf = 0;
+
+  line(b: Buffer, from: number, to: number, _at: number, terminated: boolean): void {
+    if (to - from > 1 || (to > from && b[from] !== CR)) this.lines++;
+    if (!terminated) return;
+    if (to > from && b[to - 1] === CR) this.crlf++;
+    else this.lf++;
+  }
+}
+
 /**
  * Streams a file once: its sha256 and the non-empty data lines after the header, whether it ends lines both in CRLF
  * and in LF alone — and, with `keyOrder`, whether its first two fields (a ratings file's userId, movieId) are in
@@ -184,49 +205,31 @@ export async function digestFile(
   opts: { keyOrder?: boolean; shards?: number; lineLimit?: LineLengthLimit } = {},
 ): Promise<FileDigest> {
   const hash = createHash('sha256');
+  const count = new LineCount();
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
   const cutter = opts.shards === undefined ? null : new ShardCutter((await fh.stat()).size, opts.shards);
+  const sinks: LineSink[] = [count];
+  for (const s of [opts.lineLimit, keys, cutter]) if (s != null) sinks.push(s);
+  const lines = new LineSplitter(sinks);
   const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  let lines = 0;
-  let lineHasContent = false;
-  // Line breaks by kind; the byte before a chunk's first LF may be the previous chunk's last.
-  let crlf = 0;
-  let lf = 0;
-  let lastByte = -1;
   try {
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
-      opts.lineLimit?.push(chunk);
       hash.update(chunk);
-      keys?.push(chunk);
-      cutter?.push(chunk);
-      let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, start);
-        const end = nl === -1 ? bytesRead : nl;
-        // content = any byte in [start, end) other than a lone CR
-        if (end > start && !(end - start === 1 && chunk[start] === 13)) lineHasContent = true;
-        if (nl === -1) break;
-        if ((nl > 0 ? chunk[nl - 1] : lastByte) === 13) crlf++;
-        else lf++;
-        if (lineHasContent) lines++;
-        lineHasContent = false;
-        start = nl + 1;
-      }
-      lastByte = chunk[bytesRead - 1]!;
+      lines.push(chunk);
     }
-    if (lineHasContent) lines++;
+    lines.end();
   } finally {
     await fh.close();
   }
   return {
     sha256: hash.digest('hex'),
-    dataLines: Math.max(0, lines - 1),
+    dataLines: Math.max(0, count.lines - 1),
     ...(keys === null ? {} : { keyOrder: keys.end() }),
-    ...(crlf > 0 && lf > 0 ? { mixedLineEndings: true as const } : {}),
+    ...(count.crlf > 0 && count.lf > 0 ? { mixedLineEndings: true as const } : {}),
     ...(cutter === null ? {} : { shards: cutter.end() }),
   };
 }
