@@ -25,7 +25,7 @@ export interface LineSink {
 /**
  * Splits bytes pushed chunk by chunk (a chunk may cut a line anywhere) into lines for several sinks. stage.files
  * reads a 26M-line ratings file for its line count, key order, shard cuts and line bound: one LF search per line
- * for all four took 1.7 s where one search per reader took 2.9 s.
+ * for all four (and its sha256) takes 2.7 s where one search per reader took 3.7 s.
  */
 export class LineSplitter {
   /** The unfinished last line, in the pieces the chunks brought (joined once its LF comes), and where it starts. */
