@@ -57,11 +57,11 @@ export class ShardCutter implements LineSink {
   private readonly shards: Shard[] = [];
   private current: Shard | null = null;
   private prevFirst: string | number | null = null;
+  /** The bytes read so far: where the last shard ends (the file may have changed size since `bytes` was taken). */
+  private seen = 0;
 
-  constructor(
-    private readonly bytes: number,
-    count: number,
-  ) {
+  /** `bytes`: the file's size when it was opened, to aim the cuts at. */
+  constructor(bytes: number, count: number) {
     this.targets = [];
     for (let k = 1; k < count; k++) this.targets.push(Math.round((k * bytes) / count));
   }
@@ -74,7 +74,7 @@ export class ShardCutter implements LineSink {
   /** The cut, once every line was read. */
   end(): ShardCut {
     const headerBytes = Math.max(0, this.headerBytes);
-    if (this.current !== null) this.current.end = this.bytes;
+    if (this.current !== null) this.current.end = this.seen;
     if (this.quoted || this.shards.length === 0) {
       const all = this.shards;
       return {
@@ -83,7 +83,7 @@ export class ShardCutter implements LineSink {
           {
             index: 0,
             start: headerBytes,
-            end: this.bytes,
+            end: this.seen,
             firstLine: 2,
             dataLines: all.reduce((a, s) => a + s.dataLines, 0),
             firstUser: all[0]?.firstUser ?? null,
@@ -96,11 +96,11 @@ export class ShardCutter implements LineSink {
   }
 
   /** One line: bytes [from, to) of `b` without its LF, starting at file offset `at`. */
-  line(b: Buffer, from: number, to: number, at: number): void {
+  line(b: Buffer, from: number, to: number, at: number, terminated: boolean): void {
     this.lineCount++;
-    const lineEnd = at + (to - from) + 1; // the offset after its LF
+    this.seen = at + (to - from) + (terminated ? 1 : 0); // the offset after the line and its LF
     if (this.headerBytes < 0) {
-      this.headerBytes = Math.min(lineEnd, this.bytes);
+      this.headerBytes = this.seen;
       return;
     }
     const contentTo = to > from && b[to - 1] === CR ? to - 1 : to;
@@ -115,7 +115,7 @@ export class ShardCutter implements LineSink {
       this.current = {
         index: this.shards.length,
         start: cur === null ? this.headerBytes : at,
-        end: this.bytes,
+        end: this.seen, // until the next shard starts, or end() sets it
         firstLine: cur === null ? 2 : this.lineCount,
         dataLines: 0,
         firstUser: user,

@@ -12,7 +12,7 @@
 //   runs/<package>/clean/…            files the clean task hands to the load task
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -192,18 +192,6 @@ export class StagingArea {
     // To the store under the same name; skipped when it is there already (the bytes are checked on the way up).
     if (this.remote !== null) await putContentAddressed(this.remote, dest, { sha256 });
     return dest;
-  }
-
-  /** Copies `src` into a private temporary file in raw/ (the kernel's copy), to be hashed and published. */
-  async copyToTemp(src: string): Promise<string> {
-    const tmp = await this.tempPath(this.rawDir);
-    try {
-      await copyFile(src, tmp);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    return tmp;
   }
 
   /**
