@@ -43,6 +43,15 @@ describe('LineSplitter', () => {
 });
 
 describe('LineLengthLimit', () => {
+  it('bounds raw chunks the same way (push), keeping no bytes', () => {
+    const g = new LineLengthLimit('a.zip!ratings.csv', 5);
+    g.push(Buffer.from('ab'));
+    g.push(Buffer.from('cde\n12'));
+    expect(() => g.push(Buffer.from('3\n123456'))).toThrow(
+      /^a\.zip!ratings\.csv line 3 is longer than 5 bytes/,
+    );
+  });
+
   it('allows lines up to the bound, split over chunks', () => {
     const g = new LineSplitter([new LineLengthLimit('f.csv', 5)]);
     g.push(Buffer.from('ab'));

@@ -84,9 +84,14 @@ export class LineSplitter {
   }
 }
 
-/** The bound on a line's length: throws InputError (exit 2) as soon as a line passes it, ended or not. */
+/**
+ * The bound on a line's length: throws InputError (exit 2) as soon as a line passes it, ended or not. A LineSplitter
+ * feeds it lines; `push` takes raw chunks where nothing else reads the lines (unpacking), keeping no bytes at all.
+ */
 export class LineLengthLimit implements LineSink {
   private lineNumber = 1;
+  /** For `push`: the bytes of the current line seen so far. */
+  private length = 0;
 
   /** `where` names the file in the message (a path, or `archive.zip!ratings.csv`). */
   constructor(
@@ -104,5 +109,18 @@ export class LineLengthLimit implements LineSink {
       throw new InputError(
         `${this.where} line ${this.lineNumber} is longer than ${this.maxBytes.toLocaleString('en-US')} bytes — not a CSV record this pipeline reads (if the line is real, raise "maxLineBytes" in the config)`,
       );
+  }
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, start);
+      this.length += (nl === -1 ? chunk.length : nl) - start;
+      this.partial(this.length);
+      if (nl === -1) return;
+      this.lineNumber++;
+      this.length = 0;
+      start = nl + 1;
+    }
   }
 }

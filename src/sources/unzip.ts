@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { EnvironmentError, InputError, fromFsError, messageOf } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
-import { LineLengthLimit, LineSplitter } from '../core/line-length.js';
+import { LineLengthLimit } from '../core/line-length.js';
 import { classifyFile } from './input-layout.js';
 
 /** An entry of the zip that was not extracted, and why (the stage lists it in the manifest as ignored). */
@@ -188,11 +188,11 @@ async function extract(
   for (const entry of wanted) {
     const name = path.basename(entry.fileName);
     const stream = await openEntry(zip, entry);
-    const lines = new LineSplitter([new LineLengthLimit(`${zipPath}!${name}`, opts.maxLineBytes)]);
+    const limit = new LineLengthLimit(`${zipPath}!${name}`, opts.maxLineBytes);
     const guard = new Transform({
       transform(chunk: Buffer, _enc, done) {
         try {
-          lines.push(chunk);
+          limit.push(chunk);
           done(null, chunk);
         } catch (err) {
           done(err as Error);

@@ -225,8 +225,13 @@ export async function digestFile(
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       const written = opts.copyTo?.(chunk);
-      hash.update(chunk);
-      lines.push(chunk);
+      try {
+        hash.update(chunk);
+        lines.push(chunk);
+      } catch (err) {
+        await written?.catch(() => undefined); // settled before the caller removes the file
+        throw err;
+      }
       await written; // before the next read reuses the buffer
     }
     lines.end();
@@ -290,7 +295,9 @@ async function stageCopy(
           throw copyError(err, tmp);
         }),
     });
-    await out.close();
+    await out.close().catch((err: unknown) => {
+      throw copyError(err, tmp);
+    });
   } catch (err) {
     await out.close().catch(() => undefined);
     await rm(tmp, { force: true });
@@ -442,7 +449,7 @@ export async function stageInputs(opts: {
     }
     // Same size and mtime was the cheap test; a changed mtime alone costs a hash, not a copy and a load.
     if (prev !== undefined && prev.bytes === c.bytes) {
-      const digest = await digestFile(c.path);
+      const digest = await digestFile(c.path, { lineLimit: new LineLengthLimit(c.path, maxLineBytes) });
       if (prev.sha256 === digest.sha256) {
         unchanged(digest, 'same sha256 as last loaded');
         continue;
