@@ -343,6 +343,25 @@ const CASES: Case[] = [
     message: /links\.csv line \d+ is longer than 1,048,576 bytes/,
   },
   {
+    // The staged copy is written while the line bound reads it: both fail on one chunk here. Once the write's
+    // EFBIG went unhandled and killed the process with a stack trace, leaving the temp file.
+    item: '22.4',
+    name: 'a line past maxLineBytes under a file-size limit (the write and the bound fail together)',
+    setup: (c) => {
+      // In every file, so the first one staged has it, whichever that is.
+      for (const f of readdirSync(c.input).filter((n) => n.endsWith('.csv')))
+        appendFileSync(join(c.input, f), `1,${'0'.repeat(2 * 1024 * 1024)},5\r\n`);
+      return Promise.resolve([...c.args(), '--config', lineLimitConfig(c)]);
+    },
+    fileSizeLimit: 16,
+    code: EXIT.usage,
+    message: /\.csv line \d+ is longer than 1,048,576 bytes/,
+    then: (c) => {
+      expect(filesUnder(c.staging).filter((f) => f.includes('.tmp'))).toEqual([]);
+      return Promise.resolve();
+    },
+  },
+  {
     // Issue 22, bug 3: one huge movies_metadata record is quarantined, and the publish reads the quarantine back.
     item: '22.3',
     name: 'a 20 MiB movies_metadata.csv record is quarantined with its raw text cut',
