@@ -91,16 +91,18 @@ export async function benchPostgres(ctx) {
     };
     writeFileSync(join(here, 'results-postgres.json'), JSON.stringify(results, null, 2) + '\n');
     const row = (name, r, target) =>
-      `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.ratio === undefined ? '       ' : `${r.ratio.toFixed(2).padStart(5)}×`}${target === undefined ? '' : ` (target ≤ ${target}×${r.ratio <= target ? ', met' : ', MISSED'})`}${r.maxRssMiB === undefined ? '' : `  peak RSS ${r.maxRssMiB} MiB`}`;
+      `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.ratio === undefined ? '       ' : `${r.ratio.toFixed(2).padStart(5)}×`}${target === undefined ? '' : ` (target ≤ ${target}×${r.ms <= target * floor.ms ? ', met' : ', MISSED'})`}${r.maxRssMiB === undefined ? '' : `  peak RSS ${r.maxRssMiB} MiB`}`;
     console.log(`PostgreSQL ${results.server}: ${truth.ratings.count.toLocaleString('en-US')} ratings`);
     console.log(row('(a) floor: psql \\copy, one stream', floor));
     console.log(row('(b) cold movalytics run', results.cold, TARGETS.cold));
     console.log(`    tasks: ${JSON.stringify(cold.tasks)}`);
     console.log(row('(c) re-run, no changes', results.rerun));
     console.log(row('(d) +1% ratings file', results.incremental));
+    // Judged on the unrounded times: 0.152× prints as 0.15× but misses a 0.15× target.
     const { toCold } = results.incremental;
+    const toColdMet = incremental.ms <= TARGETS.incrementalToCold * cold.ms;
     console.log(
-      `    ${toCold}× the cold run (target ≤ ${TARGETS.incrementalToCold}×, ${toCold <= TARGETS.incrementalToCold ? 'met' : 'MISSED'})`,
+      `    ${toCold}× the cold run (target ≤ ${TARGETS.incrementalToCold}×, ${toColdMet ? 'met' : 'MISSED'})`,
     );
     console.log(`    tasks: ${JSON.stringify(incremental.tasks)}`);
     console.log(`answers warm median (ms): ${JSON.stringify(answers.warmMedianMs)}`);

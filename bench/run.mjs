@@ -33,6 +33,8 @@ const TARGETS = {
   cold: 2.0,
   rerun: 0.3,
   incremental: 0.5,
+  /** Issue 21: a +1 % ratings file in at most this share of the cold run (and ≤ `incremental` of the floor). */
+  incrementalToCold: 0.15,
   rssMiB: 2048,
   answerMs: 50,
   apiMs: 100,
@@ -197,6 +199,8 @@ const results = {
     rows: incrementRows,
     ratio: ratio(incremental),
     target: TARGETS.incremental,
+    toCold: Math.round((incremental.ms / cold.ms) * 100) / 100,
+    targetToCold: TARGETS.incrementalToCold,
   },
   cpiOnly: { ...cpiOnly, checkQualityMs: cpiOnly.tasks['check.quality'] ?? null },
   answers: { ...answers, targetMs: TARGETS.answerMs },
@@ -208,7 +212,7 @@ const results = {
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
 const row = (name, r, target) =>
-  `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.ratio === undefined ? '       ' : `${r.ratio.toFixed(2).padStart(5)}×`}${target === undefined ? '' : ` (target ≤ ${target}×${r.ratio <= target ? ', met' : ', MISSED'})`}  peak RSS ${r.maxRssMiB} MiB`;
+  `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.ratio === undefined ? '       ' : `${r.ratio.toFixed(2).padStart(5)}×`}${target === undefined ? '' : ` (target ≤ ${target}×${r.ms <= target * floor.ms ? ', met' : ', MISSED'})`}  peak RSS ${r.maxRssMiB} MiB`;
 console.log(
   `Full scale: ${truth.ratings.count.toLocaleString('en-US')} ratings, ${truth.movies.distinctIds.toLocaleString('en-US')} movies; ${cpus().length} cores`,
 );
@@ -226,6 +230,10 @@ console.log(
 console.log(`    tasks: ${JSON.stringify(cold.tasks)}`);
 console.log(row('(c) re-run, no changes', results.rerun, TARGETS.rerun));
 console.log(row('(d) +1% ratings file', results.incremental, TARGETS.incremental));
+// Judged on the unrounded times, like the rows: 0.152× prints as 0.15× but misses a 0.15× target.
+console.log(
+  `    ${results.incremental.toCold}× the cold run (target ≤ ${TARGETS.incrementalToCold}×, ${incremental.ms <= TARGETS.incrementalToCold * cold.ms ? 'met' : 'MISSED'})`,
+);
 console.log(`    tasks: ${JSON.stringify(incremental.tasks)}`);
 console.log(row('(e) CPI-only change', cpiOnly));
 console.log(
