@@ -16,9 +16,18 @@ describe('PostgreSQL dialect', () => {
   it('indexes a table by its key (an unnamed unique btree)', () => {
     expect(d.keyIndex('m.t', ['a', 'b'])).toEqual(['CREATE UNIQUE INDEX ON m.t (a, b)']);
   });
-  it('updates rows in place by ctid, and leaves room on each page for it when asked', () => {
-    expect(d.updateByRowIds('m.t', 'SELECT rid, v FROM s', ['v'])).toBe(
-      'UPDATE m.t t SET v = s.v FROM (SELECT * FROM (SELECT rid, v FROM s) r ORDER BY rid) s WHERE t.ctid = s.rid',
+  it('updates matched rows in place, keeping their old values, and leaves room on each page for it when asked', () => {
+    expect(
+      d.updateMatchedReturningOld({
+        table: 'm.t',
+        incoming: 's.n',
+        stored: 's.o',
+        key: ['k'],
+        columns: ['v'],
+        keepStored: 'o.v > n.v',
+      }),
+    ).toBe(
+      'WITH u AS (UPDATE m.t t SET v = CASE WHEN o.v > n.v THEN o.v ELSE n.v END FROM s.n n, m.t o WHERE o.k = n.k AND t.ctid = o.ctid RETURNING o.k, o.v)\nINSERT INTO s.o (k, v) SELECT k, v FROM u',
     );
     expect(d.storageClause(90)).toBe(' WITH (fillfactor = 90)');
     expect(d.storageClause(undefined)).toBe('');

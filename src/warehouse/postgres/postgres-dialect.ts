@@ -15,11 +15,25 @@ export class PostgresDialect extends PostgresFamilyDialect {
   }
 
   /**
-   * An UPDATE by ctid, one TID lookup a row: with room on the page (fillFactor), a HOT update. In ctid order, the heap
-   * is visited page after page (130k rows: 2.95 s against 3.3 s in the order of the join).
+   * UPDATE … FROM the incoming rows and the table itself (`o`, found by the key index; `t` is the same row by its
+   * ctid, so RETURNING can name the values before the update), in a data-modifying WITH whose rows go to `stored`.
+   * With room on the page (fillFactor), a HOT update. A +1 % ratings file: 2.7-3.1 s against 3.8-3.9 s for a lookup
+   * into a staging table and then an UPDATE by ctid, which visited each row twice.
    */
-  override updateByRowIds(table: string, source: string, columns: readonly string[]): string {
-    return `UPDATE ${table} t SET ${columns.map((c) => `${c} = s.${c}`).join(', ')} FROM (SELECT * FROM (${source}) r ORDER BY rid) s WHERE t.ctid = s.rid`;
+  override updateMatchedReturningOld(spec: {
+    table: string;
+    incoming: string;
+    stored: string;
+    key: readonly string[];
+    columns: readonly string[];
+    keepStored: string;
+  }): string {
+    const { table, incoming, stored, key, columns, keepStored } = spec;
+    const set = columns.map((c) => `${c} = CASE WHEN ${keepStored} THEN o.${c} ELSE n.${c} END`);
+    const match = key.map((k) => `o.${k} = n.${k}`).join(' AND ');
+    const out = [...key, ...columns];
+    return `WITH u AS (UPDATE ${table} t SET ${set.join(', ')} FROM ${incoming} n, ${table} o WHERE ${match} AND t.ctid = o.ctid RETURNING ${out.map((c) => `o.${c}`).join(', ')})
+INSERT INTO ${stored} (${out.join(', ')}) SELECT ${out.join(', ')} FROM u`;
   }
 
   /** Not deferrable (the checks run before the commit), not partial, on no expression: exactly the key's columns. */
