@@ -26,6 +26,17 @@ export interface UpsertSpec {
 const INT32 = { lo: '-2147483648', hi: '2147483647' };
 const INT64 = { lo: '-9223372036854775808', hi: '9223372036854775807' };
 
+/** What `updateMatchedReturningOld` updates, from what, and where the old versions go. */
+export interface MatchedUpdateSpec {
+  readonly table: string;
+  readonly incoming: string;
+  readonly stored: string;
+  readonly key: readonly string[];
+  readonly columns: readonly string[];
+  /** A condition over `o` (the stored row) and `n` (the incoming one) that keeps the stored values. */
+  readonly keepStored: string;
+}
+
 export class PostgresFamilyDialect {
   /**
    * Whether every sort-based aggregate (percentile_cont, median, listagg) in one statement must use the same ORDER BY
@@ -95,14 +106,7 @@ export class PostgresFamilyDialect {
    * and the change in one statement. Null where deleting the replaced rows and inserting them again is cheaper (DuckDB: 0.7 s
    * against 1.4 s for a +1 % ratings file) or the engine has no row id (Redshift).
    */
-  updateMatchedReturningOld(_spec: {
-    table: string;
-    incoming: string;
-    stored: string;
-    key: readonly string[];
-    columns: readonly string[];
-    keepStored: string;
-  }): string | null {
+  updateMatchedReturningOld(_spec: MatchedUpdateSpec): string | null {
     return null;
   }
 
