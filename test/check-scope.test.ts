@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { engines, withWarehouse } from './support/engines.js';
 import { tempDir } from './support/helpers.js';
 
 describe('rating checks after a run that loads no ratings', () => {
@@ -78,5 +79,40 @@ describe('rating checks after a run that loads no ratings', () => {
     expect(checkSteps).toEqual([
       `${full.checks.length} checks, 0 failed; every row: row_count.rating, key_not_null.rating, key_unique.rating, fk.movie_genre.movie, fk.movie_genre.genre, ratings.mapped_share, ratings.range`,
     ]);
+  }, 120_000);
+});
+
+describe.each(engines)('a cold run with a second ratings file on $name', (engine) => {
+  it('proves key_unique.rating by the unique index it built, where the engine has one', async () => {
+    const dir = tempDir(`check-cold-two-${engine.name}`);
+    const data = await generateDataset({ out: join(dir, 'data'), movies: 150, ratings: 3000, seed: 5 });
+    // A later rating of user 1's first movie (replaces it) and a new key, in the same first run as ratings.csv.
+    writeFileSync(
+      join(data.dir, 'ratings_more.csv'),
+      'userId,movieId,rating,timestamp\r\n1,1,4.0,1700000000\r\n99999,1,3.5,1700000000\r\n',
+    );
+    const warehouse = await engine.fresh(dir);
+    const overrides = { input: data.dir, warehouse, staging: engine.staging(dir) };
+    const run = await runPipeline(loadConfig({ cwd: dir, overrides }));
+    expect(run.status).toBe('success');
+    const keyUnique = run.checks.find((c) => c.name === 'key_unique.rating');
+    if (engine.name !== 'postgres') {
+      expect(keyUnique).toMatchObject({ passed: true, observed: '0 duplicated keys (every key)' });
+      return;
+    }
+    expect(keyUnique).toMatchObject({
+      passed: true,
+      observed:
+        '0 duplicated keys (every key: this run built a unique index on (user_id, movielens_id) over them)',
+      scope: 'every row',
+    });
+    // What the check rests on: the index is there, and refuses a duplicate.
+    await withWarehouse(warehouse, async (wh) => {
+      await expect(
+        wh.exec(
+          `INSERT INTO movies.rating (user_id, movielens_id, rating, rated_at) SELECT user_id, movielens_id, 1.0, rated_at FROM movies.rating LIMIT 1`,
+        ),
+      ).rejects.toThrow(/duplicate key/);
+    });
   }, 120_000);
 });

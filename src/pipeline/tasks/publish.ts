@@ -144,6 +144,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
             reports,
             ratingScope: full ? null : loaded.ratingScope,
             ratingKeyScope: full ? null : loaded.ratingKeyScope,
+            ratingKeyIndexBuiltByRun: shadow !== null,
             ratingCounts: counts?.query ?? null,
             ratingCountsFromEveryRow: counts?.fromEveryRow ?? false,
             moviesWritten: full || toLoad.some((f) => f.role === 'movies_metadata'),
