@@ -70,7 +70,7 @@ export interface RunOptions {
    * Called with the still-open warehouse after a successful or unchanged run, before the run lock is released — so
    * what it reads (the closing answers) is what this run published, not what a waiting run wrote next.
    */
-  afterPublish?: (wh: Warehouse) => Promise<void>;
+  afterPublish?: (wh: Warehouse, runId: number) => Promise<void>;
 }
 
 /**
@@ -138,7 +138,7 @@ export async function runPipeline(given: Config, opts: RunOptions = {}): Promise
         : RUN_MESSAGE[status];
     await session.finish(run, status, message, outcome.unpackedDir);
     emit({ type: 'run.end', runId: run.runId, status, ms: Date.now() - started });
-    if (status === 'success' || status === 'unchanged') await opts.afterPublish?.(session.wh);
+    if (status === 'success' || status === 'unchanged') await opts.afterPublish?.(session.wh, run.runId);
     if (status === 'failed') {
       const cause = root === undefined ? undefined : outcome.errors.get(root.task);
       throw cause instanceof Error ? cause : new TaskError(message ?? 'the run failed');

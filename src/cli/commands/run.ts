@@ -6,7 +6,7 @@ import { runPipeline, type RunOptions, type RunSummary } from '../../pipeline/ru
 import { createProgress, progressMode, type ProgressMode } from '../progress.js';
 import { CheckFailedError, EXIT, MovalyticsError, UsageError } from '../../core/errors.js';
 import { parseKaggleRef, parseSeriesId, resolveKaggleCredentials } from '../../sources/index.js';
-import { computeAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
+import { closingAnswers, renderHeadlines, type Answers } from '../../stages/answers/index.js';
 import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
 import { renderCheckTable } from './check-table.js';
@@ -164,9 +164,9 @@ export async function runAndReport(config: Config, request: RunRequest = {}): Pr
       signal: request.signal ?? stop?.signal,
       listener: progress.listener,
       // The closing answers are read under the run's lock: they are the ones this run published.
-      afterPublish: async (wh) => {
+      afterPublish: async (wh, runId) => {
         try {
-          answers = await computeAnswers(wh, config.answers);
+          answers = await closingAnswers(wh, runId, config.answers);
         } catch (err) {
           // The run itself succeeded and is published; answer parameters that do not fit this data (say a --cpi-splice
           // series that was not loaded) only cost the closing summary, and say so.

@@ -5,6 +5,7 @@ import { num, str, tablesExist, type Row, type Warehouse } from '../../warehouse
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
 import { integerMeanSd, kruskalWallis, orderedSum, positiveMeanCi95, type RankGroup } from './stats.js';
+import { readRunAnswers } from './run-answers.js';
 import type {
   Answers,
   CpiSplice,
@@ -555,6 +556,28 @@ export async function computeQ4(wh: Warehouse, cpi: CpiBase): Promise<Q4Answer> 
     excludedRevenueShare: total > 0 ? excludedNominal / total : null,
     totalNominalRevenue: total,
     genres,
+  };
+}
+
+/**
+ * The answers a run closes with (`movalytics run` prints them): the ones its publish recorded for diff — the same
+ * data, since the run still holds the warehouse, and computed once — with the finished run and this connection's
+ * warehouse. Computed afresh when the run recorded none (nothing changed) or recorded them with other parameters (a
+ * worker's own config).
+ */
+export async function closingAnswers(
+  wh: Warehouse,
+  runId: number,
+  input: AnswerParamsInput = {},
+): Promise<Answers> {
+  const recorded = await readRunAnswers(wh, runId);
+  const params = parseAnswerParams(input);
+  if (recorded === null || JSON.stringify(recorded.answers.params) !== JSON.stringify(params))
+    return computeAnswers(wh, input);
+  return {
+    ...recorded.answers,
+    warehouse: { kind: wh.kind, displayName: wh.displayName },
+    run: await latestRun(wh),
   };
 }
 

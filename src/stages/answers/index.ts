@@ -1,7 +1,15 @@
 // The answers stage: the four business questions computed from the marts, and their renderings.
 export { refreshMarts, martDdl, FULL_REFRESH, MART_TABLES, MARTS_SCHEMA, type MartChange } from './marts.js';
 // computeQ1–Q4 and resolveCpiBase are timed one by one by bench/child.mjs.
-export { computeAnswers, computeQ1, computeQ2, computeQ3, computeQ4, resolveCpiBase } from './compute.js';
+export {
+  closingAnswers,
+  computeAnswers,
+  computeQ1,
+  computeQ2,
+  computeQ3,
+  computeQ4,
+  resolveCpiBase,
+} from './compute.js';
 export {
   parseAnswerParams,
   QUESTIONS,
