@@ -230,6 +230,11 @@ WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${spec.columns.map((c) => `s.${c}
     return `(to_timestamp(${seconds}) AT TIME ZONE 'UTC')`;
   }
 
+  /** A TIMESTAMP without time zone (UTC) as seconds since 1970: the inverse of timestampFromEpochSeconds. */
+  epochSecondsOf(timestamp: string): string {
+    return `EXTRACT(EPOCH FROM ${timestamp})`;
+  }
+
   /** Aggregate: the continuous (interpolated) quantile `p` of `expr`. `p` is inlined: Redshift needs a constant. */
   percentileCont(expr: string, p: number): string {
     if (!Number.isFinite(p)) throw new Error(`quantile ${p} is not a finite number`);

@@ -56,6 +56,22 @@ export interface BulkCsvOptions {
   where?: string;
   /** With mode 'create': the new table's TableSpec.fillFactor. */
   fillFactor?: number;
+  /**
+   * With mode 'create', on an engine whose typed load would write every row twice (PostgreSQL: a typed copy, then
+   * `select` into `target`): first try loading straight into `target`, created with `columns` NOT NULL — the file's
+   * fields in order, the field of column `epochSeconds` (whole seconds) typed as its UTC time — and keep it when
+   * every record parses and `check` (SQL over `columns`) holds for every row. Otherwise it is dropped and the load
+   * takes its general path (`select`, `where`, rejects), which says why per line. Other engines ignore it.
+   */
+  direct?: DirectLoad;
+}
+
+/** A load straight into typed storage (BulkCsvOptions.direct). */
+export interface DirectLoad {
+  columns: readonly ColumnSpec[];
+  /** The column whose field holds epoch seconds, typed TIMESTAMP (UTC). */
+  epochSeconds?: string;
+  check: string;
 }
 
 /** A second session on a warehouse: plain statements that commit on their own. */

@@ -14,6 +14,7 @@ import type {
   BulkReject,
   Capabilities,
   ColumnSpec,
+  DirectLoad,
   Row,
   SqlValue,
   Warehouse,
@@ -22,8 +23,9 @@ import type {
 } from '../warehouse.js';
 import type { PostgresFamilyDialect } from '../dialect.js';
 import { WarehouseLockedError } from '../warehouse.js';
+import { epochSecondsToTimestamps, EpochFieldRefused } from './epoch-timestamps.js';
 import { postgresDialect } from './postgres-dialect.js';
-import { isDataError, isTransient, toWarehouseError } from './postgres-errors.js';
+import { isDataError, isTransient, sqlStateOf, toWarehouseError } from './postgres-errors.js';
 
 export const POSTGRES_CAPABILITIES: Capabilities = {
   supportsOnConflict: true,
@@ -43,6 +45,8 @@ export interface PostgresOptions {
 
 /** Files smaller than this load in one stream: extra sessions cost more than they save. */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+/** SQLSTATE of a NULL (an empty CSV field) in a NOT NULL column. */
+const NOT_NULL_VIOLATION = '23502';
 const RETRIES = 4;
 
 /** int8: a number when exact, else its digits (as DuckDB's BIGINT beyond 2^53). */
@@ -191,6 +195,10 @@ export class PostgresWarehouse implements Warehouse {
     await this.exec('CREATE SCHEMA IF NOT EXISTS staging');
     const { size } = await stat(opts.file);
     const streams = !this.inTransaction && size >= PARALLEL_MIN_BYTES ? this.loadStreams : 1;
+    if (opts.direct !== undefined && opts.mode === 'create' && !this.inTransaction) {
+      const rowsLoaded = await this.copyDirect(opts, opts.direct, streams);
+      if (rowsLoaded !== null) return { rowsLoaded, rejects: [] };
+    }
     // Fast path: COPY straight into typed columns; PostgreSQL's own parser checks every value. Only when the file
     // has a value it refuses does the load fall back to a text copy with per-line rejects.
     if (this.inTransaction) await this.exec('SAVEPOINT movalytics_copy');
@@ -214,6 +222,61 @@ export class PostgresWarehouse implements Warehouse {
       return { rowsLoaded, rejects: [] };
     }
     return this.loadWithRejects(opts, `${base}_text`, select);
+  }
+
+  /**
+   * COPYs the file straight into a new `target` (logged, typed, NOT NULL) in `streams` parallel sessions: COPY
+   * writes rows in batches and logs them compactly (812 MB of WAL for 26M ratings, against 2 GB for a CREATE TABLE
+   * AS of the same rows). Returns the rows written, or null — with `target` dropped again — when a record does not
+   * fit (a value COPY refuses, a field the epoch conversion refuses) or a row breaks `direct.check`.
+   */
+  private async copyDirect(
+    opts: BulkCsvOptions,
+    direct: DirectLoad,
+    streams: number,
+  ): Promise<number | null> {
+    const d = this.dialect;
+    const typed = direct.columns.map((c) => `${d.quoteIdent(c.name)} ${d.typeName(c.type)} NOT NULL`);
+    const epochField = direct.columns.findIndex((c) => c.name === direct.epochSeconds);
+    await this.exec(
+      `DROP TABLE IF EXISTS ${opts.target}; CREATE TABLE ${opts.target} (${typed.join(', ')})${d.storageClause(opts.fillFactor)}`,
+    );
+    const ranges = await splitAtLines(opts.file, streams);
+    const copyRange = async (client: pg.Client, k: number): Promise<number> => {
+      const r = ranges[k]!;
+      const sql = `COPY ${opts.target} FROM STDIN (FORMAT csv, HEADER ${k === 0 ? 'true' : 'false'})`;
+      const src = createReadStream(opts.file, { start: r.start, end: r.end - 1, highWaterMark: 1 << 20 });
+      const copy = client.query(copyFrom(sql));
+      try {
+        if (epochField < 0) await pipeline(src, copy);
+        else await pipeline(src, epochSecondsToTimestamps(epochField, k === 0), copy);
+      } catch (err) {
+        throw err instanceof EpochFieldRefused ? err : toWarehouseError(err, this.displayName, sql);
+      }
+      return copy.rowCount;
+    };
+    const helpers = await Promise.all(ranges.slice(1).map(() => connect(this.url, this.displayName)));
+    // Every stream settles before the table is judged or dropped (a failed one does not stop the others).
+    const settled = await Promise.allSettled([
+      copyRange(this.client, 0),
+      ...helpers.map((c, i) => copyRange(c, i + 1)),
+    ]);
+    await Promise.all(helpers.map((c) => c.end().catch(() => undefined)));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined && !refusedRecord(failed.reason)) throw failed.reason;
+    const rows = settled.reduce((a, r) => a + (r.status === 'fulfilled' ? r.value : 0), 0);
+    if (
+      failed === undefined &&
+      (await this.countWhere(opts.target, `NOT coalesce(${direct.check}, false)`)) === 0
+    )
+      return rows;
+    await this.exec(`DROP TABLE ${opts.target}`);
+    return null;
+  }
+
+  private async countWhere(table: string, where: string): Promise<number> {
+    const [r] = await this.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
+    return Number(r?.n ?? 0);
   }
 
   /** INSERT or CREATE TABLE AS `body` into the target; returns the rows written. */
@@ -454,6 +517,13 @@ async function splitAtLines(file: string, n: number): Promise<{ start: number; e
   } finally {
     await fh.close();
   }
+}
+
+/** A record the direct load cannot take: a value COPY refuses (class 22, or an empty field for a NOT NULL column). */
+function refusedRecord(err: unknown): boolean {
+  if (err instanceof EpochFieldRefused) return true;
+  const cause = (err as { cause?: unknown }).cause;
+  return [err, cause].some((e) => isDataError(e) || sqlStateOf(e) === NOT_NULL_VIOLATION);
 }
 
 /** Escapes a value for COPY's text format. */
