@@ -43,7 +43,7 @@ async function load(wh: Warehouse, file: string, target: string, direct: boolean
                 userId: 'user_id',
                 movieId: 'movielens_id',
                 rating: 'rating',
-                epoch: wh.dialect.epochSecondsOf('rated_at'),
+                epoch: wh.dialect.epochSeconds('rated_at'),
               },
               started,
             ),

@@ -230,14 +230,6 @@ WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${spec.columns.map((c) => `s.${c}
     return `(to_timestamp(${seconds}) AT TIME ZONE 'UTC')`;
   }
 
-  /**
-   * A TIMESTAMP without time zone (UTC) as seconds since 1970: the inverse of timestampFromEpochSeconds. date_part is
-   * a DOUBLE; PostgreSQL's EXTRACT is a NUMERIC, several times slower over 26M rows.
-   */
-  epochSecondsOf(timestamp: string): string {
-    return `date_part('epoch', ${timestamp})`;
-  }
-
   /** Aggregate: the continuous (interpolated) quantile `p` of `expr`. `p` is inlined: Redshift needs a constant. */
   percentileCont(expr: string, p: number): string {
     if (!Number.isFinite(p)) throw new Error(`quantile ${p} is not a finite number`);

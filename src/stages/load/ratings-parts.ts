@@ -90,7 +90,7 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
         userId: 'user_id',
         movieId: 'movielens_id',
         rating: 'rating',
-        epoch: wh.dialect.epochSecondsOf('rated_at'),
+        epoch: wh.dialect.epochSeconds('rated_at'),
       },
       req.runStartedAt,
     ),

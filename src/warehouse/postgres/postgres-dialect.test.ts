@@ -69,8 +69,9 @@ describe('PostgreSQL dialect', () => {
     expect(d.safeCast('x', 'DATE')).toMatch(/% 400 = 0.* THEN CAST\(trim\(x\) AS DATE\) END$/);
     expect(d.safeCast('x', 'TIMESTAMP')).toMatch(/THEN CAST\(trim\(x\) AS TIMESTAMP\) END$/);
   });
-  it('converts epochs with extract and to_timestamp in UTC', () => {
-    expect(d.epochSeconds('t')).toBe('CAST(floor(extract(epoch FROM t)) AS BIGINT)');
+  it('converts epochs with date_part, extract and to_timestamp in UTC', () => {
+    // date_part: a DOUBLE, faster over 26M rows than extract's NUMERIC.
+    expect(d.epochSeconds('t')).toBe("CAST(floor(date_part('epoch', t)) AS BIGINT)");
     expect(d.epochMicros('t')).toBe('CAST(floor(extract(epoch FROM t) * 1000000) AS BIGINT)');
     expect(d.timestampFromEpochSeconds('s')).toBe("(to_timestamp(s) AT TIME ZONE 'UTC')");
   });

@@ -4,6 +4,11 @@ import { PostgresFamilyDialect, type MatchedUpdateSpec } from '../dialect.js';
 export class PostgresDialect extends PostgresFamilyDialect {
   override readonly newestPerKeyByDistinctOn: boolean = true;
 
+  /** By date_part, a DOUBLE: PostgreSQL's extract gives a NUMERIC (over 26M ratings 5.7 s against 3.8 s). */
+  override epochSeconds(ts: string): string {
+    return `CAST(floor(date_part('epoch', ${ts})) AS BIGINT)`;
+  }
+
   /**
    * A unique btree on the key: an incremental merge finds the stored versions of its 260k keys by index in ~2 s
    * instead of a hash join over every row of the 26M-row table (~13-16 s at full scale), and the key's uniqueness is
