@@ -1,5 +1,6 @@
 // openStore: the one opener. A location string picks the backend; the AWS environment fills in what the
 // options leave out. The S3 backend (and the AWS SDK behind it) is loaded only when a location is s3://.
+import { unreachable } from '../core/unreachable.js';
 import { FileStore } from './file-store.js';
 import { parseLocation, redactUrl } from './location.js';
 import { DEFAULT_STAGING, type Store, type StoreOptions } from './store.js';
@@ -25,10 +26,8 @@ export async function openStore(location: string = DEFAULT_STAGING, opts: StoreO
       const { S3Store } = await import('./s3-store.js');
       return new S3Store(loc, { ...s3, endpoint, region }).open(s3.verifyBucket ?? true);
     }
-    default: {
-      const never: never = loc;
-      throw new Error(`unhandled location ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable(loc, 'location');
   }
 }
 

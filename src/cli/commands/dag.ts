@@ -12,6 +12,7 @@ import {
   type DagFormat,
 } from '../../dag/render.js';
 import { renderTable } from '../../core/format.js';
+import { unreachable } from '../../core/unreachable.js';
 import { planPipeline } from '../../pipeline/tasks/index.js';
 import { terminalWidth } from '../terminal.js';
 import { oneOf } from './options.js';
@@ -88,10 +89,8 @@ export function registerDag(program: Command): void {
             return renderDot(plan);
           case 'airflow':
             return renderAirflow(plan, { command: flags.command, concurrency });
-          default: {
-            const never: never = f;
-            return never;
-          }
+          default:
+            return unreachable(f, 'format');
         }
       }
     });

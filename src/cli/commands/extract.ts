@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
+import { unreachable } from '../../core/unreachable.js';
 import {
   fetchFredSeries,
   fetchKaggleDataset,
@@ -104,10 +105,8 @@ export class ExtractProgress {
           `extract: ${e.file}: ${e.skipped ? 'already unpacked' : 'unpacked'} ${e.files.length} CSV file(s)`,
         );
         return;
-      default: {
-        const never: never = e;
-        return never;
-      }
+      default:
+        return unreachable(e, 'source event');
     }
   }
 }
