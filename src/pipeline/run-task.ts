@@ -11,7 +11,6 @@ import type { TaskResult } from '../dag/runner.js';
 import type { PipelineListener, RunStatus } from './events.js';
 import { inProcessExecutor } from './executors/executor.js';
 import { RUN_MESSAGE, RunSession, type Execution, type SessionRun } from './run-session.js';
-import * as runs from './run-store.js';
 import { findTask, planTask, TASK_IDS } from './tasks/index.js';
 import { publish } from './tasks/publish.js';
 import type { PipelineTask, TaskReport } from './tasks/task.js';
@@ -30,7 +29,6 @@ export interface RunTaskOptions {
   listener?: PipelineListener;
   /** Wait for the run lock (default) or fail at once. */
   wait?: boolean;
-  trigger?: runs.Trigger;
 }
 
 /** `movalytics task`: one attempt of one task, owning the warehouse while it works. */
@@ -47,8 +45,7 @@ export async function runTask(
     emit: opts.listener ?? (() => undefined),
   });
   try {
-    const run =
-      (await session.find(runRef)) ?? (await startAt(session, task, runRef, opts.trigger ?? 'task'));
+    const run = (await session.find(runRef)) ?? (await startAt(session, task, runRef));
     const t0 = Date.now();
     const result = (
       outcome: TaskRunResult['outcome'],
@@ -122,12 +119,7 @@ function requireTask(id: string): PipelineTask {
 }
 
 /** An orchestrator's run id that names no run yet: its first task, stage.files, starts the run. */
-async function startAt(
-  session: RunSession,
-  task: PipelineTask,
-  runRef: string,
-  trigger: runs.Trigger,
-): Promise<SessionRun> {
+async function startAt(session: RunSession, task: PipelineTask, runRef: string): Promise<SessionRun> {
   // A number names a run of this warehouse, whatever the task: a missing one is a mistake in the command line.
   if (/^\d+$/.test(runRef))
     throw new UsageError(
@@ -135,7 +127,7 @@ async function startAt(
     );
   if (task.id !== 'stage.files')
     throw new TaskError(`run ${runRef} does not exist: its first task is stage.files`);
-  return session.start({ trigger, externalId: runRef });
+  return session.start({ trigger: 'task', externalId: runRef });
 }
 
 /** One attempt of one task, through the same runner (retries off: the caller owns them) and task code as a run. */

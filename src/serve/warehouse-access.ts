@@ -10,9 +10,10 @@ import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js'
 
 export interface WarehouseAccessOptions {
   location: WarehouseLocation;
-  /** DuckDB memory_limit for the reader (default 512MB: answers read only small marts). */
-  duckdbMemoryLimit?: string;
 }
+
+/** DuckDB memory_limit for the reader: answers read only small marts. */
+const MEMORY_LIMIT = '512MB';
 
 /**
  * The longest a warehouse file is held through one unbroken stream of reads (ms). Then it is let go and the next read
@@ -29,7 +30,6 @@ export class WarehouseAccess {
   readonly location: WarehouseLocation;
   readonly displayName: string;
   private readonly files: string[];
-  private readonly memoryLimit: string;
   private wh: Warehouse | null = null;
   private openedAt = 0;
   /** When the file was let go after a long hold: it is not opened again before this (ms since epoch). */
@@ -43,7 +43,6 @@ export class WarehouseAccess {
     this.location = opts.location;
     this.displayName = describeLocation(opts.location);
     this.files = warehouseFiles(opts.location);
-    this.memoryLimit = opts.duckdbMemoryLimit ?? '512MB';
   }
 
   /** Whether the warehouse exists (a warehouse file that is not there is never created by the server). */
@@ -131,7 +130,7 @@ export class WarehouseAccess {
     if (this.wh !== null) return this.wh;
     const pause = this.yieldUntil - Date.now();
     if (pause > 0) await new Promise((r) => setTimeout(r, pause));
-    this.wh = await openWarehouse(this.location, { readOnly: true, duckdbMemoryLimit: this.memoryLimit });
+    this.wh = await openWarehouse(this.location, { readOnly: true, duckdbMemoryLimit: MEMORY_LIMIT });
     this.openedAt = Date.now();
     return this.wh;
   }

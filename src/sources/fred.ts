@@ -38,7 +38,6 @@ export interface FredFetchOptions {
   apiUrl?: string;
   policy?: HttpPolicy;
   onEvent?: SourceListener;
-  progressIntervalMs?: number;
 }
 
 export interface FredFetchResult {
@@ -184,7 +183,6 @@ export async function fetchFredSeries(o: FredFetchOptions): Promise<FredFetchRes
     policy: o.policy ?? DEFAULT_HTTP_POLICY,
     explain: explainFred(series, api, secrets),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-    ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
     ...(cached ? { cached } : {}),
   });
   const emitEnd = (action: FetchAction, bytes: number): void =>
