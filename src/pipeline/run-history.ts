@@ -5,14 +5,11 @@
 import { hostname } from 'node:os';
 import type { FinalState } from '../dag/graph.js';
 import type { DagEvent } from '../dag/runner.js';
-import { sqlUtc, tablesExist, type Row, type SqlValue } from '../warehouse/warehouse.js';
+import { sqlUtc, tablesExist, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
 import { redactLocation } from '../core/redact.js';
 import { hasRunTables } from './run-store.js';
 
-type Db = {
-  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
-  exec(sql: string): Promise<void>;
-};
+type Db = Pick<Warehouse, 'query'>;
 
 /** SQL TIMESTAMP text (UTC) → ISO 8601 with Z; null stays null. */
 const iso = (s: string | null): string | null =>

@@ -9,7 +9,7 @@ import type { RunStatus } from './events.js';
 type Db = Pick<Warehouse, 'query' | 'exec'>;
 
 /** Whether the warehouse already holds the run tables (false for a new, empty warehouse). */
-export function hasRunTables(wh: Db): Promise<boolean> {
+export function hasRunTables(wh: Pick<Warehouse, 'query'>): Promise<boolean> {
   return tablesExist(wh, 'movalytics', 'run', 'file_state');
 }
 

@@ -26,13 +26,7 @@ export interface Capabilities {
 }
 
 // Column and table specs are generic data (core/table-spec.ts): the model is written in them, the seam takes them.
-export {
-  COLUMN_TYPES,
-  type ColumnSpec,
-  type ColumnType,
-  type DistStyle,
-  type TableSpec,
-} from '../core/table-spec.js';
+export { type ColumnSpec, type ColumnType, type DistStyle, type TableSpec } from '../core/table-spec.js';
 
 /** A source record the engine could not read as the declared columns. */
 export interface BulkReject {

@@ -157,7 +157,6 @@ export function bullmqExecutor(opts: {
   const remote = (id: string): boolean => findTask(id)?.extract !== true;
   return {
     recordsRemotely: remote,
-    close: () => opts.queue.close(),
     async run(task, ctx) {
       if (!remote(task.id)) return opts.local.run(task, ctx);
       const jobId = `${opts.runId}.${task.id}.${submission}.${ctx.attempt}`;

@@ -9,7 +9,6 @@ export interface Executor {
   run(task: PipelineTask, attempt: AttemptContext): Promise<TaskReport>;
   /** Whether a task's attempts are recorded where they run (a worker writes its own history), not by the runner here. */
   recordsRemotely(task: string): boolean;
-  close(): Promise<void>;
 }
 
 /** The run's scope every task context shares: everything but the attempt. */
@@ -20,6 +19,5 @@ export function inProcessExecutor(scope: RunScope): Executor {
   return {
     recordsRemotely: () => false,
     run: (task, attempt) => task.run({ ...scope, attempt }),
-    close: () => Promise.resolve(),
   };
 }

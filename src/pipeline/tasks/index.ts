@@ -61,14 +61,10 @@ export interface PipelineGraphOptions {
   shards?: number;
 }
 
-/** The tasks of a run: the registry, without the extract tasks unless the run fetches its input. */
-export function runTasks(extract: boolean): readonly PipelineTask[] {
-  return REGISTRY.filter((t) => extract || t.extract !== true);
-}
-
 /** The pipeline's graph as data, derived from the registry. */
 export function pipelineGraph(opts: PipelineGraphOptions = {}): DagSpec {
-  const tasks = runTasks(opts.extract === true);
+  // The extract tasks only when the run fetches its input.
+  const tasks = REGISTRY.filter((t) => opts.extract === true || t.extract !== true);
   const shards = opts.shards ?? 1;
   const ids = new Set(tasks.map((t) => t.id));
   return {

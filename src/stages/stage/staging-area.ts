@@ -158,11 +158,6 @@ export class StagingArea {
     return path.join(this.root, 'raw');
   }
 
-  /** The staged copy of content with this sha256. */
-  rawPath(sha256: string): string {
-    return path.join(this.rawDir, sha256);
-  }
-
   packageDir(packageId: string): string {
     return path.join(this.root, 'runs', packageId);
   }
@@ -182,7 +177,7 @@ export class StagingArea {
    * before, by this or another run) the temporary copy is dropped: equal names mean equal bytes.
    */
   async publishRaw(tmp: string, sha256: string): Promise<string> {
-    const dest = this.rawPath(sha256);
+    const dest = path.join(this.rawDir, sha256);
     try {
       await stat(dest);
       await rm(tmp, { force: true });
