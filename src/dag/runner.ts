@@ -5,7 +5,7 @@
 // transaction.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MovalyticsError } from '../core/errors.js';
+import { MovalyticsError, messageOf } from '../core/errors.js';
 import { DagCancelledError, DagError, TaskTimeoutError } from './errors.js';
 import type { DagPlan, FinalState, TaskSpec } from './graph.js';
 
@@ -137,7 +137,7 @@ export function errorInfo(err: unknown): ErrorInfo {
         ? err.name
         : err.constructor.name || 'Error'
       : typeof err;
-  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const message = messageOf(err).split('\n')[0] ?? '';
   return { class: cls, message, retryable: isRetryable(err) };
 }
 

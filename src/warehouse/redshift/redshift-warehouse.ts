@@ -27,7 +27,7 @@ import type {
   SqlValue,
   WarehouseSession,
 } from '../warehouse.js';
-import { WarehouseLockedError } from '../warehouse.js';
+import { WarehouseLockedError, sqlUtc } from '../warehouse.js';
 import { redshiftDialect } from './redshift-dialect.js';
 import { toRedshiftError } from './redshift-errors.js';
 import { S3Objects, copyLinesFromManifest } from './redshift-copy-csv.js';
@@ -316,10 +316,9 @@ export class RedshiftWarehouse extends PostgresWarehouse {
           `SELECT holder, CAST(since AS VARCHAR) AS since FROM movalytics.run_lock LIMIT 1`,
         );
         if (h) return `${h.holder} since ${h.since}`;
-        const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
         await this.query(
           `INSERT INTO movalytics.run_lock (holder, since) VALUES ($1, CAST($2 AS TIMESTAMP))`,
-          [token, now],
+          [token, sqlUtc()],
         );
         return null;
       });
