@@ -7,10 +7,6 @@ export interface Column<Row> {
   header: string;
   value: (row: Row) => string | number | bigint | null | undefined;
   align?: Align;
-  /** Fraction digits for numbers (default: integers get 0, others 2). */
-  digits?: number;
-  /** Whether long cells may wrap onto continuation lines (default: left-aligned text after the first column). */
-  wrap?: boolean;
 }
 
 /** Table width when none is given (and when stdout is not a terminal: a pipe, a file, CI logs). */
@@ -173,7 +169,7 @@ function cellTexts<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): 
     columns.map((c) => {
       const v = c.value(row);
       if (v === null || v === undefined) return '—';
-      if (typeof v === 'number' || typeof v === 'bigint') return formatNumber(v, c.digits);
+      if (typeof v === 'number' || typeof v === 'bigint') return formatNumber(v);
       return v;
     }),
   );
@@ -188,8 +184,8 @@ function measure<Row>(
     (c, i): Align =>
       c.align ?? (rows.length > 0 && typeof columns[i]!.value(rows[0]!) === 'string' ? 'left' : 'right'),
   );
-  // The first column is the row's key (a file or check name): it stays whole unless a column says otherwise.
-  const wraps = columns.map((c, i) => c.wrap ?? (i > 0 && aligns[i] === 'left'));
+  // Left-aligned text may wrap, except the first column: the row's key (a file or check name) stays whole.
+  const wraps = columns.map((_, i) => i > 0 && aligns[i] === 'left');
   const headers = columns.map((c) => displayWidth(c.header));
   const natural = columns.map((_, i) =>
     Math.max(headers[i]!, ...cells.map((r) => Math.max(...r[i]!.split('\n').map(displayWidth)))),

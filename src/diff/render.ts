@@ -20,9 +20,9 @@ interface Section {
 function short(sha: string | null): string | null {
   return sha === null ? null : sha.slice(0, 12);
 }
-function signed(n: number | null, digits?: number): string | null {
+function signed(n: number | null): string | null {
   if (n === null) return null;
-  const s = formatNumber(n, digits ?? (Number.isInteger(n) ? 0 : 6));
+  const s = formatNumber(n, Number.isInteger(n) ? 0 : 6);
   return n > 0 ? `+${s}` : s;
 }
 function leaf(v: FigureChange['a']): string {

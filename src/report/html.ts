@@ -54,8 +54,8 @@ function usd(v: number | null | undefined): string {
   if (v === null || v === undefined) return MISSING;
   return v < 0 ? `−$${formatNumber(-v, 0)}` : `$${formatNumber(v, 0)}`;
 }
-function pct(v: number | null | undefined, digits = 1): string {
-  return v === null || v === undefined ? MISSING : `${formatNumber(v * 100, digits)}%`;
+function pct(v: number | null | undefined): string {
+  return v === null || v === undefined ? MISSING : `${formatNumber(v * 100, 1)}%`;
 }
 function text(v: string | null | undefined): string {
   return v === null || v === undefined || v === '' ? MISSING : e(v);
@@ -69,7 +69,7 @@ interface Col<R> {
   cls?: string;
 }
 
-function table<R>(rows: readonly R[], cols: readonly Col<R>[], caption?: string): string {
+function table<R>(rows: readonly R[], cols: readonly Col<R>[]): string {
   const cls = (c: Col<R>): string => {
     const list = [c.num ? 'num' : '', c.cls ?? ''].filter((x) => x !== '');
     return list.length > 0 ? ` class="${list.join(' ')}"` : '';
@@ -79,8 +79,7 @@ function table<R>(rows: readonly R[], cols: readonly Col<R>[], caption?: string)
     rows.length === 0
       ? `<tr><td colspan="${cols.length}" class="empty">none</td></tr>`
       : rows.map((r) => `<tr>${cols.map((c) => `<td${cls(c)}>${c.cell(r)}</td>`).join('')}</tr>`).join('\n');
-  const cap = caption === undefined ? '' : `<caption>${e(caption)}</caption>`;
-  return `<div class="table-wrap"><table>${cap}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
+  return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function facts(items: readonly [string, string][]): string {
