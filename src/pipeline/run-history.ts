@@ -83,15 +83,14 @@ export class HistoryRecorder {
     readonly runId: number,
     /** Attempts a task already had in this run (a resumed run continues the count). */
     private readonly base: ReadonlyMap<string, number>,
-    readonly worker: string,
   ) {}
 
-  static async open(db: Db, runId: number, worker: string = WORKER_ID): Promise<HistoryRecorder> {
+  static async open(db: Db, runId: number): Promise<HistoryRecorder> {
     const rows = await db.query<{ task: string; n: number }>(
       `SELECT task, max(attempt) AS n FROM movalytics.task_run WHERE run_id = $1 GROUP BY task`,
       [runId],
     );
-    return new HistoryRecorder(db, runId, new Map(rows.map((r) => [r.task, Number(r.n)])), worker);
+    return new HistoryRecorder(db, runId, new Map(rows.map((r) => [r.task, Number(r.n)])));
   }
 
   /** The attempt number as stored: this run's attempt n of a task counts on from the attempts it had before. */
@@ -108,7 +107,7 @@ export class HistoryRecorder {
         this.started.set(`${e.task}#${attempt}`, at);
         this.write(
           `INSERT INTO movalytics.task_run (run_id, task, attempt, state, started_at, worker) VALUES ($1, $2, $3, 'running', CAST($4 AS TIMESTAMP), $5)`,
-          [this.runId, e.task, attempt, sqlUtc(at), this.worker],
+          [this.runId, e.task, attempt, sqlUtc(at), WORKER_ID],
         );
         return;
       }
@@ -166,7 +165,7 @@ export class HistoryRecorder {
           e.state,
           sqlUtc(),
           e.skippedBecause === undefined ? null : `upstream ${e.skippedBecause} did not succeed`,
-          this.worker,
+          WORKER_ID,
         ],
       );
       return;
