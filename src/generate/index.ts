@@ -340,6 +340,7 @@ function buildTruth(
   for (const l of links)
     if (l.tmdbId !== null) byTmdb.set(l.tmdbId, [...(byTmdb.get(l.tmdbId) ?? []), l.movieId]);
   const field = (i: number, col: number): string => movies[i]!.fields[col]!;
+  const { out: _out, ...options } = o;
   const seriesTruth = (file: string, r: ReturnType<typeof renderCpi>): Truth['cpi'] => {
     const { first, last, missing } = r;
     return { file, header: files[file]!.header, months: r.rows, first, last, missing };
@@ -348,15 +349,7 @@ function buildTruth(
     generator: 'movalytics generate',
     truthVersion: 1,
     seed: o.seed,
-    options: {
-      movies: o.movies,
-      ratings: o.ratings,
-      seed: o.seed,
-      zip: o.zip,
-      fredHeader: o.fredHeader,
-      fredUntil: o.fredUntil,
-      fredMissing: o.fredMissing,
-    },
+    options,
     prng: 'xoshiro128** seeded by splitmix32(seed, stream); streams 1 catalogue, 2 keywords/credits, 3 ratings, 4 cpi, 5 small, 6 cpi all items',
     files,
     movies: {

@@ -51,16 +51,7 @@ export interface GenerateOptions {
 }
 
 /** Options with defaults applied and checked. */
-export interface ResolvedOptions {
-  out: string;
-  movies: number;
-  ratings: number;
-  seed: number;
-  zip: boolean;
-  fredHeader: FredHeader;
-  fredUntil: string;
-  fredMissing: string[];
-}
+export type ResolvedOptions = Required<Omit<GenerateOptions, 'onProgress'>>;
 
 /** Users for a number of ratings, keeping the real 26,024,289 : 270,896 ratio (at least 1). */
 export function usersFor(ratings: number): number {

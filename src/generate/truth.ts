@@ -1,5 +1,6 @@
 // The shape of truth.json: every fact the generator planted, computed while generating (never by re-reading
 // the files), so loader tests can assert they found exactly these.
+import type { ResolvedOptions } from './options.js';
 
 /** Counts for one written file. */
 export interface FileTruth {
@@ -40,15 +41,8 @@ export interface Truth {
   generator: 'movalytics generate';
   truthVersion: 1;
   seed: number;
-  options: {
-    movies: number;
-    ratings: number;
-    seed: number;
-    zip: boolean;
-    fredHeader: string;
-    fredUntil: string;
-    fredMissing: string[];
-  };
+  /** The generator's options as applied (the output folder left out). */
+  options: Omit<ResolvedOptions, 'out'>;
   /** PRNG used (documented so the numbers can be reproduced). */
   prng: string;
   files: Record<string, FileTruth>;
