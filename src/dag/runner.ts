@@ -71,16 +71,7 @@ export type DagEvent =
   | { type: 'task.log'; task: string; attempt: number; line: string }
   | { type: 'task.progress'; task: string; attempt: number; progress: TaskProgress }
   | { type: 'task.retry'; task: string; attempt: number; delayMs: number; error: ErrorInfo }
-  | {
-      type: 'task.end';
-      task: string;
-      state: FinalState;
-      attempts: number;
-      ms: number;
-      error?: ErrorInfo;
-      skippedBecause?: string;
-      output?: TaskOutput;
-    }
+  | ({ type: 'task.end' } & TaskResult)
   | { type: 'dag.end'; dag: string; status: DagStatus; ms: number };
 
 export type DagListener = (event: DagEvent) => void;
@@ -214,10 +205,9 @@ export async function runDag(
   const settled = new Map<string, Deferred<FinalState>>(plan.order.map((id) => [id, deferred<FinalState>()]));
   const finish = (r: TaskResult): FinalState => {
     results.set(r.task, r);
-    const { task, state, attempts, ms, error, skippedBecause, output } = r;
-    emit({ type: 'task.end', task, state, attempts, ms, error, skippedBecause, output });
-    settled.get(task)!.resolve(state);
-    return state;
+    emit({ type: 'task.end', ...r });
+    settled.get(r.task)!.resolve(r.state);
+    return r.state;
   };
 
   const attemptOnce = async (
