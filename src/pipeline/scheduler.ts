@@ -26,12 +26,8 @@ export interface SkippedTick {
 }
 
 export interface Schedule {
-  /** When the next tick fires, or null when the expression has no future match. */
-  next(): Date | null;
   /** Stops ticking; lets a running run finish gracefully; resolves when it has. */
   stop(): Promise<void>;
-  /** Resolves after stop() completed. */
-  readonly stopped: Promise<void>;
 }
 
 /**
@@ -121,8 +117,6 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
   );
 
   return {
-    next: () => job.nextRun(),
-    stopped,
     stop: async () => {
       if (!stopping) {
         stopping = true;
