@@ -57,11 +57,8 @@ export type DagStatus = 'success' | 'failed' | 'cancelled';
 
 export interface DagResult {
   readonly status: DagStatus;
-  readonly ms: number;
   /** Every task of the graph, in topological order. */
   readonly tasks: readonly TaskResult[];
-  /** The tasks this run was asked to run (the others are `not_run`). */
-  readonly selection: readonly string[];
 }
 
 export type DagEvent =
@@ -327,7 +324,6 @@ export async function runDag(
       : tasks.every((t) => t.state === 'success' || !selected.has(t.task))
         ? 'success'
         : 'failed';
-  const ms = now() - t0;
-  emit({ type: 'dag.end', dag: plan.spec.id, status, ms });
-  return { status, ms, tasks, selection: plan.order.filter((id) => selected.has(id)) };
+  emit({ type: 'dag.end', dag: plan.spec.id, status, ms: now() - t0 });
+  return { status, tasks };
 }
