@@ -99,7 +99,6 @@ export interface ManifestFile extends FileFacts {
 
 export interface StageResult {
   files: StagedFile[];
-  manifestPath: string;
   /** The unpacked archive's folder when the input was a zip (kept by cleanup while it is in use). */
   unpackedDir: string | null;
 }
@@ -479,6 +478,6 @@ export async function stageInputs(opts: {
       staged: f.stagedPath === null ? null : path.relative(staging.root, f.stagedPath),
     })),
   };
-  const manifestPath = await staging.writeManifest(opts.packageId, manifest);
-  return { files, manifestPath, unpackedDir };
+  await staging.writeManifest(opts.packageId, manifest);
+  return { files, unpackedDir };
 }

@@ -233,10 +233,9 @@ export class StagingArea {
     return dest;
   }
 
-  /** Writes the package's manifest (atomically) and returns its path. */
-  async writeManifest(packageId: string, manifest: unknown): Promise<string> {
+  /** Writes the package's manifest (atomically). */
+  async writeManifest(packageId: string, manifest: unknown): Promise<void> {
     await this.putText(`runs/${packageId}/manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
-    return path.join(this.packageDir(packageId), 'manifest.json');
   }
 
   /**
