@@ -5,7 +5,6 @@ import { AliasTable, Rng } from './prng.js';
 
 /** A rating the caller asked to remember (by row number), for spot checks in truth.json. */
 export interface RatingSample {
-  row: number;
   userId: number;
   movieId: number;
   rating: string;
@@ -173,7 +172,6 @@ export function writeRatings(spec: RatingsSpec): RatingsResult {
       const wanted = nextSample < sampleRows.length && sampleRows[nextSample] === row;
       if (wanted || (firstUnmapped === null && mapped[m] === 0)) {
         const s: RatingSample = {
-          row,
           userId,
           movieId: movieIds[m]!,
           rating: RATING_TEXT[level - 1]!,

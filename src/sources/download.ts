@@ -48,8 +48,6 @@ export interface DownloadResult {
   status: 'downloaded' | 'not-modified';
   bytes: number;
   sha256: string;
-  /** The URL that served the bytes, redacted. */
-  url: string;
   etag?: string;
   googHash?: string;
   lastModified?: string;
@@ -194,7 +192,7 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
     if (res.status === 304) {
       res.body.resume();
       if (have === 0) {
-        return { status: 'not-modified', bytes: 0, sha256: '', url: redactLocation(res.url) };
+        return { status: 'not-modified', bytes: 0, sha256: '' };
       }
     }
     const sameAsCached =
@@ -206,7 +204,7 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
       contentLength(headerValue(res.headers, 'content-length')) === o.cached.bytes;
     if (sameAsCached) {
       res.body.destroy();
-      return { status: 'not-modified', bytes: 0, sha256: '', url: redactLocation(res.url) };
+      return { status: 'not-modified', bytes: 0, sha256: '' };
     }
     let append = false;
     let total: number | null;
@@ -289,7 +287,6 @@ export async function downloadToFile(o: DownloadOptions): Promise<DownloadResult
       status: 'downloaded',
       bytes: digest.bytes,
       sha256: digest.sha256,
-      url: redactLocation(res.url),
       ...(meta.etag !== undefined ? { etag: meta.etag } : {}),
       ...(meta.googHash !== undefined ? { googHash: meta.googHash } : {}),
       ...(meta.lastModified !== undefined ? { lastModified: meta.lastModified } : {}),

@@ -61,7 +61,6 @@ export async function recordRunAnswers(
 }
 
 export interface RecordedRun {
-  runId: number;
   answers: Answers;
   tableRows: Record<string, number>;
 }
@@ -75,7 +74,6 @@ export async function readRunAnswers(wh: Db, runId: number): Promise<RecordedRun
   );
   if (r === undefined) return null;
   return {
-    runId,
     answers: JSON.parse(r.answers) as Answers,
     tableRows: JSON.parse(r.table_rows) as Record<string, number>,
   };
