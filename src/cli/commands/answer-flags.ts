@@ -1,7 +1,7 @@
 // What `answers` and `report` share: the answer-parameter flags, the config file behind them, and opening the
 // warehouse for reading without ever creating it.
 import type { Command } from 'commander';
-import { addWarehouseOptions } from './options.js';
+import { addWarehouseOptions, type WarehouseFlags } from './options.js';
 import { loadConfig, type Config } from '../../config/config.js';
 import { UsageError } from '../../core/errors.js';
 import type { AnswerParamsInput } from '../../stages/answers/index.js';
@@ -9,9 +9,7 @@ import type { WarehouseLocation } from '../../warehouse/location.js';
 import { describeLocation, openWarehouse, warehouseExists } from '../../warehouse/open.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 
-export interface AnswerFlags {
-  warehouse?: string;
-  config?: string;
+export interface AnswerFlags extends WarehouseFlags {
   top?: string;
   quantile?: string;
   minVotes?: string;
@@ -64,7 +62,7 @@ export function resolveAnswerFlags(flags: AnswerFlags): {
 }
 
 /** The config of `-c`, with `-w` over the config file's warehouse. */
-export function loadWarehouseConfig(flags: { config?: string; warehouse?: string }): Config {
+export function loadWarehouseConfig(flags: WarehouseFlags): Config {
   return loadConfig({
     configPath: flags.config,
     overrides: flags.warehouse === undefined ? {} : { warehouse: flags.warehouse },

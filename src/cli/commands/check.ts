@@ -1,16 +1,14 @@
 // `movalytics check`: re-audits a published warehouse on demand — every quality check over every row, read-only,
 // whatever the last run changed. Exit 3 when an error check fails, as a run's checks would.
 import type { Command } from 'commander';
-import { addWarehouseOptions } from './options.js';
+import { addWarehouseOptions, type WarehouseFlags } from './options.js';
 import { CheckFailedError } from '../../core/errors.js';
 import { runChecks } from '../../stages/check/checks.js';
 import { terminalWidth } from '../terminal.js';
 import { loadWarehouseConfig, withExistingWarehouse } from './answer-flags.js';
 import { renderCheckTable } from './check-table.js';
 
-interface CheckFlags {
-  warehouse?: string;
-  config?: string;
+interface CheckFlags extends WarehouseFlags {
   json?: boolean;
 }
 

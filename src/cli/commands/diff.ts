@@ -1,14 +1,12 @@
 // `movalytics diff [RUN_A] [RUN_B]`: what changed between two runs — input files, model tables, answers.
 import type { Command } from 'commander';
-import { addWarehouseOptions, oneOf } from './options.js';
+import { addWarehouseOptions, oneOf, type WarehouseFlags } from './options.js';
 import { DIFF_FORMATS, computeRunDiff, renderDiff } from '../../diff/index.js';
 import { terminalWidth } from '../terminal.js';
 import { loadWarehouseConfig, withExistingWarehouse } from './answer-flags.js';
 
-interface DiffOptions {
+interface DiffOptions extends WarehouseFlags {
   format: string;
-  warehouse?: string;
-  config?: string;
 }
 
 export function registerDiff(program: Command): void {

@@ -6,6 +6,12 @@ const CONFIG_HELP = 'config file (default ./movalytics.config.json if present)';
 const warehouseHelp = (fromConfig: boolean): string =>
   `a DuckDB file (default ./movalytics.duckdb${fromConfig ? ', or the config file’s' : ''}) or postgres://user@host/db`;
 
+/** The flags addWarehouseOptions adds. */
+export interface WarehouseFlags {
+  warehouse?: string;
+  config?: string;
+}
+
 /** -w and -c; `fromConfig` says in the help that the config file may name the warehouse. */
 export function addWarehouseOptions(cmd: Command, fromConfig = true): Command {
   return cmd

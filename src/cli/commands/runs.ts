@@ -1,6 +1,6 @@
 // `movalytics runs`, `runs show ID`, `runs logs ID [TASK]`: the run history kept in the warehouse.
 import type { Command } from 'commander';
-import { addWarehouseOptions, oneOf } from './options.js';
+import { addWarehouseOptions, oneOf, type WarehouseFlags } from './options.js';
 import { planPipeline } from '../../pipeline/tasks/index.js';
 import { UsageError } from '../../core/errors.js';
 import { listRuns, runLogs, showRun, type RunDetail, type RunInfo } from '../../pipeline/run-history.js';
@@ -9,9 +9,7 @@ import { renderTable } from '../../core/format.js';
 import { terminalWidth } from '../terminal.js';
 import { loadWarehouseConfig, withExistingWarehouse } from './answer-flags.js';
 
-interface RunsFlags {
-  warehouse?: string;
-  config?: string;
+interface RunsFlags extends WarehouseFlags {
   json?: boolean;
   limit?: string;
 }
