@@ -2,9 +2,7 @@
 // metadata and lineage, as DDL in the SQL the Postgres family shares); docs/data-model.md documents it. Rendering it
 // for an engine and migrating older warehouses is the pipeline's (pipeline/migrate.ts).
 
-import { MODEL_SCHEMA, MODEL_TABLES } from './tables.js';
-
-export { MODEL_SCHEMA, MODEL_TABLES };
+export { MODEL_SCHEMA, MODEL_TABLES } from './tables.js';
 export const META_SCHEMA = 'movalytics';
 
 /** The CPI series the answers deflate with: FRED CUSR0000SS62031 (admission to movies, theaters and concerts). */

@@ -8,8 +8,6 @@ import path from 'node:path';
 import { InputError } from '../core/errors.js';
 import { OPTIONAL_CPI_SERIES, PRIMARY_CPI_SERIES } from '../model/schema.js';
 
-/** The required FRED series (movie admission). */
-export const CPI_SERIES_ID = PRIMARY_CPI_SERIES;
 /** FRED series the model stores: the required one first, then the optional ones (CPIAUCNS, for --cpi-splice). */
 export const CPI_SERIES_KNOWN: readonly string[] = [PRIMARY_CPI_SERIES, ...OPTIONAL_CPI_SERIES];
 
@@ -67,7 +65,7 @@ export const REQUIRED: readonly { role: FileRole; name: string }[] = [
   { role: 'movies_metadata', name: 'movies_metadata.csv' },
   { role: 'links', name: 'links.csv' },
   { role: 'ratings', name: 'ratings.csv' },
-  { role: 'cpi', name: `${CPI_SERIES_ID}.csv` },
+  { role: 'cpi', name: `${PRIMARY_CPI_SERIES}.csv` },
 ];
 
 /** A file of an input folder with its role (a CPI file's series read from its header). */

@@ -13,13 +13,13 @@ import {
 } from '../../core/line-length.js';
 import {
   CPI_HEADER_RE,
-  CPI_SERIES_ID,
   EXPECTED_HEADERS,
   REQUIRED,
   classifyFile,
   cpiSeriesIgnoredReason,
   type FileRole,
 } from '../../sources/input-layout.js';
+import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
 import { KeyOrderScanner, type KeyOrder } from './key-order.js';
 import { ShardCutter, type ShardCut } from './shards.js';
 import type { StagingArea } from './staging-area.js';
@@ -393,9 +393,9 @@ export async function stageInputs(opts: {
         `input ${input}: more than one CPI file for series ${id} (${names.join(', ')}) — keep one`,
       );
   }
-  if (!bySeries.has(CPI_SERIES_ID))
+  if (!bySeries.has(PRIMARY_CPI_SERIES))
     throw new InputError(
-      `input ${input}: ${CPI_SERIES_ID}.csv is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
+      `input ${input}: ${PRIMARY_CPI_SERIES}.csv is missing — the folder must hold the Kaggle files and the FRED CPI CSV (see README, "Input layout")`,
     );
 
   const files: StagedFile[] = zipIgnored.map((e) => ({
