@@ -96,12 +96,9 @@ export function loadObjectFor(
   sha256: readonly string[],
   staging: string,
 ): LoadObject & { partKeys: string[]; manifestKey: string; manifest: string } {
-  const base = staging.replace(/\/$/, '');
   const partKeys = sha256.map((h) => `redshift/${h}.csv`);
-  const partUrls = partKeys.map((k) => `${base}/${k}`);
-  const manifest = manifestJson(partUrls);
-  const manifestKey = `redshift/${sha256Hex(manifest)}.manifest`;
-  return { manifestUrl: `${base}/${manifestKey}`, partUrls, partKeys, manifestKey, manifest };
+  const partUrls = partKeys.map((k) => `${staging.replace(/\/$/, '')}/${k}`);
+  return { ...manifestFor(partUrls, staging), partUrls, partKeys };
 }
 
 /**
