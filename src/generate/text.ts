@@ -250,6 +250,6 @@ export function creditId(rng: Rng): string {
 
 /** A character name for the cast list. */
 export function characterName(rng: Rng): string {
-  const n = `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`;
+  const n = personName(rng);
   return rng.chance(0.1) ? `${n} (voice)` : n;
 }
