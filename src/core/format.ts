@@ -87,6 +87,13 @@ export function wrapWords(text: string, width: number): string[] {
   return lines;
 }
 
+/** A Markdown table cell: null as a dash, numbers with separators, pipes escaped and line breaks flattened. */
+export function markdownCell(v: string | number | null): string {
+  return (v === null ? '—' : typeof v === 'number' ? formatNumber(v) : v)
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
+}
+
 /** A paragraph wrapped to `width` with `indent` on the first line and `hang` on the continuation lines. */
 export function wrapParagraph(text: string, width: number, indent = '', hang = indent): string {
   const first = wrapWords(text, width - displayWidth(indent));

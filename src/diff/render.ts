@@ -1,6 +1,6 @@
 // Renders a RunDiff for `movalytics diff`: aligned tables (fitted to the width), JSON (the API's shape), or Markdown.
 import { unreachable } from '../core/unreachable.js';
-import { formatNumber, renderTable, type Column } from '../core/format.js';
+import { formatNumber, markdownCell, renderTable, type Column } from '../core/format.js';
 import type { FigureChange, FileDiff, RankMove, RunDiff, TableDiff } from './diff.js';
 
 export const DIFF_FORMATS = ['table', 'json', 'markdown'] as const;
@@ -154,22 +154,16 @@ function renderTextSection(s: Section, width: number): string {
   return `${head}${renderTable(s.rows, cols, { width })}`;
 }
 
-function mdCell(v: Cell): string {
-  return (v === null ? '—' : typeof v === 'number' ? formatNumber(v) : v)
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ');
-}
-
 function renderMarkdownSection(s: Section): string {
-  const head = `## ${s.title}\n\n${s.notes.map((n) => `${mdCell(n)}\n\n`).join('')}`;
+  const head = `## ${s.title}\n\n${s.notes.map((n) => `${markdownCell(n)}\n\n`).join('')}`;
   if (s.headers.length === 0) return head;
   if (s.rows.length === 0) return `${head}(none)\n`;
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
   return (
     head +
-    line(s.headers.map((h) => mdCell(h))) +
+    line(s.headers.map((h) => markdownCell(h))) +
     line(s.numeric.map((n) => (n ? '--:' : ':--'))) +
-    s.rows.map((r) => line(r.map(mdCell))).join('')
+    s.rows.map((r) => line(r.map(markdownCell))).join('')
   );
 }
 
@@ -183,7 +177,7 @@ export function renderDiff(d: RunDiff, format: DiffFormat, opts: { width?: numbe
         .map((s) => renderTextSection(s, opts.width ?? 100))
         .join('\n')}`;
     case 'markdown':
-      return `# ${mdCell(title(d))}\n\n${sections(d).map(renderMarkdownSection).join('\n')}`;
+      return `# ${markdownCell(title(d))}\n\n${sections(d).map(renderMarkdownSection).join('\n')}`;
     default:
       return unreachable(format, 'format');
   }

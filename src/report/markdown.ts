@@ -1,16 +1,12 @@
 // Renders the report model as Markdown: the answers (renderAnswers' markdown, headings moved one level down), then
 // the quality checks and the lineage of the latest run as pipe tables. No charts.
-import { formatNumber } from '../core/format.js';
+import { markdownCell } from '../core/format.js';
 import { renderAnswers } from '../stages/answers/index.js';
 import type { ReportModel } from './model.js';
 
-const MISSING = '—';
-
-/** A Markdown table cell: pipes escaped, newlines flattened, empty shown as a dash. */
+/** A Markdown table cell, an empty one shown as a dash too. */
 function cell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined || v === '') return MISSING;
-  const s = typeof v === 'number' ? formatNumber(v) : v;
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return markdownCell(v === undefined || v === '' ? null : v);
 }
 
 function mdTable(headers: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {

@@ -4,6 +4,7 @@ import {
   DEFAULT_WIDTH,
   formatMoney,
   formatNumber,
+  markdownCell,
   renderTable,
   wrapParagraph,
   type Column,
@@ -265,10 +266,6 @@ function renderCsvSection(s: Section): string {
   return lines.map((l) => `${l}\r\n`).join('');
 }
 
-function mdCell(v: string | null): string {
-  return (v ?? '—').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
 function renderMarkdownSection(s: Section): string {
   const fields = s.table.fields.filter((f) => !f.csvOnly);
   const aligns = fields.map((f) => {
@@ -278,11 +275,11 @@ function renderMarkdownSection(s: Section): string {
   const lines = [
     `## ${s.title}`,
     '',
-    ...s.notes.map((n) => `- ${mdCell(n)}`),
+    ...s.notes.map((n) => `- ${markdownCell(n)}`),
     ...(s.notes.length > 0 ? [''] : []),
-    `| ${fields.map((f) => mdCell(f.header)).join(' | ')} |`,
+    `| ${fields.map((f) => markdownCell(f.header)).join(' | ')} |`,
     `| ${aligns.join(' | ')} |`,
-    ...s.table.rows.map((r) => `| ${fields.map((f) => mdCell(human(f, r))).join(' | ')} |`),
+    ...s.table.rows.map((r) => `| ${fields.map((f) => markdownCell(human(f, r))).join(' | ')} |`),
   ];
   return lines.join('\n') + '\n';
 }
@@ -318,7 +315,7 @@ export function renderAnswers(
         a.run === null
           ? 'no successful run recorded'
           : `run ${a.run.runId}, finished ${a.run.finishedAt ?? '—'}`;
-      const head = `# Movalytics answers\n\nWarehouse ${mdCell(a.warehouse.displayName)} (${a.warehouse.kind}), ${run}; generated ${a.generatedAt}.\n\n`;
+      const head = `# Movalytics answers\n\nWarehouse ${markdownCell(a.warehouse.displayName)} (${a.warehouse.kind}), ${run}; generated ${a.generatedAt}.\n\n`;
       return head + sections(a, which).map(renderMarkdownSection).join('\n');
     }
     default:
