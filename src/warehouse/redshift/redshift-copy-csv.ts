@@ -6,11 +6,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { LineSplitter } from '../../core/line-length.js';
 import { openStore } from '../../storage/index.js';
 import type { Store } from '../../storage/store.js';
 import { REDSHIFT_MAX_VARCHAR, type ParsedCopy } from './redshift-sql.js';
 
-const LF = 0x0a;
 const QUOTE = 0x22;
 /** The delimiter of copyLinesSql (octal 037): a line holding it has more fields than the table's one column. */
 const UNIT_SEPARATOR = 0x1f;
@@ -71,7 +71,7 @@ export function manifestEntries(manifest: string, where: string): string[] {
  * unquoted field). A line holding the delimiter or longer than the column is refused, as Redshift refuses it.
  */
 export class LinesToCsvField extends Transform {
-  private pending: Buffer[] = [];
+  private readonly lines = new LineSplitter([{ line: (b, from, to) => this.emitLine(b.subarray(from, to)) }]);
   private line = 0;
   /** The records of the chunk being read: pushed as one buffer (a push per line is a COPY message per line). */
   private out: Buffer[] = [];
@@ -82,14 +82,7 @@ export class LinesToCsvField extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      let from = 0;
-      for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, from)) {
-        this.pending.push(chunk.subarray(from, i));
-        this.emitLine(Buffer.concat(this.pending));
-        this.pending = [];
-        from = i + 1;
-      }
-      if (from < chunk.length) this.pending.push(chunk.subarray(from));
+      this.lines.push(chunk);
       this.pushOut();
       done();
     } catch (err) {
@@ -99,8 +92,7 @@ export class LinesToCsvField extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      const rest = Buffer.concat(this.pending);
-      if (rest.length > 0) this.emitLine(rest);
+      this.lines.end();
       this.pushOut();
       done();
     } catch (err) {
