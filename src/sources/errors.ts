@@ -1,5 +1,4 @@
-// ExtractError: a source that could not be fetched. Lives here until src/errors.ts grows an extract subclass
-// (another helper is editing errors.ts); the code is 'extract' either way.
+// ExtractError: a source that could not be fetched (error code 'extract').
 import { EXIT, MovalyticsError, type ExitCode } from '../core/errors.js';
 
 /**
