@@ -1,7 +1,7 @@
 // Computes the four answers from the marts (and the small movie/genre/cpi tables) with SQL over the model.
 import { UsageError, WarehouseError, EXIT } from '../../core/errors.js';
 import { PRIMARY_CPI_SERIES } from '../../model/schema.js';
-import { num, str, tablesExist, type Row, type Warehouse } from '../../warehouse/warehouse.js';
+import { num, queryCount, str, tablesExist, type Row, type Warehouse } from '../../warehouse/warehouse.js';
 import { MART_TABLES, MARTS_SCHEMA } from './marts.js';
 import { parseAnswerParams, type AnswerParams, type AnswerParamsInput } from './params.js';
 import { integerMeanSd, kruskalWallis, orderedSum, positiveMeanCi95, type RankGroup } from './stats.js';
@@ -81,12 +81,12 @@ export function revenueSource(cpi: CpiBase): string {
 /** Revenue movies released in a month the source marks missing in the primary CPI series. */
 async function moviesInMissingMonths(wh: Warehouse, cpi: CpiBase): Promise<number> {
   if (cpi.missingMonths.length === 0) return 0;
-  const [row] = await wh.query(
+  return queryCount(
+    wh,
     `SELECT COUNT(*) AS n FROM ${MARTS_SCHEMA}.revenue_movie r
      JOIN movies.cpi c ON c.month = r.release_month AND c.series_id = '${PRIMARY_CPI_SERIES}'
      WHERE c.value IS NULL`,
   );
-  return num0(row?.n);
 }
 
 /** Throws a one-line, exit-2 error when the model or the marts are missing: nothing has been loaded yet. */
@@ -206,10 +206,10 @@ async function resolveSplice(
     primaryLinkValue,
     seriesLinkValue,
   };
-  const [n] = await wh.query(
+  spec.info.splicedMovies = await queryCount(
+    wh,
     `SELECT COUNT(*) AS n FROM ${revenueSource({ month: null, value: null, coverage, missingMonths: [], splice: spec })} WHERE spliced`,
   );
-  spec.info.splicedMovies = num0(n?.n);
   return spec;
 }
 
