@@ -127,13 +127,19 @@ describe.skipIf(postgres === undefined)('PostgreSQL direct ratings load', () => 
       expect(Number(r?.n)).toBe(1_250_000);
       expect(Number(r?.u)).toBe((1_249_999 >> 4) + 1);
 
-      writeFileSync(
-        file,
-        HEADER + [...body.slice(0, -10), '1,1,9.5,1000000000', ...body.slice(-10)].join('\r\n') + '\r\n',
-      );
-      const fallback = await load(wh, file, 'large_bad', true);
-      expect(await loadedDirectly(wh, 'large_bad')).toBe(false);
-      expect(fallback.rowsLoaded).toBe(1_250_000);
+      // A bad record near the end (the last stream refuses; the first stops the others) and near the start.
+      for (const [name, at] of [
+        ['large_bad_last', body.length - 10],
+        ['large_bad_first', 10],
+      ] as const) {
+        writeFileSync(
+          file,
+          HEADER + [...body.slice(0, at), '1,1,9.5,1000000000', ...body.slice(at)].join('\r\n') + '\r\n',
+        );
+        const fallback = await load(wh, file, name, true);
+        expect(await loadedDirectly(wh, name)).toBe(false);
+        expect(fallback.rowsLoaded).toBe(1_250_000);
+      }
     });
   }, 300_000);
 });

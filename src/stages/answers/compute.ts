@@ -576,6 +576,7 @@ export async function closingAnswers(
     return computeAnswers(wh, input);
   return {
     ...recorded.answers,
+    generatedAt: new Date().toISOString(),
     warehouse: { kind: wh.kind, displayName: wh.displayName },
     run: await latestRun(wh),
   };

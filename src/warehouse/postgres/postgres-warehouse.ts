@@ -3,7 +3,7 @@
 import { describePostgresUrl } from '../location.js';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
 import pg from 'pg';
@@ -245,36 +245,55 @@ export class PostgresWarehouse implements Warehouse {
     // scale); dropped after the load, as its bounds are this run's (the last plausible time is the run's start).
     const check = `CONSTRAINT ${DIRECT_CHECK} CHECK (coalesce(${direct.check}, false))`;
     await this.exec(
-      `DROP TABLE IF EXISTS ${opts.target}; CREATE TABLE ${opts.target} (${typed.join(', ')}, ${check})${d.storageClause(opts.fillFactor)}`,
+      `CREATE TABLE ${opts.target} (${typed.join(', ')}, ${check})${d.storageClause(opts.fillFactor)}`,
     );
     const ranges = await splitAtLines(opts.file, streams);
+    // The first refused record stops the other streams: the table is dropped anyway, and the general path reads the
+    // whole file again. (Without an epoch field no stream looks for quotes: a range cut inside a quoted field makes
+    // COPY fail on its format, and the load falls back all the same.)
+    const sources: Readable[] = [];
     const copyRange = async (client: pg.Client, k: number): Promise<number> => {
       const r = ranges[k]!;
       const sql = `COPY ${opts.target} FROM STDIN (FORMAT csv, HEADER ${k === 0 ? 'true' : 'false'})`;
       const src = createReadStream(opts.file, { start: r.start, end: r.end - 1, highWaterMark: 1 << 20 });
+      sources.push(src);
       const copy = client.query(copyFrom(sql));
       try {
         if (epochField < 0) await pipeline(src, copy);
         else await pipeline(src, epochSecondsToTimestamps(epochField, k === 0), copy);
       } catch (err) {
-        throw err instanceof EpochFieldRefused ? err : toWarehouseError(err, this.displayName, sql);
+        if (err instanceof CopyStopped) throw err;
+        const refused = err instanceof EpochFieldRefused ? err : toWarehouseError(err, this.displayName, sql);
+        if (refusedRecord(refused))
+          for (const other of sources) if (other !== src) other.destroy(new CopyStopped());
+        throw refused;
       }
       return copy.rowCount;
     };
-    const helpers = await Promise.all(ranges.slice(1).map(() => connect(this.url, this.displayName)));
-    // Every stream settles before the table is judged or dropped (a failed one does not stop the others).
-    const settled = await Promise.allSettled([
-      copyRange(this.client, 0),
-      ...helpers.map((c, i) => copyRange(c, i + 1)),
-    ]);
-    await Promise.all(helpers.map((c) => c.end().catch(() => undefined)));
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed !== undefined && !refusedRecord(failed.reason)) throw failed.reason;
-    if (failed !== undefined) {
-      await this.exec(`DROP TABLE ${opts.target}`);
+    const connected = await Promise.allSettled(
+      ranges.slice(1).map(() => connect(this.url, this.displayName)),
+    );
+    const helpers = connected.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+    let settled: PromiseSettledResult<number>[];
+    try {
+      const lost = connected.find((c) => c.status === 'rejected');
+      if (lost !== undefined) throw lost.reason;
+      settled = await Promise.allSettled([
+        copyRange(this.client, 0),
+        ...helpers.map((c, i) => copyRange(c, i + 1)),
+      ]);
+    } finally {
+      await Promise.all(helpers.map((c) => c.end().catch(() => undefined)));
+    }
+    const errors = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    const other = errors.find((e) => !(e instanceof CopyStopped) && !refusedRecord(e));
+    if (other !== undefined) throw other;
+    // IF EXISTS: a statement retried after a lost reply finds its work done.
+    if (errors.length > 0) {
+      await this.exec(`DROP TABLE IF EXISTS ${opts.target}`);
       return null;
     }
-    await this.exec(`ALTER TABLE ${opts.target} DROP CONSTRAINT ${DIRECT_CHECK}`);
+    await this.exec(`ALTER TABLE ${opts.target} DROP CONSTRAINT IF EXISTS ${DIRECT_CHECK}`);
     return settled.reduce((a, r) => a + (r.status === 'fulfilled' ? r.value : 0), 0);
   }
 
@@ -517,6 +536,9 @@ async function splitAtLines(file: string, n: number): Promise<{ start: number; e
     await fh.close();
   }
 }
+
+/** A stream of the direct load stopped because another one met a record the direct load cannot take. */
+class CopyStopped extends Error {}
 
 /** A record the direct load cannot take: a value COPY refuses (class 22), an empty field, a row that breaks the check. */
 function refusedRecord(err: unknown): boolean {
