@@ -4,9 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modelTable } from '../src/model/tables.js';
-import { ratingValidSql } from '../src/model/value-rules.js';
-import { RATING_CSV_COLUMNS, ratingSelect, ratingValid } from '../src/stages/load/load-model.js';
+import {
+  RATING_CSV_COLUMNS,
+  ratingDirectLoad,
+  ratingSelect,
+  ratingValid,
+} from '../src/stages/load/load-model.js';
 import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { engines, withWarehouse } from './support/engines.js';
 import { tempDir } from './support/helpers.js';
@@ -33,23 +36,7 @@ async function load(wh: Warehouse, file: string, target: string, direct: boolean
     mode: 'create',
     select: ratingSelect(wh.dialect),
     where: ratingValid(started),
-    ...(direct
-      ? {
-          direct: {
-            columns: modelTable('rating').columns,
-            epochSeconds: 'rated_at',
-            check: ratingValidSql(
-              {
-                userId: 'user_id',
-                movieId: 'movielens_id',
-                rating: 'rating',
-                epoch: wh.dialect.epochSeconds('rated_at'),
-              },
-              started,
-            ),
-          },
-        }
-      : {}),
+    ...(direct ? { direct: ratingDirectLoad(wh.dialect, started) } : {}),
   });
 }
 

@@ -18,7 +18,13 @@ import {
 import { INPUT_COLUMNS, modelColumns, modelTable, type ModelTableName } from '../../model/tables.js';
 import type { KeyScope, RowAccounting } from '../check/checks.js';
 import { upsertStrategyFor, type SqlDialect, type UpsertSpec } from '../../warehouse/dialect.js';
-import { queryCount, type BulkReject, type ColumnSpec, type Warehouse } from '../../warehouse/warehouse.js';
+import {
+  queryCount,
+  type BulkReject,
+  type ColumnSpec,
+  type DirectLoad,
+  type Warehouse,
+} from '../../warehouse/warehouse.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import type { CleanMovies } from './clean-movies.js';
 import { withUniformLineEndings } from './line-endings.js';
@@ -530,6 +536,23 @@ export const RATING_MODEL_COLUMNS = modelColumns('rating');
  */
 export function ratingSelect(d: SqlDialect): string {
   return `CAST("userId" AS INTEGER) AS user_id, CAST("movieId" AS INTEGER) AS movielens_id, CAST("rating" AS ${d.typeName('DOUBLE PRECISION')}) AS rating, CAST(${d.timestampFromEpochSeconds('"timestamp"')} AS TIMESTAMP) AS rated_at`;
+}
+/**
+ * The load straight into movies.rating's typed columns (BulkCsvOptions.direct): the CSV's fields in the model's order,
+ * the epoch typed as rated_at, and the value rules over the typed columns.
+ */
+export function ratingDirectLoad(d: SqlDialect, runStartedAt: Date): DirectLoad {
+  const row = {
+    userId: 'user_id',
+    movieId: 'movielens_id',
+    rating: 'rating',
+    epoch: d.epochSeconds('rated_at'),
+  };
+  return {
+    columns: modelTable('rating').columns,
+    epochSeconds: 'rated_at',
+    check: ratingValidSql(row, runStartedAt),
+  };
 }
 /** The value rules of a rating row, over the CSV's columns. */
 export function ratingValid(runStartedAt: Date): string {

@@ -8,11 +8,11 @@ import { keysOfShard, type Shard } from '../stage/shards.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import { withUniformLineEndings } from './line-endings.js';
 import { modelTable } from '../../model/tables.js';
-import { ratingValidSql } from '../../model/value-rules.js';
 import {
   dedupeSql,
   RATING_CSV_COLUMNS,
   RATING_MODEL_COLUMNS,
+  ratingDirectLoad,
   ratingSelect,
   ratingValid,
   SHADOW_RATING,
@@ -77,24 +77,12 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
     `DROP TABLE IF EXISTS ${t.table}; DROP TABLE IF EXISTS ${t.invalid}; DROP TABLE IF EXISTS ${t.dups}`,
   );
   // Straight into the typed part when every row fits it (`direct`: on PostgreSQL one logged COPY instead of a typed
-  // copy and a CREATE TABLE AS of it, measured at full scale below); else CREATE TABLE AS, then NOT NULL: PostgreSQL
-  // writes a new table in bulk (20 s + 3.5 s for the NOT NULL scan, against 30.5 s for an INSERT into the table
-  // created from its DDL).
+  // copy and a CREATE TABLE AS of it, docs/warehouse.md); else CREATE TABLE AS, then NOT NULL: PostgreSQL writes a
+  // new table in bulk (20 s + 3.5 s for the NOT NULL scan, against 30.5 s for an INSERT into the table created from
+  // its DDL).
   // A file whose line endings mix is read from an LF copy of the shard (line-endings.ts): same lines, same numbers.
   const lines = shard === null ? file.dataLines : shard.dataLines;
-  const direct = {
-    columns: modelTable('rating').columns,
-    epochSeconds: 'rated_at',
-    check: ratingValidSql(
-      {
-        userId: 'user_id',
-        movieId: 'movielens_id',
-        rating: 'rating',
-        epoch: wh.dialect.epochSeconds('rated_at'),
-      },
-      req.runStartedAt,
-    ),
-  };
+  const direct = ratingDirectLoad(wh.dialect, req.runStartedAt);
   const { rowsLoaded, rejects, invalid } = await withUniformLineEndings(
     { ...file, stagedPath: req.csv },
     async (csv) => {
