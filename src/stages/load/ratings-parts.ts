@@ -3,7 +3,7 @@
 // an empty table (`reduceRatingsShadow`: the parts → the shadow table the publish swaps in). Incremental files' parts
 // are merged inside the publish (Loader.ratings). Parts are tables of the warehouse: every engine that runs them
 // (DuckDB in one process, PostgreSQL from any worker) reads them there without another copy through the store.
-import { queryCount, type BulkReject, type Warehouse } from '../../warehouse/warehouse.js';
+import { queryCount, type BulkReject, type DirectLoad, type Warehouse } from '../../warehouse/warehouse.js';
 import { keysOfShard, type Shard } from '../stage/shards.js';
 import type { StagedFile } from '../stage/stage-files.js';
 import { withUniformLineEndings } from './line-endings.js';
@@ -82,11 +82,14 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
   // its DDL).
   // A file whose line endings mix is read from an LF copy of the shard (line-endings.ts): same lines, same numbers.
   const lines = shard === null ? file.dataLines : shard.dataLines;
-  const direct = ratingDirectLoad(wh.dialect, req.runStartedAt);
   const { rowsLoaded, rejects, invalid } = await withUniformLineEndings(
     { ...file, stagedPath: req.csv },
     async (csv) => {
-      const load = (target: string, where: string, first = false): ReturnType<Warehouse['bulkLoadCsv']> =>
+      const load = (
+        target: string,
+        where: string,
+        direct?: DirectLoad,
+      ): ReturnType<Warehouse['bulkLoadCsv']> =>
         wh.bulkLoadCsv({
           file: csv,
           columns: RATING_CSV_COLUMNS,
@@ -95,9 +98,9 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
           select: ratingSelect(wh.dialect),
           where,
           fillFactor: modelTable('rating').fillFactor,
-          ...(first ? { direct } : {}),
+          ...(direct ? { direct } : {}),
         });
-      const loaded = await load(t.table, valid, true);
+      const loaded = await load(t.table, valid, ratingDirectLoad(wh.dialect, req.runStartedAt));
       for (const sql of wh.dialect.setNotNull(t.table, RATING_MODEL_COLUMNS)) await wh.exec(sql);
       // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
       if (lines === null || lines - loaded.rejects.length - loaded.rowsLoaded <= 0)

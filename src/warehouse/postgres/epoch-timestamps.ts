@@ -25,8 +25,9 @@ const MAX_GROWTH = 18;
  * line, an empty line, a line with fewer fields, or a field that is not digits throws EpochFieldRefused: a quoted
  * field may hold a comma or a line break, and every other value is for the caller's general path to judge.
  *
- * Per line one native search for its end, then plain JavaScript over its bytes: a native call per field or per copy
- * (Buffer.indexOf, Buffer.copy) made it several times slower on 26M lines.
+ * Per line one native search for its end, then plain JavaScript over its bytes, the date by integer arithmetic: over
+ * the 26M lines of ratings.csv, a Date and a string per new day took 20 s, a native call per field 24 s, this 5.8 s
+ * (a loaded machine).
  */
 export function epochSecondsToTimestamps(index: number, header: boolean): Transform {
   let rest: Buffer | null = null;
