@@ -150,7 +150,9 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
     const spot = truth.ratings.spotChecks.find((x) => x.mapped)!;
     appendFileSync(
       join(input, 'ratings.csv'),
-      `1,1,7.0,100\r\n1,x,3.0,100\r\n5,5\r\n${spot.userId},${spot.movieId},0.5,${spot.timestamp + 1}\r\n`,
+      // Two epochs that fit a BIGINT but no TIMESTAMP (14 and 19 digits): quarantined like any other late time.
+      `1,1,7.0,100\r\n1,x,3.0,100\r\n5,5\r\n${spot.userId},${spot.movieId},0.5,${spot.timestamp + 1}\r\n` +
+        `2,2,3.0,12345678901234\r\n2,3,3.0,9223372036854775807\r\n`,
     );
     appendFileSync(join(input, 'links.csv'), 'zz,0000001,1\r\n');
     const wh = await engine.fresh(dir);
@@ -169,9 +171,15 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
         expect.stringMatching(/^ratings\.csv: .*"x".*INTEGER/),
         expect.stringMatching(/^ratings\.csv: Expected Number of Columns: 4 Found: 2/),
         expect.stringMatching(/^links\.csv: .*"zz".*INTEGER/),
+        expect.stringMatching(
+          /^ratings\.csv: timestamp 12345678901234 is after \d{4}-.* UTC, when this run started/,
+        ),
+        expect.stringMatching(
+          /^ratings\.csv: timestamp 9223372036854775807 is after \d{4}-.* UTC, when this run started/,
+        ),
       ]),
     );
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(6);
     const lines = truth.ratings.count + 1;
     // Redshift types the staged file's lines in SQL, where a line has no number (docs/redshift.md).
     const line = (n: number): number | null => (engine.name === 'redshift' ? null : n);
@@ -180,7 +188,7 @@ describe.each(engines)('pipeline on $name', (engine: Engine) => {
     for (const r of run.reports)
       expect(r.rowsLoaded + r.rowsQuarantined + r.duplicatesCollapsed + r.recordsMerged).toBe(r.recordsRead);
     expect(run.reports.find((r) => r.fileName === 'ratings.csv')).toMatchObject({
-      rowsQuarantined: 3,
+      rowsQuarantined: 5,
       duplicatesCollapsed: 1,
       rowsLoaded: truth.ratings.count,
     });

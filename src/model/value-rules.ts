@@ -16,7 +16,10 @@ export interface RatingRow {
   rating: string;
   /** The timestamp as epoch seconds (BIGINT). */
   epoch: string;
-  /** The rating, the epoch seconds and the UTC day of the timestamp as text. */
+  /**
+   * The rating, the epoch seconds and the UTC day of the timestamp as text. `dayText` is read only where
+   * `epochDatable(epoch)` holds: a larger epoch overflows every engine's TIMESTAMP.
+   */
   ratingText: string;
   epochText: string;
   dayText: string;
@@ -27,6 +30,18 @@ function ratingTimeBounds(runStartedAt: Date): { first: number; last: number; la
   const last = Math.floor(runStartedAt.getTime() / 1000);
   const lastText = new Date(last * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
   return { first: FIRST_RATING_EPOCH, last, lastText };
+}
+
+/** The epoch seconds of 0001-01-01 and 9999-12-31 23:59:59 UTC: the times every engine's TIMESTAMP holds. */
+const FIRST_DATABLE_EPOCH = Date.parse('0001-01-01T00:00:00Z') / 1000;
+const LAST_DATABLE_EPOCH = Date.parse('9999-12-31T23:59:59Z') / 1000;
+
+/**
+ * Whether epoch seconds `epoch` make a TIMESTAMP on every engine. A 14-19 digit epoch fits a BIGINT but overflows
+ * the conversion (DuckDB's microseconds, PostgreSQL's to_timestamp, Redshift's interval): guard it with this.
+ */
+export function epochDatable(epoch: string): string {
+  return `${epoch} BETWEEN ${FIRST_DATABLE_EPOCH} AND ${LAST_DATABLE_EPOCH}`;
 }
 
 const RATING_STEP_OK = (r: string): string => `${r} BETWEEN 0.5 AND 5.0 AND ${r} * 2 = floor(${r} * 2)`;
@@ -46,7 +61,8 @@ export function ratingValidSql(
  */
 export function ratingReasonSql(r: RatingRow, runStartedAt: Date): string {
   const { first, lastText } = ratingTimeBounds(runStartedAt);
-  const ts = `'timestamp ' || ${r.epochText} || ' (' || ${r.dayText} || ') is '`;
+  const day = `CASE WHEN ${epochDatable(r.epoch)} THEN ' (' || ${r.dayText} || ')' ELSE '' END`;
+  const ts = `'timestamp ' || ${r.epochText} || ${day} || ' is '`;
   return `CASE WHEN ${r.userId} IS NULL THEN 'userId is empty' WHEN ${r.movieId} IS NULL THEN 'movieId is empty'
     WHEN ${r.rating} IS NULL THEN 'rating is empty' WHEN ${r.epoch} IS NULL THEN 'timestamp is empty'
     WHEN NOT (${RATING_STEP_OK(r.rating)}) THEN 'rating ' || ${r.ratingText} || ' is not one of 0.5, 1.0 … 5.0'

@@ -33,13 +33,13 @@ FROM (SELECT coalesce(rtrim(line, chr(13)), '') AS l FROM staging.rating_raw_1) 
 WHERE l <> '';
 
 INSERT INTO staging.rating_in (user_id, movielens_id, rating, rated_epoch, file_no)
-SELECT CASE WHEN CASE WHEN f1 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f1 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f1 AS INTEGER) END, CASE WHEN CASE WHEN f2 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f2 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f2 AS INTEGER) END, CASE WHEN f3 ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$' THEN CAST(f3 AS DOUBLE PRECISION) END, CASE WHEN f4 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f4 AS BIGINT) END, 1
+SELECT CASE WHEN CASE WHEN f1 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f1 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f1 AS INTEGER) END, CASE WHEN CASE WHEN f2 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f2 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f2 AS INTEGER) END, CASE WHEN f3 ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$' THEN CAST(f3 AS DOUBLE PRECISION) END, CASE WHEN CASE WHEN f4 ~ '^[+-]?[0-9]{1,18}$' THEN true WHEN f4 ~ '^[+-]?[0-9]{19}$' THEN CAST(f4 AS DECIMAL(19, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END THEN CAST(f4 AS BIGINT) END, 1
 FROM staging.rating_fields_1
 WHERE CASE WHEN nf <> 4 THEN 'Expected Number of Columns: 4 Found: ' || CAST(nf AS VARCHAR(12)) || ' — row quarantined'
     WHEN f1 IS NOT NULL AND NOT (CASE WHEN f1 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f1 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END) THEN 'Error when converting column "userId". Could not convert string "' || f1 || '" to ''INTEGER'' — row quarantined'
     WHEN f2 IS NOT NULL AND NOT (CASE WHEN f2 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f2 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END) THEN 'Error when converting column "movieId". Could not convert string "' || f2 || '" to ''INTEGER'' — row quarantined'
     WHEN f3 IS NOT NULL AND NOT (f3 ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$') THEN 'Error when converting column "rating". Could not convert string "' || f3 || '" to ''DOUBLE PRECISION'' — row quarantined'
-    WHEN f4 IS NOT NULL AND NOT (f4 ~ '^[+-]?[0-9]{1,18}$') THEN 'Error when converting column "timestamp". Could not convert string "' || f4 || '" to ''BIGINT'' — row quarantined' END IS NULL;
+    WHEN f4 IS NOT NULL AND NOT (CASE WHEN f4 ~ '^[+-]?[0-9]{1,18}$' THEN true WHEN f4 ~ '^[+-]?[0-9]{19}$' THEN CAST(f4 AS DECIMAL(19, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END) THEN 'Error when converting column "timestamp". Could not convert string "' || f4 || '" to ''BIGINT'' — row quarantined' END IS NULL;
 
 DROP TABLE IF EXISTS staging.rating_raw_2;
 
@@ -63,13 +63,13 @@ FROM (SELECT coalesce(rtrim(line, chr(13)), '') AS l FROM staging.rating_raw_2) 
 WHERE l <> '';
 
 INSERT INTO staging.rating_in (user_id, movielens_id, rating, rated_epoch, file_no)
-SELECT CASE WHEN CASE WHEN f1 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f1 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f1 AS INTEGER) END, CASE WHEN CASE WHEN f2 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f2 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f2 AS INTEGER) END, CASE WHEN f3 ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$' THEN CAST(f3 AS DOUBLE PRECISION) END, CASE WHEN f4 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f4 AS BIGINT) END, 2
+SELECT CASE WHEN CASE WHEN f1 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f1 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f1 AS INTEGER) END, CASE WHEN CASE WHEN f2 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f2 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END THEN CAST(f2 AS INTEGER) END, CASE WHEN f3 ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$' THEN CAST(f3 AS DOUBLE PRECISION) END, CASE WHEN CASE WHEN f4 ~ '^[+-]?[0-9]{1,18}$' THEN true WHEN f4 ~ '^[+-]?[0-9]{19}$' THEN CAST(f4 AS DECIMAL(19, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END THEN CAST(f4 AS BIGINT) END, 2
 FROM staging.rating_fields_2
 WHERE CASE WHEN nf <> 4 THEN 'Expected Number of Columns: 4 Found: ' || CAST(nf AS VARCHAR(12)) || ' — row quarantined'
     WHEN f1 IS NOT NULL AND NOT (CASE WHEN f1 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f1 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END) THEN 'Error when converting column "userId". Could not convert string "' || f1 || '" to ''INTEGER'' — row quarantined'
     WHEN f2 IS NOT NULL AND NOT (CASE WHEN f2 ~ '^[+-]?[0-9]{1,18}$' THEN CAST(f2 AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END) THEN 'Error when converting column "movieId". Could not convert string "' || f2 || '" to ''INTEGER'' — row quarantined'
     WHEN f3 IS NOT NULL AND NOT (f3 ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$') THEN 'Error when converting column "rating". Could not convert string "' || f3 || '" to ''DOUBLE PRECISION'' — row quarantined'
-    WHEN f4 IS NOT NULL AND NOT (f4 ~ '^[+-]?[0-9]{1,18}$') THEN 'Error when converting column "timestamp". Could not convert string "' || f4 || '" to ''BIGINT'' — row quarantined' END IS NULL;
+    WHEN f4 IS NOT NULL AND NOT (CASE WHEN f4 ~ '^[+-]?[0-9]{1,18}$' THEN true WHEN f4 ~ '^[+-]?[0-9]{19}$' THEN CAST(f4 AS DECIMAL(19, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END) THEN 'Error when converting column "timestamp". Could not convert string "' || f4 || '" to ''BIGINT'' — row quarantined' END IS NULL;
 
 DROP TABLE IF EXISTS staging.link_in;
 

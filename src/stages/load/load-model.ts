@@ -9,6 +9,7 @@ import {
   cpiMissingSql,
   cpiReasonSql,
   cpiValidSql,
+  epochDatable,
   linkReasonSql,
   linkValidSql,
   ratingReasonSql,
@@ -500,14 +501,14 @@ SELECT s.user_id, s.movielens_id, -1, s.rating FROM ${stored} s JOIN ${fresh} n 
 SELECT user_id, movielens_id, 1, rating FROM ${fresh}`);
   }
 
-  /** Quarantines (and deletes) the rows of a staged ratings table that break the value rules. */
+  /** Quarantines (and deletes) the rows of a staged ratings table (invalidRatingSelect's) that break the value rules. */
   private async quarantineInvalidRatings(
     fileName: string,
     table: string,
     runStartedAt: Date,
   ): Promise<number> {
     const d = this.d;
-    const epoch = d.epochSeconds('rated_at');
+    const epoch = 'epoch_seconds';
     const row: RatingRow = {
       userId: 'user_id',
       movieId: 'movielens_id',
@@ -535,7 +536,18 @@ export const RATING_MODEL_COLUMNS = modelColumns('rating');
  * the epoch seconds become a TIMESTAMP (UTC, no time zone).
  */
 export function ratingSelect(d: SqlDialect): string {
-  return `CAST("userId" AS INTEGER) AS user_id, CAST("movieId" AS INTEGER) AS movielens_id, CAST("rating" AS ${d.typeName('DOUBLE PRECISION')}) AS rating, CAST(${d.timestampFromEpochSeconds('"timestamp"')} AS TIMESTAMP) AS rated_at`;
+  return `${ratingKeyAndValueSelect(d)}, CAST(${d.timestampFromEpochSeconds('"timestamp"')} AS TIMESTAMP) AS rated_at`;
+}
+/**
+ * ratingSelect for the rows that break a value rule: rated_at only where the epoch makes a TIMESTAMP (NULL
+ * otherwise), and the epoch as read, `epoch_seconds`, for the quarantine's reason.
+ */
+export function invalidRatingSelect(d: SqlDialect): string {
+  const ts = `CASE WHEN ${epochDatable('"timestamp"')} THEN ${d.timestampFromEpochSeconds('"timestamp"')} END`;
+  return `${ratingKeyAndValueSelect(d)}, CAST(${ts} AS TIMESTAMP) AS rated_at, "timestamp" AS epoch_seconds`;
+}
+function ratingKeyAndValueSelect(d: SqlDialect): string {
+  return `CAST("userId" AS INTEGER) AS user_id, CAST("movieId" AS INTEGER) AS movielens_id, CAST("rating" AS ${d.typeName('DOUBLE PRECISION')}) AS rating`;
 }
 /**
  * The load straight into movies.rating's typed columns (BulkCsvOptions.direct): the CSV's fields in the model's order,

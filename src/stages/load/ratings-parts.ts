@@ -13,6 +13,7 @@ import {
   RATING_CSV_COLUMNS,
   RATING_MODEL_COLUMNS,
   ratingDirectLoad,
+  invalidRatingSelect,
   ratingSelect,
   ratingValid,
   SHADOW_RATING,
@@ -87,6 +88,7 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
     async (csv) => {
       const load = (
         target: string,
+        select: string,
         where: string,
         direct?: DirectLoad,
       ): ReturnType<Warehouse['bulkLoadCsv']> =>
@@ -95,17 +97,22 @@ export async function buildRatingsPart(wh: Warehouse, req: PartRequest): Promise
           columns: RATING_CSV_COLUMNS,
           target,
           mode: 'create',
-          select: ratingSelect(wh.dialect),
+          select,
           where,
           fillFactor: modelTable('rating').fillFactor,
           ...(direct ? { direct } : {}),
         });
-      const loaded = await load(t.table, valid, ratingDirectLoad(wh.dialect, req.runStartedAt));
+      const loaded = await load(
+        t.table,
+        ratingSelect(wh.dialect),
+        valid,
+        ratingDirectLoad(wh.dialect, req.runStartedAt),
+      );
       for (const sql of wh.dialect.setNotNull(t.table, RATING_MODEL_COLUMNS)) await wh.exec(sql);
       // Rows that parsed but failed the value rules were filtered out; fetch them only when the counts say so.
       if (lines === null || lines - loaded.rejects.length - loaded.rowsLoaded <= 0)
         return { ...loaded, invalid: 0 };
-      const bad = await load(t.invalid, `NOT coalesce(${valid}, false)`);
+      const bad = await load(t.invalid, invalidRatingSelect(wh.dialect), `NOT coalesce(${valid}, false)`);
       return { ...loaded, invalid: bad.rowsLoaded };
     },
   );

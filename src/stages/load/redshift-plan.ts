@@ -201,9 +201,11 @@ export function hasStaging(input: RedshiftLoadInput, name: StagingName): boolean
 
 /** A text field that must be a number: its regular expression (a cast of anything else fails on Redshift). */
 const NUMBER_TEXT: Readonly<Record<string, string>> = {
-  // At most 18 digits: every such text casts to BIGINT; a longer one does not fit and is refused by the same reason.
+  // At most 18 digits: every such text casts to BIGINT. 19 digits may fit (compared as a DECIMAL first, as the other
+  // engines' readers take 9223372036854775807); a longer one does not fit and is refused by the same reason.
   INTEGER: '^[+-]?[0-9]{1,18}$',
   BIGINT: '^[+-]?[0-9]{1,18}$',
+  BIGINT_19: '^[+-]?[0-9]{19}$',
   'DOUBLE PRECISION': '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$',
 };
 
@@ -215,6 +217,7 @@ function fitsSql(f: string, type: ColumnSpec['type']): string {
     case 'INTEGER':
       return `CASE WHEN ${f} ~ '${NUMBER_TEXT.INTEGER!}' THEN CAST(${f} AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE false END`;
     case 'BIGINT':
+      return `CASE WHEN ${f} ~ '${NUMBER_TEXT.BIGINT!}' THEN true WHEN ${f} ~ '${NUMBER_TEXT.BIGINT_19!}' THEN CAST(${f} AS DECIMAL(19, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE false END`;
     case 'DOUBLE PRECISION':
       return `${f} ~ '${NUMBER_TEXT[type]!}'`;
     default:
