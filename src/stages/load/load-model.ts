@@ -306,10 +306,10 @@ FROM ${t} GROUP BY CAST("date" AS DATE))`,
   }
 
   /**
-   * Loads a ratings file. The first file into an empty table was built beforehand into a shadow table
-   * (buildRatingsShadow) and is swapped in here; later files are staged, de-duplicated and merged by key. Either way
-   * the result has one row per (user, movie): the later timestamp wins, then (within a file) the higher rating; a later
-   * file's rating with the stored timestamp replaces the stored one.
+   * Loads a ratings file. The first file into an empty table was built beforehand into a shadow table (the
+   * load.ratings parts, reduceRatingsShadow) and is swapped in here; later files are staged, de-duplicated and merged
+   * by key. Either way the result has one row per (user, movie): the later timestamp wins, then (within a file) the
+   * higher rating; a later file's rating with the stored timestamp replaces the stored one.
    */
   async ratings(file: StagedFile): Promise<void> {
     const shadow = this.input.shadow;
