@@ -37,6 +37,11 @@ export class KeyOrderScanner implements LineSink {
   /** Whether the previous record's key was already recorded as a duplicate. */
   private inRun = false;
   private readonly dups: [number, number][] = [];
+  /**
+   * The userId of the line just read when it is a record and the order still holds (null otherwise): a ShardCutter
+   * that drives this scanner reads it instead of parsing the field again.
+   */
+  user: number | null = null;
 
   /** The verified order, or null when the file broke it (or had too many duplicate keys to list). */
   end(): KeyOrder | null {
@@ -45,6 +50,7 @@ export class KeyOrderScanner implements LineSink {
 
   /** One line: bytes [from, to) of `b`, without its LF. */
   line(b: Buffer, from: number, to: number): void {
+    this.user = null;
     if (!this.ok) return;
     if (to > from && b[to - 1] === CR) to--;
     if (to === from) return; // blank: not a record
@@ -65,9 +71,11 @@ export class KeyOrderScanner implements LineSink {
       this.prevUser = user;
       this.prevMovie = movie;
       this.inRun = false;
+      this.user = user;
       return;
     }
     if (user !== this.prevUser || movie !== this.prevMovie) return this.fail(); // out of order
+    this.user = user;
     if (this.inRun) return;
     this.inRun = true;
     if (this.dups.length >= MAX_DUPLICATE_KEYS) return this.fail();

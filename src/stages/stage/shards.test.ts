@@ -2,6 +2,7 @@
 // with the right line numbers and counts, whatever the chunking.
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../core/line-length.js';
+import { KeyOrderScanner } from './key-order.js';
 import { keysOfShard, ShardCutter, type ShardCut } from './shards.js';
 
 function cut(text: string, count: number, chunk = 7): ShardCut {
@@ -105,6 +106,38 @@ describe('ShardCutter', () => {
       headerBytes: 32,
       shards: [{ index: 0, start: 32, end: 32, firstLine: 2, dataLines: 0, firstUser: null, lastUser: null }],
     });
+  });
+});
+
+describe('a ShardCutter that drives the key-order scanner', () => {
+  /** The cut and the key order, with the scanner inside the cutter or beside it as its own sink. */
+  function both(text: string, count: number, chunk: number, driven: boolean): [ShardCut, unknown] {
+    const bytes = Buffer.from(text, 'latin1');
+    const keys = new KeyOrderScanner();
+    const c = new ShardCutter(bytes.length, count, driven ? keys : null);
+    const lines = new LineSplitter(driven ? [c] : [c, keys]);
+    for (let i = 0; i < bytes.length; i += chunk) lines.push(bytes.subarray(i, i + chunk));
+    lines.end();
+    return [c.end(), keys.end()];
+  }
+
+  it('cuts and verifies exactly as the two apart, also where the order breaks half-way or the key is no number', () => {
+    const sorted = ratings(30, 6);
+    const texts = [
+      sorted,
+      `${sorted}7,1,4.0,1\n31,1,4.0,2\n32,1,4.0,3\n`, // out of order near the end: later cuts parse the userId
+      sorted.replace('\n12,1,', '\nx,1,'), // a first field that is not a number, in the middle
+      sorted.replace('\n9,3,4.0', '\n9,2,4.0'), // an adjacent duplicate key
+      `${sorted.replace(/\n5,1,/, '\n\n\r\n5,1,')}31,1,3.5,99`, // blank lines, no final line break
+    ];
+    for (const text of texts)
+      for (const chunk of [1, 5, 64, 1 << 20]) {
+        const driven = both(text, 4, chunk, true);
+        expect(driven).toEqual(both(text, 4, chunk, false));
+        if (!text.includes('x')) checkCut(text, driven[0]); // (a shard with a non-number userId has no user range)
+      }
+    expect(both(texts[3]!, 4, 64, true)[1]).toEqual({ sorted: true, duplicateKeys: [[9, 2]] });
+    expect(both(texts[1]!, 4, 64, true)[1]).toBeNull();
   });
 });
 

@@ -1,5 +1,7 @@
-// digestFile: the line count and whether the line endings mix, read in one pass.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// digestFile: the line count and whether the line endings mix, read in one pass; a large file's sha256 and copy.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,5 +26,31 @@ describe('digestFile line endings', () => {
     ['a lone CR is not a line end', 'a,b\n1,\r2\n', { dataLines: 1, mixed: false }],
   ])('%s', async (_name, text, expected) => {
     expect(await digestOf(text)).toEqual(expected);
+  });
+});
+
+describe('digestFile of a file large enough to hash on a second thread', () => {
+  it('gives the sha256, the line count and a staged copy exactly as the bytes are', async () => {
+    // 70 MiB of ratings-like lines (past the 64 MiB from which the hash runs on its own thread), with a varying
+    // tail so that a chunk written or hashed from a reused buffer would show.
+    const line = (i: number): string => `${1 + (i >> 6)},${i % 997},4.0,${1_000_000_000 + i}\r\n`;
+    const f = join(dir, 'large.csv');
+    const parts: string[] = ['userId,movieId,rating,timestamp\r\n'];
+    let bytes = parts[0]!.length;
+    let lines = 0;
+    while (bytes < 70 * 1024 * 1024) {
+      const l = line(lines++);
+      parts.push(l);
+      bytes += l.length;
+    }
+    writeFileSync(f, parts.join(''));
+    const copy = join(dir, 'large.copy');
+    const out = await open(copy, 'w');
+    const d = await digestFile(f, { copyTo: (c) => out.write(c) });
+    await out.close();
+    const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+    expect(d.sha256).toBe(sha(f));
+    expect(sha(copy)).toBe(d.sha256);
+    expect(d.dataLines).toBe(lines);
   });
 });
