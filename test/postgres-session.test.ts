@@ -1,5 +1,5 @@
-// What every PostgreSQL session of ours starts with: UTC, ISO dates, and a work_mem floor that keeps the marts' big
-// aggregates in memory — without overriding a larger value the user chose.
+// What every PostgreSQL session of ours starts with: UTC, ISO dates, a work_mem floor that keeps the marts' big
+// aggregates in memory, and JIT off — without overriding what the user chose in the URL.
 import { describe, expect, it } from 'vitest';
 import { MIN_WORK_MEM } from '../src/warehouse/postgres/postgres-warehouse.js';
 import { engines, PG_URL, query } from './support/engines.js';
@@ -9,6 +9,13 @@ describe.runIf(engines.some((e) => e.name === 'postgres'))('a PostgreSQL session
     expect(
       await query(PG_URL, `SELECT current_setting('work_mem') AS w, current_setting('TimeZone') AS tz`),
     ).toEqual([{ w: MIN_WORK_MEM, tz: 'UTC' }]);
+  });
+
+  it('turns JIT compilation off, unless the URL turns it on', async () => {
+    expect(await query(PG_URL, `SELECT current_setting('jit') AS jit`)).toEqual([{ jit: 'off' }]);
+    const u = new URL(PG_URL);
+    u.searchParams.set('options', '-c jit=on');
+    expect(await query(u.toString(), `SELECT current_setting('jit') AS jit`)).toEqual([{ jit: 'on' }]);
   });
 
   it('keeps a larger work_mem set in the URL', async () => {
