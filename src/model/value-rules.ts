@@ -18,7 +18,7 @@ export interface RatingRow {
   epoch: string;
   /**
    * The rating, the epoch seconds and the UTC day of the timestamp as text. `dayText` is read only where
-   * `epochDatable(epoch)` holds: a larger epoch overflows every engine's TIMESTAMP.
+   * `epochDatable(epoch)` holds (years 1-9999): outside them the engines overflow or print the day each its own way.
    */
   ratingText: string;
   epochText: string;
@@ -37,8 +37,9 @@ const FIRST_DATABLE_EPOCH = Date.parse('0001-01-01T00:00:00Z') / 1000;
 const LAST_DATABLE_EPOCH = Date.parse('9999-12-31T23:59:59Z') / 1000;
 
 /**
- * Whether epoch seconds `epoch` make a TIMESTAMP on every engine. A 14-19 digit epoch fits a BIGINT but overflows
- * the conversion (DuckDB's microseconds, PostgreSQL's to_timestamp, Redshift's interval): guard it with this.
+ * Whether epoch seconds `epoch` fall in years 1-9999, where every engine makes the same TIMESTAMP of them. Beyond, a
+ * BIGINT epoch overflows the conversion (DuckDB's microseconds from ~9.2e12 s, PostgreSQL's to_timestamp, Redshift's
+ * interval) or prints a day each engine writes differently (`11476-08-15`, `0001-12-31 BC`): guard it with this.
  */
 export function epochDatable(epoch: string): string {
   return `${epoch} BETWEEN ${FIRST_DATABLE_EPOCH} AND ${LAST_DATABLE_EPOCH}`;

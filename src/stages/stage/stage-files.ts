@@ -218,19 +218,21 @@ export async function digestFile(
   const count = new LineCount();
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
-  const bytes = (await fh.stat()).size;
-  // The cutter hands each line to the key scanner and reuses its parse of the userId.
-  const cutter = opts.shards === undefined ? null : new ShardCutter(bytes, opts.shards, keys);
-  const sinks: LineSink[] = [count];
-  for (const s of [opts.lineLimit, cutter ?? keys]) if (s != null) sinks.push(s);
-  const lines = new LineSplitter(sinks);
-  // A large file is hashed on a second thread while this one reads its lines (sha256-thread.ts); its chunks are
-  // read into the thread's buffers, which move there and back.
-  const thread = bytes >= HASH_THREAD_MIN_BYTES ? new Sha256Thread(CHUNK_BYTES) : null;
-  const hash = thread === null ? createHash('sha256') : null;
-  const shared = thread === null ? Buffer.allocUnsafe(CHUNK_BYTES) : null;
+  let thread: Sha256Thread | null = null;
+  let cutter: ShardCutter | null = null;
   let sha256: string;
   try {
+    const bytes = (await fh.stat()).size;
+    // The cutter hands each line to the key scanner and reuses its parse of the userId.
+    cutter = opts.shards === undefined ? null : new ShardCutter(bytes, opts.shards, keys);
+    const sinks: LineSink[] = [count];
+    for (const s of [opts.lineLimit, cutter ?? keys]) if (s != null) sinks.push(s);
+    const lines = new LineSplitter(sinks);
+    // A large file is hashed on a second thread while this one reads its lines (sha256-thread.ts); its chunks are
+    // read into the thread's buffers, which move there and back.
+    thread = bytes >= HASH_THREAD_MIN_BYTES ? new Sha256Thread(CHUNK_BYTES) : null;
+    const hash = thread === null ? createHash('sha256') : null;
+    const shared = thread === null ? Buffer.allocUnsafe(CHUNK_BYTES) : null;
     for (;;) {
       const buf = shared ?? thread!.buffer();
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
