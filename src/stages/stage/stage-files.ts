@@ -219,7 +219,7 @@ export async function digestFile(
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
   let thread: Sha256Thread | null = null;
-  let cutter: ShardCutter | null = null;
+  let cutter: ShardCutter | null;
   let sha256: string;
   try {
     const bytes = (await fh.stat()).size;
