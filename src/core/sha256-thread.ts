@@ -39,7 +39,9 @@ export class Sha256Thread {
         this.wakeUp();
       });
       this.worker.on('error', reject);
-      this.worker.on('exit', (code) => reject(new Error(`the sha256 thread exited (code ${code}) before its digest`)));
+      this.worker.on('exit', (code) =>
+        reject(new Error(`the sha256 thread exited (code ${code}) before its digest`)),
+      );
     });
     this.digestReady.catch(() => this.wakeUp()); // a waiting update() learns of the failure from digestReady
   }
