@@ -1,6 +1,6 @@
 // A run that writes no rating (only a CPI file was added) checks no rating rows: their keys and values passed when
 // they were published. This is the path that made check.quality 8–10× slower at full scale. --full-checks audits all.
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
@@ -114,5 +114,45 @@ describe.each(engines)('a cold run with a second ratings file on $name', (engine
         ),
       ).rejects.toThrow(/duplicate key/);
     });
+  }, 120_000);
+});
+
+describe.each(engines)('the kept-counts checks after an incremental ratings file on $name', (engine) => {
+  it('count the ratings and the mapped share exactly as every row does', async () => {
+    const dir = tempDir(`check-kept-counts-${engine.name}`);
+    const data = await generateDataset({ out: join(dir, 'data'), movies: 150, ratings: 3000, seed: 13 });
+    const warehouse = await engine.fresh(dir);
+    const config = loadConfig({
+      cwd: dir,
+      overrides: { input: data.dir, warehouse, staging: engine.staging(dir) },
+    });
+    expect((await runPipeline(config)).status).toBe('success');
+    // Later versions of some stored ratings (replaced, not added) and new keys, some of movies no link maps.
+    const stored = readFileSync(join(data.dir, 'ratings.csv'), 'utf8').split(/\r?\n/).slice(1, 400);
+    const replaced = stored.filter((_, i) => i % 7 === 0).map((l) => l.split(','));
+    const lines = [
+      ...replaced.map(([u, m]) => `${u},${m},0.5,1700000000`),
+      ...Array.from({ length: 60 }, (_, i) => `${90000 + i},${1 + (i % 40)},4.0,1700000000`),
+      '90100,999999,3.0,1700000000',
+    ];
+    writeFileSync(
+      join(data.dir, 'ratings_more.csv'),
+      `userId,movieId,rating,timestamp\r\n${lines.join('\r\n')}\r\n`,
+    );
+    const run = await runPipeline(config);
+    expect(run.status).toBe('success');
+    const observed = (name: string): string | undefined => run.checks.find((c) => c.name === name)?.observed;
+    expect(observed('row_count.rating')).toMatch(/\(counted per MovieLens id\)$/);
+    // The truth, from every row of the table the run published.
+    const [t] = await withWarehouse(warehouse, (wh) =>
+      wh.query<{ total: number | string; mapped: number | string }>(
+        `SELECT count(*) AS total, count(m.movie_id) AS mapped FROM movies.rating r
+         LEFT JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
+         LEFT JOIN movies.movie m ON m.movie_id = l.tmdb_id`,
+      ),
+    );
+    const fmt = (n: number | string | undefined): string => Number(n).toLocaleString('en-US');
+    expect(observed('row_count.rating')).toBe(`${fmt(t?.total)} rows (counted per MovieLens id)`);
+    expect(observed('ratings.mapped_share')).toContain(`(${fmt(t?.mapped)} of ${fmt(t?.total)}; `);
   }, 120_000);
 });

@@ -158,7 +158,11 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await step(
         ctx,
         'answers.marts',
-        () => refreshMarts(wh, change, { countsBuilt: counts?.fromEveryRow ?? false }),
+        () =>
+          refreshMarts(wh, change, {
+            countsBuilt: counts?.fromEveryRow ?? false,
+            countsNextBuilt: counts?.countsNextBuilt ?? false,
+          }),
         (how) => how,
       );
       await recordAnswers(ctx);
