@@ -64,7 +64,6 @@ export function martDdl(
     ...MART_TABLES.map((t) => `DROP TABLE IF EXISTS ${MARTS_SCHEMA}.${t}`),
     `DROP TABLE IF EXISTS ${USER_MASK}`,
     `DROP TABLE IF EXISTS ${LINK_MASK}`,
-    `DROP TABLE IF EXISTS ${COUNTS_NEXT}`, // built for the checks when the ratings came with a delta
     ...(countsBuilt ? [] : MOVIELENS_COUNTS_DDL),
     MOVIE_RATING_STATS,
     ...(useMask ? genreStatsByMask(dialect) : genreStatsDirect()),
@@ -339,7 +338,11 @@ export async function refreshMarts(
   const plan = planMartRefresh(change, { genreCount, hasState: await hasMartState(wh) });
   const statements =
     plan === 'full'
-      ? martDdl(genreCount, wh.dialect, opts.countsBuilt === true)
+      ? [
+          // Built for the checks from a rating delta, but the model changed under the marts too: not needed.
+          ...(opts.countsNextBuilt === true ? [`DROP TABLE ${COUNTS_NEXT}`] : []),
+          ...martDdl(genreCount, wh.dialect, opts.countsBuilt === true),
+        ]
       : [
           ...(plan.ratings === null
             ? []
