@@ -2,23 +2,15 @@
 // when an error check fails, on every engine.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/config.js';
-import { generateDataset } from '../src/generate/index.js';
-import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import type { CheckResult } from '../src/stages/check/checks.js';
+import { coldLoad } from './support/cold-load.js';
 import { engines, withWarehouse } from './support/engines.js';
 import { runCli, tempDir } from './support/helpers.js';
 
 describe.each(engines)('movalytics check on $name', (engine) => {
   it('audits every row, writes nothing, and exits 3 on a broken row', async () => {
-    const dir = tempDir(`check-cmd-${engine.name}`);
-    const data = await generateDataset({ out: join(dir, 'data'), movies: 150, ratings: 3000, seed: 3 });
-    const warehouse = await engine.fresh(dir);
-    const config = loadConfig({
-      cwd: dir,
-      overrides: { input: data.dir, warehouse, staging: engine.staging(dir) },
-    });
-    expect((await runPipeline(config)).status).toBe('success');
+    const { warehouse, first } = await coldLoad(engine, 'check-cmd', { movies: 150, ratings: 3000, seed: 3 });
+    expect(first.status).toBe('success');
 
     const runs = () =>
       withWarehouse(warehouse, async (wh) => (await wh.query(`SELECT run_id FROM movalytics.run`)).length);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset } from '../src/generate/index.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { coldLoad } from './support/cold-load.js';
 import { engines, withWarehouse } from './support/engines.js';
 import { tempDir } from './support/helpers.js';
 
@@ -119,16 +120,11 @@ describe.each(engines)('a cold run with a second ratings file on $name', (engine
 
 describe.each(engines)('the kept-counts checks after an incremental ratings file on $name', (engine) => {
   it('count the ratings and the mapped share exactly as every row does', async () => {
-    const dir = tempDir(`check-kept-counts-${engine.name}`);
-    const data = await generateDataset({ out: join(dir, 'data'), movies: 150, ratings: 3000, seed: 13 });
-    const warehouse = await engine.fresh(dir);
-    const config = loadConfig({
-      cwd: dir,
-      overrides: { input: data.dir, warehouse, staging: engine.staging(dir) },
-    });
-    expect((await runPipeline(config)).status).toBe('success');
+    const cold = await coldLoad(engine, 'check-kept-counts', { movies: 150, ratings: 3000, seed: 13 });
+    const { dataDir, warehouse } = cold;
+    expect(cold.first.status).toBe('success');
     // Later versions of some stored ratings (replaced, not added) and new keys, some of movies no link maps.
-    const stored = readFileSync(join(data.dir, 'ratings.csv'), 'utf8').split(/\r?\n/).slice(1, 400);
+    const stored = readFileSync(join(dataDir, 'ratings.csv'), 'utf8').split(/\r?\n/).slice(1, 400);
     const replaced = stored.filter((_, i) => i % 7 === 0).map((l) => l.split(','));
     const lines = [
       ...replaced.map(([u, m]) => `${u},${m},0.5,1700000000`),
@@ -136,10 +132,10 @@ describe.each(engines)('the kept-counts checks after an incremental ratings file
       '90100,999999,3.0,1700000000',
     ];
     writeFileSync(
-      join(data.dir, 'ratings_more.csv'),
+      join(dataDir, 'ratings_more.csv'),
       `userId,movieId,rating,timestamp\r\n${lines.join('\r\n')}\r\n`,
     );
-    const run = await runPipeline(config);
+    const run = await runPipeline(cold.config);
     expect(run.status).toBe('success');
     const observed = (name: string): string | undefined => run.checks.find((c) => c.name === name)?.observed;
     expect(observed('row_count.rating')).toMatch(/\(counted per MovieLens id\)$/);
