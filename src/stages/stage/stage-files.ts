@@ -1,11 +1,10 @@
 // The stage task: find the input files, check their shape, and copy the changed ones into the staging area
 // (content-addressed: raw/<sha256>) with the run's load-package manifest (name, bytes, sha256, lines). Unchanged
 // files (same size and mtime as last loaded, or same sha256) are not copied again — that is what makes a re-run cheap.
-import { createHash } from 'node:crypto';
 import { open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, MovalyticsError, fromFsError } from '../../core/errors.js';
-import { Sha256Thread } from '../../core/sha256-thread.js';
+import { chunkHasher, type ChunkHasher } from '../../core/sha256-thread.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
   LineLengthLimit,
@@ -172,8 +171,6 @@ async function validateShape(c: Candidate, role: FileRole): Promise<string | und
 
 /** The read size of digestFile. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
-/** From this size on, digestFile hashes on a second thread (starting one costs ~30 ms; a 64 MiB hash ~50 ms). */
-const HASH_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /** What one read of a file finds: its sha256, data lines, key order (ratings) and whether its line endings mix. */
 export interface FileDigest {
@@ -218,7 +215,7 @@ export async function digestFile(
   const count = new LineCount();
   const keys = opts.keyOrder === true ? new KeyOrderScanner() : null;
   const fh = await open(src, 'r');
-  let thread: Sha256Thread | null = null;
+  let hasher: ChunkHasher | null = null;
   let cutter: ShardCutter | null;
   let sha256: string;
   try {
@@ -228,31 +225,28 @@ export async function digestFile(
     const sinks: LineSink[] = [count];
     for (const s of [opts.lineLimit, cutter ?? keys]) if (s != null) sinks.push(s);
     const lines = new LineSplitter(sinks);
-    // A large file is hashed on a second thread while this one reads its lines (sha256-thread.ts); its chunks are
-    // read into the thread's buffers, which move there and back.
-    thread = bytes >= HASH_THREAD_MIN_BYTES ? new Sha256Thread(CHUNK_BYTES) : null;
-    const hash = thread === null ? createHash('sha256') : null;
-    const shared = thread === null ? Buffer.allocUnsafe(CHUNK_BYTES) : null;
+    // A large file is hashed on a second thread while this one reads its lines (sha256-thread.ts); the chunks are
+    // read into the hasher's buffers.
+    hasher = chunkHasher(bytes, CHUNK_BYTES);
     for (;;) {
-      const buf = shared ?? thread!.buffer();
+      const buf = hasher.buffer();
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       const written = opts.copyTo?.(chunk);
       try {
-        hash?.update(chunk);
         lines.push(chunk);
       } catch (err) {
         await written?.catch(() => undefined); // settled before the caller removes the file
         throw err;
       }
-      await written; // before the next read reuses the buffer, or the chunk moves to the hash thread
-      await thread?.update(chunk);
+      await written; // before the chunk goes to the hasher (a thread's hasher takes its memory)
+      await hasher.update(chunk);
     }
     lines.end();
-    sha256 = thread === null ? hash!.digest('hex') : await thread.digest();
+    sha256 = await hasher.digest();
   } finally {
-    await thread?.close();
+    await hasher?.close();
     await fh.close();
   }
   return {
