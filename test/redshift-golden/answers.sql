@@ -10,7 +10,7 @@ DROP TABLE IF EXISTS marts.revenue_movie;
 
 DROP TABLE IF EXISTS marts.user_genre_mask;
 
-DROP TABLE IF EXISTS marts.link_genre_mask_scratch;
+DROP TABLE IF EXISTS marts.link_genre_mask;
 
 DROP TABLE IF EXISTS marts.movielens_rating_counts;
 
@@ -28,7 +28,7 @@ JOIN movies.movie_link l ON l.movielens_id = r.movielens_id
 JOIN movies.movie m ON m.movie_id = l.tmdb_id
 GROUP BY m.movie_id;
 
-CREATE TABLE marts.link_genre_mask_scratch AS
+CREATE TABLE marts.link_genre_mask AS
 WITH gb AS (SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre),
 movie_mask AS (
   SELECT mg.movie_id, CAST(SUM(CAST(1 AS BIGINT) << gb.bit) AS BIGINT) AS mask
@@ -41,10 +41,8 @@ LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id;
 
 CREATE TABLE marts.user_genre_mask AS
 SELECT r.user_id, BIT_OR(lm.mask) AS mask
-FROM movies.rating r JOIN marts.link_genre_mask_scratch lm ON lm.movielens_id = r.movielens_id
+FROM movies.rating r JOIN marts.link_genre_mask lm ON lm.movielens_id = r.movielens_id
 GROUP BY r.user_id;
-
-DROP TABLE marts.link_genre_mask_scratch;
 
 CREATE TABLE marts.genre_rating_stats AS
 WITH gb AS (SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre),

@@ -26,11 +26,19 @@ export const USER_MASK = `${MARTS_SCHEMA}.user_genre_mask`;
  * the run's delta (ratingCountsOf) instead of grouping 26M ratings.
  */
 export const MOVIELENS_COUNTS = `${MARTS_SCHEMA}.movielens_rating_counts`;
-/** Scratch table of refreshMarts: the genre mask of each mapped MovieLens id (45k rows). Dropped at the end. */
-const LINK_MASK = `${MARTS_SCHEMA}.link_genre_mask_scratch`;
+/**
+ * State table of the marts, kept between runs: the genre mask of each mapped MovieLens id (~45k rows), the masks
+ * USER_MASK was ORed from. When movies, links or genres change, the ids whose mask changed are the only ones whose
+ * raters' masks need recomputing (refreshLinkMasks).
+ */
+export const LINK_MASK = `${MARTS_SCHEMA}.link_genre_mask`;
 /** Scratch tables of a delta refresh: the touched MovieLens ids' and users' next rows. Dropped at the end. */
 const COUNTS_NEXT = `${MARTS_SCHEMA}.movielens_counts_next_scratch`;
 const USER_NEXT = `${MARTS_SCHEMA}.user_mask_next_scratch`;
+/** Scratch tables of a model refresh: the next link masks, the ids whose mask changed, the users who rated them. */
+const LINK_NEXT = `${MARTS_SCHEMA}.link_genre_mask_next_scratch`;
+const LINK_CHANGED = `${MARTS_SCHEMA}.link_mask_changed_scratch`;
+const USERS_AFFECTED = `${MARTS_SCHEMA}.user_mask_affected_scratch`;
 
 /** Genres that fit the BIGINT bit mask (bits 0..62: bit 63 is the sign). The real data has 20. */
 export const MAX_MASK_GENRES = 63;
@@ -116,13 +124,13 @@ const GENRE_RATINGS = `SELECT mg.genre_id, SUM(s.v) AS ratings, SUM(s.sum_rating
 
 const GENRE_BITS = `SELECT genre_id, CAST(ROW_NUMBER() OVER (ORDER BY genre_id) - 1 AS INTEGER) AS bit FROM movies.genre`;
 
-/** LINK_MASK: the genre mask of each mapped MovieLens id, analyzed. */
-function linkMaskDdl(dialect: Pick<SqlDialect, 'analyze'>): string[] {
+/** `table`: the genre mask of each mapped MovieLens id in the model as it is, analyzed. */
+function linkMaskDdl(dialect: Pick<SqlDialect, 'analyze'>, table = LINK_MASK): string[] {
   return [
     // The genre mask is resolved per MovieLens id (45k rows) into a table of its own, so the 26M ratings probe one
     // small table. As a CTE, PostgreSQL inlined it into three hash joins per rating (24 s at full scale; 7 s so,
     // in a parallel plan — a real table, unlike a temporary one, can be read by parallel workers).
-    `CREATE TABLE ${LINK_MASK} AS
+    `CREATE TABLE ${table} AS
 WITH gb AS (${GENRE_BITS}),
 movie_mask AS (
   SELECT mg.movie_id, CAST(SUM(CAST(1 AS BIGINT) << gb.bit) AS BIGINT) AS mask
@@ -133,7 +141,7 @@ FROM movies.movie_link l
 JOIN movies.movie m ON m.movie_id = l.tmdb_id
 LEFT JOIN movie_mask mm ON mm.movie_id = m.movie_id`,
     // Without statistics of the new table PostgreSQL sorted all 26M ratings for a merge join (13.6 s).
-    ...dialect.analyze(LINK_MASK),
+    ...dialect.analyze(table),
   ];
 }
 
@@ -161,8 +169,8 @@ SELECT COALESCE((SELECT SUM(v) FROM ${MARTS_SCHEMA}.movie_rating_stats), 0) AS r
 /**
  * Distinct users per genre via one bit mask per user: the 26M mapped ratings are reduced to ~270k user rows in a
  * single pass (bit_or of the rated movies' genre masks), instead of a distinct count over ~65M (genre, user) pairs —
- * 8.6 s → about a second at full scale on 2 cores. The same pass counts distinct users overall. USER_MASK is kept
- * for the next incremental refresh.
+ * 8.6 s → about a second at full scale on 2 cores. The same pass counts distinct users overall. USER_MASK and
+ * LINK_MASK are kept for the next incremental refresh.
  */
 function genreStatsByMask(dialect: Pick<SqlDialect, 'analyze'>): string[] {
   return [
@@ -171,7 +179,6 @@ function genreStatsByMask(dialect: Pick<SqlDialect, 'analyze'>): string[] {
 SELECT r.user_id, BIT_OR(lm.mask) AS mask
 FROM movies.rating r JOIN ${LINK_MASK} lm ON lm.movielens_id = r.movielens_id
 GROUP BY r.user_id`,
-    `DROP TABLE ${LINK_MASK}`,
     ...SUMMARIES_FROM_STATE,
   ];
 }
@@ -195,27 +202,19 @@ FROM movies.rating_mapped`,
 }
 
 /**
- * Mart DDL of a delta refresh: `delta` holds one row per rating written (n = 1, its value) and per stored rating it
- * replaced (n = -1, the old value), so the touched MovieLens ids' counts and sums are the stored ones plus the
- * delta's, and the touched users' masks gain the genres of their new pairs. movie_rating_stats is rebuilt from the
- * counts (45k rows). The genres under the marts must be unchanged since the marts were built: only ratings moved.
- * Touched rows are deleted and re-inserted (the one upsert every engine has).
+ * Mart DDL of a delta refresh of the rating state: `delta` holds one row per rating written (n = 1, its value) and
+ * per stored rating it replaced (n = -1, the old value), so the touched MovieLens ids' counts and sums are the stored
+ * ones plus the delta's, and the touched users' masks gain the genres (LINK_MASK, of the model as it is now) of their
+ * new pairs. Touched rows are deleted and re-inserted (the one upsert every engine has). The marts derived from the
+ * state follow (DERIVED_FROM_STATE).
  */
-export function martDeltaDdl(
-  delta: string,
-  dialect: Pick<SqlDialect, 'analyze'>,
-  countsNextBuilt = false,
-): string[] {
+function ratingDeltaDdl(delta: string, countsNextBuilt: boolean): string[] {
   return [
     `DROP TABLE IF EXISTS ${USER_NEXT}`,
-    `DROP TABLE IF EXISTS ${LINK_MASK}`,
     ...(countsNextBuilt ? [] : countsNextDdl(delta)),
     `DELETE FROM ${MOVIELENS_COUNTS} WHERE movielens_id IN (SELECT movielens_id FROM ${COUNTS_NEXT})`,
     `INSERT INTO ${MOVIELENS_COUNTS} (movielens_id, n, sum_rating) SELECT movielens_id, n, sum_rating FROM ${COUNTS_NEXT}`,
     `DROP TABLE ${COUNTS_NEXT}`,
-    `DROP TABLE ${MARTS_SCHEMA}.movie_rating_stats`,
-    MOVIE_RATING_STATS,
-    ...linkMaskDdl(dialect),
     // A replaced rating keeps its (user, movie) pair: only written rows (n = 1) can add a genre to a user.
     `CREATE TABLE ${USER_NEXT} AS
 WITH d AS (
@@ -225,14 +224,71 @@ WITH d AS (
   GROUP BY d.user_id)
 SELECT d.user_id, COALESCE(u.mask, 0) | d.mask AS mask
 FROM d LEFT JOIN ${USER_MASK} u ON u.user_id = d.user_id`,
-    `DROP TABLE ${LINK_MASK}`,
     `DELETE FROM ${USER_MASK} WHERE user_id IN (SELECT user_id FROM ${USER_NEXT})`,
     `INSERT INTO ${USER_MASK} (user_id, mask) SELECT user_id, mask FROM ${USER_NEXT}`,
     `DROP TABLE ${USER_NEXT}`,
-    `DROP TABLE ${MARTS_SCHEMA}.genre_rating_stats`,
-    `DROP TABLE ${MARTS_SCHEMA}.rating_totals`,
-    ...SUMMARIES_FROM_STATE,
   ];
+}
+
+/** The marts derived from the state tables and the model (45k and ~270k rows, never the 26M ratings), re-created. */
+const DERIVED_FROM_STATE = [
+  `DROP TABLE ${MARTS_SCHEMA}.movie_rating_stats`,
+  MOVIE_RATING_STATS,
+  `DROP TABLE ${MARTS_SCHEMA}.genre_rating_stats`,
+  `DROP TABLE ${MARTS_SCHEMA}.rating_totals`,
+  ...SUMMARIES_FROM_STATE,
+];
+
+/** What refreshLinkMasks changed: MovieLens ids whose genre mask changed, and users whose mask was recomputed. */
+interface MaskChange {
+  ids: number;
+  users: number;
+}
+
+/**
+ * After movies, links or genres changed: LINK_MASK rebuilt from the model, and the masks of the users who rated an id
+ * whose mask changed (a new or lost link, other genres, genre bits moved by a new genre) recomputed from their
+ * ratings. A user's mask is an OR, so it cannot lose a genre by subtraction; every other user's mask is an OR of
+ * unchanged masks. No id changed (a new movie nobody rated, a new revenue): no rating is read.
+ */
+async function refreshLinkMasks(wh: Warehouse): Promise<MaskChange> {
+  const run = async (sqls: readonly string[]): Promise<void> => {
+    for (const sql of sqls) await wh.exec(sql);
+  };
+  await run([
+    `DROP TABLE IF EXISTS ${LINK_NEXT}`,
+    `DROP TABLE IF EXISTS ${LINK_CHANGED}`,
+    `DROP TABLE IF EXISTS ${USERS_AFFECTED}`,
+    ...linkMaskDdl(wh.dialect, LINK_NEXT),
+    `CREATE TABLE ${LINK_CHANGED} AS
+SELECT COALESCE(n.movielens_id, o.movielens_id) AS movielens_id
+FROM ${LINK_NEXT} n FULL OUTER JOIN ${LINK_MASK} o ON o.movielens_id = n.movielens_id
+WHERE n.movielens_id IS NULL OR o.movielens_id IS NULL OR n.mask <> o.mask`,
+  ]);
+  const ids = await queryCount(wh, `SELECT count(*) AS n FROM ${LINK_CHANGED}`);
+  let users = 0;
+  if (ids > 0) {
+    await run([
+      `CREATE TABLE ${USERS_AFFECTED} AS
+SELECT DISTINCT r.user_id FROM movies.rating r JOIN ${LINK_CHANGED} c ON c.movielens_id = r.movielens_id`,
+      ...wh.dialect.analyze(USERS_AFFECTED),
+      `DELETE FROM ${USER_MASK} WHERE user_id IN (SELECT user_id FROM ${USERS_AFFECTED})`,
+      // A user whose every rated id lost its link gets no row, as in a rebuild.
+      `INSERT INTO ${USER_MASK} (user_id, mask)
+SELECT r.user_id, BIT_OR(lm.mask) AS mask
+FROM movies.rating r JOIN ${LINK_NEXT} lm ON lm.movielens_id = r.movielens_id
+WHERE r.user_id IN (SELECT user_id FROM ${USERS_AFFECTED})
+GROUP BY r.user_id`,
+    ]);
+    users = await queryCount(wh, `SELECT count(*) AS n FROM ${USERS_AFFECTED}`);
+  }
+  await run([
+    `DROP TABLE IF EXISTS ${USERS_AFFECTED}`,
+    `DROP TABLE ${LINK_CHANGED}`,
+    `DROP TABLE ${LINK_MASK}`,
+    `ALTER TABLE ${LINK_NEXT} RENAME TO ${LINK_MASK.slice(MARTS_SCHEMA.length + 1)}`,
+  ]);
+  return { ids, users };
 }
 
 /**
@@ -254,7 +310,10 @@ FROM d LEFT JOIN ${MOVIELENS_COUNTS} s ON s.movielens_id = d.movielens_id`,
 
 /** What changed under the marts in a run: decides between a full rebuild and a refresh of what changed. */
 export interface MartChange {
-  /** Movies, links or genres were loaded: every mart depends on them, so all are rebuilt from the model. */
+  /**
+   * Movies, links or genres were loaded: the rating counts stand (they are per MovieLens id), the genre masks of the
+   * ids whose genres or link changed are recomputed (refreshLinkMasks), and every mart is re-derived from the state.
+   */
   model: boolean;
   /** CPI was loaded: revenue_movie (Q3/Q4) is rebuilt. */
   cpi: boolean;
@@ -268,19 +327,25 @@ export interface MartChange {
 /** A full rebuild from the model: a cold run, and on demand (`run --full-checks`). */
 export const FULL_REFRESH: MartChange = { model: true, cpi: true, ratings: 'all' };
 
-/** The statements that bring the marts up to date, or 'full' when only a rebuild can. Pure. */
+/** What a refresh does, or 'full' when only a rebuild can. Pure. */
 export function planMartRefresh(
   change: MartChange,
   state: { genreCount: number; hasState: boolean },
-): 'full' | { ratings: string | null; revenue: boolean } {
-  if (change.model || change.ratings === 'all' || !state.hasState || state.genreCount > MAX_MASK_GENRES)
-    return 'full';
-  return { ratings: change.ratings === 'none' ? null : change.ratings.delta, revenue: change.cpi };
+): 'full' | { model: boolean; ratings: string | null; revenue: boolean } {
+  if (change.ratings === 'all' || !state.hasState || state.genreCount > MAX_MASK_GENRES) return 'full';
+  return {
+    model: change.model,
+    ratings: change.ratings === 'none' ? null : change.ratings.delta,
+    // revenue_movie is the movies with their CPI: small, rebuilt whole when either changed.
+    revenue: change.cpi || change.model,
+  };
 }
 
-/** Whether every mart and the user mask state exist (a warehouse built before the state was kept has none). */
+/** Whether every mart and the state tables exist (a warehouse built before the state was kept has none). */
 async function hasMartState(wh: Warehouse): Promise<boolean> {
-  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS].map((t) => t.replace(`${MARTS_SCHEMA}.`, ''));
+  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS, LINK_MASK].map((t) =>
+    t.replace(`${MARTS_SCHEMA}.`, ''),
+  );
   return tablesExist(wh, MARTS_SCHEMA, ...names);
 }
 
@@ -324,10 +389,11 @@ export async function ratingCountsOf(wh: Warehouse, change: MartChange): Promise
 }
 
 /**
- * Brings the marts up to date with the model, in one transaction: rebuilt whole when the model under them changed
- * (or on demand), else updated from the rating delta and revenue_movie rebuilt when CPI changed. Called by the
- * pipeline after each load, inside the publish transaction; without `change`, a full rebuild. Returns what it did,
- * in one line (the step's detail in the run history).
+ * Brings the marts up to date with the model, in one transaction: rebuilt whole on a cold load, on demand or without
+ * state; else the genre masks follow a changed model (refreshLinkMasks, first: it reads the ratings as they are now),
+ * the rating state takes the rating delta, the marts are re-derived from the state, and revenue_movie is rebuilt when
+ * movies or CPI changed. Called by the pipeline after each load, inside the publish transaction; without `change`, a
+ * full rebuild. Returns what it did, in one line (the step's detail in the run history).
  */
 export async function refreshMarts(
   wh: Warehouse,
@@ -336,25 +402,41 @@ export async function refreshMarts(
 ): Promise<string> {
   const genreCount = await queryCount(wh, `SELECT COUNT(*) AS n FROM movies.genre`);
   const plan = planMartRefresh(change, { genreCount, hasState: await hasMartState(wh) });
-  const statements =
-    plan === 'full'
-      ? [
-          // Built for the checks from a rating delta, but the model changed under the marts too: not needed.
-          ...(opts.countsNextBuilt === true ? [`DROP TABLE ${COUNTS_NEXT}`] : []),
-          ...martDdl(genreCount, wh.dialect, opts.countsBuilt === true),
-        ]
-      : [
-          ...(plan.ratings === null
-            ? []
-            : martDeltaDdl(plan.ratings, wh.dialect, opts.countsNextBuilt === true)),
-          ...(plan.revenue ? [`DROP TABLE ${MARTS_SCHEMA}.revenue_movie`, REVENUE_MOVIE] : []),
-        ];
-  await wh.transaction(async () => {
+  const exec = async (statements: readonly string[]): Promise<void> => {
     for (const sql of statements) await wh.exec(sql);
+  };
+  if (plan === 'full') {
+    await wh.transaction(() =>
+      exec([
+        // Built for the checks from a rating delta, but the marts are rebuilt from every rating: not needed.
+        ...(opts.countsNextBuilt === true ? [`DROP TABLE ${COUNTS_NEXT}`] : []),
+        ...martDdl(genreCount, wh.dialect, opts.countsBuilt === true),
+      ]),
+    );
+    return 'every mart rebuilt from the model';
+  }
+  const masks = await wh.transaction(async () => {
+    const changed = plan.model ? await refreshLinkMasks(wh) : null;
+    await exec([
+      ...(plan.ratings === null ? [] : ratingDeltaDdl(plan.ratings, opts.countsNextBuilt === true)),
+      ...(plan.model || plan.ratings !== null ? DERIVED_FROM_STATE : []),
+      ...(plan.revenue ? [`DROP TABLE ${MARTS_SCHEMA}.revenue_movie`, REVENUE_MOVIE] : []),
+    ]);
+    return changed;
   });
-  if (plan === 'full') return 'every mart rebuilt from the model';
   return [
-    plan.ratings === null ? 'rating marts unchanged' : 'rating marts updated from the rating delta',
+    plan.ratings !== null
+      ? 'rating marts updated from the rating delta'
+      : plan.model
+        ? 'rating marts re-derived from the kept counts'
+        : 'rating marts unchanged',
+    ...(masks === null ? [] : [describeMasks(masks)]),
     plan.revenue ? 'revenue_movie rebuilt' : 'revenue_movie unchanged',
   ].join('; ');
+}
+
+function describeMasks(m: MaskChange): string {
+  return m.ids === 0
+    ? 'no genre mask changed'
+    : `genre masks of ${m.ids} MovieLens ids changed, ${m.users} users' masks recomputed`;
 }
