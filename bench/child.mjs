@@ -23,17 +23,20 @@ if (mode === 'floor') {
   const { loadConfig } = await import(new URL('config/config.js', dist).href);
   const { runPipeline } = await import(new URL('pipeline/run-pipeline.js', dist).href);
   const tasks = {};
+  let marts = null;
   const summary = await runPipeline(loadConfig({ overrides: { input, warehouse, staging } }), {
     ...(concurrency ? { concurrency: Number(concurrency) } : {}),
     listener: (e) => {
       // DAG tasks and the steps inside them (load.model, check.quality, answers.marts run inside publish).
       if (e.type === 'task.end') tasks[e.task] = Math.round(e.ms);
       if (e.type === 'step.end') tasks[e.step] = Math.round(e.ms);
+      if (e.type === 'step.end' && e.step === 'answers.marts') marts = e.detail ?? null;
     },
   });
   extra = {
     status: summary.status,
     tasks,
+    marts,
     loaded: summary.files.filter((f) => f.action === 'load').map((f) => f.name),
   };
 } else if (mode === 'answers') {

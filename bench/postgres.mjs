@@ -1,6 +1,7 @@
 // `npm run bench -- --warehouse postgres[://url]`: the PostgreSQL part of the benchmark, in one run: (a) the floor —
 // a bare single-stream `psql \copy` of ratings.csv into an UNLOGGED table; (b) a cold `movalytics run`; (c) a re-run;
-// (d) a run after a +1% ratings file; and the warm answers. Targets: the cold run ≤ 2.5× the floor (the scale-out
+// (d) a run after a +1% ratings file; (e) and (f) runs after a CPI-only and a movies-only change; and the warm
+// answers. Targets: the cold run ≤ 2.5× the floor (the scale-out
 // issue: parallel COPY into typed storage, indexes and statistics after); the +1% run ≤ 0.15× the cold run (the
 // incremental issue). Each in its own process; a fresh database
 // (movalytics_bench) is created for it and dropped at the end. Writes bench/results-postgres.json.
@@ -8,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { changeCpi, changeMovies } from './changes.mjs';
 
 const TARGETS = { cold: 2.5, incrementalToCold: 0.15, rssMiB: 1024 };
 const DB = 'movalytics_bench';
@@ -67,6 +69,14 @@ export async function benchPostgres(ctx) {
     checkpoint();
     console.error(`measuring (d) +1% ratings file (${incrementRows.toLocaleString('en-US')} rows) …`);
     const incremental = step('run', input, url, staging);
+    changeCpi(input);
+    checkpoint();
+    console.error('measuring (e) run after a CPI-only change …');
+    const cpiOnly = step('run', input, url, staging);
+    changeMovies(input);
+    checkpoint();
+    console.error('measuring (f) run after a movies-only change …');
+    const moviesOnly = step('run', input, url, staging);
     console.error('measuring answers (warm median of 7) …');
     const answers = step('answers', url);
     const ratio = (x) => Math.round((x.ms / floor.ms) * 100) / 100;
@@ -85,8 +95,16 @@ export async function benchPostgres(ctx) {
         toCold: Math.round((incremental.ms / cold.ms) * 100) / 100,
         targetToCold: TARGETS.incrementalToCold,
       },
+      cpiOnly,
+      moviesOnly,
       answers,
-      peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB),
+      peakRssMiB: Math.max(
+        cold.maxRssMiB,
+        rerun.maxRssMiB,
+        incremental.maxRssMiB,
+        cpiOnly.maxRssMiB,
+        moviesOnly.maxRssMiB,
+      ),
       targetRssMiB: TARGETS.rssMiB,
     };
     writeFileSync(join(here, 'results-postgres.json'), JSON.stringify(results, null, 2) + '\n');
@@ -105,6 +123,9 @@ export async function benchPostgres(ctx) {
       `    ${toCold}× the cold run (target ≤ ${TARGETS.incrementalToCold}×, ${toColdMet ? 'met' : 'MISSED'})`,
     );
     console.log(`    tasks: ${JSON.stringify(incremental.tasks)}`);
+    console.log(row('(e) CPI-only change', cpiOnly));
+    console.log(row('(f) movies-only change', moviesOnly));
+    console.log(`    marts: ${moviesOnly.marts}`);
     console.log(`answers warm median (ms): ${JSON.stringify(answers.warmMedianMs)}`);
     console.log(`peak RSS of a run: ${results.peakRssMiB} MiB (target ≤ ${TARGETS.rssMiB} MiB)`);
     console.log('written: bench/results-postgres.json');

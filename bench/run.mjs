@@ -2,9 +2,10 @@
 // then measures in one run: (a) the floor — DuckDB CREATE TABLE AS SELECT * FROM read_csv of ratings.csv alone;
 // (b) a cold `movalytics run`; (c) a re-run with no changes; (d) a run after adding a file with 1% new/updated
 // ratings; (e) a run where only a CPI file changed (no rating written: the rating checks must not rescan 26M rows);
+// (f) a run where only movies_metadata changed (the rating marts must not be rebuilt from every rating);
 // and the warm time of each answer. Prints times, ratios to the floor and peak RSS; writes
 // bench/results.json. Each step runs in its own process so its peak RSS is its own.
-// (f) the CLI's start-up against bare node (bench/startup.mjs). Other modes: `-- --startup` (that step alone),
+// (g) the CLI's start-up against bare node (bench/startup.mjs). Other modes: `-- --startup` (that step alone),
 // `-- --warehouse postgres` (bench/postgres.mjs), `-- --executor bullmq [--ratings N]`
 // (bench/bullmq.mjs), `-- --scale N` (bench/scale.mjs: N× the ratings against 1×; with `--warehouse postgres`,
 // bench/scale-workers.mjs: PostgreSQL + S3 + two workers, peak RSS per process).
@@ -13,7 +14,6 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -23,6 +23,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { changeCpi, changeMovies } from './changes.mjs';
 import { ensureFullDataset } from './generate.mjs';
 import { measureStartup, startupLines } from './startup.mjs';
 
@@ -164,12 +165,13 @@ console.error(
 );
 const incremental = step('run', input, warehouse, staging);
 // (e) Only CPIAUCNS.csv changes (its last month dropped): a run that loads files but writes no rating.
-const cpiFile = join(input, 'CPIAUCNS.csv');
-const cpiLines = readFileSync(cpiFile, 'utf8').trimEnd().split('\n');
-rmSync(cpiFile);
-writeFileSync(cpiFile, cpiLines.slice(0, -1).join('\n') + '\n');
+changeCpi(input);
 console.error('measuring (e) run after a CPI-only change …');
 const cpiOnly = step('run', input, warehouse, staging);
+// (f) Only movies_metadata.csv changes (a movie added): the rating marts must not be rebuilt from 26M ratings.
+changeMovies(input);
+console.error('measuring (f) run after a movies-only change …');
+const moviesOnly = step('run', input, warehouse, staging);
 console.error('measuring answers (warm median of 7) …');
 const answers = step('answers', warehouse);
 console.error('measuring the CLI start-up (median of 9, against bare node) …');
@@ -203,10 +205,17 @@ const results = {
     targetToCold: TARGETS.incrementalToCold,
   },
   cpiOnly: { ...cpiOnly, checkQualityMs: cpiOnly.tasks['check.quality'] ?? null },
+  moviesOnly,
   answers: { ...answers, targetMs: TARGETS.answerMs },
   startup,
   serve: { ...serve, targetApiWarmMs: TARGETS.apiMs, targetFirstPaintMs: TARGETS.paintMs },
-  peakRssMiB: Math.max(cold.maxRssMiB, rerun.maxRssMiB, incremental.maxRssMiB, cpiOnly.maxRssMiB),
+  peakRssMiB: Math.max(
+    cold.maxRssMiB,
+    rerun.maxRssMiB,
+    incremental.maxRssMiB,
+    cpiOnly.maxRssMiB,
+    moviesOnly.maxRssMiB,
+  ),
   targetRssMiB: TARGETS.rssMiB,
 };
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -236,6 +245,8 @@ console.log(
 );
 console.log(`    tasks: ${JSON.stringify(incremental.tasks)}`);
 console.log(row('(e) CPI-only change', cpiOnly));
+console.log(row('(f) movies-only change', moviesOnly));
+console.log(`    marts: ${moviesOnly.marts}`);
 console.log(
   `    check.quality: cold ${cold.tasks['check.quality']} ms, +1% ratings ${incremental.tasks['check.quality']} ms, CPI-only ${cpiOnly.tasks['check.quality']} ms`,
 );
