@@ -55,7 +55,8 @@ export interface BulkCsvOptions {
    * `select` into `target`): first try loading straight into `target`, created with `columns` NOT NULL — the file's
    * fields in order, the field of column `epochSeconds` (whole seconds) typed as its UTC time — and keep it when
    * every record parses and `check` (SQL over `columns`) holds for every row. Otherwise it is dropped and the load
-   * takes its general path (`select`, `where`, rejects), which says why per line. Other engines ignore it.
+   * takes its general path (`select`, `where`, rejects), which says why per line (PostgreSQL). DuckDB creates
+   * `target` from `columns` NOT NULL and fills it through its general path. Other engines ignore it.
    */
   direct?: DirectLoad;
 }
