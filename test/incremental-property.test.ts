@@ -230,7 +230,7 @@ describe.each(engines)('incremental marts on $name', (engine) => {
       if (addedMovie || modelChange !== null)
         expect(marts[0]).toMatch(
           new RegExp(
-            `^${ratings}; (no genre mask changed|genre masks of \\d+ MovieLens ids changed, \\d+ users' masks recomputed); revenue_movie rebuilt$`,
+            `^${ratings}; (no genre mask changed|genre masks of \\d+ MovieLens ids changed: user masks rebuilt); revenue_movie rebuilt$`,
           ),
         );
       else expect(marts[0]).toBe(`${ratings}; revenue_movie unchanged`);
