@@ -98,13 +98,7 @@ export async function benchPostgres(ctx) {
       cpiOnly,
       moviesOnly,
       answers,
-      peakRssMiB: Math.max(
-        cold.maxRssMiB,
-        rerun.maxRssMiB,
-        incremental.maxRssMiB,
-        cpiOnly.maxRssMiB,
-        moviesOnly.maxRssMiB,
-      ),
+      peakRssMiB: Math.max(...[cold, rerun, incremental, cpiOnly, moviesOnly].map((r) => r.maxRssMiB)),
       targetRssMiB: TARGETS.rssMiB,
     };
     writeFileSync(join(here, 'results-postgres.json'), JSON.stringify(results, null, 2) + '\n');

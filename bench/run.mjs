@@ -209,13 +209,7 @@ const results = {
   answers: { ...answers, targetMs: TARGETS.answerMs },
   startup,
   serve: { ...serve, targetApiWarmMs: TARGETS.apiMs, targetFirstPaintMs: TARGETS.paintMs },
-  peakRssMiB: Math.max(
-    cold.maxRssMiB,
-    rerun.maxRssMiB,
-    incremental.maxRssMiB,
-    cpiOnly.maxRssMiB,
-    moviesOnly.maxRssMiB,
-  ),
+  peakRssMiB: Math.max(...[cold, rerun, incremental, cpiOnly, moviesOnly].map((r) => r.maxRssMiB)),
   targetRssMiB: TARGETS.rssMiB,
 };
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
