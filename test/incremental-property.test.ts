@@ -1,8 +1,8 @@
 // Property test of the incremental marts: random sequences of rating drops (new keys, replaced keys, older-timestamp
 // losers, quarantined rows, unmapped movies, a movie added in the same run, two drops in one run) and model changes
-// (a movie's genres changed, a new genre that moves every genre's bit, a link moved to another movie or to none;
-// with a drop or alone) run through the real pipeline, and after each run every mart, the state tables and the
-// answers equal a full rebuild from the model. Seeded with the project's PRNG.
+// (a movie's genres changed, a new genre that moves every genre's bit, a link moved to another movie or to none, a
+// first link for an id rated before; with a drop or alone) run through the real pipeline, and after each run every
+// mart, the state tables and the answers equal a full rebuild from the model. Seeded with the project's PRNG.
 import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ interface World {
   added: { movieLensId: number; tmdb: number; genres: string; linkedTo: number }[];
   /** The next TMDB id with no movie, for a link that maps to none. */
   nextUnmapped: number;
+  /** Rated MovieLens ids without a movie (a link with no TMDB id, or none at all). */
+  unmappedRated: Set<number>;
 }
 
 /** Times of the drops: later than every generated rating, earlier than now; each step later than the last. */
@@ -67,7 +69,7 @@ function replaceLine(file: string, is: (line: string) => boolean, line: string):
 }
 
 /** A change to the model under the marts, made by rewriting the lines of movies this test added. */
-type ModelChange = 'genres' | 'new genre' | 'link to another movie' | 'link to none';
+type ModelChange = 'genres' | 'new genre' | 'link to another movie' | 'link to none' | 'link a rated id';
 
 /**
  * Makes `kind` of change through a movie this test added: its genres (another genre or none), a new genre whose id
@@ -85,6 +87,23 @@ function changeModel(w: World, kind: ModelChange): string {
     const id = `,${a.tmdb},tt9${String(a.tmdb).padStart(6, '0')},`;
     replaceLine(join(w.input, 'movies_metadata.csv'), (l) => l.includes(id), movieLine(a.tmdb, a.genres));
     return `genres of ${a.tmdb}: ${a.genres}`;
+  }
+  if (kind === 'link a rated id') {
+    // An id rated before this run gets its first movie, new and in a genre of its own (sorting last: no other genre's
+    // bit moves, no other id's mask changes): its raters gain that genre.
+    const ml = rng.pick([...w.unmappedRated]);
+    const tmdb = 950_000 + w.nextMovie++;
+    appendFileSync(
+      join(w.input, 'movies_metadata.csv'),
+      `${movieLine(tmdb, "[{'id': 99998, 'name': 'Zzz'}]")}\n`,
+    );
+    const links = join(w.input, 'links.csv');
+    if (readFileSync(links, 'utf8').includes(`\n${ml},`))
+      replaceLine(links, (l) => l.startsWith(`${ml},`), linkLine(ml, tmdb));
+    else appendFileSync(links, `${linkLine(ml, tmdb)}\r\n`);
+    w.unmappedRated.delete(ml);
+    w.linked.push(ml);
+    return `link of rated ${ml} to a new movie`;
   }
   const others = w.added.map((b) => b.tmdb).filter((t) => t !== a.linkedTo);
   a.linkedTo = kind === 'link to another movie' ? rng.pick(others) : w.nextUnmapped++;
@@ -107,6 +126,7 @@ const STEPS: readonly { model: ModelChange | null; drop: boolean }[] = [
   { model: 'link to another movie', drop: false },
   { model: 'new genre', drop: true },
   { model: 'link to none', drop: true },
+  { model: 'link a rated id', drop: false },
   { model: 'genres', drop: false },
 ];
 
@@ -128,6 +148,7 @@ function writeDrop(w: World, step: number, file: string, addMovieChance: number)
   for (let i = 0, n = 5 + rng.int(40); i < n; i++) {
     const user = rng.chance(0.2) ? w.nextUser++ : 1 + rng.int(w.nextUser - 1);
     const movie = rng.chance(0.1) ? 8_000_000 + rng.int(5) : rng.pick(w.linked);
+    if (movie >= 8_000_000 && !w.linked.includes(movie)) w.unmappedRated.add(movie);
     lines.push(`${user},${movie},${ratingOf(rng)},${t + 100 + i}`);
     fresh.push([user, movie]);
     // A duplicate inside the file: the later line wins.
@@ -188,10 +209,10 @@ describe.each(engines)('incremental marts on $name', (engine) => {
     const input = join(dir, 'in');
     mkdirSync(input, { recursive: true });
     for (const f of readdirSync(data)) if (f.endsWith('.csv')) copyFileSync(join(data, f), join(input, f));
-    const linked = csvRows(join(input, 'links.csv'))
-      .filter(([, , tmdb]) => tmdb !== '')
-      .map(([ml]) => Number(ml));
+    const links = csvRows(join(input, 'links.csv'));
+    const linked = links.filter(([, , tmdb]) => tmdb !== '').map(([ml]) => Number(ml));
     const keys = csvRows(join(input, 'ratings.csv')).map(([u, m]) => [Number(u), Number(m)] as const);
+    const rated = new Set(keys.map(([, m]) => m));
     const w: World = {
       input,
       rng: new Rng(seed, 77),
@@ -201,7 +222,11 @@ describe.each(engines)('incremental marts on $name', (engine) => {
       nextMovie: Math.max(...linked) + 1,
       added: [],
       nextUnmapped: 700_000,
+      unmappedRated: new Set(
+        links.filter(([ml, , tmdb]) => tmdb === '' && rated.has(Number(ml))).map(([ml]) => Number(ml)),
+      ),
     };
+    expect(w.unmappedRated.size).toBeGreaterThan(0); // the 'link a rated id' step needs one
     const warehouse = await engine.fresh(dir);
     const config = loadConfig({
       cwd: dir,
@@ -230,7 +255,7 @@ describe.each(engines)('incremental marts on $name', (engine) => {
       if (addedMovie || modelChange !== null)
         expect(marts[0]).toMatch(
           new RegExp(
-            `^${ratings}; (no genre mask changed|genre masks of \\d+ MovieLens ids changed: user masks rebuilt); revenue_movie rebuilt$`,
+            `^${ratings}; (no rated MovieLens id's genre mask changed|genre masks of \\d+ rated MovieLens ids changed: user masks rebuilt); revenue_movie rebuilt$`,
           ),
         );
       else expect(marts[0]).toBe(`${ratings}; revenue_movie unchanged`);

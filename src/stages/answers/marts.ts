@@ -28,8 +28,8 @@ export const USER_MASK = `${MARTS_SCHEMA}.user_genre_mask`;
 export const MOVIELENS_COUNTS = `${MARTS_SCHEMA}.movielens_rating_counts`;
 /**
  * State table of the marts, kept between runs: the genre mask of each mapped MovieLens id (~45k rows), the masks
- * USER_MASK was ORed from. When movies, links or genres change, the ids whose mask changed are the only ones whose
- * raters' masks need recomputing (refreshLinkMasks).
+ * USER_MASK was ORed from. When movies, links or genres change, USER_MASK still stands unless the mask of a rated id
+ * changed (refreshLinkMasks).
  */
 export const LINK_MASK = `${MARTS_SCHEMA}.link_genre_mask`;
 /** Scratch tables of a delta refresh: the touched MovieLens ids' and users' next rows. Dropped at the end. */
@@ -238,12 +238,14 @@ const DERIVED_FROM_STATE = [
 ];
 
 /**
- * After movies, links or genres changed: LINK_MASK rebuilt from the model and compared with the kept one; when the mask
- * of any MovieLens id changed (other genres, a new or lost link, every id when a new genre moves the bits), USER_MASK
- * is rebuilt from the ratings — a mask is an OR, so a user cannot lose a genre by subtraction, and finding only the
- * users who rated a changed id costs a pass over the ratings too (measured on PostgreSQL at full scale: 4.2 s to find
- * the 100k raters of the most-rated movie and 5.0 s to recompute them, against 2.2-2.5 s for every user). When no
- * mask changed (a new movie nobody rated, a new revenue), no rating is read. Returns how many ids changed.
+ * After movies, links or genres changed: LINK_MASK rebuilt from the model and compared with the kept one. When the mask
+ * of a MovieLens id with kept ratings changed (other genres, a new or lost link, every id when a new genre moves the
+ * bits), USER_MASK is rebuilt from the ratings — a mask is an OR, so a user cannot lose a genre by subtraction, and
+ * finding only the users who rated a changed id costs a pass over the ratings too (measured on PostgreSQL at full
+ * scale: 4.2 s to find the 100k raters of the most-rated movie and 5.0 s to recompute them, against 2.2-2.5 s for
+ * every user). Otherwise (a new revenue; a new movie or link whose id nobody rated before this run: this run's ratings
+ * of it are ORed in by the delta refresh after) no rating is read. Called before the delta is applied, so
+ * MOVIELENS_COUNTS holds the ratings USER_MASK was built from. Returns how many rated ids' masks changed.
  */
 async function refreshLinkMasks(wh: Warehouse): Promise<number> {
   const run = async (sqls: readonly string[]): Promise<void> => {
@@ -256,7 +258,8 @@ async function refreshLinkMasks(wh: Warehouse): Promise<number> {
     `CREATE TABLE ${LINK_CHANGED} AS
 SELECT COALESCE(n.movielens_id, o.movielens_id) AS movielens_id
 FROM ${LINK_NEXT} n FULL OUTER JOIN ${LINK_MASK} o ON o.movielens_id = n.movielens_id
-WHERE n.movielens_id IS NULL OR o.movielens_id IS NULL OR n.mask <> o.mask`,
+WHERE (n.movielens_id IS NULL OR o.movielens_id IS NULL OR n.mask <> o.mask)
+  AND EXISTS (SELECT 1 FROM ${MOVIELENS_COUNTS} k WHERE k.movielens_id = COALESCE(n.movielens_id, o.movielens_id))`,
   ]);
   const changed = await queryCount(wh, `SELECT count(*) AS n FROM ${LINK_CHANGED}`);
   await run([
@@ -288,8 +291,8 @@ FROM d LEFT JOIN ${MOVIELENS_COUNTS} s ON s.movielens_id = d.movielens_id`,
 /** What changed under the marts in a run: decides between a full rebuild and a refresh of what changed. */
 export interface MartChange {
   /**
-   * Movies, links or genres were loaded: the rating counts stand (they are per MovieLens id), the genre masks of the
-   * ids whose genres or link changed are recomputed (refreshLinkMasks), and every mart is re-derived from the state.
+   * Movies, links or genres were loaded: the rating counts stand (they are per MovieLens id), the genre masks follow
+   * the model (refreshLinkMasks), and every mart is re-derived from the state.
    */
   model: boolean;
   /** CPI was loaded: revenue_movie (Q3/Q4) is rebuilt. */
@@ -411,8 +414,8 @@ export async function refreshMarts(
       ? []
       : [
           changedMasks === 0
-            ? 'no genre mask changed'
-            : `genre masks of ${changedMasks} MovieLens ids changed: user masks rebuilt`,
+            ? "no rated MovieLens id's genre mask changed"
+            : `genre masks of ${changedMasks} rated MovieLens ids changed: user masks rebuilt`,
         ]),
     plan.revenue ? 'revenue_movie rebuilt' : 'revenue_movie unchanged',
   ].join('; ');
