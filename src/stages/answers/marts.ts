@@ -213,7 +213,9 @@ function ratingDeltaDdl(delta: string, countsNextBuilt: boolean): string[] {
     `DELETE FROM ${MOVIELENS_COUNTS} WHERE movielens_id IN (SELECT movielens_id FROM ${COUNTS_NEXT})`,
     `INSERT INTO ${MOVIELENS_COUNTS} (movielens_id, n, sum_rating) SELECT movielens_id, n, sum_rating FROM ${COUNTS_NEXT}`,
     `DROP TABLE ${COUNTS_NEXT}`,
-    // A replaced rating keeps its (user, movie) pair: only written rows (n = 1) can add a genre to a user.
+    // A replaced rating keeps its (user, movie) pair: only written rows (n = 1) can add a genre to a user. Only the
+    // users whose mask grows (or who are new) are rewritten: most touched users had those genres already (on
+    // PostgreSQL at full scale, +1 %: the delete of the kept rows took 86 ms for every touched user).
     `CREATE TABLE ${USER_NEXT} AS
 WITH d AS (
   SELECT d.user_id, BIT_OR(lm.mask) AS mask
@@ -221,7 +223,8 @@ WITH d AS (
   WHERE d.n > 0
   GROUP BY d.user_id)
 SELECT d.user_id, COALESCE(u.mask, 0) | d.mask AS mask
-FROM d LEFT JOIN ${USER_MASK} u ON u.user_id = d.user_id`,
+FROM d LEFT JOIN ${USER_MASK} u ON u.user_id = d.user_id
+WHERE u.user_id IS NULL OR (u.mask | d.mask) <> u.mask`,
     `DELETE FROM ${USER_MASK} WHERE user_id IN (SELECT user_id FROM ${USER_NEXT})`,
     `INSERT INTO ${USER_MASK} (user_id, mask) SELECT user_id, mask FROM ${USER_NEXT}`,
     `DROP TABLE ${USER_NEXT}`,
