@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * The sha256 of a stream read chunk by chunk into the hasher's buffers: read into `buffer()`, hand the chunk (a view
- * of it) to `update` before the next read, `digest()` at the end, `close()` always.
+ * of it) to `update`, `digest()` at the end, `close()` always. Two chunks may be out at once (the next one read
+ * while the last is still in use): `buffer()` never hands out the memory of the chunk before.
  */
 export interface ChunkHasher {
   buffer(): Buffer;
@@ -24,17 +25,19 @@ export function chunkHasher(bytes: number, chunkBytes: number): ChunkHasher {
   return bytes >= THREAD_MIN_BYTES ? new Sha256Thread(chunkBytes) : new Sha256InThread(chunkBytes);
 }
 
-/** Hashes on the calling thread, into one buffer that every read reuses. */
+/** Hashes on the calling thread, into two buffers that the reads take in turn. */
 class Sha256InThread implements ChunkHasher {
   private readonly hash = createHash('sha256');
-  private readonly shared: Buffer;
+  private readonly buffers: [Buffer, Buffer];
+  private turn = 0;
 
   constructor(chunkBytes: number) {
-    this.shared = Buffer.allocUnsafe(chunkBytes);
+    this.buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   }
 
   buffer(): Buffer {
-    return this.shared;
+    this.turn ^= 1;
+    return this.buffers[this.turn]!;
   }
 
   update(chunk: Buffer): Promise<void> {

@@ -1,4 +1,4 @@
-// digestFile: the line count and whether the line endings mix, read in one pass; a large file's sha256 and copy.
+// digestFile: the line count and whether the line endings mix, read in one pass; a many-chunk file's sha256 and copy.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -29,28 +29,32 @@ describe('digestFile line endings', () => {
   });
 });
 
-describe('digestFile of a file large enough to hash on a second thread', () => {
-  it('gives the sha256, the line count and a staged copy exactly as the bytes are', async () => {
-    // 70 MiB of ratings-like lines (past the 64 MiB from which the hash runs on its own thread), with a varying
-    // tail so that a chunk written or hashed from a reused buffer would show.
-    const line = (i: number): string => `${1 + (i >> 6)},${i % 997},4.0,${1_000_000_000 + i}\r\n`;
-    const f = join(dir, 'large.csv');
-    const parts: string[] = ['userId,movieId,rating,timestamp\r\n'];
-    let bytes = parts[0]!.length;
-    let lines = 0;
-    while (bytes < 70 * 1024 * 1024) {
-      const l = line(lines++);
-      parts.push(l);
-      bytes += l.length;
-    }
-    writeFileSync(f, parts.join(''));
-    const copy = join(dir, 'large.copy');
-    const out = await open(copy, 'w');
-    const d = await digestFile(f, { copyTo: (c) => out.write(c) });
-    await out.close();
-    const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
-    expect(d.sha256).toBe(sha(f));
-    expect(sha(copy)).toBe(d.sha256);
-    expect(d.dataLines).toBe(lines);
-  });
+describe('digestFile of a file of several chunks, each read while the one before is split', () => {
+  // 20 MiB: hashed on this thread, its reads taking two buffers in turn; 70 MiB: past the 64 MiB from which the hash
+  // runs on its own thread.
+  it.each([20, 70])(
+    '%i MiB: the sha256, the line count and a staged copy exactly as the bytes are',
+    async (mib) => {
+      // Ratings-like lines with a varying tail, so that a chunk written, split or hashed from a reused buffer would show.
+      const line = (i: number): string => `${1 + (i >> 6)},${i % 997},4.0,${1_000_000_000 + i}\r\n`;
+      const f = join(dir, 'large.csv');
+      const parts: string[] = ['userId,movieId,rating,timestamp\r\n'];
+      let bytes = parts[0]!.length;
+      let lines = 0;
+      while (bytes < mib * 1024 * 1024) {
+        const l = line(lines++);
+        parts.push(l);
+        bytes += l.length;
+      }
+      writeFileSync(f, parts.join(''));
+      const copy = join(dir, 'large.copy');
+      const out = await open(copy, 'w');
+      const d = await digestFile(f, { copyTo: (c) => out.write(c) });
+      await out.close();
+      const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+      expect(d.sha256).toBe(sha(f));
+      expect(sha(copy)).toBe(d.sha256);
+      expect(d.dataLines).toBe(lines);
+    },
+  );
 });
