@@ -302,7 +302,7 @@ export interface MartChange {
   cpi: boolean;
   /**
    * Ratings: none written; 'all' = written without a delta (a cold load, an engine that loads by plan): rebuild;
-   * `{ delta }` = the signed rating changes of an incremental load (see martDeltaDdl).
+   * `{ delta }` = the signed rating changes of an incremental load (see ratingDeltaDdl).
    */
   ratings: 'none' | 'all' | { delta: string };
 }
