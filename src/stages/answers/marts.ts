@@ -42,6 +42,11 @@ const LINK_CHANGED = `${MARTS_SCHEMA}.link_mask_changed_scratch`;
 /** Genres that fit the BIGINT bit mask (bits 0..62: bit 63 is the sign). The real data has 20. */
 export const MAX_MASK_GENRES = 63;
 
+/** Runs `statements` one after the other. */
+async function execAll(wh: Warehouse, statements: readonly string[]): Promise<void> {
+  for (const sql of statements) await wh.exec(sql);
+}
+
 /**
  * MOVIELENS_COUNTS from every rating. Aggregated per MovieLens id first (45k groups), then mapped: counts and sums add
  * up exactly, and joining 45k groups instead of 26M ratings to links and movies is several times faster. sum_rating
@@ -251,10 +256,7 @@ const DERIVED_FROM_STATE = [
  * MOVIELENS_COUNTS holds the ratings USER_MASK was built from. Returns how many rated ids' masks changed.
  */
 async function refreshLinkMasks(wh: Warehouse): Promise<number> {
-  const run = async (sqls: readonly string[]): Promise<void> => {
-    for (const sql of sqls) await wh.exec(sql);
-  };
-  await run([
+  await execAll(wh, [
     `DROP TABLE IF EXISTS ${LINK_NEXT}`,
     ...linkMaskDdl(wh.dialect, LINK_NEXT),
     `DROP TABLE IF EXISTS ${LINK_CHANGED}`,
@@ -265,7 +267,7 @@ WHERE (n.movielens_id IS NULL OR o.movielens_id IS NULL OR n.mask <> o.mask)
   AND EXISTS (SELECT 1 FROM ${MOVIELENS_COUNTS} k WHERE k.movielens_id = COALESCE(n.movielens_id, o.movielens_id))`,
   ]);
   const changed = await queryCount(wh, `SELECT count(*) AS n FROM ${LINK_CHANGED}`);
-  await run([
+  await execAll(wh, [
     `DROP TABLE ${LINK_CHANGED}`,
     `DROP TABLE ${LINK_MASK}`,
     `ALTER TABLE ${LINK_NEXT} RENAME TO ${LINK_MASK.slice(MARTS_SCHEMA.length + 1)}`,
@@ -355,13 +357,12 @@ export interface RatingCounts {
 export async function ratingCountsOf(wh: Warehouse, change: MartChange): Promise<RatingCounts | null> {
   const kept = `(SELECT movielens_id, n FROM ${MOVIELENS_COUNTS})`;
   if (change.ratings === 'all') {
-    for (const sql of [`CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`, ...MOVIELENS_COUNTS_DDL])
-      await wh.exec(sql);
+    await execAll(wh, [`CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`, ...MOVIELENS_COUNTS_DDL]);
     return { query: kept, fromEveryRow: true, countsNextBuilt: false };
   }
   if (!(await hasMartState(wh))) return null;
   if (change.ratings === 'none') return { query: kept, fromEveryRow: false, countsNextBuilt: false };
-  for (const sql of countsNextDdl(change.ratings.delta)) await wh.exec(sql);
+  await execAll(wh, countsNextDdl(change.ratings.delta));
   return {
     query: `(SELECT movielens_id, n FROM ${MOVIELENS_COUNTS} k
   WHERE NOT EXISTS (SELECT 1 FROM ${COUNTS_NEXT} x WHERE x.movielens_id = k.movielens_id)
@@ -385,12 +386,9 @@ export async function refreshMarts(
 ): Promise<string> {
   const genreCount = await queryCount(wh, `SELECT COUNT(*) AS n FROM movies.genre`);
   const plan = planMartRefresh(change, { genreCount, hasState: await hasMartState(wh) });
-  const exec = async (statements: readonly string[]): Promise<void> => {
-    for (const sql of statements) await wh.exec(sql);
-  };
   if (plan === 'full') {
     await wh.transaction(() =>
-      exec([
+      execAll(wh, [
         // Built for the checks from a rating delta, but the marts are rebuilt from every rating: not needed.
         ...(opts.countsNextBuilt === true ? [`DROP TABLE ${COUNTS_NEXT}`] : []),
         ...martDdl(genreCount, wh.dialect, opts.countsBuilt === true),
@@ -400,7 +398,7 @@ export async function refreshMarts(
   }
   const changedMasks = await wh.transaction(async () => {
     const changed = plan.model ? await refreshLinkMasks(wh) : null;
-    await exec([
+    await execAll(wh, [
       ...(plan.ratings === null ? [] : ratingDeltaDdl(plan.ratings, opts.countsNextBuilt === true)),
       ...(plan.model || plan.ratings !== null ? DERIVED_FROM_STATE : []),
       ...(plan.revenue ? [`DROP TABLE ${MARTS_SCHEMA}.revenue_movie`, REVENUE_MOVIE] : []),
