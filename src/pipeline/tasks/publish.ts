@@ -138,7 +138,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
         ctx,
         'check.quality',
         async () => {
-          counts = await ratingCountsOf(wh, change);
+          counts = await ratingCountsOf(wh, change, runId);
           return runChecks(wh, {
             mappedShareWarn: ctx.config.mappedShareWarn,
             reports,
@@ -160,6 +160,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
         'answers.marts',
         () =>
           refreshMarts(wh, change, {
+            runId,
             countsBuilt: counts?.fromEveryRow ?? false,
             countsNextBuilt: counts?.countsNextBuilt ?? false,
           }),

@@ -32,6 +32,13 @@ export const MOVIELENS_COUNTS = `${MARTS_SCHEMA}.movielens_rating_counts`;
  * changed (refreshLinkMasks).
  */
 export const LINK_MASK = `${MARTS_SCHEMA}.link_genre_mask`;
+/**
+ * The run whose publish last brought the kept state (USER_MASK, MOVIELENS_COUNTS, LINK_MASK) up to date: one row,
+ * written in the same transaction. The state is trusted only while that run is the last run that published. A build
+ * older than some of the state publishes without keeping it in step (its full rebuild leaves LINK_MASK as it was, an
+ * older one's delta leaves MOVIELENS_COUNTS), and its run is then the last: the next refresh rebuilds whole.
+ */
+export const STATE_RUN = `${MARTS_SCHEMA}.kept_state_run`;
 /** Scratch tables of a delta refresh: the touched MovieLens ids' and users' next rows. Dropped at the end. */
 const COUNTS_NEXT = `${MARTS_SCHEMA}.movielens_counts_next_scratch`;
 const USER_NEXT = `${MARTS_SCHEMA}.user_mask_next_scratch`;
@@ -327,11 +334,30 @@ export function planMartRefresh(
 }
 
 /** Whether every mart and the state tables exist (a warehouse built before the state was kept has none). */
-async function hasMartState(wh: Warehouse): Promise<boolean> {
-  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS, LINK_MASK].map((t) =>
+/**
+ * Whether the kept state describes the marts as the last published run left them: it exists, and STATE_RUN names
+ * that run (the last 'success' before run `runId`). Without a run, never.
+ */
+async function hasMartState(wh: Warehouse, runId: number | undefined): Promise<boolean> {
+  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS, LINK_MASK, STATE_RUN].map((t) =>
     t.replace(`${MARTS_SCHEMA}.`, ''),
   );
-  return tablesExist(wh, MARTS_SCHEMA, ...names);
+  if (runId === undefined || !(await tablesExist(wh, MARTS_SCHEMA, ...names))) return false;
+  const [row] = await wh.query<{ kept: number | null; published: number | null }>(
+    `SELECT (SELECT max(run_id) FROM ${STATE_RUN}) AS kept,
+(SELECT max(run_id) FROM movalytics.run WHERE status = 'success' AND run_id < ${Math.trunc(runId)}) AS published`,
+  );
+  return row !== undefined && row.kept !== null && Number(row.kept) === Number(row.published);
+}
+
+/** Records run `runId` as the one whose publish left the kept state (see STATE_RUN). */
+function stateRunDdl(runId: number | undefined): string[] {
+  if (runId === undefined) return [];
+  return [
+    `CREATE TABLE IF NOT EXISTS ${STATE_RUN} (run_id INTEGER NOT NULL)`,
+    `DELETE FROM ${STATE_RUN}`,
+    `INSERT INTO ${STATE_RUN} (run_id) VALUES (${Math.trunc(runId)})`,
+  ];
 }
 
 /** The ratings per MovieLens id for the checks (ratingCountsOf). */
@@ -354,13 +380,17 @@ export interface RatingCounts {
  * checks and 4.5 s of marts became one 4.5 s GROUP BY on PostgreSQL at full scale. null when the counts were never
  * kept (a warehouse built before them).
  */
-export async function ratingCountsOf(wh: Warehouse, change: MartChange): Promise<RatingCounts | null> {
+export async function ratingCountsOf(
+  wh: Warehouse,
+  change: MartChange,
+  runId: number,
+): Promise<RatingCounts | null> {
   const kept = `(SELECT movielens_id, n FROM ${MOVIELENS_COUNTS})`;
   if (change.ratings === 'all') {
     await execAll(wh, [`CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`, ...MOVIELENS_COUNTS_DDL]);
     return { query: kept, fromEveryRow: true, countsNextBuilt: false };
   }
-  if (!(await hasMartState(wh))) return null;
+  if (!(await hasMartState(wh, runId))) return null;
   if (change.ratings === 'none') return { query: kept, fromEveryRow: false, countsNextBuilt: false };
   await execAll(wh, countsNextDdl(change.ratings.delta));
   return {
@@ -382,19 +412,25 @@ export async function ratingCountsOf(wh: Warehouse, change: MartChange): Promise
 export async function refreshMarts(
   wh: Warehouse,
   change: MartChange = FULL_REFRESH,
-  opts: { countsBuilt?: boolean; countsNextBuilt?: boolean } = {},
+  opts: { runId?: number; countsBuilt?: boolean; countsNextBuilt?: boolean } = {},
 ): Promise<string> {
   const genreCount = await queryCount(wh, `SELECT COUNT(*) AS n FROM movies.genre`);
-  const plan = planMartRefresh(change, { genreCount, hasState: await hasMartState(wh) });
+  const hasState = await hasMartState(wh, opts.runId);
+  const plan = planMartRefresh(change, { genreCount, hasState });
   if (plan === 'full') {
     await wh.transaction(() =>
       execAll(wh, [
         // Built for the checks from a rating delta, but the marts are rebuilt from every rating: not needed.
         ...(opts.countsNextBuilt === true ? [`DROP TABLE ${COUNTS_NEXT}`] : []),
         ...martDdl(genreCount, wh.dialect, opts.countsBuilt === true),
+        ...stateRunDdl(opts.runId),
       ]),
     );
-    return 'every mart rebuilt from the model';
+    const why =
+      change.ratings !== 'all' && !hasState && genreCount <= MAX_MASK_GENRES
+        ? ': no kept state left by the last published run'
+        : '';
+    return `every mart rebuilt from the model${why}`;
   }
   const changedMasks = await wh.transaction(async () => {
     const changed = plan.model ? await refreshLinkMasks(wh) : null;
@@ -402,6 +438,7 @@ export async function refreshMarts(
       ...(plan.ratings === null ? [] : ratingDeltaDdl(plan.ratings, opts.countsNextBuilt === true)),
       ...(plan.model || plan.ratings !== null ? DERIVED_FROM_STATE : []),
       ...(plan.revenue ? [`DROP TABLE ${MARTS_SCHEMA}.revenue_movie`, REVENUE_MOVIE] : []),
+      ...stateRunDdl(opts.runId),
     ]);
     return changed;
   });
