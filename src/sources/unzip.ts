@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { EnvironmentError, InputError, fromFsError, messageOf } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { LineLengthLimit } from '../core/line-length.js';
@@ -37,12 +37,12 @@ async function statfsFree(dir: string): Promise<number> {
   return s.bavail * s.bsize;
 }
 
-function openZip(file: string): Promise<yauzl.ZipFile> {
+async function openZip(file: string): Promise<yauzl.ZipFile> {
+  // Loaded here, not at start-up: most runs read CSVs, and every run imports this module.
+  const { open } = (await import('yauzl')).default;
   return new Promise((resolve, reject) =>
     // autoClose off: the central directory is read in full before any entry is opened.
-    yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, zip) =>
-      err ? reject(err) : resolve(zip),
-    ),
+    open(file, { lazyEntries: true, autoClose: false }, (err, zip) => (err ? reject(err) : resolve(zip))),
   );
 }
 
