@@ -1,6 +1,7 @@
-// The marts' kept state (per-MovieLens-id counts, link and user genre masks) is trusted only when the last published
-// run left it. A run of an older build publishes without keeping all of it in step; the next run of this build must
-// then rebuild every mart from the model, or its answers would carry the stale state forever.
+// The marts' kept state (per-MovieLens-id counts, link and user genre masks) is trusted only while the files loaded
+// are those the publish that last kept it in step recorded. A run of an older build publishes without keeping all of
+// it in step (whatever status its run ends with); the next run of this build must then rebuild every mart from the
+// model, or its answers would carry the stale state forever.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ async function answersOf(wh: Warehouse): Promise<unknown> {
 }
 
 describe.each(engines)('the marts after a run of another build on $name', (engine) => {
-  it('trust the kept state this build left, and rebuild whole when another run published after it', async () => {
+  it('trust the kept state this build left, and rebuild whole when another build published after it', async () => {
     const dir = tempDir(`kept-state-${engine.name}`);
     const data = await generateDataset({ out: join(dir, 'data'), movies: 150, ratings: 3000, seed: 11 });
     const warehouse = await engine.fresh(dir);
@@ -45,19 +46,23 @@ describe.each(engines)('the marts after a run of another build on $name', (engin
       'rating marts updated from the rating delta; revenue_movie unchanged',
     ]);
 
-    // An older build's run publishes next. Its marts are right, but it did not keep this build's state: here the
-    // counts of one MovieLens id are off, as a build from before the counts were kept leaves them.
+    // An older build's run publishes next, and its run ends failed after the commit (a lost connection, say). It
+    // recorded the file it loaded, as every build does; it did not keep this build's state: here the counts of one
+    // MovieLens id are off, as a build from before the counts were kept leaves them.
     await withWarehouse(warehouse, (wh) =>
       wh.transaction(async () => {
         await wh.exec(`UPDATE ${MOVIELENS_COUNTS} SET n = n + 1000
 WHERE movielens_id = (SELECT min(movielens_id) FROM ${MOVIELENS_COUNTS})`);
         await wh.exec(`INSERT INTO movalytics.run (run_id, started_at, finished_at, status, input)
-SELECT max(run_id) + 1, TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-01 00:01:00', 'success', 'an older build'
+SELECT max(run_id) + 1, TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-01 00:01:00', 'failed', 'an older build'
+FROM movalytics.run`);
+        await wh.exec(`INSERT INTO movalytics.file_state (file_name, role, bytes, mtime_ms, sha256, data_lines, loaded_run_id)
+SELECT 'ratings_older.csv', 'ratings', 60, 0, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 1, max(run_id)
 FROM movalytics.run`);
       }),
     );
     expect(await dropAndRun('ratings_b.csv', '2,1,3.0,1700000000')).toEqual([
-      'every mart rebuilt from the model: no kept state left by the last published run',
+      'every mart rebuilt from the model: the kept state was not left by the last publish',
     ]);
     await withWarehouse(warehouse, async (wh) => {
       const [bad] = await wh.query<{ n: number }>(`SELECT count(*) AS n FROM ${MOVIELENS_COUNTS} k
@@ -68,9 +73,13 @@ WHERE r.n IS NULL OR r.n <> k.n`);
       await refreshMarts(wh);
       expect(answers).toEqual(await answersOf(wh));
     });
-    // The rebuild left the state again: the next drop is a delta.
-    expect(await dropAndRun('ratings_c.csv', '3,1,2.5,1700000000')).toEqual([
-      'rating marts updated from the rating delta; revenue_movie unchanged',
-    ]);
+    // The rebuild left the state again, and so does each delta after it.
+    for (const [file, line] of [
+      ['ratings_c.csv', '3,1,2.5,1700000000'],
+      ['ratings_d.csv', '4,1,1.5,1700000000'],
+    ] as const)
+      expect(await dropAndRun(file, line)).toEqual([
+        'rating marts updated from the rating delta; revenue_movie unchanged',
+      ]);
   }, 120_000);
 });

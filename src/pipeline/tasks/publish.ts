@@ -6,7 +6,7 @@ import { MovalyticsError, TaskError } from '../../core/errors.js';
 import { formatNumber as fmt } from '../../core/format.js';
 import { recordRunAnswers } from '../../stages/answers/run-answers.js';
 import { computeAnswers, FULL_REFRESH, refreshMarts, type MartChange } from '../../stages/answers/index.js';
-import { ratingCountsOf, type RatingCounts } from '../../stages/answers/marts.js';
+import { ratingCountsOf, recordKeptState, type RatingCounts } from '../../stages/answers/marts.js';
 import { describeCheckScopes, runChecks, type CheckResult } from '../../stages/check/checks.js';
 import {
   dropLoadScratch,
@@ -138,7 +138,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
         ctx,
         'check.quality',
         async () => {
-          counts = await ratingCountsOf(wh, change, runId);
+          counts = await ratingCountsOf(wh, change);
           return runChecks(wh, {
             mappedShareWarn: ctx.config.mappedShareWarn,
             reports,
@@ -160,7 +160,6 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
         'answers.marts',
         () =>
           refreshMarts(wh, change, {
-            runId,
             countsBuilt: counts?.fromEveryRow ?? false,
             countsNextBuilt: counts?.countsNextBuilt ?? false,
           }),
@@ -170,6 +169,7 @@ async function publishModel(ctx: TaskContext): Promise<PublishOutcome> {
       await recordRowChanges(wh, runId, await rowChanges.after(loaded.ratingDelta));
       await runs.recordReconciliation(wh, runId, reports);
       await runs.recordFileState(wh, runId, toLoad);
+      await recordKeptState(wh);
       await runs.recordManifest(wh, runId, files);
       await runs.recordChecks(wh, runId, checks);
       await dropLoadScratch(wh);

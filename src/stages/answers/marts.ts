@@ -33,12 +33,14 @@ export const MOVIELENS_COUNTS = `${MARTS_SCHEMA}.movielens_rating_counts`;
  */
 export const LINK_MASK = `${MARTS_SCHEMA}.link_genre_mask`;
 /**
- * The run whose publish last brought the kept state (USER_MASK, MOVIELENS_COUNTS, LINK_MASK) up to date: one row,
- * written in the same transaction. The state is trusted only while that run is the last run that published. A build
- * older than some of the state publishes without keeping it in step (its full rebuild leaves LINK_MASK as it was, an
- * older one's delta leaves MOVIELENS_COUNTS), and its run is then the last: the next refresh rebuilds whole.
+ * The files as loaded (`movalytics.file_state`: name, sha256, loading run) when the last publish that kept the state
+ * (USER_MASK, MOVIELENS_COUNTS, LINK_MASK) in step committed: a copy, written in the same transaction. The state is
+ * trusted only while the files are still as the copy says. Every build records the files it loads, but a build older
+ * than some of the state publishes without keeping it in step (its full rebuild leaves LINK_MASK as it was, an older
+ * one's delta leaves MOVIELENS_COUNTS), whatever its run's status and id: the next refresh then rebuilds whole.
  */
-export const STATE_RUN = `${MARTS_SCHEMA}.kept_state_run`;
+export const STATE_FILES = `${MARTS_SCHEMA}.kept_state_files`;
+const FILE_KEY = 'file_name, sha256, loaded_run_id';
 /** Scratch tables of a delta refresh: the touched MovieLens ids' and users' next rows. Dropped at the end. */
 const COUNTS_NEXT = `${MARTS_SCHEMA}.movielens_counts_next_scratch`;
 const USER_NEXT = `${MARTS_SCHEMA}.user_mask_next_scratch`;
@@ -333,31 +335,33 @@ export function planMartRefresh(
   };
 }
 
-/** Whether every mart and the state tables exist (a warehouse built before the state was kept has none). */
 /**
- * Whether the kept state describes the marts as the last published run left them: it exists, and STATE_RUN names
- * that run (the last 'success' before run `runId`). Without a run, never.
+ * Whether the kept state describes the marts as the last publish left them: every mart and state table exists, and
+ * the files are as STATE_FILES recorded (a warehouse built before the state was kept has none).
  */
-async function hasMartState(wh: Warehouse, runId: number | undefined): Promise<boolean> {
-  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS, LINK_MASK, STATE_RUN].map((t) =>
+async function hasMartState(wh: Warehouse): Promise<boolean> {
+  const names = [...MART_TABLES, USER_MASK, MOVIELENS_COUNTS, LINK_MASK, STATE_FILES].map((t) =>
     t.replace(`${MARTS_SCHEMA}.`, ''),
   );
-  if (runId === undefined || !(await tablesExist(wh, MARTS_SCHEMA, ...names))) return false;
-  const [row] = await wh.query<{ kept: number | null; published: number | null }>(
-    `SELECT (SELECT max(run_id) FROM ${STATE_RUN}) AS kept,
-(SELECT max(run_id) FROM movalytics.run WHERE status = 'success' AND run_id < ${Math.trunc(runId)}) AS published`,
+  if (!(await tablesExist(wh, MARTS_SCHEMA, ...names))) return false;
+  const differ = await queryCount(
+    wh,
+    `SELECT count(*) AS n FROM ((SELECT ${FILE_KEY} FROM movalytics.file_state EXCEPT SELECT ${FILE_KEY} FROM ${STATE_FILES})
+UNION ALL (SELECT ${FILE_KEY} FROM ${STATE_FILES} EXCEPT SELECT ${FILE_KEY} FROM movalytics.file_state)) d`,
   );
-  return row !== undefined && row.kept !== null && Number(row.kept) === Number(row.published);
+  return differ === 0;
 }
 
-/** Records run `runId` as the one whose publish left the kept state (see STATE_RUN). */
-function stateRunDdl(runId: number | undefined): string[] {
-  if (runId === undefined) return [];
-  return [
-    `CREATE TABLE IF NOT EXISTS ${STATE_RUN} (run_id INTEGER NOT NULL)`,
-    `DELETE FROM ${STATE_RUN}`,
-    `INSERT INTO ${STATE_RUN} (run_id) VALUES (${Math.trunc(runId)})`,
-  ];
+/**
+ * Records the files as loaded now as those the kept state is in step with (STATE_FILES). Called by the publish, in
+ * its transaction, after it refreshed the marts and recorded the files it loaded.
+ */
+export async function recordKeptState(wh: Warehouse): Promise<void> {
+  // A copy by CREATE TABLE AS: the columns keep file_state's types (Redshift sizes its VARCHARs).
+  await execAll(wh, [
+    `DROP TABLE IF EXISTS ${STATE_FILES}`,
+    `CREATE TABLE ${STATE_FILES} AS SELECT ${FILE_KEY} FROM movalytics.file_state`,
+  ]);
 }
 
 /** The ratings per MovieLens id for the checks (ratingCountsOf). */
@@ -380,17 +384,13 @@ export interface RatingCounts {
  * checks and 4.5 s of marts became one 4.5 s GROUP BY on PostgreSQL at full scale. null when the counts were never
  * kept (a warehouse built before them).
  */
-export async function ratingCountsOf(
-  wh: Warehouse,
-  change: MartChange,
-  runId: number,
-): Promise<RatingCounts | null> {
+export async function ratingCountsOf(wh: Warehouse, change: MartChange): Promise<RatingCounts | null> {
   const kept = `(SELECT movielens_id, n FROM ${MOVIELENS_COUNTS})`;
   if (change.ratings === 'all') {
     await execAll(wh, [`CREATE SCHEMA IF NOT EXISTS ${MARTS_SCHEMA}`, ...MOVIELENS_COUNTS_DDL]);
     return { query: kept, fromEveryRow: true, countsNextBuilt: false };
   }
-  if (!(await hasMartState(wh, runId))) return null;
+  if (!(await hasMartState(wh))) return null;
   if (change.ratings === 'none') return { query: kept, fromEveryRow: false, countsNextBuilt: false };
   await execAll(wh, countsNextDdl(change.ratings.delta));
   return {
@@ -412,10 +412,10 @@ export async function ratingCountsOf(
 export async function refreshMarts(
   wh: Warehouse,
   change: MartChange = FULL_REFRESH,
-  opts: { runId?: number; countsBuilt?: boolean; countsNextBuilt?: boolean } = {},
+  opts: { countsBuilt?: boolean; countsNextBuilt?: boolean } = {},
 ): Promise<string> {
   const genreCount = await queryCount(wh, `SELECT COUNT(*) AS n FROM movies.genre`);
-  const hasState = await hasMartState(wh, opts.runId);
+  const hasState = await hasMartState(wh);
   const plan = planMartRefresh(change, { genreCount, hasState });
   if (plan === 'full') {
     await wh.transaction(() =>
@@ -423,12 +423,11 @@ export async function refreshMarts(
         // Built for the checks from a rating delta, but the marts are rebuilt from every rating: not needed.
         ...(opts.countsNextBuilt === true ? [`DROP TABLE ${COUNTS_NEXT}`] : []),
         ...martDdl(genreCount, wh.dialect, opts.countsBuilt === true),
-        ...stateRunDdl(opts.runId),
       ]),
     );
     const why =
       change.ratings !== 'all' && !hasState && genreCount <= MAX_MASK_GENRES
-        ? ': no kept state left by the last published run'
+        ? ': the kept state was not left by the last publish'
         : '';
     return `every mart rebuilt from the model${why}`;
   }
@@ -438,7 +437,6 @@ export async function refreshMarts(
       ...(plan.ratings === null ? [] : ratingDeltaDdl(plan.ratings, opts.countsNextBuilt === true)),
       ...(plan.model || plan.ratings !== null ? DERIVED_FROM_STATE : []),
       ...(plan.revenue ? [`DROP TABLE ${MARTS_SCHEMA}.revenue_movie`, REVENUE_MOVIE] : []),
-      ...stateRunDdl(opts.runId),
     ]);
     return changed;
   });
