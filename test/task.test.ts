@@ -95,6 +95,37 @@ describe('movalytics task', () => {
     expect(await fingerprint(join(root, 'tasks.duckdb'))).toEqual(whole);
   });
 
+  it('refuses to publish a run after a newer run published, and closes it as failed', async () => {
+    const dir = tempDir('task-stale');
+    const input = join(dir, 'data');
+    await generateDataset({ out: input, movies: 150, ratings: 2_000, seed: 7 });
+    const warehouse = join(dir, 'w.duckdb');
+    const at = ['--input', input, '--warehouse', warehouse, '--staging', join(dir, 'staging')];
+    for (const task of ['stage.files', 'clean.movies', 'load.ratings']) {
+      const r = await runCli(['task', task, '--run-id', 'waiting', ...at]);
+      expect(r.code, r.stderr).toBe(EXIT.ok);
+    }
+    // A manual run publishes while the orchestrated one waits for its publish task.
+    const manual = await runCli(['run', ...at]);
+    expect(manual.code, manual.stderr).toBe(EXIT.ok);
+    const published = await fingerprint(warehouse);
+    const late = await runCli(['task', 'publish', '--run-id', 'waiting', ...at]);
+    expect(late.code).toBe(EXIT.usage);
+    expect(late.stderr).toBe(
+      'movalytics: run 1 cannot publish: run 2 published after it, and publishing would load older input over it; start a new run\n',
+    );
+    expect(await fingerprint(warehouse)).toEqual(published);
+    const wh = await DuckDbWarehouse.open({ path: warehouse });
+    try {
+      expect(await wh.query(`SELECT run_id, status FROM movalytics.run ORDER BY run_id`)).toEqual([
+        { run_id: 1, status: 'failed' },
+        { run_id: 2, status: 'success' },
+      ]);
+    } finally {
+      await wh.close();
+    }
+  }, 120_000);
+
   it('a later task of an unknown run, or an unknown task, is a clear error', async () => {
     const late = await runCli(['task', 'publish', '--run-id', 'never-staged', ...where]);
     expect(late.code).toBe(EXIT.taskFailed);

@@ -155,13 +155,10 @@ export class RunSession {
       throw new UsageError(`run ${found.runId} is already ${found.status}: there is nothing to resume`);
     if (found.packageId === null)
       throw new UsageError(`run ${found.runId} predates load packages: start a new run`);
-    const [newer] = await this.wh.query<{ run_id: number }>(
-      `SELECT run_id FROM movalytics.run WHERE run_id > $1 AND status IN ('success', 'unchanged') ORDER BY run_id LIMIT 1`,
-      [found.runId],
-    );
-    if (newer !== undefined)
+    const newer = await this.publishedAfter(found.runId);
+    if (newer !== null)
       throw new UsageError(
-        `run ${found.runId} cannot be resumed: run ${newer.run_id} published after it, and resuming would load older input over it; start a new run`,
+        `run ${found.runId} cannot be resumed: run ${newer} published after it, and resuming would load older input over it; start a new run`,
       );
     await closeAbandonedAttempts(this.history, found.runId);
     const previous = await taskStates(this.history, found.runId);
@@ -253,6 +250,18 @@ export class RunSession {
       });
     if (dag.tasks.some((t) => t.task === 'stage.files' && t.state === 'success')) this.kept = true;
     return { dag, outcome };
+  }
+
+  /**
+   * The first run after run `runId` that published (or found nothing to publish), or null. Publishing run `runId`
+   * after it would load older input over what it published.
+   */
+  async publishedAfter(runId: number): Promise<number | null> {
+    const [newer] = await this.wh.query<{ run_id: number }>(
+      `SELECT run_id FROM movalytics.run WHERE run_id > $1 AND status IN ('success', 'unchanged') ORDER BY run_id LIMIT 1`,
+      [runId],
+    );
+    return newer === undefined ? null : Number(newer.run_id);
   }
 
   /** Records the run's final status and message; a published run also clears out old load packages. */

@@ -63,6 +63,7 @@ export async function runTask(
       await session.closeCompleted(run, task.id, done); // an orchestrator's retry of a process killed just after the work
       return result('skipped', done);
     }
+    if (task.id === publish.id) await refuseStalePublish(session, run);
     const { mine, outcome } = await attempt(session, run, task);
     if (task.id === publish.id) {
       const status: RunStatus = mine.state === 'success' ? (outcome.publish?.status ?? 'failed') : 'failed';
@@ -78,6 +79,19 @@ export async function runTask(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * An orchestrator runs a run's tasks one by one, each taking the warehouse lock on its own, so another run can publish
+ * between them (a manual `movalytics run` while an Airflow run waits). Publishing the older run after it would load
+ * its older input over the newer one's: refused, and the older run is closed as failed, as `--resume` refuses it.
+ */
+async function refuseStalePublish(session: RunSession, run: SessionRun): Promise<void> {
+  const newer = await session.publishedAfter(run.runId);
+  if (newer === null) return;
+  const message = `run ${run.runId} cannot publish: run ${newer} published after it, and publishing would load older input over it; start a new run`;
+  await session.finish(run, 'failed', message);
+  throw new UsageError(message);
 }
 
 /** A worker's job: one attempt of one task of a run another process owns; returns the task's report. */
