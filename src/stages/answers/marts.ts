@@ -44,9 +44,8 @@ const FILE_KEY = 'file_name, sha256, loaded_run_id';
 /** Scratch tables of a delta refresh: the touched MovieLens ids' and users' next rows. Dropped at the end. */
 const COUNTS_NEXT = `${MARTS_SCHEMA}.movielens_counts_next_scratch`;
 const USER_NEXT = `${MARTS_SCHEMA}.user_mask_next_scratch`;
-/** Scratch tables of a model refresh: the next link masks, and the ids whose mask changed. */
+/** Scratch table of a model refresh: the next link masks. */
 const LINK_NEXT = `${MARTS_SCHEMA}.link_genre_mask_next_scratch`;
-const LINK_CHANGED = `${MARTS_SCHEMA}.link_mask_changed_scratch`;
 
 /** Genres that fit the BIGINT bit mask (bits 0..62: bit 63 is the sign). The real data has 20. */
 export const MAX_MASK_GENRES = 63;
@@ -265,19 +264,15 @@ const DERIVED_FROM_STATE = [
  * MOVIELENS_COUNTS holds the ratings USER_MASK was built from. Returns how many rated ids' masks changed.
  */
 async function refreshLinkMasks(wh: Warehouse): Promise<number> {
-  await execAll(wh, [
-    `DROP TABLE IF EXISTS ${LINK_NEXT}`,
-    ...linkMaskDdl(wh.dialect, LINK_NEXT),
-    `DROP TABLE IF EXISTS ${LINK_CHANGED}`,
-    `CREATE TABLE ${LINK_CHANGED} AS
-SELECT COALESCE(n.movielens_id, o.movielens_id) AS movielens_id
+  await execAll(wh, [`DROP TABLE IF EXISTS ${LINK_NEXT}`, ...linkMaskDdl(wh.dialect, LINK_NEXT)]);
+  const changed = await queryCount(
+    wh,
+    `SELECT count(*) AS n
 FROM ${LINK_NEXT} n FULL OUTER JOIN ${LINK_MASK} o ON o.movielens_id = n.movielens_id
 WHERE (n.movielens_id IS NULL OR o.movielens_id IS NULL OR n.mask <> o.mask)
   AND EXISTS (SELECT 1 FROM ${MOVIELENS_COUNTS} k WHERE k.movielens_id = COALESCE(n.movielens_id, o.movielens_id))`,
-  ]);
-  const changed = await queryCount(wh, `SELECT count(*) AS n FROM ${LINK_CHANGED}`);
+  );
   await execAll(wh, [
-    `DROP TABLE ${LINK_CHANGED}`,
     `DROP TABLE ${LINK_MASK}`,
     `ALTER TABLE ${LINK_NEXT} RENAME TO ${LINK_MASK.slice(MARTS_SCHEMA.length + 1)}`,
     ...(changed > 0 ? [`DROP TABLE ${USER_MASK}`, USER_MASK_DDL] : []),
